@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { RenderedEnvironment, RenderedObject } from "../model.js";
+import type { ResolvedBox } from "../spec/boxes.js";
+import type { ResolvedSpec } from "../spec/load.js";
+import { findHelm } from "./helm-binary.js";
+import { renderHelmBox } from "./helm-box.js";
+import { renderManifestsBox } from "./manifests-box.js";
+import { hookInfo, type SourcedObject } from "./objects.js";
+import { assertUnique, placeObject } from "./policy.js";
+import { previewUrl } from "./url.js";
+
+export interface RenderOptions {
+  /** The helm binary; found with `findHelm` when absent and a helm box needs it. */
+  helm?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Renders a resolved spec to the objects to apply. Pure apart from reading the sources and
+ * running `helm template`: no cluster is involved. Boxes render in parallel.
+ */
+export async function renderEnvironment(spec: ResolvedSpec, options: RenderOptions = {}): Promise<RenderedEnvironment> {
+  const needsHelm = spec.boxes.some((box) => box.type === "helm");
+  const helm = options.helm ?? (needsHelm ? await findHelm() : "");
+  const scratch = await mkdtemp(path.join(os.tmpdir(), "prbox-render-"));
+  const warnings = [...spec.warnings];
+  try {
+    const perBox = await Promise.all(
+      spec.boxes.map(async (box) => {
+        const sourced = await renderBox(box, { spec, helm, scratch, signal: options.signal });
+        return placeBox(box, sourced, spec, warnings);
+      }),
+    );
+    const objects = perBox.flat();
+    assertUnique(objects.map((o) => ({ object: o.object, box: o.box, source: o.source })));
+    const main = objects.filter((o) => o.phase === "main").map((o) => o.object);
+    return {
+      environment: { ...spec.environment, url: previewUrl(spec.environment.url, main) },
+      boxes: spec.boxes.map((box) => box.name),
+      objects,
+      warnings,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function renderBox(
+  box: ResolvedBox,
+  ctx: { spec: ResolvedSpec; helm: string; scratch: string; signal?: AbortSignal },
+): Promise<SourcedObject[]> {
+  if (box.type === "manifests") return renderManifestsBox(box, ctx.spec.tree);
+  const scratch = path.join(ctx.scratch, `box-${box.index}-${box.name}`);
+  return renderHelmBox(box, { tree: ctx.spec.tree, helm: ctx.helm, scratch, signal: ctx.signal });
+}
+
+function placeBox(box: ResolvedBox, sourced: SourcedObject[], spec: ResolvedSpec, warnings: string[]): RenderedObject[] {
+  const out: RenderedObject[] = [];
+  for (const item of sourced) {
+    const hook = hookInfo(item.object);
+    if (hook.phase === null) {
+      warnings.push(`${item.object.kind} ${item.object.metadata.name} (${item.source}) is a helm hook prbox does not run (${item.object.metadata.annotations?.["helm.sh/hook"]}); skipped`);
+      continue;
+    }
+    out.push({
+      object: placeObject(item, box, spec.environment, spec.policy),
+      box: box.name,
+      source: item.source,
+      phase: hook.phase,
+      deletePolicies: hook.deletePolicies,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+import { readFile } from "node:fs/promises";
+import { isPair, isScalar, LineCounter, parse, parseAllDocuments, visit, type Document, type Scalar } from "yaml";
+import { RenderError, SpecError, type SourceLocation } from "../errors.js";
+import { interpolate, type VariableSource } from "../spec/interpolate.js";
+
+/**
+ * Reads a YAML file (values file or plain manifests), interpolating `${VAR}` in string scalars
+ * at any depth. Types are kept: `replicas: 2` stays a number, and an unquoted `${REPLICAS}` that
+ * expands to `3` becomes the number 3, as if it had been written there; quoted scalars stay strings.
+ * Returns one plain JS value per YAML document (empty documents dropped).
+ */
+export async function readInterpolatedYaml(file: string, shown: string, vars: VariableSource): Promise<unknown[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new SpecError(`cannot read ${shown}: ${(cause as Error).message}`, { cause });
+  }
+  return interpolateYaml(text, shown, vars);
+}
+
+export function interpolateYaml(text: string, shown: string, vars: VariableSource): unknown[] {
+  const lines = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+  if (!Array.isArray(documents)) return [];
+  const values: unknown[] = [];
+  for (const doc of documents) {
+    const error = doc.errors[0];
+    if (error) {
+      const at = lines.linePos(error.pos[0]);
+      throw new SpecError(`invalid YAML: ${error.message.split("\n")[0]}`, {
+        location: { file: shown, line: at.line, column: at.col },
+      });
+    }
+    interpolateDocument(doc, vars, (offset) => {
+      const at = lines.linePos(offset);
+      return { file: shown, line: at.line, column: at.col };
+    });
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    if (value !== null && value !== undefined) values.push(value);
+  }
+  return values;
+}
+
+function interpolateDocument(doc: Document, vars: VariableSource, locate: (offset: number) => SourceLocation): void {
+  visit(doc, {
+    Scalar(key, node, path) {
+      if (key === "key" || typeof node.value !== "string") return;
+      const field = fieldPath(path, key) || "(document)";
+      const expanded = interpolate(node.value, vars, { field, locate: () => locate(node.range?.[0] ?? 0) });
+      if (expanded === node.value) return;
+      node.value = node.type === "PLAIN" ? retype(expanded) : expanded;
+    },
+  });
+}
+
+/** What an unquoted scalar holding `text` would have been: a number, a boolean, null, or the string. */
+function retype(text: string): unknown {
+  if (!/^(?:[-+]?(?:\d[\d_]*(?:\.\d*)?(?:[eE][-+]?\d+)?|\.inf|\.nan|0x[0-9a-fA-F]+|0o[0-7]+)|true|false|True|False|TRUE|FALSE|null|Null|NULL|~)$/.test(text)) {
+    return text;
+  }
+  const value: unknown = parse(text);
+  return typeof value === "number" || typeof value === "boolean" || value === null ? value : text;
+}
+
+/** `image.tag` or `containers[0].image` for error messages. */
+function fieldPath(path: readonly unknown[], key: number | "key" | "value" | null): string {
+  const parts: string[] = [];
+  for (const item of path) {
+    if (isPair(item) && isScalar(item.key)) parts.push(String((item.key as Scalar).value));
+  }
+  const dotted = parts.join(".");
+  return typeof key === "number" ? `${dotted}[${key}]` : dotted;
+}
+
+export function yamlError(shown: string, cause: unknown): RenderError {
+  return new RenderError(`${shown}: ${(cause as Error).message}`, { cause });
+}

@@ -1,0 +1,120 @@
+import { access } from "node:fs/promises";
+import path from "node:path";
+import { SpecError } from "../errors.js";
+import type { SpecContext } from "./context.js";
+import { isDnsLabel, readableSlug } from "./naming.js";
+import type { RawBox } from "./schema.js";
+import { readDotenv, type Variables } from "./variables.js";
+
+export interface ResolvedApplication {
+  name: string;
+  /** Absolute path of a template (helm) or a YAML file or directory (manifests). */
+  file: string;
+}
+
+export interface ResolvedBox {
+  /** Index in the spec, for messages: `boxes[index]`. */
+  index: number;
+  type: "helm" | "manifests";
+  /** Helm release name; label value prbox.dev/box. */
+  name: string;
+  namespace: string;
+  /** helm: the chart directory. manifests: a YAML file or directory, or null. */
+  chart: string | null;
+  /** helm: the values file, or null. */
+  values: string | null;
+  applications: ResolvedApplication[];
+  /** The variables this box's values and manifests are interpolated with. */
+  vars: Variables;
+}
+
+/** Helm's limit for release names. */
+const MAX_RELEASE_NAME = 53;
+
+export async function resolveBox(ctx: SpecContext, raw: RawBox, index: number, env: { vars: Variables; namespace: string }): Promise<ResolvedBox> {
+  const at = (...keys: (string | number)[]) => ["boxes", index, ...keys];
+  let vars = env.vars;
+  if (raw.variables !== undefined) {
+    const file = await ctx.path(raw.variables, at("variables"), vars, "file");
+    vars = vars.with("box-file", await readDotenv(file, ctx.locate(at("variables"))));
+  }
+  const chart = raw.chart === undefined ? null : await ctx.path(raw.chart, at("chart"), vars);
+  const applications = await Promise.all(
+    (raw.applications ?? []).map(async (app, i) => ({
+      name: ctx.text(app.name, at("applications", i, "name"), vars) ?? path.parse(app.chart).name,
+      file: await ctx.path(app.chart, at("applications", i, "chart"), vars, raw.type === "helm" ? "file" : "any"),
+    })),
+  );
+  const box: ResolvedBox = {
+    index,
+    type: raw.type,
+    name: boxName(ctx, raw, index, vars),
+    namespace: boxNamespace(ctx, raw, index, vars, env.namespace),
+    chart: raw.type === "helm" ? await chartDirectory(ctx, chart, index) : chart,
+    values: raw.values === undefined ? null : await ctx.path(raw.values, at("values"), vars, "file"),
+    applications,
+    vars,
+  };
+  if (box.type === "manifests") checkManifestsBox(ctx, box);
+  return box;
+}
+
+function boxName(ctx: SpecContext, raw: RawBox, index: number, vars: Variables): string {
+  const written = ctx.text(raw.name, ["boxes", index, "name"], vars);
+  const fallback = raw.chart ? path.basename(raw.chart.replace(/\/?Chart\.ya?ml$/i, "")) : `box-${index + 1}`;
+  const name = written ?? readableSlug(fallback);
+  if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) && name.length <= MAX_RELEASE_NAME) return name;
+  throw new SpecError(`boxes[${index}].name = "${name}" is not a valid release name`, {
+    location: ctx.locate(["boxes", index, "name"]),
+    hint: `use lower-case letters, digits and dashes, at most ${MAX_RELEASE_NAME} characters, e.g. "${readableSlug(name).slice(0, MAX_RELEASE_NAME)}"`,
+  });
+}
+
+/** k8sbox lets every box pick a namespace; PR mode keeps them all in the environment's, unless the operator allows it. */
+function boxNamespace(ctx: SpecContext, raw: RawBox, index: number, vars: Variables, envNamespace: string): string {
+  const written = ctx.text(raw.namespace, ["boxes", index, "namespace"], vars);
+  if (written === undefined || written === envNamespace) return envNamespace;
+  if (ctx.mode === "pr" && !ctx.policy.allowForeignNamespaces) {
+    throw new SpecError(
+      `boxes[${index}].namespace = "${written}" differs from the environment's namespace ${envNamespace}; a pull request's environment stays in its own namespace`,
+      { location: ctx.locate(["boxes", index, "namespace"]), hint: "remove the box's namespace (the environment's namespace is used)" },
+    );
+  }
+  if (!isDnsLabel(written)) {
+    throw new SpecError(`boxes[${index}].namespace = "${written}" is not a valid namespace name`, {
+      location: ctx.locate(["boxes", index, "namespace"]),
+    });
+  }
+  return written;
+}
+
+/** `chart` may name Chart.yaml (k8sbox's habit) or the chart's directory. */
+async function chartDirectory(ctx: SpecContext, chart: string | null, index: number): Promise<string> {
+  const location = ctx.locate(["boxes", index, "chart"]);
+  if (!chart) {
+    throw new SpecError(`boxes[${index}] is a helm box without a chart`, {
+      location: ctx.locate(["boxes", index]),
+      hint: 'add chart = "path/to/chart" (the chart directory or its Chart.yaml)',
+    });
+  }
+  const dir = /\.ya?ml$/i.test(chart) ? path.dirname(chart) : chart;
+  try {
+    await access(path.join(dir, "Chart.yaml"));
+  } catch {
+    throw new SpecError(`boxes[${index}].chart: ${path.relative(ctx.tree.root, dir) || "."} is not a Helm chart (it has no Chart.yaml)`, {
+      location,
+      hint: "point chart at a chart directory or its Chart.yaml",
+    });
+  }
+  return dir;
+}
+
+function checkManifestsBox(ctx: SpecContext, box: ResolvedBox): void {
+  if (box.chart === null && box.applications.length === 0) {
+    throw new SpecError(`boxes[${box.index}] is a manifests box with nothing to deploy`, {
+      location: ctx.locate(["boxes", box.index]),
+      hint: 'add chart = "path/to/manifests" (a YAML file or directory) or [[boxes.applications]] entries',
+    });
+  }
+  if (box.values !== null) ctx.warnings.push(`boxes[${box.index}].values is ignored: a manifests box has no values`);
+}

@@ -1,0 +1,62 @@
+import type { SourceLocation } from "../errors.js";
+import type { Mode } from "../model.js";
+import { interpolate, type Origin } from "./interpolate.js";
+import { resolveInside, type SourceTree } from "./paths.js";
+import { locateKey, locateText, type TomlSource } from "./toml.js";
+import type { Variables } from "./variables.js";
+
+/** What the operator allows beyond the defaults (PR mode is strict by default). */
+export interface Policy {
+  /** Cluster-scoped kinds or foreign namespaces a spec may use, e.g. ["ClusterRole"]. */
+  allowKinds: string[];
+  /** Whether a box may deploy into a namespace other than the environment's (PR mode). */
+  allowForeignNamespaces: boolean;
+  /** Hosts `load_boxes_from` may fetch from in PR mode. */
+  remoteHosts: string[];
+}
+
+export const DEFAULT_POLICY: Policy = { allowKinds: [], allowForeignNamespaces: false, remoteHosts: [] };
+
+type KeyPath = readonly (string | number)[];
+
+/** The state shared while one spec file is resolved: its source, the tree, the mode, warnings. */
+export class SpecContext {
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly source: TomlSource,
+    readonly tree: SourceTree,
+    readonly specDir: string,
+    readonly mode: Mode,
+    readonly policy: Policy,
+  ) {}
+
+  /** `boxes[1].chart` for ["boxes", 1, "chart"]. */
+  static fieldName(path: KeyPath): string {
+    return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+  }
+
+  locate(path: KeyPath): SourceLocation {
+    return locateKey(this.source, path);
+  }
+
+  origin(path: KeyPath): Origin {
+    return { field: SpecContext.fieldName(path), locate: (reference) => locateText(this.source, reference) };
+  }
+
+  /** Interpolates the string at `path`, or returns undefined when the field is absent. */
+  text(value: string | undefined, path: KeyPath, vars: Variables): string | undefined {
+    return value === undefined ? undefined : interpolate(value, vars, this.origin(path));
+  }
+
+  async path(value: string, path: KeyPath, vars: Variables, kind: "file" | "directory" | "any" = "any"): Promise<string> {
+    const expanded = interpolate(value, vars, this.origin(path));
+    return resolveInside(this.tree, {
+      value: expanded,
+      base: this.specDir,
+      field: SpecContext.fieldName(path),
+      location: this.locate(path),
+      kind,
+    });
+  }
+}

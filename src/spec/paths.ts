@@ -1,0 +1,94 @@
+import { readdir, realpath, stat } from "node:fs/promises";
+import path from "node:path";
+import { SpecError, type SourceLocation } from "../errors.js";
+
+/** The directory tree a spec may read from: the checked-out sources. */
+export interface SourceTree {
+  /** Absolute, symlinks resolved. */
+  root: string;
+}
+
+export async function sourceTree(root: string): Promise<SourceTree> {
+  try {
+    return { root: await realpath(root) };
+  } catch (cause) {
+    throw new SpecError(`the sources directory ${root} does not exist`, { cause });
+  }
+}
+
+function inside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** `file` relative to the root, for messages (never leaks the machine's directory layout). */
+export function displayPath(tree: SourceTree, file: string): string {
+  return inside(tree.root, file) ? path.relative(tree.root, file) || "." : file;
+}
+
+export interface PathRequest {
+  /** The path as written (after interpolation). */
+  value: string;
+  /** Directory relative paths start from (the spec file's directory). */
+  base: string;
+  /** The field that holds it, e.g. `boxes[1].chart`. */
+  field: string;
+  location: SourceLocation;
+  kind?: "file" | "directory" | "any";
+}
+
+/**
+ * Resolves a path from the spec to a real file inside the sources. `..`, absolute paths
+ * elsewhere and symlinks that lead out are errors, not reads: a pull request's spec must not
+ * make the bot read its own files.
+ */
+export async function resolveInside(tree: SourceTree, request: PathRequest): Promise<string> {
+  const wanted = path.resolve(request.base, request.value);
+  const escape = () =>
+    new SpecError(`${request.field} = "${request.value}" points outside the repository`, {
+      location: request.location,
+      hint: "paths must stay inside the repository: use a path relative to environment.toml or ${PWD}/...",
+    });
+  if (!inside(tree.root, wanted)) throw escape();
+  let real: string;
+  try {
+    real = await realpath(wanted);
+  } catch (cause) {
+    throw new SpecError(`${request.field}: ${displayPath(tree, wanted)} does not exist`, {
+      location: request.location,
+      hint: "check the path; it is relative to the directory of environment.toml",
+      cause,
+    });
+  }
+  if (!inside(tree.root, real)) throw escape();
+  await checkKind(real, tree, request);
+  return real;
+}
+
+async function checkKind(real: string, tree: SourceTree, request: PathRequest): Promise<void> {
+  const kind = request.kind ?? "any";
+  if (kind === "any") return;
+  const isDirectory = (await stat(real)).isDirectory();
+  if (isDirectory === (kind === "directory")) return;
+  throw new SpecError(`${request.field}: ${displayPath(tree, real)} is not a ${kind}`, {
+    location: request.location,
+  });
+}
+
+/**
+ * Fails when any symlink below `dir` leads outside the sources. helm follows links inside a
+ * chart, so a link to /etc/passwd in a pull request's chart would otherwise be rendered.
+ */
+export async function assertNoEscapingLinks(tree: SourceTree, dir: string, field: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  for (const entry of entries.filter((e) => e.isSymbolicLink())) {
+    const link = path.join(entry.parentPath, entry.name);
+    const target = await realpath(link).catch(() => null);
+    if (target === null || !inside(tree.root, target)) {
+      throw new SpecError(`${field}: ${displayPath(tree, link)} is a symlink that leads outside the repository`, {
+        location: { file: displayPath(tree, link) },
+        hint: "replace the link with the file itself",
+      });
+    }
+  }
+}
