@@ -59,11 +59,13 @@ export function placeObject(item: SourcedObject, box: { name: string; namespace:
   } else {
     object.metadata.namespace = checkNamespace(object, what, item.source, box.namespace, env, allowed);
   }
-  object.metadata.labels = {
-    ...object.metadata.labels,
-    [LABEL_MANAGED_BY]: MANAGED_BY,
-    [LABEL_ENVIRONMENT]: env.id,
-    [LABEL_BOX]: box.name,
+  const { name, namespace, labels, ...rest } = object.metadata;
+  // name and namespace first, so the printed YAML reads like a hand-written manifest.
+  object.metadata = {
+    name,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...rest,
+    labels: { ...labels, [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_ENVIRONMENT]: env.id, [LABEL_BOX]: box.name },
   };
   return object;
 }

@@ -1,12 +1,13 @@
 import { readFile } from "node:fs/promises";
-import { isPair, isScalar, LineCounter, parse, parseAllDocuments, visit, type Document, type Scalar } from "yaml";
-import { RenderError, SpecError, type SourceLocation } from "../errors.js";
+import { isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Scalar } from "yaml";
+import { SpecError, type SourceLocation } from "../errors.js";
 import { interpolate, type VariableSource } from "../spec/interpolate.js";
 
 /**
  * Reads a YAML file (values file or plain manifests), interpolating `${VAR}` in string scalars
  * at any depth. Types are kept: `replicas: 2` stays a number, and an unquoted `${REPLICAS}` that
  * expands to `3` becomes the number 3, as if it had been written there; quoted scalars stay strings.
+ * (k8sbox turned every value into a string.)
  * Returns one plain JS value per YAML document (empty documents dropped).
  */
 export async function readInterpolatedYaml(file: string, shown: string, vars: VariableSource): Promise<unknown[]> {
@@ -54,13 +55,15 @@ function interpolateDocument(doc: Document, vars: VariableSource, locate: (offse
   });
 }
 
-/** What an unquoted scalar holding `text` would have been: a number, a boolean, null, or the string. */
+/**
+ * What an unquoted scalar holding `text` would have been, for the forms that cannot surprise:
+ * canonical numbers ("3", "0.5") and true/false. "0123456" (a short SHA) or "1e10" or "1.10" stay
+ * strings: YAML would make numbers of them, which no one writing `tag: ${SHA}` wants.
+ */
 function retype(text: string): unknown {
-  if (!/^(?:[-+]?(?:\d[\d_]*(?:\.\d*)?(?:[eE][-+]?\d+)?|\.inf|\.nan|0x[0-9a-fA-F]+|0o[0-7]+)|true|false|True|False|TRUE|FALSE|null|Null|NULL|~)$/.test(text)) {
-    return text;
-  }
-  const value: unknown = parse(text);
-  return typeof value === "number" || typeof value === "boolean" || value === null ? value : text;
+  if (text === "true" || text === "false") return text === "true";
+  const number = Number(text);
+  return text !== "" && Number.isFinite(number) && String(number) === text ? number : text;
 }
 
 /** `image.tag` or `containers[0].image` for error messages. */
@@ -71,8 +74,4 @@ function fieldPath(path: readonly unknown[], key: number | "key" | "value" | nul
   }
   const dotted = parts.join(".");
   return typeof key === "number" ? `${dotted}[${key}]` : dotted;
-}
-
-export function yamlError(shown: string, cause: unknown): RenderError {
-  return new RenderError(`${shown}: ${(cause as Error).message}`, { cause });
 }

@@ -42,7 +42,7 @@ export function dnsLabel(
   const faithful = head === prefix.toLowerCase() || options.hashWhenLossy === false;
   const lossless = faithful && plain.length <= max && head.length > 0;
   if (lossless) return plain;
-  const hash = shortHash(`${prefix}\u0000${options.keepSuffix ?? ""}`);
+  const hash = shortHash(`${prefix.toLowerCase()}\u0000${options.keepSuffix ?? ""}`);
   const room = max - hash.length - 1 - (suffix ? suffix.length + 1 : 0);
   const cut = head.slice(0, Math.max(0, room)).replace(/-+$/g, "");
   return [cut, hash, suffix].filter(Boolean).join("-");

@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The installed entry point: runs the compiled CLI (npm's `prepare` builds dist/ on `npm ci`).
+import { existsSync } from "node:fs";
+
+const entry = new URL("../dist/main/bin.js", import.meta.url);
+if (!existsSync(entry)) {
+  console.error("prbox: dist/ is missing; run `npm ci` (or `npm run build`) in the prbox directory first");
+  process.exit(1);
+}
+await import(entry.href);

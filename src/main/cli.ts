@@ -1,0 +1,40 @@
+import { Command, CommanderError } from "commander";
+import { describeError, PrboxError, SpecError, RenderError } from "../errors.js";
+import { renderCommand } from "./commands/render.js";
+import { EXIT, UsageError, type CliIo } from "./io.js";
+
+const VERSION = "0.1.0";
+
+function program(io: CliIo): Command {
+  const root = new Command("prbox")
+    .description("A Kubernetes preview environment for every pull request, from a k8sbox environment.toml.")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+  for (const command of [renderCommand(io)]) {
+    root.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
+  }
+  return root;
+}
+
+/** Exit status for an error: 2 for bad usage and invalid input, 1 for everything that failed on the way. */
+export function exitStatus(error: unknown): number {
+  if (error instanceof UsageError || error instanceof SpecError || error instanceof RenderError) return EXIT.usage;
+  return EXIT.failed;
+}
+
+/** Runs one CLI invocation and returns its exit status; never calls process.exit. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await program(io).parseAsync([...argv], { from: "user" });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code) ? EXIT.ok : EXIT.usage;
+    }
+    io.stderr.write(`error: ${describeError(error)}\n`);
+    if (!(error instanceof PrboxError) && !(error instanceof UsageError)) io.stderr.write(`${(error as Error).stack ?? ""}\n`);
+    return exitStatus(error);
+  }
+}

@@ -1,0 +1,60 @@
+import type { Command } from "commander";
+import type { PrContext } from "../model.js";
+import type { Policy } from "../spec/context.js";
+import { DEFAULT_POLICY } from "../spec/context.js";
+import { parseAssignments } from "../spec/variables.js";
+import { UsageError } from "./io.js";
+
+/** The flags every verb that reads a spec shares. */
+export interface SpecFlags {
+  file: string;
+  root?: string;
+  forge: string;
+  repo?: string;
+  pr?: string;
+  branch?: string;
+  sha?: string;
+  set: string[];
+  allowKind: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function addSpecFlags(command: Command): Command {
+  return command
+    .requiredOption("-f, --file <path>", "the environment spec (environment.toml)")
+    .option("--root <dir>", "root of the sources; spec paths may not leave it (default: the working directory)")
+    .option("--repo <owner/name>", "PR mode: the repository")
+    .option("--pr <number>", "PR mode: the pull or merge request number")
+    .option("--branch <name>", "PR mode: the head branch")
+    .option("--sha <commit>", "PR mode: the head commit")
+    .option("--forge <github|gitlab>", "PR mode: the forge", "github")
+    .option("--set <KEY=VALUE>", "set a variable (repeatable; wins over every other source)", collect, [])
+    .option("--allow-kind <Kind>", "allow a cluster-scoped kind or a foreign namespace for it (repeatable)", collect, []);
+}
+
+/** PR mode needs all four of --pr, --repo, --branch and --sha; none of them means CLI mode. */
+export function prContext(flags: SpecFlags): PrContext | null {
+  const given = { pr: flags.pr, repo: flags.repo, branch: flags.branch, sha: flags.sha };
+  const missing = Object.entries(given).filter(([, v]) => v === undefined).map(([k]) => `--${k}`);
+  if (missing.length === 4) return null;
+  if (missing.length > 0) throw new UsageError(`PR mode needs --pr, --repo, --branch and --sha; missing ${missing.join(", ")}`);
+  const pr = Number(flags.pr);
+  if (!Number.isSafeInteger(pr) || pr <= 0) throw new UsageError(`--pr ${flags.pr}: expected a positive number`);
+  if (!/^[^/\s]+\/[^\s]+$/.test(flags.repo as string)) throw new UsageError(`--repo ${flags.repo}: expected owner/name`);
+  if (!/^[0-9a-f]{7,64}$/i.test(flags.sha as string)) throw new UsageError(`--sha ${flags.sha}: expected a commit hash`);
+  if (!["github", "gitlab"].includes(flags.forge)) throw new UsageError(`--forge ${flags.forge}: expected github or gitlab`);
+  return { forge: flags.forge, repo: flags.repo as string, pr, branch: flags.branch as string, sha: (flags.sha as string).toLowerCase() };
+}
+
+export function setVariables(flags: SpecFlags): Record<string, string> {
+  try {
+    return parseAssignments(flags.set);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function policyOf(flags: SpecFlags): Policy {
+  return { ...DEFAULT_POLICY, allowKinds: flags.allowKind };
+}
