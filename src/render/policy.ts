@@ -57,7 +57,7 @@ export function placeObject(item: SourcedObject, box: { name: string; namespace:
     }
     delete object.metadata.namespace;
   } else {
-    object.metadata.namespace = checkNamespace(object, what, item.source, box.namespace, env, allowed);
+    object.metadata.namespace = checkNamespace({ object, what, source: item.source }, box.namespace, env, allowed);
   }
   const { name, namespace, labels, ...rest } = object.metadata;
   // name and namespace first, so the printed YAML reads like a hand-written manifest.
@@ -70,7 +70,13 @@ export function placeObject(item: SourcedObject, box: { name: string; namespace:
   return object;
 }
 
-function checkNamespace(object: KubeObject, what: string, source: string, boxNamespace: string, env: EnvironmentInfo, allowed: boolean): string {
+function checkNamespace(
+  item: { object: KubeObject; what: string; source: string },
+  boxNamespace: string,
+  env: EnvironmentInfo,
+  allowed: boolean,
+): string {
+  const { object, what, source } = item;
   const written = object.metadata.namespace;
   if (written === undefined || written === "" || written === boxNamespace) return boxNamespace;
   const ours = [env.namespace, ...env.extraNamespaces];
