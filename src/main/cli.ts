@@ -1,6 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { describeError, PrboxError, SpecError, RenderError } from "../errors.js";
+import { deleteCommand } from "./commands/delete.js";
+import { describeCommand } from "./commands/describe.js";
+import { getCommand } from "./commands/get.js";
 import { renderCommand } from "./commands/render.js";
+import { runCommand } from "./commands/run.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 
 const VERSION = "0.1.0";
@@ -12,7 +16,7 @@ function program(io: CliIo): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const command of [renderCommand(io)]) {
+  for (const command of [renderCommand(io), runCommand(io), getCommand(io), describeCommand(io), deleteCommand(io)]) {
     root.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
   }
   return root;

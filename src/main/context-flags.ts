@@ -7,7 +7,7 @@ import { UsageError } from "./io.js";
 
 /** The flags every verb that reads a spec shares. */
 export interface SpecFlags {
-  file: string;
+  file?: string;
   root?: string;
   forge: string;
   repo?: string;
@@ -20,9 +20,10 @@ export interface SpecFlags {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function addSpecFlags(command: Command): Command {
-  return command
-    .requiredOption("-f, --file <path>", "the environment spec (environment.toml)")
+export function addSpecFlags(command: Command, options: { fileRequired: boolean } = { fileRequired: true }): Command {
+  const file = "-f, --file <path>";
+  const about = "the environment spec (environment.toml)";
+  return (options.fileRequired ? command.requiredOption(file, about) : command.option(file, about))
     .option("--root <dir>", "root of the sources; spec paths may not leave it (default: the working directory)")
     .option("--repo <owner/name>", "PR mode: the repository")
     .option("--pr <number>", "PR mode: the pull or merge request number")

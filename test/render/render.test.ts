@@ -31,7 +31,7 @@ describe("the k8sbox example (two services, an ingress, a .env file, ${PWD} path
       "main second-box Deployment/example/second-service",
       "main third-box Ingress/example/www",
     ]);
-    const second = rendered.objects[3]?.object as { spec: { replicas: unknown } };
+    const second = rendered.objects[3]?.object as unknown as { spec: { replicas: unknown } };
     expect(second.spec.replicas).toBe(2);
     expect(rendered.objects.map((o) => o.object)).toMatchSnapshot();
   });

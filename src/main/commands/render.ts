@@ -16,7 +16,7 @@ export function renderCommand(io: CliIo): Command {
     .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json"]).default("yaml"));
   addSpecFlags(command).action(async (flags: SpecFlags & { output: "yaml" | "json" }) => {
     const rendered = await renderSpec({
-      file: flags.file,
+      file: flags.file as string,
       root: flags.root ?? io.cwd,
       pr: prContext(flags),
       set: setVariables(flags),

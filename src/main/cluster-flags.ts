@@ -1,0 +1,35 @@
+import type { Command } from "commander";
+import { connectCluster, type Cluster } from "../cluster/index.js";
+import type { CliIo } from "./io.js";
+import { UsageError } from "./io.js";
+import { parseDuration } from "./durations.js";
+
+export interface ClusterFlags {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export function addClusterFlags(command: Command): Command {
+  return command
+    .option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster credentials)")
+    .option("--context <name>", "kubeconfig context (default: its current-context)");
+}
+
+export function connect(flags: ClusterFlags, io: CliIo): Promise<Cluster> {
+  return connectCluster({ kubeconfigPath: flags.kubeconfig ?? io.env.KUBECONFIG, context: flags.context });
+}
+
+/** The words k8sbox accepts for its one resource. */
+export const ENVIRONMENT_WORDS = ["environment", "environments", "env"];
+
+export function checkResourceWord(word: string | undefined): void {
+  if (word !== undefined && !ENVIRONMENT_WORDS.includes(word)) {
+    throw new UsageError(`unknown resource "${word}": prbox knows ${ENVIRONMENT_WORDS.join(", ")}`);
+  }
+}
+
+export function timeoutMs(text: string, flag = "--timeout"): number {
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) throw new UsageError(`${flag} ${text}: expected a duration such as 90s, 5m or 1h`);
+  return ms;
+}

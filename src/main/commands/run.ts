@@ -1,0 +1,47 @@
+import { Command } from "commander";
+import { deployEnvironment } from "../../cluster/index.js";
+import { renderSpec } from "../../core/render-spec.js";
+import { addClusterFlags, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
+import { addSpecFlags, policyOf, prContext, setVariables, type SpecFlags } from "../context-flags.js";
+import type { CliIo } from "../io.js";
+
+type RunFlags = SpecFlags & ClusterFlags & { wait: boolean; timeout: string; reload?: boolean };
+
+export function runCommand(io: CliIo): Command {
+  const command = new Command("run")
+    .summary("render an environment and deploy it to the cluster")
+    .description(
+      "Renders environment.toml and deploys it: creates or adopts the namespace, applies every object " +
+        "(server-side apply), runs Helm hooks in order, prunes objects an earlier deploy left that the spec " +
+        "no longer has, and waits until the workloads are ready. Takes the same context flags as render.",
+    )
+    .option("--no-wait", "do not wait for the workloads to become ready")
+    .option("--timeout <duration>", "how long to wait for readiness", "5m")
+    .option("--reload", "delete the environment's objects first and deploy from scratch (the /reload command)");
+  addClusterFlags(addSpecFlags(command)).action(async (flags: RunFlags) => {
+    const timeout = timeoutMs(flags.timeout);
+    const rendered = await renderSpec({
+      file: flags.file as string,
+      root: flags.root ?? io.cwd,
+      pr: prContext(flags),
+      set: setVariables(flags),
+      env: io.env,
+      policy: policyOf(flags),
+    });
+    for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
+    const cluster = await connect(flags, io);
+    const { environment } = rendered;
+    io.stderr.write(`deploying ${environment.id} (${rendered.objects.length} objects) to namespace ${environment.namespace} on ${cluster.server}\n`);
+    const result = await deployEnvironment(cluster, rendered, { wait: flags.wait, timeoutMs: timeout, fresh: flags.reload === true });
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+    io.stdout.write(
+      [
+        `environment ${environment.id} ${flags.wait ? "is ready" : "is applied"} in namespace ${result.namespace}`,
+        `  applied ${result.applied.length} objects, pruned ${result.pruned.length}, in ${seconds(result.timings.applyMs)}${flags.wait ? ` (+${seconds(result.timings.waitMs)} waiting)` : ""}`,
+        ...(environment.url ? [`  url: ${environment.url}`] : []),
+        "",
+      ].join("\n"),
+    );
+  });
+  return command;
+}
