@@ -1,0 +1,72 @@
+// Render benchmark: how long environment.toml → objects takes, for the k8sbox example and for
+// synthetic environments of 10 to 500 objects (plain manifests, and one helm chart). Prints
+// medians of several runs; no assertion, machines are noisy.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { renderSpec } from "../src/core/render-spec.js";
+import { findHelm, helmVersion } from "../src/render/helm-binary.js";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  await fn(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now();
+    await fn();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+async function syntheticRepo(objects: number): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "prbox-bench-"));
+  await mkdir(path.join(root, "k8s"));
+  await mkdir(path.join(root, "chart/templates"), { recursive: true });
+  const doc = (i: number) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  labels: { app: bench }\ndata:\n  sha: "\${PRBOX_SHORT_SHA}"\n  index: "${i}"\n`;
+  await writeFile(path.join(root, "k8s/all.yaml"), Array.from({ length: objects }, (_, i) => doc(i)).join("---\n"));
+  await writeFile(path.join(root, "chart/Chart.yaml"), "apiVersion: v2\nname: bench\nversion: 0.1.0\n");
+  await writeFile(path.join(root, "chart/values.yaml"), `count: ${objects}\nsha: "\${PRBOX_SHORT_SHA}"\n`);
+  await writeFile(
+    path.join(root, "chart/templates/cms.yaml"),
+    "{{- range $i := until (int .Values.count) }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ $i }}\ndata:\n  sha: {{ $.Values.sha | quote }}\n{{- end }}\n",
+  );
+  await writeFile(path.join(root, "manifests.toml"), '[[boxes]]\ntype = "manifests"\nchart = "k8s"\nname = "plain"\n');
+  await writeFile(path.join(root, "helm.toml"), '[[boxes]]\ntype = "helm"\nchart = "chart"\nvalues = "chart/values.yaml"\nname = "bench"\n');
+  return root;
+}
+
+const pr = { forge: "github", repo: "acme/shop", pr: 1, branch: "main", sha: "0123456789abcdef0123456789abcdef01234567" };
+
+async function main(): Promise<void> {
+  const helm = await findHelm();
+  console.log(`# render benchmark (median of ${RUNS} runs, helm ${await helmVersion(helm)}, node ${process.version}, ${os.cpus().length} cores)\n`);
+  const rows: string[][] = [];
+  const example = await time(() => renderSpec({ file: "fixtures/k8sbox-example/environment.toml", root: process.cwd(), pr, helm }));
+  rows.push(["k8sbox example (3 helm boxes, 5 objects)", "5", example.toFixed(1), (example / 5).toFixed(2)]);
+  for (const n of [10, 100, 500]) {
+    const root = await syntheticRepo(n);
+    try {
+      const manifests = await time(() => renderSpec({ file: "manifests.toml", root, pr, helm }));
+      rows.push([`manifests box`, String(n), manifests.toFixed(1), (manifests / n).toFixed(3)]);
+      const chart = await time(() => renderSpec({ file: "helm.toml", root, pr, helm }));
+      rows.push([`helm box (one chart)`, String(n), chart.toFixed(1), (chart / n).toFixed(3)]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }
+  console.log("| environment | objects | render ms (median) | ms per object |");
+  console.log("|---|---:|---:|---:|");
+  for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+}
+
+await main();
