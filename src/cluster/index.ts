@@ -1,0 +1,15 @@
+// The cluster layer's public face: everything else in src/cluster is an implementation detail.
+export { connectCluster, clusterFromKubeConfig, type Cluster, type ConnectOptions } from "./client.js";
+export { classifyApiError } from "./api-errors.js";
+export { deployEnvironment, type DeployOptions, type DeployResult } from "./deploy.js";
+export { deleteEnvironment, type DeleteOptions, type DeleteResult } from "./delete.js";
+export {
+  listEnvironments,
+  describeEnvironment,
+  type EnvironmentDescription,
+  type DescribedObject,
+  type ObjectReadiness,
+} from "./records.js";
+export type { EnvironmentRecord, EnvironmentStatus } from "./record.js";
+export { waitForReady, DEFAULT_TIMEOUT_MS, type WaitOptions } from "./wait.js";
+export type { ObjectRef } from "./refs.js";

@@ -1,0 +1,64 @@
+import { ClusterError } from "../errors.js";
+
+/** The error every cancelled cluster operation throws: transient, so a re-queued job tries again. */
+export function cancelled(what: string, signal: AbortSignal): ClusterError {
+  return new ClusterError(`${what}: cancelled`, { kind: "transient", cause: signal.reason });
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw cancelled(what, signal);
+}
+
+/** setTimeout as a promise that an AbortSignal cuts short. */
+export function sleep(ms: number, signal?: AbortSignal, what = "waiting"): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(cancelled(what, signal));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(cancelled(what, signal as AbortSignal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export interface PollOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  /** Named in the "cancelled" message. */
+  what: string;
+}
+
+/**
+ * Calls `check` until it returns true or the deadline passes; returns whether
+ * it did. One check always runs, even with a zero timeout, so a condition that
+ * already holds is never reported as timed out.
+ */
+export async function pollUntil(check: () => Promise<boolean>, options: PollOptions): Promise<boolean> {
+  const deadline = Date.now() + options.timeoutMs;
+  const interval = options.intervalMs ?? 500;
+  for (;;) {
+    throwIfAborted(options.signal, options.what);
+    if (await check()) return true;
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    await sleep(Math.min(interval, left), options.signal, options.what);
+  }
+}
+
+/** "2m30s", "45s", "800ms": how long prbox waited, in messages. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 10_000 && ms % 1000 !== 0) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 0) return `${seconds}s`;
+  return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+}

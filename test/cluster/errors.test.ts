@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { classifyApiError, deployEnvironment } from "../../src/cluster/index.js";
+import { ClusterError } from "../../src/errors.js";
+import type { KubeObject, RenderedEnvironment } from "../../src/model.js";
+import { startClusterProxy, type ClusterProxy } from "../support/cluster-proxy.js";
+import { cleanUp, configMap, deployment, environment, main, testCluster, testKubeconfig, uniqueName } from "../support/cluster-fixtures.js";
+
+const cluster = testCluster();
+let proxy: ClusterProxy;
+
+beforeAll(async () => {
+  proxy = await startClusterProxy(testKubeconfig());
+});
+afterAll(() => proxy.close());
+
+function newEnvironment(objects: Parameters<typeof environment>[0]["objects"]): RenderedEnvironment {
+  const id = uniqueName("errors");
+  onTestFinished(() => cleanUp(cluster, id));
+  return environment({ id, objects });
+}
+
+async function failure(promise: Promise<unknown>): Promise<ClusterError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ClusterError);
+  return error as ClusterError;
+}
+
+const options = { wait: false, timeoutMs: 30_000 };
+
+describe("classifying what the API server answers", () => {
+  it("fails an invalid object (422) permanently, naming it and quoting the API server", async () => {
+    const bad: KubeObject = deployment("web");
+    (bad.spec as { selector: unknown }).selector = { matchLabels: { app: "something-else" } };
+    const rendered = newEnvironment([main(bad)]);
+
+    const error = await failure(deployEnvironment(cluster, rendered, options));
+
+    expect(error.kind).toBe("permanent");
+    expect(error.message).toMatch(
+      new RegExp(`^Deployment web in ${rendered.environment.namespace} \\(box app, templates/web.yaml\\): Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: .*\`selector\` does not match template \`labels\``),
+    );
+  });
+
+  it("records the failure on the environment's namespace", async () => {
+    const bad: KubeObject = deployment("web");
+    (bad.spec as { selector: unknown }).selector = { matchLabels: { app: "something-else" } };
+    const rendered = newEnvironment([main(bad)]);
+    await failure(deployEnvironment(cluster, rendered, options));
+
+    const ns = await cluster.core.readNamespace({ name: rendered.environment.namespace });
+    expect(ns.metadata?.annotations?.["prbox.dev/status"]).toBe("failed");
+    expect(ns.metadata?.annotations?.["prbox.dev/last-error"]).toContain("`selector` does not match template `labels`");
+  });
+
+  it("classifies a conflict (409) as transient, with the API server's message", async () => {
+    const namespace = uniqueName("conflict");
+    await cluster.core.createNamespace({ body: { metadata: { name: namespace } } });
+    onTestFinished(() => cluster.core.deleteNamespace({ name: namespace }).then(() => undefined));
+
+    const raw: unknown = await cluster.core.createNamespace({ body: { metadata: { name: namespace } } }).catch((e: unknown) => e);
+    const error = classifyApiError(raw, `namespace ${namespace}`);
+
+    expect(error.kind).toBe("transient");
+    expect(error.message).toBe(`namespace ${namespace}: namespaces "${namespace}" already exists`);
+  });
+
+  it("classifies a 500 from the API server as transient", async () => {
+    const rendered = newEnvironment([main(configMap("settings"))]);
+    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 500 });
+
+    const error = await failure(deployEnvironment(proxy.cluster(), rendered, options));
+
+    expect(error.kind).toBe("transient");
+    expect(error.message).toBe(`ConfigMap settings in ${rendered.environment.namespace} (box app, templates/settings.yaml): injected by the test proxy (HTTP 500)`);
+  });
+
+  it("classifies a 429 (throttled) as transient and a 403 (forbidden) as permanent", async () => {
+    const rendered = newEnvironment([main(configMap("settings"))]);
+    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 429 });
+    expect((await failure(deployEnvironment(proxy.cluster(), rendered, options))).kind).toBe("transient");
+
+    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 403 });
+    const forbidden = await failure(deployEnvironment(proxy.cluster(), rendered, options));
+    expect(forbidden.kind).toBe("permanent");
+    expect(forbidden.hint).toContain("RBAC");
+  });
+
+  it("classifies a dropped connection as transient", async () => {
+    const rendered = newEnvironment([main(configMap("settings"))]);
+    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, drop: true });
+
+    const error = await failure(deployEnvironment(proxy.cluster(), rendered, options));
+
+    expect(error.kind).toBe("transient");
+    expect(error.message).toMatch(/^ConfigMap settings in .*: cannot reach the Kubernetes API: /);
+  });
+
+  it("keeps the original error as the cause", async () => {
+    const rendered = newEnvironment([main(configMap("settings"))]);
+    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 503 });
+    const error = await failure(deployEnvironment(proxy.cluster(), rendered, options));
+    expect(error.cause).toMatchObject({ code: 503 });
+  });
+});
