@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { connectCluster, type Cluster } from "../cluster/index.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
-import { parseDuration } from "./durations.js";
+import { parseDuration } from "../config/durations.js";
 
 export interface ClusterFlags {
   kubeconfig?: string;

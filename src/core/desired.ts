@@ -1,0 +1,49 @@
+import type { PullRequestRef } from "../forges/forge.js";
+
+/**
+ * What should exist for one environment, written by the webhook edge and read by the reconciler
+ * (DESIGN.md §1, level-triggered). Job data only names the environment; this says what to do.
+ */
+export interface DesiredState {
+  /** The prbox environment id (src/spec/naming.ts prEnvironmentId). */
+  envId: string;
+  ref: PullRequestRef;
+  branch: string;
+  /** The commit to deploy (for a fork, the one a maintainer's /deploy pinned). */
+  sha: string;
+  /**
+   * deploy: the environment should run `sha`. destroy: it should not exist. wait: it should not
+   * be deployed yet (see `waitReason`); an existing one is left as it is.
+   */
+  action: "deploy" | "destroy" | "wait";
+  /** Why `action` is "wait", in words for the PR comment. */
+  waitReason: string | null;
+  fork: boolean;
+  /** The PR is closed or merged: nothing but a reopen brings its environment back. */
+  closed: boolean;
+  /** Labels on the PR, for label opt-in. */
+  labels: string[];
+  /** The fork head a maintainer's /deploy approved; later pushes to a fork need another /deploy. */
+  forkApprovedSha: string | null;
+  /** Bumped by /reload: a rebuild from scratch is wanted while it exceeds the observed value. */
+  reloadRequest: number;
+  /** The PR's `updated_at` (or the event time) of the last event applied; older events are ignored. */
+  eventAt: string;
+  /** Bumped on every change, so the reconciler can tell whether it saw the latest state. */
+  generation: number;
+}
+
+/** What the reconciler last did for an environment (kept beside the desired state). */
+export interface ObservedState {
+  envId: string;
+  /** The SHA deployed last, or null after a teardown. */
+  sha: string | null;
+  /** The reloadRequest value the last deploy satisfied. */
+  reloadRequest: number;
+  /** The desired generation the last reconcile acted on. */
+  generation: number;
+  status: "ready" | "failed" | "destroyed" | "waiting";
+  /** The last permanent error for `sha` (not retried until the SHA or the spec changes). */
+  error: string | null;
+  at: string;
+}

@@ -1,0 +1,77 @@
+/**
+ * The one interface between prbox's core and a forge (GitHub, GitLab). Forge-specific code lives
+ * only in src/forges/<forge>/; the core sees this. Every operation is safe to repeat: retries of
+ * a job must never post twice.
+ */
+export type ForgeName = "github" | "gitlab";
+
+/** A pull request (GitHub) or merge request (GitLab), and what its adapter needs to reach it. */
+export interface PullRequestRef {
+  forge: ForgeName;
+  /** "owner/name" on GitHub, "group/subgroup/project" on GitLab. */
+  repo: string;
+  /** The PR or MR number (GitLab's iid). */
+  pr: number;
+  /** Opaque to the core: the GitHub App installation id, or the GitLab project id. */
+  target: string;
+}
+
+export type CommitState = "pending" | "success" | "failure" | "error";
+
+/** The life of a preview environment as the forge shows it (GitHub Deployment, GitLab Environment). */
+export type EnvironmentState = "queued" | "in_progress" | "success" | "failure" | "inactive";
+
+export interface CommitStatus {
+  state: CommitState;
+  /** One short line (GitHub cuts at 140 characters). */
+  description: string;
+  url?: string | null;
+}
+
+export interface EnvironmentStatus {
+  /** The prbox environment id, used as the forge's environment name ("prbox/<id>" on GitHub). */
+  environment: string;
+  sha: string;
+  state: EnvironmentState;
+  url?: string | null;
+  description?: string;
+}
+
+export interface PullRequestInfo {
+  state: "open" | "closed";
+  headSha: string;
+  headBranch: string;
+  /** The head lives in another repository (a fork). */
+  fork: boolean;
+}
+
+export type Reaction = "+1" | "-1" | "eyes";
+
+export interface Forge {
+  readonly name: ForgeName;
+  /**
+   * Downloads the repository at `sha` and extracts it into `dest` (an existing empty directory).
+   * Refuses archives with `..` or absolute entries, links that lead outside `dest`, and archives
+   * over the size limit: permanent errors with a message a developer can act on.
+   */
+  fetchSources(ref: PullRequestRef, sha: string, dest: string, signal?: AbortSignal): Promise<void>;
+  /** prbox's one sticky comment on the PR: found by a hidden marker, created once, edited only when the text changed. */
+  upsertComment(ref: PullRequestRef, body: string): Promise<void>;
+  /** The commit status named "prbox" on `sha`; posting the same state again is not an error. */
+  setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void>;
+  /** The forge's record of the environment (GitHub Deployment with environment_url, GitLab Environment). */
+  setEnvironmentStatus(ref: PullRequestRef, status: EnvironmentStatus): Promise<void>;
+  /** Whether `user` may run commands: write access on GitHub, Developer or higher on GitLab, asked through the API. */
+  canWrite(ref: PullRequestRef, user: string): Promise<boolean>;
+  /** Acknowledges a command comment (a reaction on GitHub, an award emoji on GitLab). */
+  acknowledge(ref: PullRequestRef, commentId: string, reaction: Reaction): Promise<void>;
+  /** A plain, non-sticky reply on the PR (e.g. "only writers may run /reload"). */
+  reply(ref: PullRequestRef, body: string): Promise<void>;
+  /** The PR's current state; throws when the forge cannot say (the sweep never deletes on an error). */
+  pullRequest(ref: PullRequestRef): Promise<PullRequestInfo>;
+}
+
+/** Picks the adapter for a job from its data; one registry serves both forges in one process. */
+export interface ForgeRegistry {
+  forgeFor(ref: PullRequestRef): Forge;
+}
