@@ -25,6 +25,8 @@ export interface DesiredState {
   labels: string[];
   /** The fork head a maintainer's /deploy approved; later pushes to a fork need another /deploy. */
   forkApprovedSha: string | null;
+  /** Comment ids of the last commands applied, so a redelivered comment counts once. */
+  handledCommands: string[];
   /** Bumped by /reload: a rebuild from scratch is wanted while it exceeds the observed value. */
   reloadRequest: number;
   /** The PR's `updated_at` (or the event time) of the last event applied; older events are ignored. */

@@ -1,5 +1,5 @@
 import type { Policy } from "../config/config.js";
-import type { CommandEvent, ForgeEvent, HeadCommit, PullRequestEvent } from "../forges/events.js";
+import type { CommandEvent, ForgeEvent, PullRequestEvent } from "../forges/events.js";
 import type { DesiredState } from "./desired.js";
 
 type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks">;
@@ -30,6 +30,7 @@ function base(current: DesiredState | null, event: ForgeEvent, envId: string): D
     labels: event.head.labels,
     reloadRequest: current?.reloadRequest ?? 0,
     forkApprovedSha: current?.forkApprovedSha ?? null,
+    handledCommands: current?.handledCommands ?? [],
     eventAt: event.at,
     generation: current?.generation ?? 0,
   };
@@ -46,12 +47,12 @@ function afterPullRequest(current: DesiredState | null, event: PullRequestEvent,
   const next = { ...base(current, event, envId), closed: false };
   const forkPinned = next.fork && !policy.deployForks;
   if (!forkPinned) next.sha = event.head.sha;
-  return gate(next, event.head, policy);
+  return gate(next, event.head.labels, policy);
 }
 
-/** Decides deploy or wait for a PR whose head is `head`. */
-function gate(next: DesiredState, head: HeadCommit, policy: GatePolicy): DesiredState {
-  if (policy.requiredLabel && !head.labels.includes(policy.requiredLabel)) {
+/** Decides deploy or wait for a PR carrying `labels`. */
+function gate(next: DesiredState, labels: readonly string[], policy: GatePolicy): DesiredState {
+  if (policy.requiredLabel && !labels.includes(policy.requiredLabel)) {
     return { ...next, action: "wait", waitReason: `add the label \`${policy.requiredLabel}\` to deploy a preview` };
   }
   if (next.fork && !policy.deployForks && next.forkApprovedSha === null) {
@@ -61,15 +62,18 @@ function gate(next: DesiredState, head: HeadCommit, policy: GatePolicy): Desired
 }
 
 function afterCommand(current: DesiredState, event: CommandEvent, policy: GatePolicy): DesiredState {
-  if (current.closed) return current;
-  const next = { ...current, eventAt: event.at };
+  // A redelivered comment must not rebuild twice: each command comment counts once.
+  if (current.closed || current.handledCommands.includes(event.commentId)) return current;
+  const handledCommands = [...current.handledCommands, event.commentId].slice(-20);
+  const next = { ...current, eventAt: event.at, handledCommands };
   switch (event.command) {
     case "destroy":
       return { ...next, action: "destroy", waitReason: null };
     case "reload": {
       // Rebuild at the current head; a fork keeps the SHA a maintainer approved.
       const sha = next.fork && !policy.deployForks ? next.sha : event.head.sha;
-      return { ...gate({ ...next, sha }, event.head, policy), reloadRequest: current.reloadRequest + 1 };
+      // Labels come from pull_request events; a comment does not carry them.
+      return { ...gate({ ...next, sha }, current.labels, policy), reloadRequest: current.reloadRequest + 1 };
     }
     case "deploy":
       // A maintainer vouches for the head as it is now: pin it, label or fork notwithstanding.

@@ -4,7 +4,7 @@ import { nextDesired } from "../../src/core/transitions.js";
 import type { CommandEvent, ForgeEvent, PullRequestEvent } from "../../src/forges/events.js";
 
 const ref = { forge: "github" as const, repo: "acme/shop", pr: 7, target: "1" };
-const open = { requiredLabel: null, deployForks: false };
+const open: { requiredLabel: string | null; deployForks: boolean } = { requiredLabel: null, deployForks: false };
 let clock = 0;
 const tick = () => new Date(Date.UTC(2026, 10, 22, 10, 0, clock++)).toISOString();
 
@@ -12,8 +12,9 @@ function pr(action: PullRequestEvent["action"], sha: string, extra: Partial<Pull
   return { kind: "pull_request", action, ref, head: { branch: "feature", sha, fork: false, labels: [], ...extra }, merged: false, at };
 }
 
+let comments = 0;
 function command(name: CommandEvent["command"], sha: string, extra: Partial<CommandEvent["head"]> = {}): CommandEvent {
-  return { kind: "command", command: name, ref, user: "maintainer", commentId: "1", head: { branch: "feature", sha, fork: false, labels: [], ...extra }, at: tick() };
+  return { kind: "command", command: name, ref, user: "maintainer", commentId: String(++comments), head: { branch: "feature", sha, fork: false, labels: [], ...extra }, at: tick() };
 }
 
 function play(events: ForgeEvent[], policy = open): DesiredState | null {
@@ -69,6 +70,17 @@ describe("desired state transitions", () => {
   it("counts /reload requests and rebuilds at the current head", () => {
     const state = play([pr("opened", "a1"), command("reload", "b2"), command("reload", "b2")]);
     expect(state).toMatchObject({ action: "deploy", sha: "b2", reloadRequest: 2 });
+  });
+
+  it("counts a redelivered command comment once", () => {
+    const reload = command("reload", "a1");
+    expect(play([pr("opened", "a1"), reload, { ...reload, at: tick() }])).toMatchObject({ reloadRequest: 1 });
+  });
+
+  it("keeps the label gate on /reload, from the labels pull_request events reported", () => {
+    const policy = { requiredLabel: "preview", deployForks: false };
+    const labelled = play([pr("opened", "a1", { labels: ["preview"] }), command("reload", "b2")], policy);
+    expect(labelled).toMatchObject({ action: "deploy", sha: "b2" });
   });
 
   it("destroys on /destroy and deploys again on the next push", () => {

@@ -1,0 +1,166 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { deleteEnvironment, deployEnvironment, type Cluster } from "../cluster/index.js";
+import type { Policy } from "../config/config.js";
+import { describeError, PrboxError } from "../errors.js";
+import type { Forge, ForgeRegistry } from "../forges/forge.js";
+import type { Logger } from "../log.js";
+import type { DesiredState, ObservedState } from "./desired.js";
+import { renderSpec } from "./render-spec.js";
+import { commentBody, commitStatus, environmentState, type Report } from "./report.js";
+
+/** What the reconciler needs from the state store (src/queue's RedisStateStore satisfies it). */
+export interface StateStore {
+  getDesired(envId: string): Promise<DesiredState | null>;
+  getObserved(envId: string): Promise<ObservedState | null>;
+  setObserved(state: ObservedState): Promise<void>;
+}
+
+export interface ReconcileDeps {
+  store: StateStore;
+  forges: ForgeRegistry;
+  cluster: Cluster;
+  policy: Policy;
+  log: Logger;
+  helm?: string;
+  now?: () => Date;
+  /** How often a running deploy checks whether its PR was closed meanwhile (ms). */
+  supersedeCheckMs?: number;
+}
+
+export interface ReconcileRun {
+  signal?: AbortSignal;
+  /** The queue's last attempt: a transient failure is reported as failed instead of "retrying". */
+  finalAttempt: boolean;
+}
+
+export type Outcome = "deployed" | "destroyed" | "waiting" | "up-to-date" | "superseded" | "gone";
+
+/**
+ * Makes the cluster and the PR match the environment's desired state (DESIGN.md §1.3). Safe to
+ * run any number of times: it compares with what it last did and only acts on a difference.
+ * Permanent failures are reported and rethrown (the job fails once); transient ones rethrown
+ * for a retry, reported only on the final attempt.
+ */
+export async function reconcile(envId: string, deps: ReconcileDeps, run: ReconcileRun): Promise<Outcome> {
+  const desired = await deps.store.getDesired(envId);
+  if (!desired) return "gone";
+  const observed = await deps.store.getObserved(envId);
+  const forge = deps.forges.forgeFor(desired.ref);
+  const log = deps.log.child({ envId, sha: desired.sha.slice(0, 7), action: desired.action });
+  if (desired.action === "destroy") return teardown(desired, observed, { deps, forge, log, run });
+  if (desired.action === "wait") return hold(desired, observed, { deps, forge, log, run });
+  if (upToDate(desired, observed)) return "up-to-date";
+  return deploy(desired, observed, { deps, forge, log, run });
+}
+
+interface Step {
+  deps: ReconcileDeps;
+  forge: Forge;
+  log: Logger;
+  run: ReconcileRun;
+}
+
+function upToDate(desired: DesiredState, observed: ObservedState | null): boolean {
+  return (
+    observed !== null &&
+    observed.sha === desired.sha &&
+    observed.reloadRequest >= desired.reloadRequest &&
+    (observed.status === "ready" || observed.status === "failed")
+  );
+}
+
+function observe(desired: DesiredState, step: Step, fields: Pick<ObservedState, "sha" | "status" | "error" | "reloadRequest">): ObservedState {
+  const now = (step.deps.now ?? (() => new Date()))();
+  return { envId: desired.envId, generation: desired.generation, at: now.toISOString(), ...fields };
+}
+
+async function report(desired: DesiredState, step: Step, body: Report): Promise<void> {
+  const { forge } = step;
+  await forge.upsertComment(desired.ref, commentBody(body));
+  const status = commitStatus(body);
+  if (status && "sha" in body) await forge.setCommitStatus(desired.ref, body.sha, status);
+  const state = environmentState(body);
+  if (state) {
+    const url = body.state === "ready" ? body.url : null;
+    await forge.setEnvironmentStatus(desired.ref, { environment: desired.envId, sha: desired.sha, state, url });
+  }
+}
+
+async function teardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
+  if (observed?.status === "destroyed") return "up-to-date";
+  const result = await deleteEnvironment(step.deps.cluster, desired.envId, { timeoutMs: step.deps.policy.deployTimeoutMs, signal: step.run.signal, log: step.log });
+  step.log.info({ namespaces: result.namespaces }, "environment deleted");
+  await report(desired, step, { state: "destroyed", reason: desired.closed ? "the pull request was closed" : "`/destroy`" });
+  await step.deps.store.setObserved(observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }));
+  return "destroyed";
+}
+
+async function hold(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
+  if (observed?.status === "waiting" && observed.generation === desired.generation) return "up-to-date";
+  await report(desired, step, { state: "waiting", sha: desired.sha, reason: desired.waitReason ?? "waiting" });
+  await step.deps.store.setObserved(observe(desired, step, { sha: observed?.sha ?? null, status: "waiting", error: null, reloadRequest: observed?.reloadRequest ?? 0 }));
+  return "waiting";
+}
+
+async function deploy(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
+  const started = Date.now();
+  const controller = new AbortController();
+  const stopWatching = watchForClose(desired, step, controller);
+  const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
+  const fresh = desired.reloadRequest > (observed?.reloadRequest ?? 0);
+  const workDir = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
+  try {
+    await report(desired, step, { state: "deploying", sha: desired.sha, namespace: null });
+    await step.forge.fetchSources(desired.ref, desired.sha, workDir, signal);
+    const rendered = await renderSpec({
+      file: step.deps.policy.specPath,
+      root: workDir,
+      pr: { forge: desired.ref.forge, repo: desired.ref.repo, pr: desired.ref.pr, branch: desired.branch, sha: desired.sha },
+      set: step.deps.policy.variables,
+      policy: { allowKinds: step.deps.policy.allowKinds, allowForeignNamespaces: step.deps.policy.allowForeignNamespaces, remoteHosts: step.deps.policy.remoteHosts },
+      helm: step.deps.helm,
+      signal,
+    });
+    const result = await deployEnvironment(step.deps.cluster, rendered, { wait: true, timeoutMs: step.deps.policy.deployTimeoutMs, fresh, signal, log: step.log });
+    const seconds = (Date.now() - started) / 1000;
+    await report(desired, step, { state: "ready", sha: desired.sha, url: rendered.environment.url, namespace: result.namespace, boxes: rendered.boxes, seconds });
+    await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }));
+    return "deployed";
+  } catch (error) {
+    if (controller.signal.aborted) return "superseded";
+    return failed(desired, step, error);
+  } finally {
+    stopWatching();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function failed(desired: DesiredState, step: Step, error: unknown): Promise<never> {
+  const permanent = error instanceof PrboxError && error.kind === "permanent";
+  const final = permanent || step.run.finalAttempt;
+  step.log.warn({ err: error, permanent }, "deploy failed");
+  await report(desired, step, { state: "failed", sha: desired.sha, error: describeError(error), retrying: !final });
+  if (final) {
+    await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "failed", error: describeError(error), reloadRequest: desired.reloadRequest }));
+  }
+  throw error;
+}
+
+/**
+ * A close (or /destroy) while a deploy runs must win: the deploy is aborted so the teardown job,
+ * waiting behind it in the queue, runs at once and nothing is resurrected.
+ */
+function watchForClose(desired: DesiredState, step: Step, controller: AbortController): () => void {
+  const timer = setInterval(() => {
+    step.deps.store.getDesired(desired.envId).then(
+      (now) => {
+        if (now?.action === "destroy") controller.abort(new PrboxError("the pull request was closed during the deploy", { kind: "transient" }));
+      },
+      (error: unknown) => step.log.warn({ err: error }, "could not check whether the deploy is still wanted"),
+    );
+  }, step.deps.supersedeCheckMs ?? 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
