@@ -1,0 +1,55 @@
+import type { Policy } from "../config/config.js";
+import type { ForgeEvent } from "../forges/events.js";
+import type { Logger } from "../log.js";
+import { prEnvironmentId } from "../spec/naming.js";
+import type { DesiredState } from "./desired.js";
+import { nextDesired } from "./transitions.js";
+
+/** The part of the state store the webhook edge uses. */
+export interface IntakeStore {
+  updateDesired(envId: string, fn: (current: DesiredState | null) => DesiredState | null): Promise<DesiredState | null>;
+  /** True the first time a delivery id is seen. */
+  rememberDelivery(id: string, ttlSeconds: number): Promise<boolean>;
+  forgetDelivery(id: string): Promise<void>;
+}
+
+export interface ReconcileQueue {
+  enqueueReconcile(envId: string): Promise<void>;
+}
+
+export interface IntakeDeps {
+  store: IntakeStore;
+  queue: ReconcileQueue;
+  policy: Pick<Policy, "requiredLabel" | "deployForks">;
+  log: Logger;
+}
+
+export type IntakeResult = "queued" | "unchanged" | "duplicate";
+
+const DELIVERY_TTL_SECONDS = 24 * 3600;
+
+/**
+ * The webhook edge's whole job once a delivery is verified and normalised: store the
+ * environment's new desired state and enqueue a reconcile (DESIGN.md §1.1). Throws when Redis
+ * cannot store it, so the HTTP layer answers 5xx and the forge records a failed delivery.
+ */
+export async function intake(event: ForgeEvent, deliveryId: string, deps: IntakeDeps): Promise<IntakeResult> {
+  if (!(await deps.store.rememberDelivery(deliveryId, DELIVERY_TTL_SECONDS))) return "duplicate";
+  try {
+    const envId = prEnvironmentId(event.ref.forge, event.ref.repo, event.ref.pr);
+    let changed = false;
+    await deps.store.updateDesired(envId, (current) => {
+      const next = nextDesired(current, event, envId, deps.policy);
+      changed = next !== current;
+      return next;
+    });
+    if (!changed) return "unchanged";
+    await deps.queue.enqueueReconcile(envId);
+    deps.log.info({ envId, deliveryId, event: event.kind === "command" ? event.command : event.action }, "environment queued");
+    return "queued";
+  } catch (error) {
+    // Not stored: let a redelivery of the same id be processed.
+    await deps.store.forgetDelivery(deliveryId).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,70 @@
+import type { ApplicationFunction, Context, ProbotOctokit } from "probot";
+import { intake, type IntakeDeps, type IntakeResult } from "../../core/intake.js";
+import { parseCommand, type CommandEvent, type CommandName } from "../events.js";
+import type { Forge } from "../forge.js";
+import { commentTarget, pullRequestEvent } from "./events.js";
+
+export interface GitHubAppDeps {
+  intake: IntakeDeps;
+  /** The GitHub adapter for a delivery's installation-authenticated client. */
+  forgeFor(octokit: ProbotOctokit): Forge;
+  /** Counts deliveries by event and result, for /metrics. */
+  onDelivery?(event: string, result: IntakeResult | "ignored" | "refused"): void;
+}
+
+const PULL_REQUEST_EVENTS = [
+  "pull_request.opened",
+  "pull_request.reopened",
+  "pull_request.synchronize",
+  "pull_request.closed",
+  "pull_request.labeled",
+  "pull_request.unlabeled",
+] as const;
+
+/**
+ * The Probot app: each delivery is verified by Probot (X-Hub-Signature-256), normalised, stored
+ * as the environment's desired state and enqueued; nothing else happens on the webhook path
+ * except, for commands, the permission check and the head lookup that /deploy must pin.
+ */
+export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
+  return (app) => {
+    app.on([...PULL_REQUEST_EVENTS], async (context) => {
+      const event = pullRequestEvent(context.payload);
+      const result = event ? await intake(event, context.id, deps.intake) : "ignored";
+      deps.onDelivery?.("pull_request", result);
+    });
+    app.on("issue_comment.created", async (context) => {
+      deps.onDelivery?.("issue_comment", await handleComment(context, deps));
+    });
+  };
+}
+
+async function handleComment(context: Context<"issue_comment.created">, deps: GitHubAppDeps): Promise<IntakeResult | "ignored" | "refused"> {
+  const target = commentTarget(context.payload);
+  const command = target && !target.isBot ? parseCommand(target.body) : null;
+  if (!target || !command) return "ignored";
+  const forge = deps.forgeFor(context.octokit);
+  // Asked through the API: author_association does not say whether the user may write.
+  if (!(await forge.canWrite(target.ref, target.user))) {
+    await forge.acknowledge(target.ref, target.commentId, "-1");
+    await forge.reply(target.ref, refusal(target.user, command));
+    return "refused";
+  }
+  const pr = await forge.pullRequest(target.ref);
+  const event: CommandEvent = {
+    kind: "command",
+    command,
+    ref: target.ref,
+    user: target.user,
+    commentId: target.commentId,
+    head: { branch: pr.headBranch, sha: pr.headSha, fork: pr.fork, labels: [] },
+    at: target.at,
+  };
+  const result = await intake(event, context.id, deps.intake);
+  if (result !== "duplicate") await forge.acknowledge(target.ref, target.commentId, "+1");
+  return result;
+}
+
+function refusal(user: string, command: CommandName): string {
+  return `@${user} thanks! Only people with write access to this repository can run \`/${command}\`; a maintainer can run it for you.`;
+}
