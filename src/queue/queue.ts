@@ -1,0 +1,95 @@
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { silentLogger, type Logger } from "../log.js";
+import { redisFailure } from "./redis.js";
+
+/** The one queue of prbox (DESIGN.md §1.2). */
+export const RECONCILE_QUEUE = "prbox-reconcile";
+const JOB_NAME = "reconcile";
+
+/** Job data names the environment, never what to do: the reconciler reads the desired state. */
+export interface ReconcileJobData {
+  envId: string;
+}
+
+export interface ReconcileQueueOptions {
+  /** A "client" role connection (connectRedis): enqueueing fails fast while Redis is down. Not closed by close(). */
+  connection: Redis;
+  /** BullMQ key prefix; default "prbox". Workers must use the same. */
+  prefix?: string;
+  log?: Logger;
+  /** Attempts per job, the first included; default 8. */
+  attempts?: number;
+  /** Delay before the first retry (ms), doubled for each further one; default 2000. */
+  backoffMs?: number;
+  /** How long a new job waits, collecting further events for its environment (ms); default 500. */
+  delayMs?: number;
+}
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+export interface ReconcileQueue {
+  /**
+   * Asks for a reconcile of `envId`. De-duplicated by environment: while a job for it waits, this
+   * one replaces it (the delay starts again); while one runs, one more runs after it. A burst of
+   * events therefore runs at most two reconciles, the last of which sees the latest state.
+   */
+  enqueueReconcile(envId: string, options?: { delayMs?: number }): Promise<void>;
+  queueCounts(): Promise<QueueCounts>;
+  /** Closes the BullMQ queue; the connection stays open (it belongs to the caller). */
+  close(): Promise<void>;
+  /** The BullMQ queue underneath, for tools and tests (listing jobs, obliterate). */
+  readonly bull: Queue<ReconcileJobData>;
+}
+
+export function createReconcileQueue(options: ReconcileQueueOptions): ReconcileQueue {
+  const log = (options.log ?? silentLogger).child({ component: "queue" });
+  const bull = new Queue<ReconcileJobData>(RECONCILE_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix ?? "prbox",
+    defaultJobOptions: {
+      attempts: options.attempts ?? 8,
+      backoff: { type: "exponential", delay: options.backoffMs ?? 2000, jitter: 0.2 },
+      // Keep enough history for an environments page and post-mortems, not forever.
+      removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+      removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
+    },
+  });
+  // The connection's own listeners (connectRedis) already report outages; without a listener
+  // here an "error" event would be thrown.
+  bull.on("error", (error) => log.debug({ err: error }, "queue connection error"));
+  const defaultDelay = options.delayMs ?? 500;
+
+  return {
+    bull,
+    async enqueueReconcile(envId, enqueueOptions = {}) {
+      try {
+        await bull.add(
+          JOB_NAME,
+          { envId },
+          {
+            delay: enqueueOptions.delayMs ?? defaultDelay,
+            deduplication: { id: envId, keepLastIfActive: true, replace: true },
+          },
+        );
+      } catch (error) {
+        throw redisFailure(options.connection, error);
+      }
+      log.debug({ envId }, "reconcile enqueued");
+    },
+    async queueCounts() {
+      try {
+        const counts = await bull.getJobCounts("waiting", "active", "delayed", "failed");
+        return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
+      } catch (error) {
+        throw redisFailure(options.connection, error);
+      }
+    },
+    close: () => bull.close(),
+  };
+}

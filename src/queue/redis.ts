@@ -1,0 +1,189 @@
+import { Redis, type RedisOptions } from "ioredis";
+import { PrboxError } from "../errors.js";
+import { silentLogger, type Logger } from "../log.js";
+
+/**
+ * "client": the webhook edge and the state store. Commands fail fast while Redis is down (no
+ * offline queue, short command timeout), so the HTTP edge can answer 503 instead of hanging.
+ * "worker": a BullMQ worker's template connection. Commands wait for Redis to come back, as
+ * BullMQ requires (`maxRetriesPerRequest: null`).
+ */
+export type RedisRole = "client" | "worker";
+
+export interface ConnectRedisOptions {
+  role: RedisRole;
+  log?: Logger;
+  /** How long the first connection may take (ms); default 5000. */
+  connectTimeoutMs?: number;
+  /** "client" role: how long one command may take before it fails (ms); default 2000. */
+  commandTimeoutMs?: number;
+}
+
+/** Replies in RESP2 shapes, which BullMQ and this code expect. */
+type LegacyOptions = Omit<RedisOptions, "replyMapping">;
+
+const SETUP_HINT = "start redis-server or set PRBOX_REDIS_URL";
+
+/**
+ * An ioredis client that knows where it points (without the password) and why it last lost
+ * Redis, so a failed command can say "connection refused" instead of "Stream isn't writeable".
+ */
+export class PrboxRedis extends Redis {
+  /** The URL with its password removed: safe for logs and error messages. */
+  readonly location: string;
+  lastError: Error | undefined = undefined;
+
+  constructor(url: string, options: LegacyOptions, location: string) {
+    super(url, options);
+    this.location = location;
+  }
+}
+
+/** The URL with any password replaced by "***"; a value that is no URL becomes a placeholder. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString().replace(/\/$/, "");
+  } catch {
+    return "(an invalid Redis URL)";
+  }
+}
+
+function optionsFor(options: ConnectRedisOptions): LegacyOptions {
+  const common: LegacyOptions = {
+    connectTimeout: options.connectTimeoutMs ?? 5000,
+    connectionName: `prbox-${options.role}`,
+  };
+  if (options.role === "worker") return { ...common, maxRetriesPerRequest: null };
+  return {
+    ...common,
+    enableOfflineQueue: false,
+    commandTimeout: options.commandTimeoutMs ?? 2000,
+    maxRetriesPerRequest: 1,
+  };
+}
+
+function checkUrl(url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = "";
+  }
+  if (protocol !== "redis:" && protocol !== "rediss:") {
+    throw new PrboxError("the Redis URL is not a redis:// or rediss:// URL", {
+      hint: "set PRBOX_REDIS_URL to redis://[user:password@]host:port[/db]",
+    });
+  }
+}
+
+/** Logs the loss of the connection and its recovery once each, not every reconnect attempt. */
+function watchConnection(redis: PrboxRedis, log: Logger): void {
+  let state: "connecting" | "up" | "down" = "connecting";
+  redis.on("error", (error: Error) => {
+    redis.lastError = error;
+  });
+  // "reconnecting", not "close": a close we asked for (quit) is not an outage.
+  redis.on("reconnecting", () => {
+    if (state !== "up") return;
+    state = "down";
+    const reason = redis.lastError ? reasonOf(redis.lastError) : "connection closed";
+    log.warn({ redis: redis.location, reason }, "lost the connection to Redis; reconnecting");
+  });
+  redis.on("ready", () => {
+    redis.lastError = undefined;
+    if (state === "down") log.info({ redis: redis.location }, "connection to Redis restored");
+    state = "up";
+  });
+}
+
+function firstReady(redis: Redis): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      redis.off("error", onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      redis.off("ready", onReady);
+      reject(error);
+    };
+    redis.once("ready", onReady);
+    redis.once("error", onError);
+  });
+}
+
+/**
+ * Connects to Redis and waits until it answers. Fails fast, with one line that says what to do,
+ * when nothing answers at `url`; after that the client reconnects on its own.
+ */
+export async function connectRedis(url: string, options: ConnectRedisOptions): Promise<PrboxRedis> {
+  checkUrl(url);
+  const log = (options.log ?? silentLogger).child({ component: "redis", role: options.role });
+  const redis = new PrboxRedis(url, optionsFor(options), redactRedisUrl(url));
+  const ready = firstReady(redis);
+  watchConnection(redis, log);
+  try {
+    await ready;
+  } catch (error) {
+    redis.disconnect();
+    throw redisFailure(redis, error);
+  }
+  log.debug({ redis: redis.location }, "connected to Redis");
+  return redis;
+}
+
+/** Short words for the socket errors people meet when Redis is not where they said. */
+const SOCKET_REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "connection timed out",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found (DNS lookup failed)",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  EPIPE: "connection closed",
+};
+
+function reasonOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && SOCKET_REASONS[code]) return SOCKET_REASONS[code];
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Redis error replies start with an upper-case code word (WRONGPASS, NOAUTH, …). */
+function replyCode(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== "ReplyError") return undefined;
+  return /^[A-Z]+/.exec(error.message)?.[0];
+}
+
+function locationOf(redis: Redis): string {
+  if (redis instanceof PrboxRedis) return redis.location;
+  const { host, port, db, tls } = redis.options;
+  return `${tls ? "rediss" : "redis"}://${host ?? "127.0.0.1"}:${String(port ?? 6379)}${db ? `/${String(db)}` : ""}`;
+}
+
+/**
+ * Turns whatever a Redis call threw into one clear PrboxError ("transient": Redis may come back).
+ * While the client is not connected, the reason is the connection's last error, not the
+ * command's "Stream isn't writeable".
+ */
+export function redisFailure(redis: Redis, error: unknown): PrboxError {
+  if (error instanceof PrboxError) return error;
+  const where = locationOf(redis);
+  const code = replyCode(error);
+  if (code === "WRONGPASS" || code === "NOAUTH") {
+    return new PrboxError(`Redis at ${where} refused the credentials (${code}); check the user and password in PRBOX_REDIS_URL`, {
+      kind: "permanent",
+      cause: error,
+    });
+  }
+  const connected = redis.status === "ready";
+  const lastError = redis instanceof PrboxRedis ? redis.lastError : undefined;
+  if (!connected) {
+    // The command's own error ("Stream isn't writeable…") says nothing useful; the socket's does.
+    const reason = lastError ? reasonOf(lastError) : "connection closed";
+    return new PrboxError(`cannot reach Redis at ${where}: ${reason}; ${SETUP_HINT}`, { kind: "transient", cause: error });
+  }
+  return new PrboxError(`Redis at ${where} failed: ${reasonOf(error)}`, { kind: "transient", cause: error });
+}

@@ -1,0 +1,162 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Redis } from "ioredis";
+import type { DesiredState, ObservedState } from "../core/desired.js";
+import { PrboxError } from "../errors.js";
+import { changed, parseDesired, parseObserved } from "./records.js";
+import { redisFailure } from "./redis.js";
+
+export interface StateStoreOptions {
+  /** Prefix of every key ("<prefix>:desired:<envId>", …); default "prbox". */
+  prefix?: string;
+  /** How often updateDesired retries after losing a race before it gives up; default 100. */
+  maxUpdateAttempts?: number;
+}
+
+/** A state transition: the next desired state, or null (or `current`) to leave it as it is. */
+export type DesiredUpdate = (current: DesiredState | null) => DesiredState | null;
+
+// Compare-and-set: writes ARGV[2] only while the key still holds what the caller read (ARGV[1],
+// "" for "absent"). Optimistic like WATCH/MULTI, but safe on a connection shared by concurrent
+// callers, which WATCH is not (one caller's EXEC would drop the others' WATCH).
+const COMPARE_AND_SET = `
+local current = redis.call("GET", KEYS[1])
+if (current or "") ~= ARGV[1] then return 0 end
+redis.call("SET", KEYS[1], ARGV[2])
+redis.call("SADD", KEYS[2], ARGV[3])
+return 1`;
+
+// Deletes an environment's records, unless a newer desired state arrived since the caller
+// decided to (ARGV[1] = the generation it acted on, "" for "whatever is there").
+const FORGET = `
+local current = redis.call("GET", KEYS[1])
+if current and ARGV[1] ~= "" and tostring(cjson.decode(current)["generation"]) ~= ARGV[1] then return 0 end
+redis.call("DEL", KEYS[1], KEYS[2])
+redis.call("SREM", KEYS[3], ARGV[2])
+return 1`;
+
+const MGET_CHUNK = 200;
+
+/**
+ * Desired and observed state of every environment, and the delivery ids already seen, in Redis.
+ * Give it a "client" role connection (connectRedis) so calls fail fast while Redis is down.
+ */
+export class RedisStateStore {
+  private readonly prefix: string;
+  private readonly maxUpdateAttempts: number;
+
+  constructor(
+    private readonly redis: Redis,
+    options: StateStoreOptions = {},
+  ) {
+    this.prefix = options.prefix ?? "prbox";
+    this.maxUpdateAttempts = options.maxUpdateAttempts ?? 100;
+  }
+
+  private desiredKey(envId: string): string {
+    return `${this.prefix}:desired:${envId}`;
+  }
+
+  private observedKey(envId: string): string {
+    return `${this.prefix}:observed:${envId}`;
+  }
+
+  private indexKey(): string {
+    return `${this.prefix}:environments`;
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw redisFailure(this.redis, error);
+    }
+  }
+
+  async getDesired(envId: string): Promise<DesiredState | null> {
+    const key = this.desiredKey(envId);
+    const raw = await this.call(() => this.redis.get(key));
+    return raw === null ? null : parseDesired(raw, key);
+  }
+
+  /**
+   * Atomic read-modify-write of an environment's desired state: concurrent updates (two webhook
+   * deliveries at once, on any number of servers) each see the other's result, none is lost.
+   * `fn` may run more than once, so it must be pure. Bumps `generation` when the state changed;
+   * returns what is stored afterwards.
+   */
+  async updateDesired(envId: string, fn: DesiredUpdate): Promise<DesiredState | null> {
+    const key = this.desiredKey(envId);
+    for (let attempt = 1; attempt <= this.maxUpdateAttempts; attempt++) {
+      const raw = await this.call(() => this.redis.get(key));
+      const current = raw === null ? null : parseDesired(raw, key);
+      const next = fn(current);
+      if (next === null || !changed(current, next)) return current;
+      if (next.envId !== envId) {
+        throw new PrboxError(`a desired state for ${next.envId} was about to be stored as ${envId}`, { kind: "internal" });
+      }
+      const stored: DesiredState = { ...next, generation: (current?.generation ?? 0) + 1 };
+      const written = await this.call(() => this.redis.eval(COMPARE_AND_SET, 2, key, this.indexKey(), raw ?? "", JSON.stringify(stored), envId));
+      if (written === 1) return stored;
+      // Lost the race: back off a little (randomly, so racers spread out) and read again.
+      await sleep(Math.random() * Math.min(50, attempt * 2));
+    }
+    throw new PrboxError(`could not update the desired state of ${envId}: ${String(this.maxUpdateAttempts)} concurrent updates won the race`, {
+      kind: "transient",
+    });
+  }
+
+  async getObserved(envId: string): Promise<ObservedState | null> {
+    const key = this.observedKey(envId);
+    const raw = await this.call(() => this.redis.get(key));
+    return raw === null ? null : parseObserved(raw, key);
+  }
+
+  /** Written by the reconciler only, one job per environment at a time: a plain write is enough. */
+  async setObserved(state: ObservedState): Promise<void> {
+    await this.call(() => this.redis.set(this.observedKey(state.envId), JSON.stringify(state)));
+  }
+
+  /** Every environment's desired state, for the periodic sweep and the live-environment cap. */
+  async listDesired(): Promise<DesiredState[]> {
+    const ids = await this.call(() => this.redis.smembers(this.indexKey()));
+    ids.sort();
+    const states: DesiredState[] = [];
+    for (let start = 0; start < ids.length; start += MGET_CHUNK) {
+      const keys = ids.slice(start, start + MGET_CHUNK).map((id) => this.desiredKey(id));
+      const values = await this.call(() => this.redis.mget(...keys));
+      values.forEach((raw, i) => {
+        // An id whose record is gone was forgotten between the two calls.
+        if (raw !== null) states.push(parseDesired(raw, keys[i] ?? ""));
+      });
+    }
+    return states;
+  }
+
+  /**
+   * Removes an environment's desired and observed state once it is destroyed and reported.
+   * With `ifGeneration`, only while the desired state is still the one the caller acted on: a
+   * reopen that arrived during the teardown is kept. Returns whether the records were removed.
+   */
+  async forget(envId: string, options: { ifGeneration?: number } = {}): Promise<boolean> {
+    const generation = options.ifGeneration === undefined ? "" : String(options.ifGeneration);
+    const keys = [this.desiredKey(envId), this.observedKey(envId), this.indexKey()];
+    const removed = await this.call(() => this.redis.eval(FORGET, keys.length, ...keys, generation, envId));
+    return removed === 1;
+  }
+
+  /**
+   * Records a webhook delivery id for `ttlSeconds`. True the first time an id is seen, false
+   * for a redelivery (the forge retried, or two servers received the same delivery).
+   */
+  async rememberDelivery(id: string, ttlSeconds: number): Promise<boolean> {
+    if (id === "") throw new PrboxError("a delivery id must not be empty", { kind: "internal" });
+    const ttl = Math.max(1, Math.ceil(ttlSeconds));
+    const answer = await this.call(() => this.redis.set(`${this.prefix}:delivery:${id}`, "1", "EX", ttl, "NX"));
+    return answer === "OK";
+  }
+
+  /** Forgets a delivery id, so a redelivery is processed (the first attempt could not be stored). */
+  async forgetDelivery(id: string): Promise<void> {
+    await this.call(() => this.redis.del(`${this.prefix}:delivery:${id}`));
+  }
+}
