@@ -47,7 +47,7 @@ export async function reconcile(envId: string, deps: ReconcileDeps, run: Reconci
   const desired = await deps.store.getDesired(envId);
   if (!desired) return "gone";
   const observed = await deps.store.getObserved(envId);
-  const forge = deps.forges.forgeFor(desired.ref);
+  const forge = await deps.forges.forgeFor(desired.ref);
   const log = deps.log.child({ envId, sha: desired.sha.slice(0, 7), action: desired.action });
   if (desired.action === "destroy") return teardown(desired, observed, { deps, forge, log, run });
   if (desired.action === "wait") return hold(desired, observed, { deps, forge, log, run });

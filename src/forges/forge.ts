@@ -1,3 +1,5 @@
+import { PrboxError } from "../errors.js";
+
 /**
  * The one interface between prbox's core and a forge (GitHub, GitLab). Forge-specific code lives
  * only in src/forges/<forge>/; the core sees this. Every operation is safe to repeat: retries of
@@ -29,7 +31,7 @@ export interface CommitStatus {
 }
 
 export interface EnvironmentStatus {
-  /** The prbox environment id, used as the forge's environment name ("prbox/<id>" on GitHub). */
+  /** The prbox environment id; the adapter names the forge's environment from it (GitHub: "prbox/pr-<N>", id in the payload). */
   environment: string;
   sha: string;
   state: EnvironmentState;
@@ -73,5 +75,16 @@ export interface Forge {
 
 /** Picks the adapter for a job from its data; one registry serves both forges in one process. */
 export interface ForgeRegistry {
-  forgeFor(ref: PullRequestRef): Forge;
+  forgeFor(ref: PullRequestRef): Promise<Forge>;
+}
+
+/** A registry from one adapter factory per forge; a forge without one is a permanent error. */
+export function forgeRegistry(factories: Partial<Record<ForgeName, (ref: PullRequestRef) => Promise<Forge>>>): ForgeRegistry {
+  return {
+    async forgeFor(ref) {
+      const factory = factories[ref.forge];
+      if (!factory) throw new PrboxError(`prbox is not configured for ${ref.forge} (environment of ${ref.repo}#${ref.pr})`, { kind: "permanent" });
+      return factory(ref);
+    },
+  };
 }

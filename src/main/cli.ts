@@ -1,10 +1,12 @@
 import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config/config.js";
 import { describeError, PrboxError, SpecError, RenderError } from "../errors.js";
 import { deleteCommand } from "./commands/delete.js";
 import { describeCommand } from "./commands/describe.js";
 import { getCommand } from "./commands/get.js";
 import { renderCommand } from "./commands/render.js";
 import { runCommand } from "./commands/run.js";
+import { serveCommand } from "./commands/serve.js";
 import { EXIT, UsageError, type CliIo } from "./io.js";
 
 const VERSION = "0.1.0";
@@ -16,7 +18,17 @@ function program(io: CliIo): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const command of [renderCommand(io), runCommand(io), getCommand(io), describeCommand(io), deleteCommand(io)]) {
+  const commands = [
+    renderCommand(io),
+    runCommand(io),
+    getCommand(io),
+    describeCommand(io),
+    deleteCommand(io),
+    serveCommand("start", io),
+    serveCommand("server", io),
+    serveCommand("worker", io),
+  ];
+  for (const command of commands) {
     root.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
   }
   return root;
@@ -24,7 +36,7 @@ function program(io: CliIo): Command {
 
 /** Exit status for an error: 2 for bad usage and invalid input, 1 for everything that failed on the way. */
 export function exitStatus(error: unknown): number {
-  if (error instanceof UsageError || error instanceof SpecError || error instanceof RenderError) return EXIT.usage;
+  if (error instanceof UsageError || error instanceof SpecError || error instanceof RenderError || error instanceof ConfigError) return EXIT.usage;
   return EXIT.failed;
 }
 

@@ -1,0 +1,50 @@
+import { Command } from "commander";
+import { loadConfig } from "../../config/config.js";
+import { createLogger } from "../../log.js";
+import { startDevRedis } from "../dev-redis.js";
+import type { CliIo } from "../io.js";
+import { createRuntime } from "../runtime.js";
+import { startServer, type Stoppable } from "../server.js";
+import { startWorker } from "../worker.js";
+
+type Role = "start" | "server" | "worker";
+
+const SUMMARIES: Record<Role, string> = {
+  start: "run the webhook server and the worker in one process (the default way to run prbox)",
+  server: "run only the webhook server (scale it separately from the workers)",
+  worker: "run only the reconcile worker",
+};
+
+/** `prbox start | server | worker`: long-running; stops gracefully on SIGTERM or SIGINT. */
+export function serveCommand(role: Role, io: CliIo): Command {
+  return new Command(role)
+    .summary(SUMMARIES[role])
+    .description(`${SUMMARIES[role]}. Configuration comes from environment variables (see .env.example).`)
+    .action(async () => {
+      const config = loadConfig(io.env);
+      const log = createLogger({ level: config.logLevel });
+      const devRedis = await startDevRedis(config, log);
+      const rt = await createRuntime(config, log, io.env as NodeJS.ProcessEnv);
+      const parts: Stoppable[] = [];
+      if (role !== "worker") parts.push(await startServer(rt));
+      if (role !== "server") parts.push(await startWorker(rt));
+      await untilSignal();
+      log.info({}, "stopping: finishing the jobs that are running");
+      for (const part of parts) await part.stop();
+      await rt.close();
+      devRedis?.kill("SIGTERM");
+      log.info({}, "stopped");
+    });
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGTERM", done);
+      process.off("SIGINT", done);
+      resolve();
+    };
+    process.once("SIGTERM", done);
+    process.once("SIGINT", done);
+  });
+}
