@@ -1,4 +1,4 @@
-import { pino } from "pino";
+import { pino, type Logger as PinoLogger } from "pino";
 
 /** The little prbox needs from a logger; pino's Logger satisfies it, tests can pass their own. */
 export interface Logger {
@@ -27,7 +27,7 @@ export const REDACTED_PATHS = [
   '*.headers["x-gitlab-token"]',
 ];
 
-export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): PinoLogger {
   const settings = {
     level: options.level ?? "info",
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
