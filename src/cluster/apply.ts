@@ -56,12 +56,34 @@ function applyError(error: unknown, item: PreparedObject): Error {
   return classifyApiError(error, `${describeRef(refOf(item.object))} (box ${item.box}, ${item.source})`);
 }
 
-/** Applies the objects in parallel, at most `concurrency` requests at once. */
+/**
+ * Kinds that shape what other objects may do (quotas, limits, identities, configuration) go in a
+ * first wave, as in Helm's install order: a Deployment applied in the same instant as the
+ * ResourceQuota it is subject to would otherwise create its pods before the quota exists.
+ */
+const FIRST_WAVE = new Set([
+  "NetworkPolicy",
+  "ResourceQuota",
+  "LimitRange",
+  "PodDisruptionBudget",
+  "ServiceAccount",
+  "Secret",
+  "ConfigMap",
+  "PersistentVolumeClaim",
+  "Role",
+  "RoleBinding",
+]);
+
+/** Applies the objects in two waves, each in parallel with at most `concurrency` requests at once. */
 export async function applyObjects(
   cluster: Cluster,
   items: readonly PreparedObject[],
   options: ApplyOptions,
 ): Promise<ObjectRef[]> {
   throwIfAborted(options.signal, "applying objects");
-  return mapLimit(items, options.concurrency, (item) => applyObject(cluster, item, options));
+  const first = items.filter((item) => FIRST_WAVE.has(item.object.kind));
+  const rest = items.filter((item) => !FIRST_WAVE.has(item.object.kind));
+  const applied = await mapLimit(first, options.concurrency, (item) => applyObject(cluster, item, options));
+  throwIfAborted(options.signal, "applying objects");
+  return [...applied, ...(await mapLimit(rest, options.concurrency, (item) => applyObject(cluster, item, options)))];
 }
