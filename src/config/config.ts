@@ -55,6 +55,7 @@ export const envSchema = z.object({
   GHE_HOST: z.string().optional(),
   GHE_PROTOCOL: z.enum(["https", "http"]).optional(),
   PRBOX_REDIS_URL: z.string().optional(),
+  PRBOX_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "letters, digits, _ and - only" }).default("prbox"),
   KUBECONFIG: z.string().optional(),
   GITLAB_URL: z.url({ error: "expected the GitLab base URL, e.g. https://gitlab.example.com" }).default("https://gitlab.com"),
   GITLAB_TOKEN: z.string().optional(),
@@ -102,6 +103,8 @@ export interface Config {
   redisUrl: string;
   /** True when no PRBOX_REDIS_URL was given and the development default is used. */
   redisDefaulted: boolean;
+  /** Prefix of every Redis key (and the queue's), so several installations can share one Redis. */
+  redisPrefix: string;
   kubeconfig: string | null;
   github: { appId: string | null; webhookSecret: string | null; configured: boolean };
   gitlab: { url: string; token: string; webhookSecret: string } | null;
@@ -134,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     redisUrl: e.PRBOX_REDIS_URL ?? DEFAULT_REDIS_URL,
     redisDefaulted: e.PRBOX_REDIS_URL === undefined,
+    redisPrefix: e.PRBOX_REDIS_PREFIX,
     kubeconfig: e.KUBECONFIG ?? null,
     github: { appId: e.APP_ID ?? null, webhookSecret: e.WEBHOOK_SECRET ?? null, configured: Boolean(e.APP_ID && (e.PRIVATE_KEY || e.PRIVATE_KEY_PATH)) },
     gitlab,

@@ -48,8 +48,8 @@ export function githubAppOptions(config: Config, env: NodeJS.ProcessEnv): GitHub
 
 export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
   const redis = await connectRedis(config.redisUrl, { role: "client", log });
-  const store = new RedisStateStore(redis);
-  const queue = createReconcileQueue({ connection: redis, log });
+  const store = new RedisStateStore(redis, { prefix: config.redisPrefix });
+  const queue = createReconcileQueue({ connection: redis, prefix: config.redisPrefix, log });
   const github = githubAppOptions(config, env);
   const probot = github ? new Probot({ ...github, log: log.child({ name: "probot" }), Octokit: ProbotOctokit }) : null;
   let cluster: Promise<Cluster> | null = null;

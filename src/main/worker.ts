@@ -9,6 +9,7 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
   const connection = await connectRedis(config.redisUrl, { role: "worker", log });
   const worker = await startReconcileWorker({
     connection,
+    prefix: config.redisPrefix,
     concurrency: config.workerConcurrency,
     log,
     handler: async (envId, job) => {
