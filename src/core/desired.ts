@@ -16,7 +16,7 @@ export interface DesiredState {
    * be deployed yet (see `waitReason`); an existing one is left as it is.
    */
   action: "deploy" | "destroy" | "wait";
-  /** Why `action` is "wait", in words for the PR comment. */
+  /** Why `action` is "wait" or "destroy" (when not simply closed), in words for the PR comment. */
   waitReason: string | null;
   fork: boolean;
   /** The PR is closed or merged: nothing but a reopen brings its environment back. */

@@ -92,7 +92,8 @@ async function teardown(desired: DesiredState, observed: ObservedState | null, s
   if (observed?.status === "destroyed") return "up-to-date";
   const result = await deleteEnvironment(step.deps.cluster, desired.envId, { timeoutMs: step.deps.policy.deployTimeoutMs, signal: step.run.signal, log: step.log });
   step.log.info({ namespaces: result.namespaces }, "environment deleted");
-  await report(desired, step, { state: "destroyed", reason: desired.closed ? "the pull request was closed" : "`/destroy`" });
+  const reason = desired.closed ? "the pull request was closed" : (desired.waitReason ?? "`/destroy`");
+  await report(desired, step, { state: "destroyed", reason });
   await step.deps.store.setObserved(observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }));
   return "destroyed";
 }

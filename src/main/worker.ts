@@ -1,4 +1,5 @@
 import { reconcile } from "../core/reconcile.js";
+import { sweep } from "../core/sweep.js";
 import { connectRedis, startReconcileWorker } from "../queue/index.js";
 import type { Runtime } from "./runtime.js";
 import type { Stoppable } from "./server.js";
@@ -30,10 +31,25 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
     },
   });
   log.info({ concurrency: config.workerConcurrency }, "reconcile worker started");
+  const sweeper = setInterval(() => void sweepOnce(rt), config.policy.sweepIntervalMs);
+  sweeper.unref();
   return {
     async stop() {
+      clearInterval(sweeper);
       await worker.close();
       connection.disconnect();
     },
   };
+}
+
+/** One sweep per interval across all workers: the first to take the lock sweeps. */
+async function sweepOnce(rt: Runtime): Promise<void> {
+  const { config, log } = rt;
+  try {
+    const lock = await rt.redis.set(`${config.redisPrefix}:sweep-lock`, String(process.pid), "PX", Math.max(1000, config.policy.sweepIntervalMs - 1000), "NX");
+    if (lock !== "OK") return;
+    await sweep({ store: rt.store, queue: rt.queue, forges: rt.forges, policy: config.policy, log: log.child({ component: "sweep" }) });
+  } catch (error) {
+    log.warn({ err: error }, "the sweep failed; it runs again at the next interval");
+  }
 }
