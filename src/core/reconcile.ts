@@ -13,6 +13,7 @@ import { commentBody, commitStatus, environmentState, type Report } from "./repo
 /** What the reconciler needs from the state store (src/queue's RedisStateStore satisfies it). */
 export interface StateStore {
   getDesired(envId: string): Promise<DesiredState | null>;
+  listDesired(): Promise<DesiredState[]>;
   getObserved(envId: string): Promise<ObservedState | null>;
   setObserved(state: ObservedState): Promise<void>;
 }
@@ -23,6 +24,8 @@ export interface ReconcileDeps {
   cluster: Cluster;
   policy: Policy;
   log: Logger;
+  /** Wakes environments waiting for capacity when one is deleted. */
+  queue?: { enqueueReconcile(envId: string): Promise<void> };
   helm?: string;
   now?: () => Date;
   /** How often a running deploy checks whether its PR was closed meanwhile (ms). */
@@ -52,7 +55,34 @@ export async function reconcile(envId: string, deps: ReconcileDeps, run: Reconci
   if (desired.action === "destroy") return teardown(desired, observed, { deps, forge, log, run });
   if (desired.action === "wait") return hold(desired, observed, { deps, forge, log, run });
   if (upToDate(desired, observed)) return "up-to-date";
-  return deploy(desired, observed, { deps, forge, log, run });
+  const step = { deps, forge, log, run };
+  const full = await overCapacity(desired, observed, deps);
+  if (full) return hold({ ...desired, waitReason: full }, observed, step);
+  return deploy(desired, observed, step);
+}
+
+const isLive = (observed: ObservedState | null) => observed !== null && observed.sha !== null && observed.status !== "destroyed";
+
+/**
+ * With a cap on live environments, a new one waits while the cap is reached (DESIGN.md §3);
+ * returns why, or null. Environments already live always redeploy. Two workers starting two new
+ * environments at the same moment can exceed the cap by one: it is a budget, not a lock.
+ */
+async function overCapacity(desired: DesiredState, observed: ObservedState | null, deps: ReconcileDeps): Promise<string | null> {
+  const max = deps.policy.maxEnvironments;
+  if (max <= 0 || isLive(observed)) return null;
+  const others = (await deps.store.listDesired()).filter((d) => d.envId !== desired.envId);
+  const live = (await Promise.all(others.map((d) => deps.store.getObserved(d.envId)))).filter(isLive).length;
+  return live >= max ? `${live} preview environments are running and the limit is ${max}; this one deploys as soon as another is deleted` : null;
+}
+
+/** After a deletion, environments waiting for capacity get their turn. */
+async function wakeWaiting(deps: ReconcileDeps): Promise<void> {
+  if (!deps.queue || deps.policy.maxEnvironments <= 0) return;
+  for (const desired of await deps.store.listDesired()) {
+    if (desired.action !== "deploy") continue;
+    if ((await deps.store.getObserved(desired.envId))?.status === "waiting") await deps.queue.enqueueReconcile(desired.envId);
+  }
 }
 
 interface Step {
@@ -95,13 +125,16 @@ async function teardown(desired: DesiredState, observed: ObservedState | null, s
   const reason = desired.closed ? "the pull request was closed" : (desired.waitReason ?? "`/destroy`");
   await report(desired, step, { state: "destroyed", reason });
   await step.deps.store.setObserved(observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }));
+  await wakeWaiting(step.deps);
   return "destroyed";
 }
 
 async function hold(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
-  if (observed?.status === "waiting" && observed.generation === desired.generation) return "up-to-date";
+  const reported = observed?.status === "waiting" && observed.generation === desired.generation && observed.error === desired.waitReason;
+  if (reported) return "up-to-date";
   await report(desired, step, { state: "waiting", sha: desired.sha, reason: desired.waitReason ?? "waiting" });
-  await step.deps.store.setObserved(observe(desired, step, { sha: observed?.sha ?? null, status: "waiting", error: null, reloadRequest: observed?.reloadRequest ?? 0 }));
+  // `error` keeps the reason shown, so a new reason (cap reached, label missing) is reported once.
+  await step.deps.store.setObserved(observe(desired, step, { sha: observed?.sha ?? null, status: "waiting", error: desired.waitReason, reloadRequest: observed?.reloadRequest ?? 0 }));
   return "waiting";
 }
 

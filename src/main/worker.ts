@@ -18,7 +18,7 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
       const seconds = () => (Date.now() - started) / 1000;
       try {
         const cluster = await rt.cluster();
-        const deps = { store: rt.store, forges: rt.forges, cluster, policy: config.policy, log: job.log };
+        const deps = { store: rt.store, forges: rt.forges, queue: rt.queue, cluster, policy: config.policy, log: job.log };
         const outcome = await reconcile(envId, deps, { signal: job.signal, finalAttempt: job.finalAttempt });
         metrics.jobs.inc({ outcome });
         if (outcome === "deployed") metrics.deployDuration.observe({ outcome: "ready" }, seconds());
