@@ -52,6 +52,7 @@ export const envSchema = z.object({
   PRIVATE_KEY: z.string().optional(),
   PRIVATE_KEY_PATH: z.string().optional(),
   WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_PROXY_URL: z.url({ error: "expected a URL, e.g. https://smee.io/abc123" }).optional(),
   GHE_HOST: z.string().optional(),
   GHE_PROTOCOL: z.enum(["https", "http"]).optional(),
   PRBOX_REDIS_URL: z.string().optional(),
@@ -106,7 +107,7 @@ export interface Config {
   /** Prefix of every Redis key (and the queue's), so several installations can share one Redis. */
   redisPrefix: string;
   kubeconfig: string | null;
-  github: { appId: string | null; webhookSecret: string | null; configured: boolean };
+  github: { appId: string | null; webhookSecret: string | null; configured: boolean; webhookProxy: string | null };
   gitlab: { url: string; token: string; webhookSecret: string } | null;
   workerConcurrency: number;
   policy: Policy;
@@ -139,7 +140,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisDefaulted: e.PRBOX_REDIS_URL === undefined,
     redisPrefix: e.PRBOX_REDIS_PREFIX,
     kubeconfig: e.KUBECONFIG ?? null,
-    github: { appId: e.APP_ID ?? null, webhookSecret: e.WEBHOOK_SECRET ?? null, configured: Boolean(e.APP_ID && (e.PRIVATE_KEY || e.PRIVATE_KEY_PATH)) },
+    github: {
+      appId: e.APP_ID ?? null,
+      webhookSecret: e.WEBHOOK_SECRET ?? null,
+      configured: Boolean(e.APP_ID && (e.PRIVATE_KEY || e.PRIVATE_KEY_PATH)),
+      webhookProxy: e.WEBHOOK_PROXY_URL ?? null,
+    },
     gitlab,
     workerConcurrency: Math.max(1, e.PRBOX_WORKER_CONCURRENCY),
     policy: {

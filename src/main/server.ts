@@ -25,6 +25,7 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
     port: config.port,
     log,
     enableStaticFiles: false,
+    webhookProxy: config.github.webhookProxy ?? undefined,
     Probot: Probot.defaults({ ...rt.github, log }),
   });
   server.addHandler(

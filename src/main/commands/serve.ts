@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { Command } from "commander";
+import { parse as parseDotenv } from "dotenv";
 import { loadConfig } from "../../config/config.js";
 import { createLogger } from "../../log.js";
 import { startDevRedis } from "../dev-redis.js";
@@ -21,10 +24,11 @@ export function serveCommand(role: Role, io: CliIo): Command {
     .summary(SUMMARIES[role])
     .description(`${SUMMARIES[role]}. Configuration comes from environment variables (see .env.example).`)
     .action(async () => {
-      const config = loadConfig(io.env);
+      const env = withDotenv(io);
+      const config = loadConfig(env);
       const log = createLogger({ level: config.logLevel });
       const devRedis = await startDevRedis(config, log);
-      const rt = await createRuntime(config, log, io.env as NodeJS.ProcessEnv);
+      const rt = await createRuntime(config, log, env as NodeJS.ProcessEnv);
       const parts: Stoppable[] = [];
       if (role !== "worker") parts.push(await startServer(rt));
       if (role !== "server") parts.push(await startWorker(rt));
@@ -35,6 +39,16 @@ export function serveCommand(role: Role, io: CliIo): Command {
       devRedis?.kill("SIGTERM");
       log.info({}, "stopped");
     });
+}
+
+/**
+ * The working directory's .env (where Probot's setup flow writes the app's credentials) under the
+ * real environment: a variable set in the environment wins over the file.
+ */
+function withDotenv(io: CliIo): Record<string, string | undefined> {
+  const file = path.join(io.cwd, ".env");
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+  return { ...fromFile, ...io.env };
 }
 
 function untilSignal(): Promise<void> {
