@@ -25,6 +25,8 @@ export interface DesiredState {
   labels: string[];
   /** The fork head a maintainer's /deploy approved; later pushes to a fork need another /deploy. */
   forkApprovedSha: string | null;
+  /** The head commit whose required CI checks all passed (PRBOX_REQUIRED_CHECKS), if any. */
+  checksPassedSha: string | null;
   /** Comment ids of the last commands applied, so a redelivered comment counts once. */
   handledCommands: string[];
   /** Bumped by /reload: a rebuild from scratch is wanted while it exceeds the observed value. */

@@ -20,7 +20,7 @@ export interface ReconcileQueue {
 export interface IntakeDeps {
   store: IntakeStore;
   queue: ReconcileQueue;
-  policy: Pick<Policy, "requiredLabel" | "deployForks">;
+  policy: Pick<Policy, "requiredLabel" | "deployForks"> & Partial<Pick<Policy, "requiredChecks">>;
   log: Logger;
 }
 
@@ -45,11 +45,16 @@ export async function intake(event: ForgeEvent, deliveryId: string, deps: Intake
     });
     if (!changed) return "unchanged";
     await deps.queue.enqueueReconcile(envId);
-    deps.log.info({ envId, deliveryId, event: event.kind === "command" ? event.command : event.action }, "environment queued");
+    deps.log.info({ envId, deliveryId, event: eventName(event) }, "environment queued");
     return "queued";
   } catch (error) {
     // Not stored: let a redelivery of the same id be processed.
     await deps.store.forgetDelivery(deliveryId).catch(() => {});
     throw error;
   }
+}
+
+function eventName(event: ForgeEvent): string {
+  if (event.kind === "command") return `/${event.command}`;
+  return event.kind === "checks" ? `checks ${event.passed ? "passed" : "failed"}` : event.action;
 }

@@ -1,8 +1,8 @@
 import type { Policy } from "../config/config.js";
-import type { CommandEvent, ForgeEvent, PullRequestEvent } from "../forges/events.js";
+import type { ChecksEvent, CommandEvent, ForgeEvent, PullRequestEvent } from "../forges/events.js";
 import type { DesiredState } from "./desired.js";
 
-type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks">;
+type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks"> & Partial<Pick<Policy, "requiredChecks">>;
 
 /**
  * What an event means for an environment's desired state: a pure function, so duplicate and
@@ -11,13 +11,15 @@ type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks">;
  * Returns the next state, or `current` itself when the event changes nothing.
  */
 export function nextDesired(current: DesiredState | null, event: ForgeEvent, envId: string, policy: GatePolicy): DesiredState | null {
+  // Checks are matched by commit, not by time: a check suite may finish "before" a PR edit.
+  if (event.kind === "checks") return current ? afterChecks(current, event, policy) : null;
   if (current && event.at < current.eventAt) return current;
   // A command on a PR prbox never saw (installed after it opened, or Redis was wiped) starts from its head.
   if (event.kind === "command") return afterCommand(current ?? base(null, event, envId), event, policy);
   return afterPullRequest(current, event, envId, policy);
 }
 
-function base(current: DesiredState | null, event: ForgeEvent, envId: string): DesiredState {
+function base(current: DesiredState | null, event: PullRequestEvent | CommandEvent, envId: string): DesiredState {
   return {
     envId,
     ref: event.ref,
@@ -31,6 +33,7 @@ function base(current: DesiredState | null, event: ForgeEvent, envId: string): D
     reloadRequest: current?.reloadRequest ?? 0,
     forkApprovedSha: current?.forkApprovedSha ?? null,
     handledCommands: current?.handledCommands ?? [],
+    checksPassedSha: current?.checksPassedSha ?? null,
     eventAt: event.at,
     generation: current?.generation ?? 0,
   };
@@ -58,7 +61,18 @@ function gate(next: DesiredState, labels: readonly string[], policy: GatePolicy)
   if (next.fork && !policy.deployForks && next.forkApprovedSha === null) {
     return { ...next, action: "wait", waitReason: "this pull request comes from a fork: a maintainer can deploy it with `/deploy`" };
   }
+  const checks = policy.requiredChecks ?? [];
+  if (checks.length > 0 && next.checksPassedSha !== next.sha) {
+    return { ...next, action: "wait", waitReason: `waiting for the checks ${checks.join(", ")} to pass on \`${next.sha.slice(0, 7)}\`` };
+  }
   return { ...next, action: "deploy", waitReason: null };
+}
+
+/** Required checks settled on a commit: deploy it if it is the one wanted and they passed. */
+function afterChecks(current: DesiredState, event: ChecksEvent, policy: GatePolicy): DesiredState {
+  if (current.closed || current.action === "destroy" || event.sha !== current.sha) return current;
+  if (!event.passed) return { ...current, action: "wait", waitReason: event.summary };
+  return gate({ ...current, checksPassedSha: event.sha }, current.labels, policy);
 }
 
 function afterCommand(current: DesiredState, event: CommandEvent, policy: GatePolicy): DesiredState {
@@ -76,7 +90,7 @@ function afterCommand(current: DesiredState, event: CommandEvent, policy: GatePo
       return { ...gate({ ...next, sha }, current.labels, policy), reloadRequest: current.reloadRequest + 1 };
     }
     case "deploy":
-      // A maintainer vouches for the head as it is now: pin it, label or fork notwithstanding.
-      return { ...next, sha: event.head.sha, branch: event.head.branch, forkApprovedSha: event.head.sha, action: "deploy", waitReason: null };
+      // A maintainer vouches for the head as it is now: pin it, label, fork and checks notwithstanding.
+      return { ...next, sha: event.head.sha, branch: event.head.branch, forkApprovedSha: event.head.sha, checksPassedSha: event.head.sha, action: "deploy", waitReason: null };
   }
 }

@@ -36,7 +36,18 @@ export interface CommandEvent {
   at: string;
 }
 
-export type ForgeEvent = PullRequestEvent | CommandEvent;
+/** The required CI checks of a PR's head commit settled (all passed, or one failed). */
+export interface ChecksEvent {
+  kind: "checks";
+  ref: PullRequestRef;
+  sha: string;
+  passed: boolean;
+  /** A sentence for the PR when they did not pass, e.g. "the check build failed". */
+  summary: string;
+  at: string;
+}
+
+export type ForgeEvent = PullRequestEvent | CommandEvent | ChecksEvent;
 
 /** `/reload`, `/destroy` or `/deploy` as the first word of a comment line, or null. */
 export function parseCommand(body: string): CommandName | null {

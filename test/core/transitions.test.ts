@@ -67,6 +67,18 @@ describe("desired state transitions", () => {
     expect(nextDesired(waiting, pr("labeled", "a1", { labels: ["preview"] }), "env-1", policy)).toMatchObject({ action: "deploy" });
   });
 
+  it("waits for the required checks of the head commit and deploys once they passed", () => {
+    const policy = { requiredLabel: null, deployForks: false, requiredChecks: ["build"] };
+    const checks = (sha: string, passed: boolean) => ({ kind: "checks" as const, ref, sha, passed, summary: passed ? "ok" : "the check build failed", at: tick() });
+    const waiting = play([pr("opened", "a1")], policy);
+    expect(waiting).toMatchObject({ action: "wait", waitReason: "waiting for the checks build to pass on `a1`" });
+    expect(nextDesired(waiting, checks("zz", true), "env-1", policy)).toBe(waiting);
+    expect(nextDesired(waiting, checks("a1", false), "env-1", policy)).toMatchObject({ action: "wait", waitReason: "the check build failed" });
+    const passed = nextDesired(waiting, checks("a1", true), "env-1", policy);
+    expect(passed).toMatchObject({ action: "deploy", sha: "a1", checksPassedSha: "a1" });
+    expect(nextDesired(passed, pr("synchronize", "b2"), "env-1", policy)).toMatchObject({ action: "wait", sha: "b2" });
+  });
+
   it("counts /reload requests and rebuilds at the current head", () => {
     const state = play([pr("opened", "a1"), command("reload", "b2"), command("reload", "b2")]);
     expect(state).toMatchObject({ action: "deploy", sha: "b2", reloadRequest: 2 });

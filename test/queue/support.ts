@@ -58,6 +58,7 @@ export function desiredState(envId: string, overrides: Partial<DesiredState> = {
     labels: [],
     forkApprovedSha: null,
     handledCommands: [],
+    checksPassedSha: null,
     reloadRequest: 0,
     eventAt: "2026-11-22T10:00:00.000Z",
     generation: 0,

@@ -1,8 +1,9 @@
 import type { ApplicationFunction, Context, ProbotOctokit } from "probot";
 import { intake, type IntakeDeps, type IntakeResult } from "../../core/intake.js";
-import { parseCommand, type CommandEvent, type CommandName } from "../events.js";
-import type { Forge } from "../forge.js";
-import { commentTarget, pullRequestEvent } from "./events.js";
+import { parseCommand, type ChecksEvent, type CommandEvent, type CommandName } from "../events.js";
+import type { Forge, PullRequestRef } from "../forge.js";
+import { pullRequestsAt, requiredChecks } from "./checks.js";
+import { commentTarget, prRef, pullRequestEvent } from "./events.js";
 
 export interface GitHubAppDeps {
   intake: IntakeDeps;
@@ -31,7 +32,23 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
     app.on([...PULL_REQUEST_EVENTS], async (context) => {
       const event = pullRequestEvent(context.payload);
       const result = event ? await intake(event, context.id, deps.intake) : "ignored";
+      // Checks may have finished before this push was seen: look once, so the PR is not stuck waiting.
+      if (event && event.action !== "closed") await checkGate(context.octokit, event.ref, event.head.sha, `${context.id}:checks`, deps);
       deps.onDelivery?.("pull_request", result);
+    });
+    app.on("check_suite.completed", async (context) => {
+      const suite = context.payload.check_suite;
+      for (const pr of suite.pull_requests ?? []) {
+        await checkGate(context.octokit, prRef(context.payload, pr.number), suite.head_sha, `${context.id}:${pr.number}`, deps);
+      }
+      deps.onDelivery?.("check_suite", "queued");
+    });
+    app.on("status", async (context) => {
+      if (context.payload.state === "pending" || (deps.intake.policy.requiredChecks ?? []).length === 0) return;
+      for (const number of await pullRequestsAt(context.octokit, context.payload.repository.full_name, context.payload.sha)) {
+        await checkGate(context.octokit, prRef(context.payload, number), context.payload.sha, `${context.id}:${number}`, deps);
+      }
+      deps.onDelivery?.("status", "queued");
     });
     app.on("issue_comment.created", async (context) => {
       deps.onDelivery?.("issue_comment", await handleComment(context, deps));
@@ -63,6 +80,16 @@ async function handleComment(context: Context<"issue_comment.created">, deps: Gi
   const result = await intake(event, context.id, deps.intake);
   if (result !== "duplicate") await forge.acknowledge(target.ref, target.commentId, "+1");
   return result;
+}
+
+/** With PRBOX_REQUIRED_CHECKS, tells the core when a commit's required checks settled. */
+async function checkGate(octokit: ProbotOctokit, ref: PullRequestRef, sha: string, deliveryId: string, deps: GitHubAppDeps): Promise<void> {
+  const required = deps.intake.policy.requiredChecks ?? [];
+  if (required.length === 0) return;
+  const verdict = await requiredChecks(octokit, ref.repo, sha, required);
+  if (!verdict.settled) return;
+  const event: ChecksEvent = { kind: "checks", ref, sha, passed: verdict.passed, summary: verdict.summary, at: new Date().toISOString() };
+  await intake(event, deliveryId, deps.intake);
 }
 
 function refusal(user: string, command: CommandName): string {
