@@ -1,9 +1,11 @@
 import type { Command } from "commander";
+import { renderSpec } from "../core/render-spec.js";
+import type { RenderedEnvironment } from "../model.js";
 import type { PrContext } from "../model.js";
 import type { Policy } from "../spec/context.js";
 import { DEFAULT_POLICY } from "../spec/context.js";
 import { parseAssignments } from "../spec/variables.js";
-import { UsageError } from "./io.js";
+import { UsageError, type CliIo } from "./io.js";
 
 /** The flags every verb that reads a spec shares. */
 export interface SpecFlags {
@@ -58,4 +60,18 @@ export function setVariables(flags: SpecFlags): Record<string, string> {
 
 export function policyOf(flags: SpecFlags): Policy {
   return { ...DEFAULT_POLICY, allowKinds: flags.allowKind };
+}
+
+/** Renders the spec the flags name (CLI or PR mode) and prints its warnings on stderr. */
+export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<RenderedEnvironment> {
+  const rendered = await renderSpec({
+    file: flags.file as string,
+    root: flags.root ?? io.cwd,
+    pr: prContext(flags),
+    set: setVariables(flags),
+    env: io.env,
+    policy: policyOf(flags),
+  });
+  for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
+  return rendered;
 }

@@ -1,8 +1,7 @@
 import { Command, Option } from "commander";
 import { stringify } from "yaml";
-import { renderSpec } from "../../core/render-spec.js";
 import type { RenderedEnvironment } from "../../model.js";
-import { addSpecFlags, policyOf, prContext, setVariables, type SpecFlags } from "../context-flags.js";
+import { addSpecFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
 
 export function renderCommand(io: CliIo): Command {
@@ -15,15 +14,7 @@ export function renderCommand(io: CliIo): Command {
     )
     .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json"]).default("yaml"));
   addSpecFlags(command).action(async (flags: SpecFlags & { output: "yaml" | "json" }) => {
-    const rendered = await renderSpec({
-      file: flags.file as string,
-      root: flags.root ?? io.cwd,
-      pr: prContext(flags),
-      set: setVariables(flags),
-      env: io.env,
-      policy: policyOf(flags),
-    });
-    for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
+    const rendered = await renderFromFlags(flags, io);
     io.stdout.write(flags.output === "json" ? renderJson(rendered) : renderYaml(rendered));
   });
   return command;

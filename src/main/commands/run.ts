@@ -1,8 +1,7 @@
 import { Command } from "commander";
 import { deployEnvironment } from "../../cluster/index.js";
-import { renderSpec } from "../../core/render-spec.js";
 import { addClusterFlags, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
-import { addSpecFlags, policyOf, prContext, setVariables, type SpecFlags } from "../context-flags.js";
+import { addSpecFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
 
 type RunFlags = SpecFlags & ClusterFlags & { wait: boolean; timeout: string; reload?: boolean };
@@ -20,15 +19,7 @@ export function runCommand(io: CliIo): Command {
     .option("--reload", "delete the environment's objects first and deploy from scratch (the /reload command)");
   addClusterFlags(addSpecFlags(command)).action(async (flags: RunFlags) => {
     const timeout = timeoutMs(flags.timeout);
-    const rendered = await renderSpec({
-      file: flags.file as string,
-      root: flags.root ?? io.cwd,
-      pr: prContext(flags),
-      set: setVariables(flags),
-      env: io.env,
-      policy: policyOf(flags),
-    });
-    for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
+    const rendered = await renderFromFlags(flags, io);
     const cluster = await connect(flags, io);
     const { environment } = rendered;
     io.stderr.write(`deploying ${environment.id} (${rendered.objects.length} objects) to namespace ${environment.namespace} on ${cluster.server}\n`);
