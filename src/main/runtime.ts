@@ -5,6 +5,8 @@ import { connectCluster, type Cluster } from "../cluster/index.js";
 import type { Config } from "../config/config.js";
 import { forgeRegistry, type ForgeRegistry } from "../forges/forge.js";
 import { githubForgeFactory } from "../forges/github/registry.js";
+import { createGitLabClient, type GitLabClient } from "../forges/gitlab/client.js";
+import { gitlabForgeFactory } from "../forges/gitlab/registry.js";
 import { connectRedis, createReconcileQueue, RedisStateStore, type PrboxRedis, type ReconcileQueue } from "../queue/index.js";
 import { createMetrics, type Metrics } from "../server/metrics.js";
 
@@ -20,6 +22,8 @@ export interface Runtime {
   github: GitHubAppOptions | null;
   /** The worker's Probot, for installation tokens; null without the GitHub App. */
   probot: Probot | null;
+  /** The shared GitLab client; null without GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET. */
+  gitlab: GitLabClient | null;
   forges: ForgeRegistry;
   /** Connected lazily: the server runs (and /readyz says why it is not ready) without a cluster. */
   cluster(): Promise<Cluster>;
@@ -52,6 +56,7 @@ export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS
   const queue = createReconcileQueue({ connection: redis, prefix: config.redisPrefix, log });
   const github = githubAppOptions(config, env);
   const probot = github ? new Probot({ ...github, log: log.child({ name: "probot" }), Octokit: ProbotOctokit }) : null;
+  const gitlab = config.gitlab ? createGitLabClient({ url: config.gitlab.url, token: config.gitlab.token }) : null;
   let cluster: Promise<Cluster> | null = null;
   return {
     config,
@@ -61,8 +66,12 @@ export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS
     queue,
     github,
     probot,
+    gitlab,
     metrics: createMetrics({ liveEnvironments: async () => (await store.listDesired()).filter((d) => d.action === "deploy").length }),
-    forges: forgeRegistry({ ...(probot ? { github: githubForgeFactory(probot, log) } : {}) }),
+    forges: forgeRegistry({
+      ...(probot ? { github: githubForgeFactory(probot, log) } : {}),
+      ...(gitlab ? { gitlab: gitlabForgeFactory(gitlab, log) } : {}),
+    }),
     cluster() {
       cluster ??= connectCluster({ kubeconfigPath: config.kubeconfig ?? undefined }).catch((error: unknown) => {
         cluster = null;

@@ -1,7 +1,10 @@
+import { createServer } from "node:http";
 import { Probot, run, Server } from "probot";
 import { githubApp } from "../forges/github/app.js";
 import { GitHubForge } from "../forges/github/forge.js";
-import { operationalRoutes } from "../server/routes.js";
+import { GitLabForge } from "../forges/gitlab/forge.js";
+import { gitlabWebhookRoute } from "../forges/gitlab/webhook.js";
+import { operationalRoutes, type RouteHandler } from "../server/routes.js";
 import type { Runtime } from "./runtime.js";
 
 export interface Stoppable {
@@ -15,6 +18,8 @@ export interface Stoppable {
  */
 export async function startServer(rt: Runtime): Promise<Stoppable> {
   const { config, log } = rt;
+  const routes = [operational(rt), ...gitlabRoutes(rt)];
+  if (!rt.github && rt.gitlab) return plainServer(rt, routes);
   if (!rt.github) {
     log.warn({}, `no GitHub App credentials: open http://${config.host}:${config.port}/probot to register prbox from app.yml, then restart`);
     const setup = await run(() => {}, { env: { ...process.env, HOST: config.host, PORT: String(config.port) }, log });
@@ -28,15 +33,7 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
     webhookProxy: config.github.webhookProxy ?? undefined,
     Probot: Probot.defaults({ ...rt.github, log }),
   });
-  server.addHandler(
-    operationalRoutes({
-      metrics: rt.metrics,
-      checks: [
-        { name: "redis", check: async () => void (await rt.redis.ping()) },
-        { name: "kubernetes", check: async () => void (await (await rt.cluster()).core.listNamespace({ limit: 1 })) },
-      ],
-    }),
-  );
+  for (const route of routes) server.addHandler(route);
   await server.load(
     githubApp({
       intake: { store: rt.store, queue: rt.queue, policy: config.policy, log },
@@ -47,4 +44,43 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
   await server.start();
   log.info({ host: config.host, port: config.port }, "webhook server listening");
   return { stop: () => server.stop() };
+}
+
+/** A GitLab-only installation: prbox's routes on a plain HTTP server, no Probot. */
+async function plainServer(rt: Runtime, routes: RouteHandler[]): Promise<Stoppable> {
+  const server = createServer(async (req, res) => {
+    for (const route of routes) if (await route(req, res)) return;
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end("not found\n");
+  });
+  await new Promise<void>((resolve) => server.listen(rt.config.port, rt.config.host, resolve));
+  rt.log.info({ host: rt.config.host, port: rt.config.port }, "webhook server listening (GitLab only: no GitHub App configured)");
+  return { stop: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function operational(rt: Runtime): RouteHandler {
+  return operationalRoutes({
+    metrics: rt.metrics,
+    checks: [
+      { name: "redis", check: async () => void (await rt.redis.ping()) },
+      { name: "kubernetes", check: async () => void (await (await rt.cluster()).core.listNamespace({ limit: 1 })) },
+    ],
+  });
+}
+
+/** The GitLab webhook route (/api/gitlab/webhooks), when GitLab is configured. */
+function gitlabRoutes(rt: Runtime): RouteHandler[] {
+  const { config, log } = rt;
+  if (!rt.gitlab || !config.gitlab) return [];
+  const gitlab = new GitLabForge(rt.gitlab, { log });
+  return [
+    gitlabWebhookRoute({
+      secret: config.gitlab.webhookSecret,
+      intake: { store: rt.store, queue: rt.queue, policy: config.policy, log },
+      forgeFor: () => gitlab,
+      isOwnNote: (userId) => gitlab.isTokenUser(userId),
+      maxBodyBytes: 4 * 1024 * 1024,
+      onDelivery: (event, result) => rt.metrics.deliveries.inc({ forge: "gitlab", event, result }),
+    }),
+  ];
 }

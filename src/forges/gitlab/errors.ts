@@ -1,0 +1,142 @@
+import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from "@gitbeaker/rest";
+import { PrboxError, type ErrorKind, type PrboxErrorOptions } from "../../errors.js";
+import { retryAfterMs } from "./client.js";
+
+/** A failed GitLab call: `kind` steers the queue, `retryAfterMs` says how long GitLab asked to wait. */
+export class GitLabError extends PrboxError {
+  /** The HTTP status GitLab answered; undefined when it could not be reached. */
+  readonly status: number | undefined;
+  /** From GitLab's `retry-after`, when it said; the queue's next delay. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: PrboxErrorOptions & { status?: number; retryAfterMs?: number } = {}) {
+    super(redact(message), { ...options, hint: options.hint === undefined ? undefined : redact(options.hint) });
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Per-call wording for answers whose meaning depends on the call. */
+export interface StatusWords {
+  /** Replaces GitLab's "404 Not Found" (a 404 hides both "missing" and "not allowed to see"). */
+  notFound?: string;
+}
+
+/**
+ * GitLab's token formats (personal, project, group, OAuth, deploy, CI job, runner, feed…: all
+ * `gl<kind>-…`), PRIVATE-TOKEN headers and token query parameters.
+ */
+const SECRETS: [RegExp, string][] = [
+  [/\bgl[a-z]{2,6}-[A-Za-z0-9_.-]{16,}/g, "[redacted]"],
+  [/(private[-_]token["']?\s*[:=]\s*["']?)[^\s"',}&]+/gi, "$1[redacted]"],
+  [/([?&](?:private_token|access_token|token)=)[^&#\s]+/gi, "$1[redacted]"],
+  [/\b(bearer)\s+(?!\[)[A-Za-z0-9._~+/-]{8,}=*/gi, "$1 [redacted]"],
+];
+
+export function redact(text: string): string {
+  return SECRETS.reduce((acc, [pattern, replacement]) => acc.replace(pattern, replacement), text);
+}
+
+function kindFor(status: number): ErrorKind {
+  return status >= 500 || status === 429 || status === 408 ? "transient" : "permanent";
+}
+
+function hintFor(status: number): string | undefined {
+  if (status === 429) return "GitLab rate-limits the token; prbox tries again after the time GitLab asked for";
+  if (status >= 500) return "GitLab is having trouble; prbox tries again";
+  if (status === 401) return "GitLab refused GITLAB_TOKEN: check that it is valid, not expired and has the api scope";
+  if (status === 403) return "the GitLab token's user lacks a permission for this: give it the Developer role (or higher) on the project";
+  return undefined;
+}
+
+/** The error for an HTTP answer, from gitbeaker or from a plain fetch (the archive). */
+export function errorForStatus(
+  what: string,
+  answer: { status: number; retryAfter?: string | null; message?: string },
+  words: StatusWords = {},
+  cause?: unknown,
+): GitLabError {
+  const message = answer.message?.trim();
+  const said =
+    answer.status === 404 && words.notFound
+      ? `${words.notFound} (GitLab answered 404)`
+      : `GitLab answered ${answer.status}${message ? `: ${message}` : ""}`;
+  const wait = retryAfterMs(answer.retryAfter);
+  return new GitLabError(`${what}: ${said}`, {
+    kind: kindFor(answer.status),
+    hint: hintFor(answer.status),
+    status: answer.status,
+    retryAfterMs: wait ?? (answer.status === 429 ? 60_000 : undefined),
+    cause,
+  });
+}
+
+/** The first system or undici error code in a cause chain (fetch wraps them in TypeError). */
+function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/**
+ * gitbeaker's default handler keeps the Request, PRIVATE-TOKEN header and all, in the error's
+ * cause; prbox's own handler (client.ts) does not, but a client built elsewhere might. Replaced
+ * by its method and URL, so whoever logs or inspects the cause sees no token.
+ */
+function scrub(error: GitbeakerRequestError): void {
+  const cause = error.cause as { request?: unknown } | undefined;
+  if (cause?.request instanceof Request) cause.request = { method: cause.request.method, url: redact(cause.request.url) };
+}
+
+/**
+ * Turns what a gitbeaker call (or a fetch) threw into a GitLabError naming the operation, e.g.
+ * "creating the commit status on acme/shop@0123456: GitLab answered 403: 403 Forbidden".
+ * PrboxErrors pass through unchanged.
+ */
+export function classifyGitLabError(error: unknown, what: string, words: StatusWords = {}): PrboxError {
+  if (error instanceof PrboxError) return error;
+  if (error instanceof GitbeakerRequestError && error.cause?.response) {
+    scrub(error);
+    const { response } = error.cause;
+    return errorForStatus(what, { status: response.status, retryAfter: response.headers.get("retry-after"), message: error.message }, words, error);
+  }
+  if (error instanceof Error && error.name === "AbortError") {
+    return new GitLabError(`${what}: cancelled`, { kind: "transient", cause: error });
+  }
+  if (error instanceof GitbeakerTimeoutError || (error instanceof Error && error.name === "TimeoutError")) {
+    return new GitLabError(`${what}: GitLab did not answer in time`, { kind: "transient", cause: error });
+  }
+  if (error instanceof GitbeakerRetryError) {
+    return new GitLabError(`${what}: ${error.message}`, { kind: "transient", hint: hintFor(503), cause: error });
+  }
+  if (networkCode(error) !== undefined || error instanceof TypeError) return unreachable(what, error);
+  const message = error instanceof Error ? error.message : String(error);
+  return new GitLabError(`${what}: ${message}`, { kind: "internal", cause: error });
+}
+
+function unreachable(what: string, error: unknown): GitLabError {
+  const reason = networkCode(error) ?? (error instanceof Error ? error.message : String(error));
+  return new GitLabError(`${what}: cannot reach GitLab (${reason})`, {
+    kind: "transient",
+    hint: "check GITLAB_URL and the network between prbox and GitLab; prbox tries again",
+    cause: error,
+  });
+}
+
+/** Runs one GitLab call and classifies what it throws, so call sites stay one line. */
+export async function gitlab<T>(what: string, request: () => Promise<T>, words: StatusWords = {}): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    throw classifyGitLabError(error, what, words);
+  }
+}
+
+/** The HTTP status of a GitLab failure, for the few answers a caller turns into a result (404 → false). */
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof GitLabError ? error.status : undefined;
+}

@@ -1,0 +1,101 @@
+import type { HeadCommit, PullRequestEvent } from "../events.js";
+import type { PullRequestRef } from "../forge.js";
+import type { MergeRequestHook, MergeRequestNoteHook } from "./payloads.js";
+import { STICKY_MARKER } from "./notes.js";
+
+/** What a delivery means to prbox, or why it means nothing (said in the 200 answer). */
+export type Normalised<T> = { event: T } | { ignored: string };
+
+/** The merge request a payload is about; `target` is the numeric project id every API call uses. */
+export function mrRef(project: { id: number; path_with_namespace: string }, iid: number): PullRequestRef {
+  return { forge: "gitlab", repo: project.path_with_namespace, pr: iid, target: String(project.id) };
+}
+
+const ACTIONS: Record<string, PullRequestEvent["action"]> = {
+  open: "opened",
+  reopen: "reopened",
+  close: "closed",
+  merge: "closed",
+};
+
+/**
+ * A Merge Request Hook as a forge-neutral event. An `update` is a push only when it carries
+ * `oldrev` (GitLab sends it only when the code changed); a label change becomes labeled or
+ * unlabeled (for label opt-in); any other edit (title, description, draft, reviewers) is ignored,
+ * so it never redeploys.
+ */
+export function mergeRequestEvent(hook: MergeRequestHook): Normalised<PullRequestEvent> {
+  const attributes = hook.object_attributes;
+  const action = attributes.action === "update" ? updateAction(hook) : ACTIONS[attributes.action];
+  if (action === undefined) return { ignored: `merge request action "${attributes.action}" needs no preview change` };
+  if (action === null) return { ignored: "merge request edited without new commits" };
+  const sha = attributes.last_commit?.id;
+  if (!sha) return { ignored: "the merge request has no commit" };
+  const head: HeadCommit = {
+    branch: attributes.source_branch,
+    sha,
+    fork: attributes.source_project_id !== attributes.target_project_id,
+    labels: attributes.labels,
+  };
+  return {
+    event: {
+      kind: "pull_request",
+      action,
+      ref: mrRef(hook.project, attributes.iid),
+      head,
+      merged: attributes.action === "merge",
+      at: attributes.updated_at,
+    },
+  };
+}
+
+function updateAction(hook: MergeRequestHook): PullRequestEvent["action"] | null {
+  if (hook.object_attributes.oldrev) return "synchronize";
+  const change = hook.changes?.labels;
+  if (!change) return null;
+  const added = change.current.some((label) => !change.previous.includes(label));
+  const removed = change.previous.some((label) => !change.current.includes(label));
+  if (added) return "labeled";
+  return removed ? "unlabeled" : null;
+}
+
+/** A note that asks for a command, before anyone checked who may run it. */
+export interface CommandNote {
+  ref: PullRequestRef;
+  noteId: string;
+  userId: number;
+  username: string;
+  body: string;
+  labels: string[];
+  at: string;
+}
+
+/**
+ * The access-token users GitLab creates (project_123_bot_…, group_45_bot_…) and service
+ * accounts: bots, whose notes are never commands.
+ */
+const BOT_USERNAME = /^(?:(?:project|group)_\d+_bot(?:_[0-9a-f]+)?\d*|service_account_.+)$/;
+
+/**
+ * A Note Hook on a merge request as a command candidate, or why it is none: an edit (GitLab sends
+ * those since 16.11 and they must not run a command twice), a system note, prbox's own sticky
+ * note, or a note by a bot.
+ */
+export function commandNote(hook: MergeRequestNoteHook): Normalised<CommandNote> {
+  const note = hook.object_attributes;
+  if (note.action && note.action !== "create") return { ignored: "note edited, not new" };
+  if (note.system) return { ignored: "system note" };
+  if (note.note.includes(STICKY_MARKER)) return { ignored: "prbox's own note" };
+  if (BOT_USERNAME.test(hook.user.username)) return { ignored: "note by a bot" };
+  return {
+    event: {
+      ref: mrRef(hook.project, hook.merge_request.iid),
+      noteId: String(note.id),
+      userId: hook.user.id,
+      username: hook.user.username,
+      body: note.note,
+      labels: hook.merge_request.labels,
+      at: note.created_at,
+    },
+  };
+}

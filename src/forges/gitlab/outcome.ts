@@ -1,0 +1,23 @@
+import type { IntakeResult } from "../../core/intake.js";
+
+/** What prbox did with a delivery, for the metrics and the one-line answer GitLab keeps. */
+export type DeliveryResult = IntakeResult | "ignored" | "refused" | "failed";
+
+export interface Outcome {
+  result: DeliveryResult;
+  /** One short line for the HTTP answer, visible in GitLab's "Recent events" of the webhook. */
+  text: string;
+}
+
+export const ignored = (why: string): Outcome => ({ result: "ignored", text: `ignored: ${why}` });
+
+/**
+ * The event could not be stored (Redis down): the one failure answered with a 5xx, so GitLab
+ * records a failed delivery and sends it again.
+ */
+export class NotStoredError extends Error {
+  constructor(cause: unknown) {
+    super(`the event could not be stored: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "NotStoredError";
+  }
+}

@@ -1,0 +1,93 @@
+// The parts of GitLab's webhook payloads prbox reads, checked once at the edge (STYLE.md rule 5).
+// Field names follow GitLab's webhook documentation ("Merge request events", "Comment events");
+// gitbeaker's WebhookMergeRequestEventSchema / WebhookMergeRequestNoteEventSchema describe the
+// same payloads but lack `oldrev`, and a type is no check. Everything else is ignored.
+import { z } from "zod";
+
+/**
+ * GitLab writes times as "2013-12-03T17:23:34Z" in some payloads and "2013-12-03 17:23:34 UTC"
+ * in others; both become ISO 8601 in UTC with milliseconds, so string comparison orders them.
+ */
+export function normaliseTime(value: string): string | null {
+  const iso = value.trim().replace(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ?UTC$/, "$1T$2Z");
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(iso)) return null;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+const time = z.string().transform((value, ctx) => {
+  const iso = normaliseTime(value);
+  if (iso === null) {
+    ctx.addIssue({ code: "custom", message: `"${value}" is not a time` });
+    return z.NEVER;
+  }
+  return iso;
+});
+
+const labels = z
+  .array(z.object({ title: z.string() }))
+  .nullish()
+  .transform((list) => (list ?? []).map((label) => label.title));
+
+const project = z.object({
+  id: z.number().int().positive(),
+  path_with_namespace: z.string().min(1),
+});
+
+/** Just enough of a Note Hook to tell a note on a merge request from one on an issue, commit or snippet. */
+export const noteHead = z.object({
+  object_attributes: z.object({ noteable_type: z.string() }),
+});
+
+export const mergeRequestHook = z.object({
+  object_kind: z.literal("merge_request"),
+  project,
+  object_attributes: z.object({
+    iid: z.number().int().positive(),
+    action: z.string(),
+    source_branch: z.string().min(1),
+    source_project_id: z.number().int(),
+    target_project_id: z.number().int(),
+    updated_at: time,
+    /** Present only when the update brought new commits. */
+    oldrev: z.string().nullish(),
+    last_commit: z.object({ id: z.string().regex(/^[0-9a-f]{40,64}$/) }).nullish(),
+    labels,
+  }),
+  changes: z
+    .object({
+      labels: z.object({ previous: labels, current: labels }).optional(),
+    })
+    .optional(),
+});
+
+export type MergeRequestHook = z.infer<typeof mergeRequestHook>;
+
+export const mergeRequestNoteHook = z.object({
+  object_kind: z.literal("note"),
+  user: z.object({ id: z.number().int(), username: z.string().min(1) }),
+  project,
+  object_attributes: z.object({
+    id: z.number().int().positive(),
+    note: z.string(),
+    noteable_type: z.literal("MergeRequest"),
+    system: z.boolean().nullish(),
+    /** "create" or "update" (an edit), since GitLab 16.11; absent before. */
+    action: z.string().nullish(),
+    created_at: time,
+  }),
+  merge_request: z.object({
+    iid: z.number().int().positive(),
+    labels,
+  }),
+});
+
+export type MergeRequestNoteHook = z.infer<typeof mergeRequestNoteHook>;
+
+/** One line naming the first problem, for the 400 answer and the log. */
+export function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid payload";
+  const where = issue.path.join(".");
+  return where ? `${where}: ${issue.message}` : issue.message;
+}

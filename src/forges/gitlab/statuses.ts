@@ -1,0 +1,50 @@
+import type { CommitablePipelineStatus } from "@gitbeaker/rest";
+import type { CommitState, CommitStatus } from "../forge.js";
+import { gitlab, statusOf } from "./errors.js";
+import { commitName, type GitLabMergeRequest } from "./project.js";
+import { cut } from "./text.js";
+
+/** The name GitLab shows the status under (an external job in the MR's pipeline widget). */
+export const STATUS_NAME = "prbox";
+
+/**
+ * prbox's commit states in GitLab's words. "pending" is prbox at work (queued or deploying), which
+ * GitLab calls running; GitLab's own "pending" means a job waiting for a runner.
+ */
+const STATES: Record<CommitState, CommitablePipelineStatus> = {
+  pending: "running",
+  success: "success",
+  failure: "failed",
+  error: "failed",
+};
+
+/**
+ * The commit status "prbox" on `sha`. GitLab answers 400 to a state the status already has (its
+ * state machine has no transition from running to running): when the status GitLab keeps says
+ * what prbox wanted, that 400 is success. Any other 400 stays an error.
+ */
+export async function setCommitStatus(mr: GitLabMergeRequest, sha: string, status: CommitStatus): Promise<void> {
+  const { api, projectId } = mr;
+  const state = STATES[status.state];
+  const what = `creating the commit status on ${commitName(mr, sha)}`;
+  try {
+    await gitlab(what, () =>
+      api.Commits.editStatus(projectId, sha, state, {
+        name: STATUS_NAME,
+        description: cut(status.description, 255),
+        ...(status.url ? { targetUrl: status.url } : {}),
+      }),
+    );
+  } catch (error) {
+    if (statusOf(error) !== 400 || (await currentState(mr, sha, what)) !== state) throw error;
+    mr.log.debug({ sha, state }, "the commit status already has this state");
+    return;
+  }
+  mr.log.debug({ sha, state }, "set the commit status");
+}
+
+async function currentState(mr: GitLabMergeRequest, sha: string, what: string): Promise<string | undefined> {
+  const { api, projectId } = mr;
+  const statuses = await gitlab(what, () => api.Commits.allStatuses(projectId, sha, { name: STATUS_NAME }));
+  return statuses.find((s) => s.name === STATUS_NAME)?.status;
+}

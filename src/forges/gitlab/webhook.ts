@@ -1,0 +1,128 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IntakeDeps } from "../../core/intake.js";
+import { PrboxError } from "../../errors.js";
+import type { Logger } from "../../log.js";
+import type { RouteHandler } from "../../server/routes.js";
+import { parseCommand } from "../events.js";
+import type { Forge } from "../forge.js";
+import { runCommand, store } from "./commands.js";
+import { commandNote, mergeRequestEvent } from "./events.js";
+import { answer, declaredTooLarge, deliveryId, eventName, readBody, refuse, tokenChecker } from "./http.js";
+import { ignored, NotStoredError, type DeliveryResult, type Outcome } from "./outcome.js";
+import { describeIssues, noteHead, mergeRequestHook, mergeRequestNoteHook } from "./payloads.js";
+
+export const GITLAB_WEBHOOK_PATH = "/api/gitlab/webhooks";
+
+export interface GitLabWebhookOptions {
+  /** GITLAB_WEBHOOK_SECRET: the "Secret token" of the project's or group's webhook. */
+  secret: string;
+  path?: string;
+  intake: IntakeDeps;
+  /** The adapter for a project (by numeric id); for commands: permission, head, replies, awards. */
+  forgeFor(projectId: string): Forge;
+  /** Whether a GitLab user id is the one GITLAB_TOKEN acts as: its notes are never commands. */
+  isOwnNote?(userId: number): Promise<boolean>;
+  /** Larger bodies are refused with 413 (GitLab's payloads are a few KiB; a long MR description more). */
+  maxBodyBytes: number;
+  /** Counts deliveries by event and result, for /metrics. */
+  onDelivery?(event: string, result: DeliveryResult): void;
+}
+
+/**
+ * GitLab's webhook edge: verifies `X-Gitlab-Token`, normalises a Merge Request Hook or a Note
+ * Hook with a command, stores and enqueues it (src/core/intake.ts), and answers at once. GitLab
+ * disables webhooks that keep failing, so nothing uninteresting or unknown gets a 5xx: the only
+ * 5xx is a 503 when the event could not be stored. Returns false for other paths.
+ */
+export function gitlabWebhookRoute(options: GitLabWebhookOptions): RouteHandler {
+  if (options.secret === "") throw new PrboxError("the GitLab webhook secret must not be empty", { kind: "internal" });
+  const path = options.path ?? GITLAB_WEBHOOK_PATH;
+  const tokenMatches = tokenChecker(options.secret);
+  return async (req, res) => {
+    if ((req.url ?? "/").split("?")[0] !== path) return false;
+    if (req.method !== "POST") {
+      refuse(req, res, 405, "only POST is accepted here", { allow: "POST" });
+      return true;
+    }
+    if (!tokenMatches(req.headers["x-gitlab-token"])) {
+      // Worth a warning: most often the webhook's secret and GITLAB_WEBHOOK_SECRET differ.
+      options.intake.log.warn({ forge: "gitlab", event: eventName(req) }, "refused a GitLab webhook delivery: wrong or missing X-Gitlab-Token");
+      refuse(req, res, 401, "X-Gitlab-Token is missing or does not match the webhook secret");
+      return true;
+    }
+    await receive(req, res, options);
+    return true;
+  };
+}
+
+async function receive(req: IncomingMessage, res: ServerResponse, options: GitLabWebhookOptions): Promise<void> {
+  if (declaredTooLarge(req, options.maxBodyBytes)) return refuse(req, res, 413, `the body is larger than ${options.maxBodyBytes} bytes`, { connection: "close" });
+  const body = await readBody(req, options.maxBodyBytes).catch(() => undefined);
+  if (body === undefined) return; // the client went away
+  if (body === null) return answer(res, 413, `the body is larger than ${options.maxBodyBytes} bytes`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.toString("utf8"));
+  } catch {
+    return answer(res, 400, "the body is not JSON");
+  }
+  const event = eventName(req) ?? "(none)";
+  const id = deliveryId(req, body);
+  const log = options.intake.log.child({ forge: "gitlab", delivery: id, event });
+  const outcome = await dispatch(event, payload, id, options, log).catch((error: unknown) => failed(error, log));
+  answer(res, outcome.status, outcome.text);
+  log.debug({ status: outcome.status, result: outcome.result }, outcome.text);
+  options.onDelivery?.(metricName(event), outcome.result);
+}
+
+type Answered = Outcome & { status: number };
+
+async function dispatch(event: string, payload: unknown, id: string, options: GitLabWebhookOptions, log: Logger): Promise<Answered> {
+  if (event === "Merge Request Hook") return onMergeRequest(payload, id, options);
+  if (event !== "Note Hook") return { status: 200, ...ignored(`prbox does not act on ${event}`) };
+  const head = noteHead.safeParse(payload);
+  if (!head.success) return { status: 400, result: "ignored", text: `not a note payload: ${describeIssues(head.error)}` };
+  if (head.data.object_attributes.noteable_type !== "MergeRequest") return { status: 200, ...ignored("not a merge request note") };
+  return onNote(payload, id, options, log);
+}
+
+async function onMergeRequest(payload: unknown, id: string, options: GitLabWebhookOptions): Promise<Answered> {
+  const hook = mergeRequestHook.safeParse(payload);
+  if (!hook.success) return { status: 400, result: "ignored", text: `not a merge request payload: ${describeIssues(hook.error)}` };
+  const normalised = mergeRequestEvent(hook.data);
+  if ("ignored" in normalised) return { status: 200, ...ignored(normalised.ignored) };
+  const result = await store(normalised.event, id, options.intake);
+  return { status: 200, result, text: `${normalised.event.action}: ${result}` };
+}
+
+async function onNote(payload: unknown, id: string, options: GitLabWebhookOptions, log: Logger): Promise<Answered> {
+  const hook = mergeRequestNoteHook.safeParse(payload);
+  if (!hook.success) return { status: 400, result: "ignored", text: `not a merge request note payload: ${describeIssues(hook.error)}` };
+  const candidate = commandNote(hook.data);
+  if ("ignored" in candidate) return { status: 200, ...ignored(candidate.ignored) };
+  const command = parseCommand(candidate.event.body);
+  if (!command) return { status: 200, ...ignored("no command in the note") };
+  return { status: 200, ...(await runCommand(candidate.event, command, id, options, log)) };
+}
+
+/**
+ * Not stored: 503, GitLab retries. Anything else (GitLab's API failing while a command was
+ * checked, or a bug) is logged and answered 200 with the reason: failures count towards GitLab
+ * disabling the webhook, and a command can simply be given again.
+ */
+function failed(error: unknown, log: Logger): Answered {
+  if (error instanceof NotStoredError) {
+    log.error({ err: error.cause }, error.message);
+    return { status: 503, result: "failed", text: "could not store the event; please retry" };
+  }
+  const known = error instanceof PrboxError && error.kind !== "internal";
+  log.error({ err: error }, known ? "the command could not be processed" : "bug: the delivery could not be processed");
+  return { status: 200, result: "failed", text: `not processed: ${known ? (error as PrboxError).message : "internal error"}` };
+}
+
+/** A bounded set of event names for the metrics' labels. */
+function metricName(event: string): string {
+  if (event === "Merge Request Hook") return "merge_request";
+  if (event === "Note Hook") return "note";
+  return "other";
+}
