@@ -122,11 +122,22 @@ async function teardown(desired: DesiredState, observed: ObservedState | null, s
   if (observed?.status === "destroyed") return "up-to-date";
   const result = await deleteEnvironment(step.deps.cluster, desired.envId, { timeoutMs: step.deps.policy.deployTimeoutMs, signal: step.run.signal, log: step.log });
   step.log.info({ namespaces: result.namespaces }, "environment deleted");
-  const reason = desired.closed ? "the pull request was closed" : (desired.waitReason ?? "`/destroy`");
-  await report(desired, step, { state: "destroyed", reason });
+  const nothingThere = observed === null && result.namespaces.length + result.released.length + result.objects.length === 0;
+  // A PR prbox never acted on (closed before it was seen) gets no comment: just the record.
+  if (!nothingThere) await reportTeardown(desired, observed, step);
   await step.deps.store.setObserved(observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }));
   await wakeWaiting(step.deps);
   return "destroyed";
+}
+
+async function reportTeardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<void> {
+  const reason = desired.closed ? "the pull request was closed" : (desired.waitReason ?? "`/destroy`");
+  await report(desired, step, { state: "destroyed", reason });
+  // A deploy cut short leaves its commit "pending" forever (on a merged PR, in the base branch): settle it.
+  const settled = observed?.sha === desired.sha && (observed.status === "ready" || observed.status === "failed");
+  if (!settled) {
+    await step.forge.setCommitStatus(desired.ref, desired.sha, { state: "success", description: `Preview deleted before it was ready: ${reason.replaceAll("`", "")}` });
+  }
 }
 
 async function hold(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {

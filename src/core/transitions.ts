@@ -40,9 +40,8 @@ function base(current: DesiredState | null, event: PullRequestEvent | CommandEve
 }
 
 function afterPullRequest(current: DesiredState | null, event: PullRequestEvent, envId: string, policy: GatePolicy): DesiredState | null {
-  if (event.action === "closed") {
-    return current ? { ...base(current, event, envId), action: "destroy", waitReason: null, closed: true } : null;
-  }
+  // A close of a PR never seen leaves a tombstone: an older "opened" delivered after it must not deploy.
+  if (event.action === "closed") return { ...base(current, event, envId), action: "destroy", waitReason: null, closed: true };
   if (!current && (event.action === "labeled" || event.action === "unlabeled") && !policy.requiredLabel) return null;
   // A closed PR's environment comes back only through a reopen, never through a late push or label.
   const reopening = event.action === "reopened" || event.action === "opened";

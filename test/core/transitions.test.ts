@@ -106,8 +106,14 @@ describe("desired state transitions", () => {
     expect(play([command("destroy", "a1")])).toMatchObject({ action: "destroy" });
   });
 
-  it("ignores labels and closes of PRs it never saw", () => {
+  it("ignores label changes of PRs it never saw", () => {
     expect(play([pr("labeled", "a1", { labels: ["x"] })])).toBeNull();
-    expect(play([pr("closed", "a1")])).toBeNull();
+  });
+
+  it("keeps a closed PR closed when its close is delivered before its open", () => {
+    const openedAt = tick();
+    const closed = play([pr("closed", "a1")]);
+    expect(closed).toMatchObject({ action: "destroy", closed: true });
+    expect(nextDesired(closed, pr("opened", "a1", {}, openedAt), "env-1", open)).toBe(closed);
   });
 });

@@ -68,6 +68,11 @@ async function handleComment(context: Context<"issue_comment.created">, deps: Gi
     return "refused";
   }
   const pr = await forge.pullRequest(target.ref);
+  if (pr.state === "closed") {
+    await forge.acknowledge(target.ref, target.commentId, "-1");
+    await forge.reply(target.ref, closedReply(target.user, command));
+    return "refused";
+  }
   const event: CommandEvent = {
     kind: "command",
     command,
@@ -90,6 +95,10 @@ async function checkGate(octokit: ProbotOctokit, ref: PullRequestRef, sha: strin
   if (!verdict.settled) return;
   const event: ChecksEvent = { kind: "checks", ref, sha, passed: verdict.passed, summary: verdict.summary, at: new Date().toISOString() };
   await intake(event, deliveryId, deps.intake);
+}
+
+export function closedReply(user: string, command: CommandName): string {
+  return `@${user} this pull request is closed, so \`/${command}\` does nothing; reopen it to get a preview again.`;
 }
 
 function refusal(user: string, command: CommandName): string {

@@ -28,6 +28,11 @@ export async function runCommand(note: CommandNote, command: CommandName, delive
     return { result: "refused", text: `refused: ${note.username} may not run /${command}` };
   }
   const mr = await forge.pullRequest(note.ref);
+  if (mr.state === "closed") {
+    await bestEffort(log, "award 👎", () => forge.acknowledge(note.ref, note.noteId, "-1"));
+    await bestEffort(log, "reply", () => forge.reply(note.ref, `@${note.username} this merge request is closed, so \`/${command}\` does nothing; reopen it to get a preview again.`));
+    return { result: "refused", text: `refused: the merge request is closed` };
+  }
   const event: CommandEvent = {
     kind: "command",
     command,
