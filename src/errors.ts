@@ -74,3 +74,15 @@ export function describeError(error: unknown): string {
   if (error instanceof PrboxError && error.hint) lines.push(`hint: ${error.hint}`);
   return lines.join("\n");
 }
+
+/** The first system or undici error code in an error's cause chain (fetch wraps them in TypeError). */
+export function networkCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    const inner = current instanceof AggregateError ? current.errors[0] : undefined;
+    current = current.cause ?? inner;
+  }
+  return undefined;
+}

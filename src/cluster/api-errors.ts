@@ -1,5 +1,5 @@
 import { ApiException } from "@kubernetes/client-node";
-import { ClusterError, PrboxError, type ErrorKind } from "../errors.js";
+import { ClusterError, networkCode, PrboxError, type ErrorKind } from "../errors.js";
 
 /** The part of a Kubernetes Status body prbox reads. */
 interface StatusBody {
@@ -71,18 +71,6 @@ const NETWORK_WORDS: Record<string, string> = {
   UND_ERR_BODY_TIMEOUT: "response body timed out",
   UND_ERR_CLOSED: "connection closed",
 };
-
-/** The first system or undici error code in an error's cause chain (fetch wraps them in TypeError). */
-export function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    const inner = current instanceof AggregateError ? current.errors[0] : undefined;
-    current = current.cause ?? inner;
-  }
-  return undefined;
-}
 
 /** A few words on why the API could not be reached, for "cannot reach ...: <reason>". */
 export function networkReason(error: unknown): string {

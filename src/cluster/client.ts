@@ -3,7 +3,8 @@ import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { CoreV1Api, KubeConfig, VersionApi } from "@kubernetes/client-node";
 import { ClusterError } from "../errors.js";
-import { apiStatus, classifyApiError, networkCode, networkReason } from "./api-errors.js";
+import { networkCode } from "../errors.js";
+import { apiStatus, classifyApiError, networkReason } from "./api-errors.js";
 import { ObjectApi } from "./object-api.js";
 
 /** One connection to one Kubernetes API server, created once in main/ and passed down. */

@@ -1,16 +1,12 @@
-import { PrboxError, type ErrorKind, type PrboxErrorOptions } from "../../errors.js";
+import { PrboxError, type ErrorKind } from "../../errors.js";
+import { ForgeError, guarded, isUnreachable, unreachableReason, type ForgeErrorOptions, type StatusWords } from "../forge-errors.js";
 
-/** A failed GitHub call: `kind` steers the queue, `retryAfterMs` says how long GitHub asked to wait. */
-export class GitHubError extends PrboxError {
-  /** The HTTP status GitHub answered; undefined when it could not be reached. */
-  readonly status: number | undefined;
-  /** From `retry-after` or the rate-limit reset, when GitHub said; the queue's next delay. */
-  readonly retryAfterMs: number | undefined;
+export { statusOf, type StatusWords } from "../forge-errors.js";
 
-  constructor(message: string, options: PrboxErrorOptions & { status?: number; retryAfterMs?: number } = {}) {
-    super(redact(message), { ...options, hint: options.hint === undefined ? undefined : redact(options.hint) });
-    this.status = options.status;
-    this.retryAfterMs = options.retryAfterMs;
+/** A failed GitHub call; its message and hint never carry a GitHub token. */
+export class GitHubError extends ForgeError {
+  constructor(message: string, options: ForgeErrorOptions = {}) {
+    super(message, options, redact);
   }
 }
 
@@ -23,12 +19,6 @@ interface OctokitFailure extends Error {
 
 function isOctokitFailure(error: unknown): error is OctokitFailure {
   return error instanceof Error && typeof (error as { status?: unknown }).status === "number";
-}
-
-/** Per-call wording for answers whose meaning depends on the call. */
-export interface StatusWords {
-  /** Replaces GitHub's "Not Found" (a 404 hides both "missing" and "not allowed to see"). */
-  notFound?: string;
 }
 
 /** Installation tokens, JWT-ish bearer values and `?token=` query parameters (codeload links). */
@@ -122,17 +112,6 @@ export function errorForStatus(
   });
 }
 
-/** The first system or undici error code in a cause chain (fetch wraps them in TypeError). */
-function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    current = current.cause;
-  }
-  return undefined;
-}
-
 /** Octokit's copy of the request keeps URLs; a codeload link carries a token in its query. */
 function scrub(error: OctokitFailure): void {
   if (error.request?.url) error.request.url = redact(error.request.url);
@@ -157,15 +136,13 @@ export function classifyGitHubError(error: unknown, what: string, words: StatusW
     if (error.response) return errorForStatus(what, { ...error.response, status: error.status }, words, error);
     return unreachable(what, error);
   }
-  if (networkCode(error) !== undefined || error instanceof TypeError) return unreachable(what, error);
+  if (isUnreachable(error)) return unreachable(what, error);
   const message = error instanceof Error ? error.message : String(error);
   return new GitHubError(`${what}: ${message}`, { kind: "internal", cause: error });
 }
 
 function unreachable(what: string, error: unknown): GitHubError {
-  const code = networkCode(error);
-  const reason = code ?? (error instanceof Error ? error.message : String(error));
-  return new GitHubError(`${what}: cannot reach GitHub (${reason})`, {
+  return new GitHubError(`${what}: cannot reach GitHub (${unreachableReason(error)})`, {
     kind: "transient",
     hint: "check the network between prbox and GitHub; prbox tries again",
     cause: error,
@@ -173,15 +150,4 @@ function unreachable(what: string, error: unknown): GitHubError {
 }
 
 /** Runs one GitHub call and classifies what it throws, so call sites stay one line. */
-export async function github<T>(what: string, request: () => Promise<T>, words: StatusWords = {}): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    throw classifyGitHubError(error, what, words);
-  }
-}
-
-/** The HTTP status of a GitHub failure, for the few answers a caller turns into a result (404 → false). */
-export function statusOf(error: unknown): number | undefined {
-  return error instanceof GitHubError ? error.status : undefined;
-}
+export const github = guarded(classifyGitHubError);

@@ -1,25 +1,15 @@
 import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from "@gitbeaker/rest";
-import { PrboxError, type ErrorKind, type PrboxErrorOptions } from "../../errors.js";
+import { PrboxError, type ErrorKind } from "../../errors.js";
+import { ForgeError, guarded, isUnreachable, unreachableReason, type ForgeErrorOptions, type StatusWords } from "../forge-errors.js";
 import { retryAfterMs } from "./client.js";
 
-/** A failed GitLab call: `kind` steers the queue, `retryAfterMs` says how long GitLab asked to wait. */
-export class GitLabError extends PrboxError {
-  /** The HTTP status GitLab answered; undefined when it could not be reached. */
-  readonly status: number | undefined;
-  /** From GitLab's `retry-after`, when it said; the queue's next delay. */
-  readonly retryAfterMs: number | undefined;
+export { statusOf, type StatusWords } from "../forge-errors.js";
 
-  constructor(message: string, options: PrboxErrorOptions & { status?: number; retryAfterMs?: number } = {}) {
-    super(redact(message), { ...options, hint: options.hint === undefined ? undefined : redact(options.hint) });
-    this.status = options.status;
-    this.retryAfterMs = options.retryAfterMs;
+/** A failed GitLab call; its message and hint never carry a GitLab token. */
+export class GitLabError extends ForgeError {
+  constructor(message: string, options: ForgeErrorOptions = {}) {
+    super(message, options, redact);
   }
-}
-
-/** Per-call wording for answers whose meaning depends on the call. */
-export interface StatusWords {
-  /** Replaces GitLab's "404 Not Found" (a 404 hides both "missing" and "not allowed to see"). */
-  notFound?: string;
 }
 
 /**
@@ -71,17 +61,6 @@ export function errorForStatus(
   });
 }
 
-/** The first system or undici error code in a cause chain (fetch wraps them in TypeError). */
-function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    current = current.cause;
-  }
-  return undefined;
-}
-
 /**
  * gitbeaker's default handler keeps the Request, PRIVATE-TOKEN header and all, in the error's
  * cause; prbox's own handler (client.ts) does not, but a client built elsewhere might. Replaced
@@ -113,14 +92,13 @@ export function classifyGitLabError(error: unknown, what: string, words: StatusW
   if (error instanceof GitbeakerRetryError) {
     return new GitLabError(`${what}: ${error.message}`, { kind: "transient", hint: hintFor(503), cause: error });
   }
-  if (networkCode(error) !== undefined || error instanceof TypeError) return unreachable(what, error);
+  if (isUnreachable(error)) return unreachable(what, error);
   const message = error instanceof Error ? error.message : String(error);
   return new GitLabError(`${what}: ${message}`, { kind: "internal", cause: error });
 }
 
 function unreachable(what: string, error: unknown): GitLabError {
-  const reason = networkCode(error) ?? (error instanceof Error ? error.message : String(error));
-  return new GitLabError(`${what}: cannot reach GitLab (${reason})`, {
+  return new GitLabError(`${what}: cannot reach GitLab (${unreachableReason(error)})`, {
     kind: "transient",
     hint: "check GITLAB_URL and the network between prbox and GitLab; prbox tries again",
     cause: error,
@@ -128,15 +106,4 @@ function unreachable(what: string, error: unknown): GitLabError {
 }
 
 /** Runs one GitLab call and classifies what it throws, so call sites stay one line. */
-export async function gitlab<T>(what: string, request: () => Promise<T>, words: StatusWords = {}): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    throw classifyGitLabError(error, what, words);
-  }
-}
-
-/** The HTTP status of a GitLab failure, for the few answers a caller turns into a result (404 → false). */
-export function statusOf(error: unknown): number | undefined {
-  return error instanceof GitLabError ? error.status : undefined;
-}
+export const gitlab = guarded(classifyGitLabError);
