@@ -15,6 +15,7 @@ import path from "node:path";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { create as createTar } from "tar";
+import { user } from "../forges/github/fixtures.js";
 
 export const GITHUB_API = "https://api.github.com";
 export const CODELOAD = "https://codeload.github.com";
@@ -125,30 +126,9 @@ function idOf(name: string): number {
   return 10_000_000 + hash;
 }
 
-/** A user object as the REST API embeds it. */
+/** A user object as the REST API embeds it (the same builder the adapter's unit tests use). */
 export function gitHubUser(login: string, type: "User" | "Bot" = "User", id = idOf(login)): User {
-  const api = `${GITHUB_API}/users/${encodeURIComponent(login)}`;
-  return {
-    login,
-    id,
-    node_id: type === "Bot" ? "BOT_kgDOBzGqWQ" : "MDQ6VXNlcjIxMDMxMDY3",
-    avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
-    gravatar_id: "",
-    url: api,
-    html_url: type === "Bot" ? `https://github.com/apps/${login.replace("[bot]", "")}` : `https://github.com/${login}`,
-    followers_url: `${api}/followers`,
-    following_url: `${api}/following{/other_user}`,
-    gists_url: `${api}/gists{/gist_id}`,
-    starred_url: `${api}/starred{/owner}{/repo}`,
-    subscriptions_url: `${api}/subscriptions`,
-    organizations_url: `${api}/orgs`,
-    repos_url: `${api}/repos`,
-    events_url: `${api}/events{/privacy}`,
-    received_events_url: `${api}/received_events`,
-    type,
-    user_view_type: "public",
-    site_admin: false,
-  };
+  return user(login, type, id) as User;
 }
 
 function notFound(): Answer {
