@@ -156,8 +156,10 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
   const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
   const fresh = desired.reloadRequest > (observed?.reloadRequest ?? 0);
   const workDir = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
+  // The "deploying" report (several throttled forge writes) goes out while the sources download.
+  const deploying = report(desired, step, { state: "deploying", sha: desired.sha, namespace: null });
+  deploying.catch(() => {}); // awaited below; this only keeps an early rejection from being "unhandled"
   try {
-    await report(desired, step, { state: "deploying", sha: desired.sha, namespace: null });
     await step.forge.fetchSources(desired.ref, desired.sha, workDir, signal);
     const rendered = await renderSpec({
       file: step.deps.policy.specPath,
@@ -168,12 +170,15 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
       helm: step.deps.helm,
       signal,
     });
+    await deploying;
     const result = await deployEnvironment(step.deps.cluster, rendered, { wait: true, timeoutMs: step.deps.policy.deployTimeoutMs, fresh, signal, log: step.log });
     const seconds = (Date.now() - started) / 1000;
     await report(desired, step, { state: "ready", sha: desired.sha, url: rendered.environment.url, namespace: result.namespace, boxes: rendered.boxes, seconds });
     await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }));
     return "deployed";
   } catch (error) {
+    // Report the failure only after the "deploying" report landed, or the comment could end on "deploying".
+    await deploying.catch(() => {});
     if (controller.signal.aborted) return "superseded";
     return failed(desired, step, error);
   } finally {
