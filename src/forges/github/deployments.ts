@@ -1,7 +1,7 @@
 import type { EnvironmentState, EnvironmentStatus } from "../forge.js";
 import { GitHubError, github } from "./errors.js";
 import { NO_PLUGIN_RETRY, commitName, prName, type GitHubRepo } from "./repo.js";
-import { cut } from "./text.js";
+import { cut } from "../text.js";
 
 /**
  * The GitHub environment of a PR's preview: "prbox/pr-42". Deployments live in the repository,

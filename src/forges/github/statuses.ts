@@ -1,7 +1,7 @@
 import type { CommitStatus } from "../forge.js";
 import { github } from "./errors.js";
 import { commitName, type GitHubRepo } from "./repo.js";
-import { cut } from "./text.js";
+import { cut } from "../text.js";
 
 /** The context GitHub shows the status under, and branch protection can require. */
 export const STATUS_CONTEXT = "prbox";

@@ -2,7 +2,7 @@ import type { CommitablePipelineStatus } from "@gitbeaker/rest";
 import type { CommitState, CommitStatus } from "../forge.js";
 import { gitlab, statusOf } from "./errors.js";
 import { commitName, type GitLabMergeRequest } from "./project.js";
-import { cut } from "./text.js";
+import { cut } from "../text.js";
 
 /** The name GitLab shows the status under (an external job in the MR's pipeline widget). */
 export const STATUS_NAME = "prbox";
