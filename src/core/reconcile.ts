@@ -52,10 +52,10 @@ export async function reconcile(envId: string, deps: ReconcileDeps, run: Reconci
   const observed = await deps.store.getObserved(envId);
   const forge = await deps.forges.forgeFor(desired.ref);
   const log = deps.log.child({ envId, sha: desired.sha.slice(0, 7), action: desired.action });
-  if (desired.action === "destroy") return teardown(desired, observed, { deps, forge, log, run });
-  if (desired.action === "wait") return hold(desired, observed, { deps, forge, log, run });
+  const step: Step = { deps, forge, log, run };
+  if (desired.action === "destroy") return teardown(desired, observed, step);
+  if (desired.action === "wait") return hold(desired, observed, step);
   if (upToDate(desired, observed)) return "up-to-date";
-  const step = { deps, forge, log, run };
   const full = await overCapacity(desired, observed, deps);
   if (full) return hold({ ...desired, waitReason: full }, observed, step);
   return deploy(desired, observed, step);
