@@ -1,17 +1,13 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { deployEnvironment } from "../../src/cluster/index.js";
 import { ClusterError } from "../../src/errors.js";
-import type { KubeObject, RenderedEnvironment } from "../../src/model.js";
-import { cleanUp, configMap, deployment, environment, job, main, testCluster, uniqueName } from "../support/cluster-fixtures.js";
+import type { KubeObject, RenderedEnvironment, RenderedObject } from "../../src/model.js";
+import { configMap, deployment, job, main, testCluster, testEnvironment } from "../support/cluster-fixtures.js";
 
 const cluster = testCluster();
 
-function newEnvironment(objects: Parameters<typeof environment>[0]["objects"], mode: "pr" | "cli" = "pr"): RenderedEnvironment {
-  const id = uniqueName("apply");
-  onTestFinished(() => cleanUp(cluster, id));
-  return environment({ id, objects, mode });
-}
+const newEnvironment = (objects: RenderedObject[], mode: "pr" | "cli" = "pr") => testEnvironment(cluster, "apply", objects, mode);
 
 async function read<T = KubernetesObject>(apiVersion: string, kind: string, namespace: string, name: string): Promise<T> {
   return (await cluster.objects.read({ apiVersion, kind, metadata: { name, namespace } })) as T;

@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectCluster } from "../../src/cluster/index.js";
-import { ClusterError } from "../../src/errors.js";
-import { testKubeconfig } from "../support/cluster-fixtures.js";
+import { clusterFailure, testKubeconfig } from "../support/cluster-fixtures.js";
 
 let dir: string;
 
@@ -30,15 +29,6 @@ async function kubeconfigAt(server: string): Promise<string> {
   return path;
 }
 
-async function failure(promise: Promise<unknown>): Promise<ClusterError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ClusterError);
-  return error as ClusterError;
-}
-
 describe("connecting to a cluster", () => {
   it("connects to the test cluster and knows its API server's URL", async () => {
     const cluster = await connectCluster({ kubeconfigPath: testKubeconfig() });
@@ -47,21 +37,21 @@ describe("connecting to a cluster", () => {
 
   it("reports an unreachable API server as one transient line that names its URL and what to do", async () => {
     const server = `https://127.0.0.1:${await closedPort()}`;
-    const error = await failure(connectCluster({ kubeconfigPath: await kubeconfigAt(server) }));
+    const error = await clusterFailure(connectCluster({ kubeconfigPath: await kubeconfigAt(server) }));
     expect(error.message).toBe(`cannot reach the Kubernetes API at ${server}: connection refused; set KUBECONFIG or pass --kubeconfig to point prbox at a reachable cluster`);
     expect(error.kind).toBe("transient");
   });
 
   it("reports a kubeconfig file that does not exist as a permanent error naming it", async () => {
     const missing = join(dir, "nope");
-    const error = await failure(connectCluster({ kubeconfigPath: missing }));
+    const error = await clusterFailure(connectCluster({ kubeconfigPath: missing }));
     expect(error.message).toMatch(new RegExp(`^cannot load the kubeconfig ${missing}: .*ENOENT.*; set KUBECONFIG`));
     expect(error.message).not.toContain("\n");
     expect(error.kind).toBe("permanent");
   });
 
   it("refuses a context the kubeconfig does not have, listing those it has", async () => {
-    const error = await failure(connectCluster({ kubeconfigPath: testKubeconfig(), context: "production" }));
+    const error = await clusterFailure(connectCluster({ kubeconfigPath: testKubeconfig(), context: "production" }));
     expect(error.message).toBe(`the kubeconfig ${testKubeconfig()} has no context "production" (it has: prbox-test)`);
   });
 

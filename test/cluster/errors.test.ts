@@ -1,31 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { classifyApiError, deployEnvironment } from "../../src/cluster/index.js";
-import { ClusterError } from "../../src/errors.js";
 import type { KubeObject, RenderedEnvironment } from "../../src/model.js";
-import { startClusterProxy, type ClusterProxy } from "../support/cluster-proxy.js";
-import { cleanUp, configMap, deployment, environment, main, testCluster, testKubeconfig, uniqueName } from "../support/cluster-fixtures.js";
+import { cleanUp, clusterFailure, configMap, deployment, environment, main, testCluster, uniqueName, useClusterProxy } from "../support/cluster-fixtures.js";
 
 const cluster = testCluster();
-let proxy: ClusterProxy;
-
-beforeAll(async () => {
-  proxy = await startClusterProxy(testKubeconfig());
-});
-afterAll(() => proxy.close());
+const proxy = useClusterProxy();
 
 function newEnvironment(objects: Parameters<typeof environment>[0]["objects"]): RenderedEnvironment {
   const id = uniqueName("errors");
   onTestFinished(() => cleanUp(cluster, id));
   return environment({ id, objects });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ClusterError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ClusterError);
-  return error as ClusterError;
 }
 
 const options = { wait: false, timeoutMs: 30_000 };
@@ -36,7 +20,7 @@ describe("classifying what the API server answers", () => {
     (bad.spec as { selector: unknown }).selector = { matchLabels: { app: "something-else" } };
     const rendered = newEnvironment([main(bad)]);
 
-    const error = await failure(deployEnvironment(cluster, rendered, options));
+    const error = await clusterFailure(deployEnvironment(cluster, rendered, options));
 
     expect(error.kind).toBe("permanent");
     expect(error.message).toMatch(
@@ -48,7 +32,7 @@ describe("classifying what the API server answers", () => {
     const bad: KubeObject = deployment("web");
     (bad.spec as { selector: unknown }).selector = { matchLabels: { app: "something-else" } };
     const rendered = newEnvironment([main(bad)]);
-    await failure(deployEnvironment(cluster, rendered, options));
+    await clusterFailure(deployEnvironment(cluster, rendered, options));
 
     const ns = await cluster.core.readNamespace({ name: rendered.environment.namespace });
     expect(ns.metadata?.annotations?.["prbox.dev/status"]).toBe("failed");
@@ -69,9 +53,9 @@ describe("classifying what the API server answers", () => {
 
   it("classifies a 500 from the API server as transient", async () => {
     const rendered = newEnvironment([main(configMap("settings"))]);
-    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 500 });
+    proxy().inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 500 });
 
-    const error = await failure(deployEnvironment(proxy.cluster(), rendered, options));
+    const error = await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options));
 
     expect(error.kind).toBe("transient");
     expect(error.message).toBe(`ConfigMap settings in ${rendered.environment.namespace} (box app, templates/settings.yaml): injected by the test proxy (HTTP 500)`);
@@ -79,20 +63,20 @@ describe("classifying what the API server answers", () => {
 
   it("classifies a 429 (throttled) as transient and a 403 (forbidden) as permanent", async () => {
     const rendered = newEnvironment([main(configMap("settings"))]);
-    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 429 });
-    expect((await failure(deployEnvironment(proxy.cluster(), rendered, options))).kind).toBe("transient");
+    proxy().inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 429 });
+    expect((await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options))).kind).toBe("transient");
 
-    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 403 });
-    const forbidden = await failure(deployEnvironment(proxy.cluster(), rendered, options));
+    proxy().inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 403 });
+    const forbidden = await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options));
     expect(forbidden.kind).toBe("permanent");
     expect(forbidden.hint).toContain("RBAC");
   });
 
   it("classifies a dropped connection as transient", async () => {
     const rendered = newEnvironment([main(configMap("settings"))]);
-    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, drop: true });
+    proxy().inject({ method: "PATCH", path: /\/configmaps\/settings$/, drop: true });
 
-    const error = await failure(deployEnvironment(proxy.cluster(), rendered, options));
+    const error = await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options));
 
     expect(error.kind).toBe("transient");
     expect(error.message).toMatch(/^ConfigMap settings in .*: cannot reach the Kubernetes API: /);
@@ -100,8 +84,8 @@ describe("classifying what the API server answers", () => {
 
   it("keeps the original error as the cause", async () => {
     const rendered = newEnvironment([main(configMap("settings"))]);
-    proxy.inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 503 });
-    const error = await failure(deployEnvironment(proxy.cluster(), rendered, options));
+    proxy().inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 503 });
+    const error = await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options));
     expect(error.cause).toMatchObject({ code: 503 });
   });
 });

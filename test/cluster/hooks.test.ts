@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { deployEnvironment } from "../../src/cluster/index.js";
 import { NotReadyError } from "../../src/errors.js";
 import type { RenderedEnvironment, RenderedObject } from "../../src/model.js";
-import { cleanUp, configMap, deployment, environment, hook, job, main, testCluster, testKubeconfig, uniqueName } from "../support/cluster-fixtures.js";
-import { startClusterProxy, type ClusterProxy } from "../support/cluster-proxy.js";
+import { cleanUp, configMap, deployment, environment, hook, job, main, testCluster, uniqueName, useClusterProxy } from "../support/cluster-fixtures.js";
 
 const cluster = testCluster();
-let proxy: ClusterProxy;
-
-beforeAll(async () => {
-  proxy = await startClusterProxy(testKubeconfig());
-});
-afterAll(() => proxy.close());
+const proxy = useClusterProxy();
 
 function newEnvironment(objects: RenderedObject[]): RenderedEnvironment {
   const id = uniqueName("hooks");
@@ -35,13 +29,13 @@ const options = { wait: true, timeoutMs: 30_000 };
 describe("Helm hooks", () => {
   it("applies the main objects only after the pre-install Job has completed", async () => {
     const rendered = newEnvironment([hook(job("migrate"), "pre"), main(deployment("web"))]);
-    await deployEnvironment(proxy.cluster(), rendered, options);
+    await deployEnvironment(proxy().cluster(), rendered, options);
 
     const ns = rendered.environment.namespace;
     const migrate = await read("batch/v1", "Job", ns, "migrate");
     expect(migrate?.status?.completionTime).toBeDefined();
     // The proxy saw every request in order: polling the Job ended before the Deployment was first sent.
-    const seen = proxy.requests.map((r) => `${r.method} ${r.path}`);
+    const seen = proxy().requests.map((r) => `${r.method} ${r.path}`);
     const lastJobRead = seen.lastIndexOf(`GET /apis/batch/v1/namespaces/${ns}/jobs/migrate`);
     const firstDeploymentApply = seen.indexOf(`PATCH /apis/apps/v1/namespaces/${ns}/deployments/web`);
     expect(lastJobRead).toBeGreaterThan(-1);
@@ -60,11 +54,11 @@ describe("Helm hooks", () => {
 
   it("runs post-install hooks after the main objects are ready", async () => {
     const rendered = newEnvironment([main(deployment("web")), hook(job("smoke"), "post")]);
-    await deployEnvironment(proxy.cluster(), rendered, options);
+    await deployEnvironment(proxy().cluster(), rendered, options);
 
     const ns = rendered.environment.namespace;
     expect((await read("batch/v1", "Job", ns, "smoke"))?.status?.completionTime).toBeDefined();
-    const seen = proxy.requests.map((r) => `${r.method} ${r.path}`);
+    const seen = proxy().requests.map((r) => `${r.method} ${r.path}`);
     const lastDeploymentRead = seen.lastIndexOf(`GET /apis/apps/v1/namespaces/${ns}/deployments/web`);
     expect(lastDeploymentRead).toBeGreaterThan(-1);
     expect(seen.indexOf(`PATCH /apis/batch/v1/namespaces/${ns}/jobs/smoke`)).toBeGreaterThan(lastDeploymentRead);

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { deployEnvironment } from "../../src/cluster/index.js";
 import type { RenderedEnvironment } from "../../src/model.js";
-import { startClusterProxy, type ClusterProxy } from "../support/cluster-proxy.js";
-import { cleanUp, configMap, deployment, environment, main, testCluster, testKubeconfig, uniqueName } from "../support/cluster-fixtures.js";
+import { cleanUp, configMap, deployment, environment, main, testCluster, uniqueName, useClusterProxy } from "../support/cluster-fixtures.js";
 
 const cluster = testCluster();
-let proxy: ClusterProxy;
-
-beforeAll(async () => {
-  proxy = await startClusterProxy(testKubeconfig());
-});
-afterAll(() => proxy.close());
+const proxy = useClusterProxy();
 
 function newEnvironment(objects: Parameters<typeof environment>[0]["objects"]): RenderedEnvironment {
   const id = uniqueName("prune");
@@ -74,8 +68,8 @@ describe("pruning", () => {
     const ns = first.environment.namespace;
 
     // The second deploy drops the Deployment, but dies (a 500) when prune lists Deployments.
-    proxy.inject({ method: "GET", path: new RegExp(`^/apis/apps/v1/namespaces/${ns}/deployments$`), status: 500 });
-    const interrupted = deployEnvironment(proxy.cluster(), withObjects(first, [main(configMap("settings"))]), options);
+    proxy().inject({ method: "GET", path: new RegExp(`^/apis/apps/v1/namespaces/${ns}/deployments$`), status: 500 });
+    const interrupted = deployEnvironment(proxy().cluster(), withObjects(first, [main(configMap("settings"))]), options);
     await expect(interrupted).rejects.toMatchObject({ kind: "transient" });
     expect(await exists("apps/v1", "Deployment", ns, "web")).toBe(true);
 

@@ -3,8 +3,10 @@
 // prbox: every test talks to a real API server.
 import { randomBytes } from "node:crypto";
 import { KubeConfig } from "@kubernetes/client-node";
-import { inject } from "vitest";
+import { afterAll, beforeAll, expect, inject, onTestFinished } from "vitest";
 import { clusterFromKubeConfig, deleteEnvironment, type Cluster } from "../../src/cluster/index.js";
+import { ClusterError } from "../../src/errors.js";
+import { startClusterProxy, type ClusterProxy } from "./cluster-proxy.js";
 import type { HookDeletePolicy, KubeObject, Phase, RenderedEnvironment, RenderedObject } from "../../src/model.js";
 
 /** The kubeconfig of the cluster test/setup/cluster.ts started, or KUBECONFIG when that setup is not wired in. */
@@ -108,4 +110,34 @@ export async function cleanUp(cluster: Cluster, id: string): Promise<void> {
     if (ns.metadata?.labels?.["prbox.dev/adopted"] === "true") await deleteEnvironment(cluster, id, { timeoutMs: 30_000 });
     await cluster.core.deleteNamespace({ name }).catch(() => undefined);
   }
+}
+
+/** An environment of its own for one test (id prefixed), deleted when the test finishes. */
+export function testEnvironment(cluster: Cluster, prefix: string, objects: RenderedObject[], mode: "pr" | "cli" = "pr"): RenderedEnvironment {
+  const id = uniqueName(prefix);
+  onTestFinished(() => cleanUp(cluster, id));
+  return environment({ id, objects, mode });
+}
+
+/** A fault-injecting proxy in front of the test cluster for the calling file; call the result inside a test. */
+export function useClusterProxy(): () => ClusterProxy {
+  let proxy: ClusterProxy | undefined;
+  beforeAll(async () => {
+    proxy = await startClusterProxy(testKubeconfig());
+  });
+  afterAll(() => proxy?.close());
+  return () => {
+    if (!proxy) throw new Error("the cluster proxy is not started yet");
+    return proxy;
+  };
+}
+
+/** The ClusterError a promise rejects with; fails the test when it resolves or rejects otherwise. */
+export async function clusterFailure(promise: Promise<unknown>): Promise<ClusterError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ClusterError);
+  return error as ClusterError;
 }
