@@ -7,10 +7,13 @@ import { parseDuration } from "./durations.js";
  * `loadConfig(env)` is called in src/main and the result passed down; nothing reads
  * process.env anywhere else. .env.example lists every variable with a comment.
  */
+// The helpers below record their input format (and default) as metadata: the transforms hide
+// them from the schema, and docs/configuration.md is generated from it (scripts/docs.ts).
 const list = z
   .string()
   .optional()
-  .transform((value) => (value ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+  .transform((value) => (value ?? "").split(",").map((s) => s.trim()).filter(Boolean))
+  .meta({ format: "comma-separated list" });
 
 const duration = (fallback: string) =>
   z
@@ -23,7 +26,8 @@ const duration = (fallback: string) =>
         return z.NEVER;
       }
       return ms;
-    });
+    })
+    .meta({ format: "duration (90s, 5m, 1h30m; a bare number is seconds)", defaultValue: fallback });
 
 const count = (fallback: number) =>
   z
@@ -36,43 +40,74 @@ const count = (fallback: number) =>
         return z.NEVER;
       }
       return n;
-    });
+    })
+    .meta({ format: "whole number ≥ 0", defaultValue: String(fallback) });
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no", ""], { error: "expected true or false" })
   .optional()
-  .transform((value) => value === "true" || value === "1" || value === "yes");
+  .transform((value) => value === "true" || value === "1" || value === "yes")
+  .meta({ format: "true or false (also 1/0, yes/no)", defaultValue: "false" });
 
 export const envSchema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"], { error: "expected development, production or test" }).default("development"),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"], { error: "expected trace, debug, info, warn, error or fatal" }).default("info"),
-  HOST: z.string().default("localhost"),
-  PORT: count(3000),
-  APP_ID: z.string().optional(),
-  PRIVATE_KEY: z.string().optional(),
-  PRIVATE_KEY_PATH: z.string().optional(),
-  WEBHOOK_SECRET: z.string().optional(),
-  WEBHOOK_PROXY_URL: z.url({ error: "expected a URL, e.g. https://smee.io/abc123" }).optional(),
-  GHE_HOST: z.string().optional(),
-  GHE_PROTOCOL: z.enum(["https", "http"]).optional(),
-  PRBOX_REDIS_URL: z.string().optional(),
-  PRBOX_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "letters, digits, _ and - only" }).default("prbox"),
-  KUBECONFIG: z.string().optional(),
-  GITLAB_URL: z.url({ error: "expected the GitLab base URL, e.g. https://gitlab.example.com" }).default("https://gitlab.com"),
-  GITLAB_TOKEN: z.string().optional(),
-  GITLAB_WEBHOOK_SECRET: z.string().optional(),
-  PRBOX_SPEC_PATH: z.string().default("environment.toml"),
-  PRBOX_REQUIRED_LABEL: z.string().optional(),
-  PRBOX_REQUIRED_CHECKS: list,
-  PRBOX_MAX_ENVIRONMENTS: count(0),
-  PRBOX_IDLE_TTL: duration("0s"),
-  PRBOX_SWEEP_INTERVAL: duration("10m"),
-  PRBOX_DEPLOY_TIMEOUT: duration("5m"),
-  PRBOX_DEPLOY_FORKS: flag,
-  PRBOX_ALLOW_KINDS: list,
-  PRBOX_ALLOW_FOREIGN_NAMESPACES: flag,
-  PRBOX_REMOTE_BOXES_HOSTS: list,
-  PRBOX_WORKER_CONCURRENCY: count(2),
+  NODE_ENV: z.enum(["development", "production", "test"], { error: "expected development, production or test" }).default("development")
+    .describe("development: friendly defaults (the Redis default, a private redis-server when none answers, Probot's setup page at /probot). production: WEBHOOK_SECRET and PRBOX_REDIS_URL are required and nothing is started for you. test: used by the test suite. All processes."),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"], { error: "expected trace, debug, info, warn, error or fatal" }).default("info")
+    .describe("The lowest level written to the JSON log on stdout (pino). Tokens, secrets and authorization headers are redacted at every level. All processes."),
+  HOST: z.string().default("localhost")
+    .describe("The address the webhook server listens on. Use 0.0.0.0 in a container. Server (`prbox start`, `prbox server`)."),
+  PORT: count(3000)
+    .describe("The webhook server's port: /api/github/webhooks, /api/gitlab/webhooks, /healthz, /readyz and /metrics. Server."),
+  APP_ID: z.string().optional()
+    .describe("The GitHub App's id. Without it (outside production) the server opens Probot's setup page at /probot, which registers the app from app.yml and writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET into .env. Needs PRIVATE_KEY or PRIVATE_KEY_PATH. Server and worker (the worker asks for installation tokens)."),
+  PRIVATE_KEY: z.string().optional()
+    .describe("The GitHub App's private key, PEM text (newlines may be written as \\n). Or use PRIVATE_KEY_PATH. Server and worker."),
+  PRIVATE_KEY_PATH: z.string().optional()
+    .describe("A file holding the GitHub App's private key (.pem), instead of PRIVATE_KEY; e.g. /var/run/secrets/prbox/private-key.pem. Server and worker."),
+  WEBHOOK_SECRET: z.string().optional()
+    .describe("The GitHub App's webhook secret: Probot verifies X-Hub-Signature-256 with it and answers 400 to a delivery that does not match. Required in production (Probot would otherwise accept the secret \"development\"). Server."),
+  WEBHOOK_PROXY_URL: z.url({ error: "expected a URL, e.g. https://smee.io/abc123" }).optional()
+    .describe("Local development only: a smee.io channel that forwards GitHub's webhooks to this machine, e.g. https://smee.io/abc123 (Probot's setup flow creates one). Server."),
+  GHE_HOST: z.string().optional()
+    .describe("GitHub Enterprise Server: its host name, e.g. github.example.com; the API is then https://<host>/api/v3. Empty: github.com. Server and worker."),
+  GHE_PROTOCOL: z.enum(["https", "http"]).optional()
+    .describe("GitHub Enterprise Server: the protocol of GHE_HOST. Server and worker."),
+  PRBOX_REDIS_URL: z.string().optional()
+    .describe("Redis for the queue and the environments' desired state: redis://[user:password@]host:port[/db], or rediss:// for TLS. Not REDIS_URL, which Probot reads for its own throttling. Default in development: redis://127.0.0.1:6379. Required in production; use a Redis with persistence (AOF), see docs/operations.md. Server and worker."),
+  PRBOX_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "letters, digits, _ and - only" }).default("prbox")
+    .describe("Prefix of every Redis key prbox and its queue write, so several installations can share one Redis. Servers and workers of one installation must use the same. Server and worker."),
+  KUBECONFIG: z.string().optional()
+    .describe("The kubeconfig file of the cluster previews go to. Empty: ~/.kube/config, or the Pod's service account when running in a cluster. Worker (and the server's /readyz check)."),
+  GITLAB_URL: z.url({ error: "expected the GitLab base URL, e.g. https://gitlab.example.com" }).default("https://gitlab.com")
+    .describe("The GitLab instance, without /api/v4: https://gitlab.com or e.g. https://gitlab.example.com for self-managed GitLab. GitLab; server and worker."),
+  GITLAB_TOKEN: z.string().optional()
+    .describe("A project, group or personal access token of a bot user with the api scope and at least the Developer role. GitLab is served only when GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET are both set (on servers and workers). GitLab; server and worker."),
+  GITLAB_WEBHOOK_SECRET: z.string().optional()
+    .describe("The secret token of the GitLab webhook, compared in constant time with X-Gitlab-Token. Set it together with GITLAB_TOKEN. GitLab; server and worker."),
+  PRBOX_SPEC_PATH: z.string().default("environment.toml")
+    .describe("Where the spec lives in each repository, relative to its root, e.g. deploy/environment.toml. GitHub and GitLab; worker."),
+  PRBOX_REQUIRED_LABEL: z.string().optional()
+    .describe("Deploy only pull requests carrying this label, e.g. preview; the others wait and the PR says which label to add. Empty: every pull request. A maintainer's /deploy overrides it. GitHub and GitLab."),
+  PRBOX_REQUIRED_CHECKS: list
+    .describe("Deploy a commit only once these checks passed on it, e.g. build,images: names of GitHub check runs or commit statuses (the job that builds the preview's images). Until then the PR says what it waits for; a maintainer's /deploy overrides it. Empty: no gate. GitHub (GitLab pipelines are not read: merge requests would wait for /deploy)."),
+  PRBOX_MAX_ENVIRONMENTS: count(0)
+    .describe("At most this many live environments; above it a new one waits (the PR says so) until a teardown frees a place. A budget, not a lock: two workers may exceed it by one. 0: no cap. Worker."),
+  PRBOX_IDLE_TTL: duration("0s")
+    .describe("Delete an environment whose pull request saw no event (push, comment, label) for this long, e.g. 72h; a new event deploys it again. 0s: never. Worker (the sweep)."),
+  PRBOX_SWEEP_INTERVAL: duration("10m")
+    .describe("How often the sweep runs: it deletes environments of closed pull requests (a missed webhook) and, with PRBOX_IDLE_TTL, idle ones, and forgets records of environments deleted over 7 days ago. One worker sweeps each time (a Redis lock). Worker."),
+  PRBOX_DEPLOY_TIMEOUT: duration("5m")
+    .describe("How long a deploy waits for its workloads to become ready (and a teardown for the namespace to disappear) before it reports the failure, e.g. 10m. Worker."),
+  PRBOX_DEPLOY_FORKS: flag
+    .describe("Deploy pull requests from forks without a maintainer's /deploy. Their code would run with the bot's cluster credentials: leave it false unless every contributor is trusted. GitHub and GitLab."),
+  PRBOX_ALLOW_KINDS: list
+    .describe("Kinds a spec may deploy although prbox refuses them by default: cluster-scoped kinds (e.g. ClusterRole, CustomResourceDefinition) and objects of these kinds in another namespace. Comma-separated, e.g. ClusterRole,ClusterRoleBinding. Empty: none. Worker. Known limitation: the deploy step still refuses such objects for pull requests (src/cluster/prepare.ts); see docs/environment-toml.md."),
+  PRBOX_ALLOW_FOREIGN_NAMESPACES: flag
+    .describe("Let a box set its own namespace in a pull request's environment (k8sbox's box namespace). Off: every object goes into the environment's namespace and a box namespace that differs is an error. Worker. Known limitation: the deploy step still refuses other namespaces for pull requests (src/cluster/prepare.ts)."),
+  PRBOX_REMOTE_BOXES_HOSTS: list
+    .describe("Host names a spec's load_boxes_from may fetch boxes from in a pull request, comma-separated, e.g. config.example.com (exact match). Empty: load_boxes_from is refused for pull requests (the CLI always follows it). Worker."),
+  PRBOX_WORKER_CONCURRENCY: count(2)
+    .describe("Reconcile jobs one worker process runs at once (jobs of different environments; one environment never runs twice at once). 0 counts as 1. Worker."),
 });
 
 export interface Policy {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { parse as parseDotenv } from "dotenv";
 import { describe, expect, it } from "vitest";
 import { ConfigError, envSchema, loadConfig } from "../../src/config/config.js";
 
@@ -51,7 +52,13 @@ describe("configuration", () => {
 
   it("documents every variable it reads in .env.example", () => {
     const example = readFileSync(path.resolve(import.meta.dirname, "../../.env.example"), "utf8");
-    for (const name of Object.keys(envSchema.shape)) expect(example, name).toMatch(new RegExp(`^${name}=`, "m"));
+    // Settings without a default are commented out: an empty value is not the same as none.
+    for (const name of Object.keys(envSchema.shape)) expect(example, name).toMatch(new RegExp(`^(# )?${name}=`, "m"));
     expect(example).toContain("PRBOX_VAR_");
+  });
+
+  it("shows the defaults in .env.example, so copying it to .env changes nothing", () => {
+    const example = parseDotenv(readFileSync(path.resolve(import.meta.dirname, "../../.env.example"), "utf8"));
+    expect(loadConfig(example)).toEqual(loadConfig({}));
   });
 });
