@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { cliReference } from "./cli.js";
 import { configurationReference } from "./configuration.js";
 import { replaceSection } from "./markdown.js";
 import { metricsTable } from "./metrics.js";
@@ -13,7 +14,10 @@ const SECTIONS: Record<string, Record<string, () => string>> = {
 
 /** Every generated page as it should be committed, by path relative to the repository root. */
 export async function generatedDocs(root: string): Promise<Map<string, string>> {
-  const pages = new Map<string, string>([["docs/configuration.md", configurationReference()]]);
+  const pages = new Map<string, string>([
+    ["docs/configuration.md", configurationReference()],
+    ["docs/cli.md", cliReference()],
+  ]);
   for (const [file, sections] of Object.entries(SECTIONS)) {
     let text = await readFile(path.join(root, file), "utf8");
     for (const [name, generate] of Object.entries(sections)) text = replaceSection(text, name, generate(), file);
