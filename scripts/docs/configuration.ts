@@ -95,7 +95,9 @@ function settingSection(setting: Setting): string {
     setting.default === undefined ? "no default" : `default ${code(setting.default === "" ? '""' : setting.default)}`,
     setting.format,
   ];
-  return [`### ${setting.name}`, "", `*${facts.join(" · ")}*`, "", setting.description ?? "(no description)"].join("\n");
+  // Descriptions are plain text: a "<host>" in one must not turn into an HTML tag.
+  const description = (setting.description ?? "(no description)").replace(/</g, "&lt;");
+  return [`### ${setting.name}`, "", `*${facts.join(" · ")}*`, "", description].join("\n");
 }
 
 function groupsInOrder(all: Setting[]): { title: string; members: Setting[] }[] {

@@ -69,9 +69,9 @@ export const envSchema = z.object({
   WEBHOOK_PROXY_URL: z.url({ error: "expected a URL, e.g. https://smee.io/abc123" }).optional()
     .describe("Local development only: a smee.io channel that forwards GitHub's webhooks to this machine, e.g. https://smee.io/abc123 (Probot's setup flow creates one). Server."),
   GHE_HOST: z.string().optional()
-    .describe("GitHub Enterprise Server: its host name, e.g. github.example.com; the API is then https://<host>/api/v3. Empty: github.com. Server and worker."),
+    .describe("GitHub Enterprise Server: its host name, e.g. github.example.com; the API is then https://HOST/api/v3. Empty: github.com. Server and worker."),
   GHE_PROTOCOL: z.enum(["https", "http"]).optional()
-    .describe("GitHub Enterprise Server: the protocol of GHE_HOST. Server and worker."),
+    .describe("GitHub Enterprise Server: the protocol of GHE_HOST; https when unset. Server and worker."),
   PRBOX_REDIS_URL: z.string().optional()
     .describe("Redis for the queue and the environments' desired state: redis://[user:password@]host:port[/db], or rediss:// for TLS. Not REDIS_URL, which Probot reads for its own throttling. Default in development: redis://127.0.0.1:6379. Required in production; use a Redis with persistence (AOF), see docs/operations.md. Server and worker."),
   PRBOX_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, { error: "letters, digits, _ and - only" }).default("prbox")
