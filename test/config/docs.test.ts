@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { envSchema } from "../../src/config/config.js";
@@ -43,6 +43,14 @@ describe("the documentation generated from the code", () => {
       const section = page.slice(start, page.indexOf("\n## ", start + 1));
       for (const key of KNOWN_KEYS[table as keyof typeof KNOWN_KEYS]) expect(section, `${table} key ${key}`).toMatch(new RegExp(`^\\| \`${key}\` \\|`, "m"));
     }
+  });
+
+  it("has the README link every page of docs/", async () => {
+    const readme = await read("README.md");
+    const pages = (await readdir(path.join(root, "docs"))).filter((name) => name.endsWith(".md"));
+    expect(pages.length).toBeGreaterThan(0);
+    const unlinked = pages.filter((name) => !readme.includes(`](docs/${name})`));
+    expect(unlinked, "link these pages from the README's Documentation table").toEqual([]);
   });
 
   it("refuses to lose a generated section whose markers went missing", () => {
