@@ -68,6 +68,12 @@ export interface RenderedEnvironment {
   objects: RenderedObject[];
   /** Non-fatal remarks for the user (unknown keys in the spec, ignored fields). */
   warnings: string[];
+  /**
+   * Kinds the operator allowed to be cluster-scoped or in a foreign namespace (PRBOX_ALLOW_KINDS,
+   * --allow-kind). The render step already refused every other such object; the apply step checks
+   * again with the cluster's discovery, and must agree with the operator.
+   */
+  allowedKinds?: readonly string[];
 }
 
 /** The label every prbox object carries, and the one that ties it to its environment. */

@@ -33,11 +33,12 @@ function problemOf(rendered: RenderedEnvironment, item: RenderedObject, namespac
   if (namespaced === undefined) {
     return `${where}: the cluster does not serve ${object.apiVersion} ${object.kind}; install its CustomResourceDefinition first`;
   }
-  if (rendered.environment.mode !== "pr") return undefined;
+  if (rendered.environment.mode !== "pr" || rendered.allowedKinds?.includes(object.kind)) return undefined;
   if (!namespaced) return `${where}: cluster-scoped objects are not allowed in a pull request environment`;
-  const namespace = object.metadata.namespace ?? rendered.environment.namespace;
-  if (namespace !== rendered.environment.namespace) {
-    return `${where}: a pull request environment may only create objects in its namespace ${rendered.environment.namespace}`;
+  const { namespace: own, extraNamespaces } = rendered.environment;
+  const namespace = object.metadata.namespace ?? own;
+  if (namespace !== own && !extraNamespaces.includes(namespace)) {
+    return `${where}: a pull request environment may only create objects in its namespace ${own}`;
   }
   return undefined;
 }
@@ -58,7 +59,8 @@ function labelled(item: RenderedObject, rendered: RenderedEnvironment, namespace
 
 /**
  * Checks every object against what the cluster serves and, in PR mode,
- * refuses cluster-scoped objects and objects in another namespace. This runs
+ * refuses cluster-scoped objects and objects outside the environment's
+ * namespaces, unless the operator allowed the kind (as the render step did). This runs
  * before anything is applied, so a refused render changes nothing. The
  * renderer checks well-known kinds; discovery also covers CRDs it cannot know.
  */

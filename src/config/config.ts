@@ -101,9 +101,9 @@ export const envSchema = z.object({
   PRBOX_DEPLOY_FORKS: flag
     .describe("Deploy pull requests from forks without a maintainer's /deploy. Their code would run with the bot's cluster credentials: leave it false unless every contributor is trusted. GitHub and GitLab."),
   PRBOX_ALLOW_KINDS: list
-    .describe("Kinds a spec may deploy although prbox refuses them by default: cluster-scoped kinds (e.g. ClusterRole, CustomResourceDefinition) and objects of these kinds in another namespace. Comma-separated, e.g. ClusterRole,ClusterRoleBinding. Empty: none. Worker. Known limitation: the deploy step still refuses such objects for pull requests (src/cluster/prepare.ts); see docs/environment-toml.md."),
+    .describe("Kinds a spec may deploy although prbox refuses them by default: cluster-scoped kinds (e.g. ClusterRole, CustomResourceDefinition) and objects of these kinds in another namespace. Comma-separated, e.g. ClusterRole,ClusterRoleBinding. Empty: none. Worker; see docs/environment-toml.md."),
   PRBOX_ALLOW_FOREIGN_NAMESPACES: flag
-    .describe("Let a box set its own namespace in a pull request's environment (k8sbox's box namespace). Off: every object goes into the environment's namespace and a box namespace that differs is an error. Worker. Known limitation: the deploy step still refuses other namespaces for pull requests (src/cluster/prepare.ts)."),
+    .describe("Let a box set its own namespace in a pull request's environment (k8sbox's box namespace). Off: every object goes into the environment's namespace and a box namespace that differs is an error. Worker."),
   PRBOX_REMOTE_BOXES_HOSTS: list
     .describe("Host names a spec's load_boxes_from may fetch boxes from in a pull request, comma-separated, e.g. config.example.com (exact match). Empty: load_boxes_from is refused for pull requests (the CLI always follows it). Worker."),
   PRBOX_WORKER_CONCURRENCY: count(2)
@@ -158,7 +158,7 @@ export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
 /** Reads and checks the configuration; every problem is listed, one line each. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(setOnly(env));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
   }
@@ -201,6 +201,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 type Parsed = z.infer<typeof envSchema>;
+
+/** `NAME=` in a .env file or a chart's empty value means "not set", as in most tools, not "". */
+function setOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""));
+}
 
 function crossChecks(e: Parsed): string[] {
   const problems: string[] = [];

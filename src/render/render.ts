@@ -41,6 +41,7 @@ export async function renderEnvironment(spec: ResolvedSpec, options: RenderOptio
       boxes: spec.boxes.map((box) => box.name),
       objects,
       warnings,
+      allowedKinds: spec.policy.allowKinds,
     };
   } finally {
     await rm(scratch, { recursive: true, force: true });

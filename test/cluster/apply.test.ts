@@ -144,6 +144,23 @@ describe("refusing what a pull request environment may not create", () => {
     });
   });
 
+  it("lets through, in a pull request environment, a kind the operator allowed (PRBOX_ALLOW_KINDS)", async () => {
+    const rendered = newEnvironment([main(configMap("here"))]);
+    const otherNamespace = `${rendered.environment.namespace}-shared`;
+    const there = configMap("there");
+    there.metadata.namespace = otherNamespace;
+    const secret: KubeObject = { apiVersion: "v1", kind: "Secret", metadata: { name: "elsewhere", namespace: otherNamespace }, stringData: { a: "b" } };
+    rendered.objects.push(main(there), main(secret));
+
+    const refused: unknown = await deploy({ ...rendered, allowedKinds: ["ConfigMap"] }).catch((e: unknown) => e);
+    expect((refused as Error).message).toContain(`Secret elsewhere in ${otherNamespace}`);
+    expect((refused as Error).message).not.toContain("ConfigMap there");
+
+    rendered.objects.pop();
+    const result = await deploy({ ...rendered, allowedKinds: ["ConfigMap"] });
+    expect(result.applied.map((r) => r.namespace)).toEqual([rendered.environment.namespace, otherNamespace]);
+  });
+
   it("allows, in CLI mode, an object in another namespace of the environment", async () => {
     const rendered = newEnvironment([main(configMap("here"))], "cli");
     const otherNamespace = `${rendered.environment.namespace}-db`;

@@ -21,6 +21,13 @@ describe("configuration", () => {
     expect(config.policy).toMatchObject({ specPath: "environment.toml", deployTimeoutMs: 300_000, deployForks: false, maxEnvironments: 0 });
   });
 
+  it("treats an empty value (NAME= in a .env file) as not set", () => {
+    const config = loadConfig({ WEBHOOK_PROXY_URL: "", GHE_PROTOCOL: "", PRBOX_REDIS_URL: "", KUBECONFIG: "", PORT: "", PRBOX_VAR_EMPTY: "" });
+    expect(config).toMatchObject({ redisUrl: "redis://127.0.0.1:6379", redisDefaulted: true, kubeconfig: null, port: 3000 });
+    expect(config.github.webhookProxy).toBeNull();
+    expect(config.policy.variables).toEqual({ EMPTY: "" });
+  });
+
   it("refuses to run in production without a webhook secret or a Redis URL", () => {
     expect(problems({ NODE_ENV: "production" })).toEqual([
       expect.stringMatching(/^WEBHOOK_SECRET: required in production/),
