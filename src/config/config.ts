@@ -73,6 +73,12 @@ export const envSchema = z.object({
   PRBOX_ALLOW_FOREIGN_NAMESPACES: flag,
   PRBOX_REMOTE_BOXES_HOSTS: list,
   PRBOX_WORKER_CONCURRENCY: count(2),
+  PRBOX_PAGE_TOKEN: z
+    .string()
+    .optional()
+    .describe(
+      "Token of the environments page (/environments): sent as `Authorization: Bearer <token>` or as the password of HTTP basic auth (any user name). Unset: the page is off (404). At least 16 characters.",
+    ),
 });
 
 export interface Policy {
@@ -110,6 +116,8 @@ export interface Config {
   github: { appId: string | null; webhookSecret: string | null; configured: boolean; webhookProxy: string | null };
   gitlab: { url: string; token: string; webhookSecret: string } | null;
   workerConcurrency: number;
+  /** The environments page's token; null: the page is off. Never logged. */
+  pageToken: string | null;
   policy: Policy;
 }
 
@@ -148,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     gitlab,
     workerConcurrency: Math.max(1, e.PRBOX_WORKER_CONCURRENCY),
+    pageToken: e.PRBOX_PAGE_TOKEN || null,
     policy: {
       specPath: e.PRBOX_SPEC_PATH,
       requiredLabel: e.PRBOX_REQUIRED_LABEL || null,
@@ -177,6 +186,9 @@ function crossChecks(e: Parsed): string[] {
   if (e.APP_ID && !e.PRIVATE_KEY && !e.PRIVATE_KEY_PATH) problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH: required with APP_ID");
   if (Boolean(e.GITLAB_TOKEN) !== Boolean(e.GITLAB_WEBHOOK_SECRET)) {
     problems.push("GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET: set both to serve GitLab, or neither");
+  }
+  if (e.PRBOX_PAGE_TOKEN && e.PRBOX_PAGE_TOKEN.length < 16) {
+    problems.push("PRBOX_PAGE_TOKEN: too short to guard the environments page; use 16 characters or more (e.g. openssl rand -hex 32)");
   }
   if (e.PRBOX_REDIS_URL && !/^rediss?:\/\//.test(e.PRBOX_REDIS_URL)) problems.push("PRBOX_REDIS_URL: expected redis://host:port or rediss://host:port");
   return problems;
