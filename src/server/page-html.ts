@@ -3,7 +3,7 @@ import { age } from "../main/table.js";
 import type { EnvironmentsView, PageEnvironment, PageQueue } from "./environments-page.js";
 import { Html, html } from "./html.js";
 
-// One stylesheet, inline (no external assets) and allowed by its hash in the CSP. Below 760px the
+// One stylesheet, inline (no external assets) and allowed by its hash in the CSP. Up to 900px the
 // table's rows become stacked cards, each cell labelled from data-label, so a phone never scrolls
 // sideways; long SHAs, URLs and errors wrap anywhere.
 const CSS = `
@@ -22,26 +22,28 @@ code{font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .queue li{border:1px solid var(--line);border-radius:8px;padding:6px 12px;background:var(--card)}
 .queue b{font-size:1.15rem;margin-right:6px}
 .notice{border:1px solid #d4a72c;background:#fff8c5;color:#3b2300;border-radius:8px;padding:10px 12px;margin:0 0 16px}
-table{width:100%;border-collapse:collapse}
-th,td{text-align:left;vertical-align:top;padding:8px;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
-th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
+/* A fixed layout: the table is never wider than the screen, long values wrap inside their column. */
+table{width:100%;border-collapse:collapse;table-layout:fixed}
+th,td{text-align:left;vertical-align:top;padding:8px 6px;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
+th{font-size:.8rem;text-transform:uppercase;color:var(--muted)}
+col:nth-child(1){width:14%}col:nth-child(2){width:17%}col:nth-child(3){width:8%}col:nth-child(4){width:10%}
+col:nth-child(5){width:5%}col:nth-child(6){width:21%}col:nth-child(7){width:25%}
 .state{display:inline-block;border-radius:999px;padding:1px 10px;font-size:.85rem;font-weight:600;white-space:nowrap;background:#eaeef2;color:#424a53}
 .state-ready{background:#dafbe1;color:#116329}
 .state-failed{background:#ffebe9;color:#a40e26}
 .state-deploying{background:#ddf4ff;color:#0550ae}
 .state-waiting{background:#fff8c5;color:#7d4e00}
 .error{margin:0;white-space:pre-wrap;font:.85em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-td.err{max-width:30rem}
 summary{cursor:pointer}
 .empty{color:var(--muted);padding:24px 8px}
-@media (max-width:760px){
+@media (max-width:900px){
 body{padding:12px}
 table,tbody,tr,td{display:block}
+colgroup{display:none}
 thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 tr{border:1px solid var(--line);border-radius:10px;margin:0 0 12px;padding:6px 12px;background:var(--card)}
 td{border:0;padding:5px 0;display:grid;grid-template-columns:6.5rem minmax(0,1fr);gap:8px}
 td::before{content:attr(data-label);color:var(--muted);font-size:.85rem}
-td.err{max-width:none}
 }`;
 
 // Ours, not input: it reaches the page as it is (its quotes in font names stay quotes).
@@ -93,7 +95,8 @@ function queueSummary(queue: PageQueue | null): Html | null {
 const COLUMNS = ["Repository", "PR / MR", "Commit", "State", "Age", "Preview", "Last error"];
 
 function environmentsTable(environments: readonly PageEnvironment[], now: Date): Html {
-  const head = html`<thead><tr>${COLUMNS.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>`;
+  const head = html`<colgroup>${COLUMNS.map(() => html`<col>`)}</colgroup>
+<thead><tr>${COLUMNS.map((name) => html`<th scope="col">${name}</th>`)}</tr></thead>`;
   if (environments.length === 0) return html`<p class="empty">No live environments.</p>`;
   return html`<table>
 ${head}
@@ -104,16 +107,23 @@ ${environments.map((env) => row(env, now))}
 }
 
 function row(env: PageEnvironment, now: Date): Html {
+  const state = html`<span class="state state-${env.state.replace(" ", "-")}">${env.state}</span>${env.reason ? html`<span class="sub">${env.reason}</span>` : null}`;
+  const deployed = env.deployedAt ? html`<time datetime="${env.deployedAt}" title="${env.deployedAt}">${age(new Date(env.deployedAt), now)}</time>` : html`–`;
   return html`<tr id="env-${env.id}">
-<td data-label="Repository">${env.repo ?? env.id}<span class="sub">${env.namespace ?? env.id}${env.clusterOnly ? " · cluster only" : ""}</span></td>
-<td data-label="PR / MR">${prCell(env)}</td>
-<td data-label="Commit">${commitCell(env)}</td>
-<td data-label="State"><span class="state state-${env.state.replace(" ", "-")}">${env.state}</span>${env.reason ? html`<span class="sub">${env.reason}</span>` : null}</td>
-<td data-label="Age">${env.deployedAt ? html`<time datetime="${env.deployedAt}" title="${env.deployedAt}">${age(new Date(env.deployedAt), now)}</time>` : "–"}</td>
-<td data-label="Preview">${previewCell(env.previewUrl)}</td>
-<td data-label="Last error" class="err">${errorCell(env.lastError)}</td>
+${cell("Repository", html`${env.repo ?? env.id}<span class="sub">${env.namespace ?? env.id}${env.clusterOnly ? " · cluster only" : ""}</span>`)}
+${cell("PR / MR", prCell(env))}
+${cell("Commit", commitCell(env))}
+${cell("State", state)}
+${cell("Age", deployed)}
+${cell("Preview", previewCell(env.previewUrl))}
+${cell("Last error", errorCell(env.lastError), "err")}
 </tr>
 `;
+}
+
+// The content sits in one div, so that on a phone each cell is two grid items: label and value.
+function cell(label: string, content: Html, className?: string): Html {
+  return html`<td data-label="${label}"${className ? html` class="${className}"` : null}><div>${content}</div></td>`;
 }
 
 function prCell(env: PageEnvironment): Html {

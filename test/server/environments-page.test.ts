@@ -62,7 +62,8 @@ describe("the environments page on prbox's server", () => {
 
   it("shows every live environment: repository, PR link, commit, state, age, preview link and last error", async () => {
     const repo = `acme/shop-${Date.now().toString(36)}`;
-    const readyId = await deployPreview({ repo, pr: 7, branch: "feature/cart", sha: SHA, url: "https://pr-7.preview.example.com" });
+    const { id: readyId, remove } = await deployPreview({ repo, pr: 7, branch: "feature/cart", sha: SHA, url: "https://pr-7.preview.example.com" });
+    onTestFinished(remove);
     await seed(server.rt, desiredState(readyId, { ref: { forge: "github", repo, pr: 7, target: "1" }, branch: "feature/cart", sha: SHA }), { status: "ready" });
     const error = "deployment web is not ready: ImagePullBackOff\n  image registry.example.com/web:broken not found";
     await seed(server.rt, desiredState(`${repo}-failed`.replace("/", "-"), { ref: { forge: "github", repo, pr: 8, target: "1" }, branch: "fix/db", sha: "b".repeat(40) }), {

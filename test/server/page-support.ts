@@ -15,7 +15,7 @@ import type { DesiredState, ObservedState } from "../../src/core/desired.js";
 import { createLogger } from "../../src/log.js";
 import { createRuntime, type Runtime } from "../../src/main/runtime.js";
 import { startServer } from "../../src/main/server.js";
-import { configMap, main, testCluster, testEnvironment, testKubeconfig } from "../support/cluster-fixtures.js";
+import { cleanUp, configMap, environment, main, testCluster, testKubeconfig, uniqueName } from "../support/cluster-fixtures.js";
 import { freePort } from "../setup/redis.js";
 
 export const TOKEN = `page-${randomBytes(16).toString("hex")}`;
@@ -110,16 +110,23 @@ export async function seed(rt: Runtime, desired: DesiredState, observed?: Partia
 }
 
 /**
- * Deploys a one-ConfigMap environment for the PR into the test cluster, as the worker would
- * (deleted when the test finishes). Returns its id, to be used as the desired state's envId.
+ * Deploys a one-ConfigMap environment for the PR into the test cluster, as the worker would. Its
+ * id is the desired state's envId; `remove` deletes its namespace (without waiting).
  */
-export async function deployPreview(pr: { repo: string; pr: number; branch: string; sha: string; url: string | null }): Promise<string> {
+export async function deployPreview(pr: { repo: string; pr: number; branch: string; sha: string; url: string | null }): Promise<{ id: string; remove(): Promise<void> }> {
   const cluster = testCluster();
-  const rendered = testEnvironment(cluster, "page", [main(configMap("settings"))]);
+  const rendered = environment({ id: uniqueName("page"), objects: [main(configMap("settings"))] });
   rendered.environment.pr = { forge: "github", repo: pr.repo, pr: pr.pr, branch: pr.branch, sha: pr.sha };
   rendered.environment.url = pr.url;
-  await deployEnvironment(cluster, rendered, { wait: false, timeoutMs: 30_000 });
-  return rendered.environment.id;
+  const { id } = rendered.environment;
+  const remove = () => cleanUp(cluster, id);
+  try {
+    await deployEnvironment(cluster, rendered, { wait: false, timeoutMs: 30_000 });
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { id, remove };
 }
 
 /** A kubeconfig whose API server is `server` (an address that refuses, or one that never answers). */
