@@ -57,7 +57,10 @@ describe("the environments page on prbox's server", () => {
       expect(body).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
       expect(body).not.toMatch(/<script|<link|src=/i);
     }
+    // Probot logs every request with its headers: the token must show in neither form.
+    expect(server.logs()).toContain("GET /environments 200");
     expect(server.logs()).not.toContain(TOKEN);
+    expect(server.logs()).not.toContain(basic("ops", TOKEN).slice("Basic ".length));
   });
 
   it("shows every live environment: repository, PR link, commit, state, age, preview link and last error", async () => {
