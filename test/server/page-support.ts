@@ -7,7 +7,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { inject } from "vitest";
 import { deployEnvironment } from "../../src/cluster/index.js";
 import { loadConfig } from "../../src/config/config.js";
@@ -17,6 +16,7 @@ import { createRuntime, type Runtime } from "../../src/main/runtime.js";
 import { startServer } from "../../src/main/server.js";
 import { cleanUp, configMap, environment, main, testCluster, testKubeconfig, uniqueName } from "../support/cluster-fixtures.js";
 import { freePort } from "../setup/redis.js";
+import { LogCapture } from "../support/log-capture.js";
 
 export const TOKEN = `page-${randomBytes(16).toString("hex")}`;
 
@@ -37,14 +37,6 @@ export interface PageServer {
   /** GET with an Authorization header (or none). */
   get(path: string, authorization?: string): Promise<Response>;
   stop(): Promise<void>;
-}
-
-class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(chunk.toString("utf8"));
-    done();
-  }
 }
 
 function forgeEnv(forge: "github" | "gitlab"): Record<string, string> {
