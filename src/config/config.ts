@@ -108,6 +108,12 @@ export const envSchema = z.object({
     .describe("Host names a spec's load_boxes_from may fetch boxes from in a pull request, comma-separated, e.g. config.example.com (exact match). Empty: load_boxes_from is refused for pull requests (the CLI always follows it). Worker."),
   PRBOX_WORKER_CONCURRENCY: count(2)
     .describe("Reconcile jobs one worker process runs at once (jobs of different environments; one environment never runs twice at once). 0 counts as 1. Worker."),
+  PRBOX_PAGE_TOKEN: z
+    .string()
+    .optional()
+    .describe(
+      "Token of the environments page (/environments): sent as `Authorization: Bearer <token>` or as the password of HTTP basic auth (any user name). Unset: the page is off (404). At least 16 characters.",
+    ),
 });
 
 export interface Policy {
@@ -145,6 +151,8 @@ export interface Config {
   github: { appId: string | null; webhookSecret: string | null; configured: boolean; webhookProxy: string | null };
   gitlab: { url: string; token: string; webhookSecret: string } | null;
   workerConcurrency: number;
+  /** The environments page's token; null: the page is off. Never logged. */
+  pageToken: string | null;
   policy: Policy;
 }
 
@@ -183,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     gitlab,
     workerConcurrency: Math.max(1, e.PRBOX_WORKER_CONCURRENCY),
+    pageToken: e.PRBOX_PAGE_TOKEN || null,
     policy: {
       specPath: e.PRBOX_SPEC_PATH,
       requiredLabel: e.PRBOX_REQUIRED_LABEL || null,
@@ -217,6 +226,9 @@ function crossChecks(e: Parsed): string[] {
   if (e.APP_ID && !e.PRIVATE_KEY && !e.PRIVATE_KEY_PATH) problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH: required with APP_ID");
   if (Boolean(e.GITLAB_TOKEN) !== Boolean(e.GITLAB_WEBHOOK_SECRET)) {
     problems.push("GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET: set both to serve GitLab, or neither");
+  }
+  if (e.PRBOX_PAGE_TOKEN && e.PRBOX_PAGE_TOKEN.length < 16) {
+    problems.push("PRBOX_PAGE_TOKEN: too short to guard the environments page; use 16 characters or more (e.g. openssl rand -hex 32)");
   }
   if (e.PRBOX_REDIS_URL && !/^rediss?:\/\//.test(e.PRBOX_REDIS_URL)) problems.push("PRBOX_REDIS_URL: expected redis://host:port or rediss://host:port");
   return problems;

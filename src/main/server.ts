@@ -1,9 +1,11 @@
 import { createServer } from "node:http";
 import { Probot, run, Server } from "probot";
 import { githubApp } from "../forges/github/app.js";
-import { GitHubForge } from "../forges/github/forge.js";
+import { listEnvironments } from "../cluster/index.js";
+import { GitHubForge, webUrlFor } from "../forges/github/forge.js";
 import { GitLabForge } from "../forges/gitlab/forge.js";
 import { gitlabWebhookRoute } from "../forges/gitlab/webhook.js";
+import { environmentsRoute } from "../server/environments-route.js";
 import { operationalRoutes, type RouteHandler } from "../server/routes.js";
 import type { Runtime } from "./runtime.js";
 
@@ -18,13 +20,13 @@ export interface Stoppable {
  */
 export async function startServer(rt: Runtime): Promise<Stoppable> {
   const { config, log } = rt;
-  const routes = [operational(rt), ...gitlabRoutes(rt)];
-  if (!rt.github && rt.gitlab) return plainServer(rt, routes);
-  if (!rt.github) {
+  if (!rt.github && !rt.gitlab) {
     log.warn({}, `no GitHub App credentials: open http://${config.host}:${config.port}/probot to register prbox from app.yml, then restart`);
     const setup = await run(() => {}, { env: { ...process.env, HOST: config.host, PORT: String(config.port) }, log });
     return { stop: () => setup.stop() };
   }
+  const routes = [operational(rt), environmentsPage(rt), ...gitlabRoutes(rt)];
+  if (!rt.github) return plainServer(rt, routes);
   const server = new Server({
     host: config.host,
     port: config.port,
@@ -65,6 +67,23 @@ function operational(rt: Runtime): RouteHandler {
       { name: "redis", check: async () => void (await rt.redis.ping()) },
       { name: "kubernetes", check: async () => void (await (await rt.cluster()).core.listNamespace({ limit: 1 })) },
     ],
+  });
+}
+
+/** /environments and /environments.json: the live environments and the queue, behind PRBOX_PAGE_TOKEN. */
+function environmentsPage(rt: Runtime): RouteHandler {
+  return environmentsRoute({
+    token: rt.config.pageToken,
+    log: rt.log,
+    sources: {
+      states: () => rt.store.listStates(),
+      queueCounts: () => rt.queue.queueCounts(),
+      clusterRecords: async () => listEnvironments(await rt.cluster()),
+      forgeWebUrls: {
+        github: webUrlFor(rt.github?.baseUrl ?? "https://api.github.com"),
+        gitlab: (rt.config.gitlab?.url ?? "https://gitlab.com").replace(/\/+$/, ""),
+      },
+    },
   });
 }
 

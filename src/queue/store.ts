@@ -13,6 +13,12 @@ export interface StateStoreOptions {
 }
 
 /** A state transition: the next desired state, or null (or `current`) to leave it as it is. */
+/** One environment as Redis knows it: what should be, and what the reconciler last did. */
+export interface EnvironmentState {
+  desired: DesiredState;
+  observed: ObservedState | null;
+}
+
 export type DesiredUpdate = (current: DesiredState | null) => DesiredState | null;
 
 // Compare-and-set: writes ARGV[2] only while the key still holds what the caller read (ARGV[1],
@@ -118,18 +124,37 @@ export class RedisStateStore {
 
   /** Every environment's desired state, for the periodic sweep and the live-environment cap. */
   async listDesired(): Promise<DesiredState[]> {
+    const ids = await this.environmentIds();
+    const values = await this.getMany(ids.map((id) => this.desiredKey(id)));
+    // An id whose record is gone was forgotten between the two calls.
+    return values.flatMap((raw, i) => (raw === null ? [] : [parseDesired(raw, this.desiredKey(ids[i] ?? ""))]));
+  }
+
+  /** Every environment's desired state with what the reconciler last did, for the environments page. */
+  async listStates(): Promise<EnvironmentState[]> {
+    const ids = await this.environmentIds();
+    const keys = ids.flatMap((id) => [this.desiredKey(id), this.observedKey(id)]);
+    const values = await this.getMany(keys);
+    return ids.flatMap((id, i) => {
+      const [desired, observed] = [values[2 * i] ?? null, values[2 * i + 1] ?? null];
+      if (desired === null) return [];
+      return [{ desired: parseDesired(desired, this.desiredKey(id)), observed: observed === null ? null : parseObserved(observed, this.observedKey(id)) }];
+    });
+  }
+
+  private async environmentIds(): Promise<string[]> {
     const ids = await this.call(() => this.redis.smembers(this.indexKey()));
-    ids.sort();
-    const states: DesiredState[] = [];
-    for (let start = 0; start < ids.length; start += MGET_CHUNK) {
-      const keys = ids.slice(start, start + MGET_CHUNK).map((id) => this.desiredKey(id));
-      const values = await this.call(() => this.redis.mget(...keys));
-      values.forEach((raw, i) => {
-        // An id whose record is gone was forgotten between the two calls.
-        if (raw !== null) states.push(parseDesired(raw, keys[i] ?? ""));
-      });
+    return ids.sort();
+  }
+
+  /** MGET in chunks, so thousands of environments do not make one huge command. */
+  private async getMany(keys: string[]): Promise<(string | null)[]> {
+    const values: (string | null)[] = [];
+    for (let start = 0; start < keys.length; start += MGET_CHUNK) {
+      const chunk = keys.slice(start, start + MGET_CHUNK);
+      values.push(...(await this.call(() => this.redis.mget(...chunk))));
     }
-    return states;
+    return values;
   }
 
   /**

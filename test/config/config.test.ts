@@ -57,6 +57,13 @@ describe("configuration", () => {
     expect(config.policy).toMatchObject({ requiredChecks: ["build", "test"], idleTtlMs: 72 * 3_600_000, deployForks: true });
   });
 
+  it("turns the environments page on only with a token long enough to guard it", () => {
+    expect(loadConfig({}).pageToken).toBeNull();
+    expect(loadConfig({ PRBOX_PAGE_TOKEN: "" }).pageToken).toBeNull();
+    expect(loadConfig({ PRBOX_PAGE_TOKEN: "0123456789abcdef" }).pageToken).toBe("0123456789abcdef");
+    expect(problems({ PRBOX_PAGE_TOKEN: "letmein" })).toEqual([expect.stringMatching(/^PRBOX_PAGE_TOKEN: too short/)]);
+  });
+
   it("documents every variable it reads in .env.example", () => {
     const example = readFileSync(path.resolve(import.meta.dirname, "../../.env.example"), "utf8");
     // Settings without a default are commented out: an empty value is not the same as none.

@@ -65,6 +65,17 @@ describe("RedisStateStore", () => {
     expect((await store.listDesired()).map((s) => s.envId)).toEqual(["env-a", "env-b", "env-c"]);
   });
 
+  it("lists every environment's desired state with its observed state, past one MGET chunk", async () => {
+    const { store } = await harness();
+    const ids = Array.from({ length: 250 }, (_, i) => `env-${String(i).padStart(3, "0")}`);
+    for (const id of ids) await store.updateDesired(id, () => desiredState(id));
+    await store.setObserved(observed("env-007", 1));
+    await store.setObserved(observed("env-249", 1));
+    const states = await store.listStates();
+    expect(states.map((s) => s.desired.envId)).toEqual(ids);
+    expect(states.filter((s) => s.observed !== null).map((s) => s.observed?.envId)).toEqual(["env-007", "env-249"]);
+  });
+
   it("forgets a destroyed environment: desired, observed and its place in the list", async () => {
     const { store } = await harness();
     await store.updateDesired("env-a", () => desiredState("env-a"));

@@ -1,14 +1,8 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/**
- * A check of `X-Gitlab-Token` against the webhook secret in constant time: both are hashed to 32
- * bytes first, so neither the content nor the length of the secret shows in the timing.
- */
-export function tokenChecker(secret: string): (given: string | string[] | undefined) => boolean {
-  const expected = sha256(secret);
-  return (given) => typeof given === "string" && timingSafeEqual(sha256(given), expected);
-}
+// `X-Gitlab-Token` is checked in constant time like every other secret prbox is shown.
+export { tokenChecker } from "../../secrets.js";
 
 function sha256(text: string | Buffer): Buffer {
   return createHash("sha256").update(text).digest();

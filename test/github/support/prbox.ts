@@ -5,7 +5,6 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Writable } from "node:stream";
 import nock from "nock";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 import { loadConfig } from "../../../src/config/config.js";
@@ -20,6 +19,7 @@ import { freePort } from "../../setup/redis.js";
 import { deleteNamespacesOf, environmentOf, kube, namespaceOf, type Kube } from "./cluster.js";
 import { until, type WaitOptions } from "./wait.js";
 import { deliver, type Delivery, type DeliveryAnswer, type SendOptions } from "./webhooks.js";
+import { LogCapture } from "../../support/log-capture.js";
 
 export interface PrboxOptions {
   /** Another Redis than the test run's (e.g. a private one a test stops). */
@@ -48,14 +48,6 @@ export interface RunningPrbox {
   redisKeys(): Promise<string[]>;
   metrics(): Promise<string>;
   stop(): Promise<void>;
-}
-
-class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(chunk.toString("utf8"));
-    done();
-  }
 }
 
 /** A GitHub App private key as GitHub hands it out (PKCS#1 PEM). */
