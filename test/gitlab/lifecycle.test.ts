@@ -61,8 +61,8 @@ describe.concurrent("GitLab's edge, end to end", () => {
     const first = await t.deliver(delivery);
     const again = await t.deliver(delivery, { id: first.id });
 
-    expect(first.body).toBe("opened: queued");
-    expect(again.body).toBe("opened: duplicate");
+    expect(first.body.trim()).toBe("opened: queued");
+    expect(again.body.trim()).toBe("opened: duplicate");
     await t.until("the note says ready", () => t.sticky(iid).includes("✅ ready"), { state: () => t.sticky(iid) });
     await t.settled();
     expect(t.forge.downloads()).toEqual([sha]);
