@@ -516,12 +516,20 @@ function peopleAndSourceRoutes(g: FakeGitLab): void {
   });
 }
 
-/** GitLab's offset pagination: the page asked for and the x-next-page header gitbeaker follows. */
+/** GitLab's offset pagination: the page asked for, its Link header and the x-next-page header (gitbeaker reads both). */
 function page(req: Request, items: Json[]): Answer {
   const perPage = Math.min(100, Number(req.url.searchParams.get("per_page") ?? 20) || 20);
   const current = Math.max(1, Number(req.url.searchParams.get("page") ?? 1) || 1);
   const total = Math.max(1, Math.ceil(items.length / perPage));
+  const link = (p: number, rel: string) => {
+    const url = new URL(req.url);
+    url.searchParams.set("page", String(p));
+    url.searchParams.set("per_page", String(perPage));
+    return `<${url.toString()}>; rel="${rel}"`;
+  };
+  const links = [...(current < total ? [link(current + 1, "next")] : []), link(1, "first"), link(total, "last")];
   const headers = {
+    link: links.join(", "),
     "x-page": String(current),
     "x-per-page": String(perPage),
     "x-next-page": current < total ? String(current + 1) : "",
