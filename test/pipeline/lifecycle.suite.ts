@@ -124,6 +124,27 @@ export function lifecycleSuite(forge: ForgeName) {
       expect(t.forge.stickyComments(pr)).toHaveLength(1);
     });
 
+    it("brings the preview back when a PR closed without merging is reopened", async ({ t }) => {
+      const pr = 8;
+      const sha = await openDeployed(t, pr);
+      const namespace = t.forge.namespace(pr);
+      t.forge.close(pr, { merged: false });
+      await t.deliver(t.forge.pullRequestEvent(pr, "closed"));
+      await t.until("the comment says the environment was deleted", () => t.sticky(pr).includes("environment deleted"), { state: () => t.sticky(pr) });
+      await t.settled();
+
+      t.forge.reopen(pr);
+      await t.deliver(t.forge.pullRequestEvent(pr, "reopened"));
+
+      await t.until("the comment says ready again", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
+      await t.settled();
+      expect((await liveNamespace(t.kube, namespace))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(sha);
+      expect(await deploymentsAvailable(t.kube, namespace)).toBe(true);
+      expect(t.forge.stickyComments(pr)).toHaveLength(1);
+      expect(t.forge.environment(pr)).toMatchObject({ state: "ready", url: `https://pr-${pr}.preview.example.com/` });
+      expect(t.forge.downloads()).toEqual([sha, sha]);
+    });
+
     it("leaves no preview when the forge delivers the close of a short-lived PR before its open", async ({ t }) => {
       const pr = 4;
       const sha = newSha();

@@ -191,6 +191,14 @@ export class FakeProject {
     return mr;
   }
 
+  reopenMergeRequest(iid: number): FakeMergeRequest {
+    const mr = this.mergeRequest(iid);
+    if (mr.state === "merged") throw new Error(`!${iid} is merged: GitLab cannot reopen it`);
+    mr.state = "opened";
+    mr.updated_at = this.gitlab.tick();
+    return mr;
+  }
+
   mergeRequest(iid: number): FakeMergeRequest {
     const mr = this.mergeRequests.get(iid);
     if (!mr) throw new Error(`the fake has no merge request !${iid} in ${this.path}`);

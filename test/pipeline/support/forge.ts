@@ -70,6 +70,8 @@ export interface ForgeHarness {
   /** A push to the PR's branch: its head moves to `sha`. */
   pushTo(pr: number, sha: string): void;
   close(pr: number, options: { merged: boolean }): void;
+  /** Reopens a PR closed without merging. */
+  reopen(pr: number): void;
   setRole(user: string, role: Role): void;
   /** A person comments on the PR; a webhook may follow (commentEvent). */
   comment(pr: number, user: string, body: string): SeenComment;

@@ -29,6 +29,14 @@ function environmentOf(deployments: FakeDeployment[]): SeenEnvironment {
   };
 }
 
+/** GitHub reopens a PR closed without merging: open again, updated now. */
+function reopen(github: FakeGitHub, repo: FakeRepository, number: number): void {
+  const pr = repo.pull(number);
+  if (pr.merged) throw new Error(`#${number} is merged: GitHub cannot reopen it`);
+  pr.state = "open";
+  pr.updated_at = github.tick();
+}
+
 export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: FakeRepository): ForgeHarness {
   const send = (payload: Parameters<typeof deliver>[2]): Delivery => ({ send: (options) => deliver(prbox.webhookUrl, prbox.secret, payload, options) });
   const comment = (id: number) => {
@@ -45,6 +53,7 @@ export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: Fak
     open: (pr, head) => void repo.openPullRequest(pr, head),
     pushTo: (pr, sha) => void repo.pushToPullRequest(pr, sha),
     close: (pr, options) => void repo.closePullRequest(pr, options),
+    reopen: (pr) => reopen(github, repo, pr),
     setRole: (user, role) => repo.setPermission(user, role),
     comment: (pr, user, body) => seen(repo.comment(pr, user, body)),
     pullRequestEvent: (pr, action) => send(pullRequestDelivery(repo, pr, action)),

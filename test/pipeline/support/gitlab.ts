@@ -64,6 +64,7 @@ export function gitlabHarness(prbox: RunningPrbox, gitlab: FakeGitLab, project: 
     open: (iid, head) => void project.openMergeRequest(iid, head),
     pushTo: (iid, sha) => void project.pushToMergeRequest(iid, sha),
     close: (iid, options) => void project.closeMergeRequest(iid, options),
+    reopen: (iid) => void project.reopenMergeRequest(iid),
     setRole: (user, role) => project.setAccessLevel(user, LEVELS[role]),
     comment: (iid, user, body) => seen(project.comment(iid, user, body)),
     pullRequestEvent: (iid, action) => {
