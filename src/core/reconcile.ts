@@ -180,7 +180,9 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
     // Report the failure only after the "deploying" report landed, or the comment could end on "deploying".
     await deploying.catch(() => {});
     if (controller.signal.aborted) return "superseded";
-    return failed(desired, step, error);
+    // Awaited here, not returned: the finally below awaits too, and a rejection nobody awaits
+    // meanwhile is an unhandled rejection (seen whenever the failure report outran rm).
+    return await failed(desired, step, error);
   } finally {
     stopWatching();
     await rm(workDir, { recursive: true, force: true });

@@ -5,7 +5,13 @@ import { PrboxError } from "../errors.js";
  * only in src/forges/<forge>/; the core sees this. Every operation is safe to repeat: retries of
  * a job must never post twice.
  */
-export type ForgeName = "github" | "gitlab";
+export const FORGE_NAMES = ["github", "gitlab"] as const;
+export type ForgeName = (typeof FORGE_NAMES)[number];
+
+/** Whether a name from outside (a CLI flag, a label read back from the cluster) is a forge prbox serves. */
+export function isForgeName(name: string): name is ForgeName {
+  return (FORGE_NAMES as readonly string[]).includes(name);
+}
 
 /** A pull request (GitHub) or merge request (GitLab), and what its adapter needs to reach it. */
 export interface PullRequestRef {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { renderSpec } from "../core/render-spec.js";
+import { FORGE_NAMES, isForgeName } from "../forges/forge.js";
 import type { RenderedEnvironment } from "../model.js";
 import type { PrContext } from "../model.js";
 import type { Policy } from "../spec/context.js";
@@ -46,7 +47,7 @@ export function prContext(flags: SpecFlags): PrContext | null {
   if (!Number.isSafeInteger(pr) || pr <= 0) throw new UsageError(`--pr ${flags.pr}: expected a positive number`);
   if (!/^[^/\s]+\/[^\s]+$/.test(flags.repo as string)) throw new UsageError(`--repo ${flags.repo}: expected owner/name`);
   if (!/^[0-9a-f]{7,64}$/i.test(flags.sha as string)) throw new UsageError(`--sha ${flags.sha}: expected a commit hash`);
-  if (!["github", "gitlab"].includes(flags.forge)) throw new UsageError(`--forge ${flags.forge}: expected github or gitlab`);
+  if (!isForgeName(flags.forge)) throw new UsageError(`--forge ${flags.forge}: expected ${FORGE_NAMES.join(" or ")}`);
   return { forge: flags.forge, repo: flags.repo as string, pr, branch: flags.branch as string, sha: (flags.sha as string).toLowerCase() };
 }
 

@@ -10,6 +10,7 @@ import { mergeRequest } from "./merge-requests.js";
 import { reply, upsertStickyNote } from "./notes.js";
 import { gitLabMergeRequest, type GitLabMergeRequest } from "./project.js";
 import { fetchSources } from "./sources.js";
+import { StatusRefs } from "./status-ref.js";
 import { setCommitStatus } from "./statuses.js";
 
 export interface GitLabForgeOptions {
@@ -27,6 +28,7 @@ export class GitLabForge implements Forge {
   readonly name = "gitlab" as const;
   private readonly log: Logger;
   private readonly self: TokenUser;
+  private readonly statusRefs = new StatusRefs();
 
   constructor(
     private readonly api: GitLabClient,
@@ -45,7 +47,7 @@ export class GitLabForge implements Forge {
   }
 
   async setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void> {
-    return setCommitStatus(this.mr(ref), sha, status);
+    return setCommitStatus(this.mr(ref), sha, status, this.statusRefs);
   }
 
   async setEnvironmentStatus(ref: PullRequestRef, status: EnvironmentStatus): Promise<void> {

@@ -3,6 +3,7 @@ import type { CommitState, CommitStatus } from "../forge.js";
 import { gitlab, statusOf } from "./errors.js";
 import { commitName, type GitLabMergeRequest } from "./project.js";
 import { cut } from "../text.js";
+import type { StatusRefs } from "./status-ref.js";
 
 /** The name GitLab shows the status under (an external job in the MR's pipeline widget). */
 export const STATUS_NAME = "prbox";
@@ -21,30 +22,33 @@ const STATES: Record<CommitState, CommitablePipelineStatus> = {
 /**
  * The commit status "prbox" on `sha`. GitLab answers 400 to a state the status already has (its
  * state machine has no transition from running to running): when the status GitLab keeps says
- * what prbox wanted, that 400 is success. Any other 400 stays an error.
+ * what prbox wanted, that 400 is success. Any other 400 stays an error. The status names its ref
+ * (status-ref.ts): a fork's commit is on no branch of the target project.
  */
-export async function setCommitStatus(mr: GitLabMergeRequest, sha: string, status: CommitStatus): Promise<void> {
+export async function setCommitStatus(mr: GitLabMergeRequest, sha: string, status: CommitStatus, refs: StatusRefs): Promise<void> {
   const { api, projectId } = mr;
+  const ref = await refs.of(mr);
   const state = STATES[status.state];
   const what = `creating the commit status on ${commitName(mr, sha)}`;
   try {
     await gitlab(what, () =>
       api.Commits.editStatus(projectId, sha, state, {
         name: STATUS_NAME,
+        ref,
         description: cut(status.description, 255),
         ...(status.url ? { targetUrl: status.url } : {}),
       }),
     );
   } catch (error) {
-    if (statusOf(error) !== 400 || (await currentState(mr, sha, what)) !== state) throw error;
+    if (statusOf(error) !== 400 || (await currentState(mr, sha, ref, what)) !== state) throw error;
     mr.log.debug({ sha, state }, "the commit status already has this state");
     return;
   }
   mr.log.debug({ sha, state }, "set the commit status");
 }
 
-async function currentState(mr: GitLabMergeRequest, sha: string, what: string): Promise<string | undefined> {
+async function currentState(mr: GitLabMergeRequest, sha: string, ref: string, what: string): Promise<string | undefined> {
   const { api, projectId } = mr;
-  const statuses = await gitlab(what, () => api.Commits.allStatuses(projectId, sha, { name: STATUS_NAME }));
+  const statuses = await gitlab(what, () => api.Commits.allStatuses(projectId, sha, { name: STATUS_NAME, ref }));
   return statuses.find((s) => s.name === STATUS_NAME)?.status;
 }

@@ -15,6 +15,7 @@ import { startServer, type Stoppable } from "../../../src/main/server.js";
 import { startWorker } from "../../../src/main/worker.js";
 import { startFakeGitHub, type FakeComment, type FakeGitHub, type FakeRepository } from "../../support/fake-github.js";
 import { testKubeconfig } from "../../support/cluster-fixtures.js";
+import { GITLAB_URL } from "../../support/fake-gitlab.js";
 import { freePort } from "../../setup/redis.js";
 import { deleteNamespacesOf, environmentOf, kube, namespaceOf, type Kube } from "./cluster.js";
 import { until, type WaitOptions } from "./wait.js";
@@ -39,6 +40,8 @@ export interface RunningPrbox {
   privateKey: string;
   installationId: number;
   installationToken: string;
+  /** The GitLab side of the same process: GITLAB_TOKEN, GITLAB_WEBHOOK_SECRET, its webhook URL. */
+  gitlab: { token: string; secret: string; webhookUrl: string };
   prefix: string;
   /** Everything prbox logged so far, one JSON line each. */
   logs(): string;
@@ -70,12 +73,17 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
   const port = await freePort();
   const prefix = `e2e-${randomBytes(3).toString("hex")}`;
   const secret = randomBytes(20).toString("hex");
+  const gitlab = { token: `glpat-${randomBytes(15).toString("base64url")}`, secret: randomBytes(20).toString("hex") };
   const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: "debug",
     APP_ID: String(100_000 + randomBytes(2).readUInt16BE()),
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET: secret,
+    // Both forges in one process, as in production: every end-to-end prbox serves GitLab too.
+    GITLAB_URL,
+    GITLAB_TOKEN: gitlab.token,
+    GITLAB_WEBHOOK_SECRET: gitlab.secret,
     PRBOX_REDIS_URL: options.redisUrl ?? inject("redisUrl"),
     PRBOX_REDIS_PREFIX: prefix,
     KUBECONFIG: testKubeconfig(),
@@ -111,6 +119,7 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
     privateKey,
     installationId: 40_000_000 + randomBytes(2).readUInt16BE(),
     installationToken: installationToken(),
+    gitlab: { ...gitlab, webhookUrl: `${baseUrl}/api/gitlab/webhooks` },
     prefix,
     logs: () => capture.lines.join(""),
     async pendingJobs() {
@@ -226,7 +235,7 @@ function previewTest(prbox: RunningPrbox, github: FakeGitHub, repo: FakeReposito
 /** The credentials a leak would expose: the webhook secret, the private key, every token and JWT. */
 export function credentialsOf(prbox: RunningPrbox, github: FakeGitHub): string[] {
   const keyLines = prbox.privateKey.split("\n").filter((line) => line.length > 40);
-  return [prbox.secret, prbox.installationToken, ...keyLines.slice(0, 3), ...github.credentials];
+  return [prbox.secret, prbox.installationToken, prbox.gitlab.token, prbox.gitlab.secret, ...keyLines.slice(0, 3), ...github.credentials];
 }
 
 /** No credential appears in prbox's logs or in any request body prbox sent to GitHub. */

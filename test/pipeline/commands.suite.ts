@@ -1,0 +1,126 @@
+// Commands in PR comments (GitLab: MR notes) on either forge: who may give them, what they do,
+// and /deploy for PRs from forks.
+import { describe, expect } from "vitest";
+import type { ForgeName } from "../../src/forges/forge.js";
+import { liveNamespace, namespaceExists, objectsIn } from "../github/support/cluster.js";
+import { newSha, previewRepo } from "../github/support/sources.js";
+import { stays } from "../github/support/wait.js";
+import { openDeployed } from "./flows.js";
+import { usePipeline } from "./support/pipeline.js";
+
+function uids(objects: { kind: string; name: string; uid: string }[]): Map<string, string> {
+  return new Map(objects.map((o) => [`${o.kind}/${o.name}`, o.uid]));
+}
+
+export function commandsSuite(forge: ForgeName) {
+  const it = usePipeline(forge);
+
+  describe.concurrent(`commands in PR comments on ${forge}`, () => {
+    it("rebuilds the environment from scratch on /reload by a writer, with a +1 reaction, once per comment", async ({ t }) => {
+      const pr = 21;
+      await openDeployed(t, pr);
+      const namespace = t.forge.namespace(pr);
+      const before = uids(await objectsIn(t.kube, namespace));
+      const [sticky] = t.forge.stickyComments(pr);
+      const editsBefore = sticky?.history.length ?? 0;
+      t.forge.setRole("maintainer", "write");
+      const command = t.forge.comment(pr, "maintainer", "/reload");
+
+      const delivery = t.forge.commentEvent(pr, command);
+      const first = await t.deliver(delivery);
+      await t.deliver(delivery, { id: first.id });
+
+      expect(t.forge.reactionsOn(command.id)).toEqual(["+1"]);
+      await t.until("every object was recreated (new uids)", async () => {
+        const after = uids(await objectsIn(t.kube, namespace));
+        return after.size === before.size && [...before].every(([key, uid]) => after.has(key) && after.get(key) !== uid);
+      });
+      await t.settled();
+      const since = t.forge.stickyComments(pr)[0]?.history.slice(editsBefore) ?? [];
+      expect(since.filter((body) => body.includes("deploying"))).toHaveLength(1);
+      expect(since.at(-1)).toContain("✅ ready");
+      expect(t.forge.stickyComments(pr)).toHaveLength(1);
+      expect(t.forge.replies(pr)).toEqual([]);
+      const desired = await t.prbox.rt.store.getDesired(t.forge.environmentId(pr));
+      expect(desired?.reloadRequest).toBe(1);
+    });
+
+    it("refuses /reload and /deploy from a reader (GitLab: a Guest) with a reply saying why and a -1 reaction each, and changes and queues nothing", async ({ t }) => {
+      const pr = 22;
+      const sha = newSha();
+      await t.forge.push(sha, await previewRepo());
+      t.forge.open(pr, { ref: "patch-2", sha, fork: true, user: "contributor" });
+      await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
+      await t.until("the comment says a maintainer can /deploy", () => t.sticky(pr).includes("`/deploy`"), { state: () => t.sticky(pr) });
+      await t.settled();
+      const desiredBefore = await t.prbox.rt.store.getDesired(t.forge.environmentId(pr));
+      t.forge.setRole("visitor", "read");
+      const reload = t.forge.comment(pr, "visitor", "Looks broken.\n/reload");
+      const deploy = t.forge.comment(pr, "visitor", "/deploy");
+
+      await t.deliver(t.forge.commentEvent(pr, reload));
+      await t.deliver(t.forge.commentEvent(pr, deploy));
+
+      expect(t.forge.reactionsOn(reload.id)).toEqual(["-1"]);
+      expect(t.forge.reactionsOn(deploy.id)).toEqual(["-1"]);
+      expect(t.forge.replies(pr)).toEqual([expect.stringMatching(/^@visitor .*`\/reload`/), expect.stringMatching(/^@visitor .*`\/deploy`/)]);
+      expect(await t.prbox.rt.store.getDesired(t.forge.environmentId(pr))).toEqual(desiredBefore);
+      expect(await t.prbox.pendingJobs()).not.toContain(t.forge.environmentId(pr));
+      expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
+      expect(t.forge.downloads()).toEqual([]);
+    });
+
+    it("does not deploy a fork's PR until a maintainer's /deploy, then deploys the head of that moment and not later pushes", async ({ t }) => {
+      const pr = 23;
+      const files = await previewRepo();
+      const [opened, pushed, later] = [newSha(), newSha(), newSha()];
+      for (const sha of [opened, pushed, later]) await t.forge.push(sha, files);
+      t.forge.open(pr, { ref: "patch-1", sha: opened, fork: true, user: "contributor" });
+      const namespace = t.forge.namespace(pr);
+
+      await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
+      await t.until("the comment says a maintainer can /deploy", () => t.sticky(pr).includes("a maintainer can deploy it with `/deploy`"), { state: () => t.sticky(pr) });
+      t.forge.pushTo(pr, pushed);
+      await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
+      await t.settled();
+      expect(await namespaceExists(t.kube, namespace)).toBe(false);
+      expect(t.forge.downloads()).toEqual([]);
+
+      t.forge.setRole("maintainer", "maintain");
+      const command = t.forge.comment(pr, "maintainer", "/deploy");
+      await t.deliver(t.forge.commentEvent(pr, command));
+      t.forge.pushTo(pr, later);
+      await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
+
+      expect(t.forge.reactionsOn(command.id)).toEqual(["+1"]);
+      await t.until("the comment says ready", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
+      await t.settled();
+      expect(t.sticky(pr)).toContain(pushed.slice(0, 7));
+      expect((await liveNamespace(t.kube, namespace))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(pushed);
+      // The fork's commit got its status (on GitLab: under the MR's ref, the fork's branch is not in the project).
+      expect(t.forge.statusesOf(pushed).at(-1)?.state).toBe("success");
+      await stays("the later push to the fork is not deployed", () => !t.forge.downloads().includes(later), { forMs: 1500 });
+      expect(t.forge.downloads()).toEqual([pushed]);
+      expect(t.forge.stickyComments(pr)).toHaveLength(1);
+    });
+
+    it("deploys nothing for a /deploy on a closed PR it has no record of", async ({ t }) => {
+      const pr = 24;
+      const sha = newSha();
+      await t.forge.push(sha, await previewRepo());
+      t.forge.open(pr, { ref: "feature/abandoned", sha });
+      t.forge.close(pr, { merged: false });
+      t.forge.setRole("maintainer", "write");
+      const command = t.forge.comment(pr, "maintainer", "/deploy");
+
+      await t.deliver(t.forge.commentEvent(pr, command));
+
+      await t.settled();
+      expect(t.sticky(pr)).not.toContain("✅ ready");
+      expect(t.forge.downloads(), "the closed PR's sources were fetched for a deploy").toEqual([]);
+      expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
+    });
+  });
+
+  return it;
+}
