@@ -103,6 +103,21 @@ async function cliVerbs(): Promise<string[]> {
   return [...section.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1] ?? "").filter((verb) => verb !== "help");
 }
 
+/** One command of a RUN: a base image tool (npm only with subcommands and scripts that exist) or a project script copied in. */
+function checkTool(stage: Stage, line: number, argv: string[]): string {
+  const [tool = "", sub = "", name = ""] = argv;
+  if (tool === "npm") {
+    expect(NPM_SUBCOMMANDS.has(sub), `line ${line}: npm ${sub} is not used in this image`).toBe(true);
+    if (sub === "run") expect(pkg.scripts[name], `line ${line}: package.json has no script ${name}`).toBeDefined();
+    if (sub === "ci") expect(holds(stage, path.posix.join(workdirOf(stage), "package-lock.json")), `line ${line}: npm ci without package-lock.json`).toBe(true);
+  }
+  if (BASE_TOOLS.has(tool)) return tool;
+  expect(tool, `line ${line}: ${tool} is neither a base image tool nor a project file`).toMatch(/^scripts\//);
+  expect(holds(stage, path.posix.resolve(workdirOf(stage), tool)), `line ${line}: ${tool} was not copied into the stage`).toBe(true);
+  accessSync(path.join(root, tool), constants.X_OK);
+  return tool;
+}
+
 describe("the Dockerfile", () => {
   let hadolint = "";
   beforeAll(async () => {
@@ -156,19 +171,7 @@ describe("the Dockerfile", () => {
     const used: string[] = [];
     for (const stage of all) {
       for (const { line, commands } of shellRuns(stage)) {
-        for (const { argv } of commands) {
-          const [tool = "", sub = "", name = ""] = argv;
-          used.push(tool);
-          if (BASE_TOOLS.has(tool)) {
-            if (tool === "npm") expect(NPM_SUBCOMMANDS.has(sub), `line ${line}: npm ${sub} is not used in this image`).toBe(true);
-            if (tool === "npm" && sub === "run") expect(pkg.scripts[name], `line ${line}: package.json has no script ${name}`).toBeDefined();
-            if (tool === "npm" && sub === "ci") expect(holds(stage, path.posix.join(workdirOf(stage), "package-lock.json")), `line ${line}: npm ci without package-lock.json`).toBe(true);
-            continue;
-          }
-          expect(tool, `line ${line}: ${tool} is neither a base image tool nor a project file`).toMatch(/^scripts\//);
-          expect(holds(stage, path.posix.resolve(workdirOf(stage), tool)), `line ${line}: ${tool} was not copied into the stage`).toBe(true);
-          accessSync(path.join(root, tool), constants.X_OK);
-        }
+        for (const { argv } of commands) used.push(checkTool(stage, line, argv));
       }
     }
     expect(used).toEqual(expect.arrayContaining(["npm", "scripts/install-helm"]));
