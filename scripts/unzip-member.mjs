@@ -3,11 +3,12 @@
 // The install scripts' last resort where neither unzip nor python3 exists (the slim Node image the
 // Dockerfile builds in has only node): stored and deflated entries, no zip64, CRC checked.
 import { readFileSync, writeFileSync } from "node:fs";
+import process from "node:process";
 import { crc32, inflateRawSync } from "node:zlib";
 
 const [archive, member, dest] = process.argv.slice(2);
 if (!archive || !member || !dest) {
-  console.error("usage: unzip-member.mjs ARCHIVE MEMBER DEST");
+  process.stderr.write("usage: unzip-member.mjs ARCHIVE MEMBER DEST\n");
   process.exit(2);
 }
 const zip = readFileSync(archive);
@@ -52,6 +53,6 @@ function extract() {
 try {
   extract();
 } catch (error) {
-  console.error(`unzip-member: ${error.message}`);
+  process.stderr.write(`unzip-member: ${error.message}\n`);
   process.exit(1);
 }
