@@ -1,13 +1,15 @@
+import type { RbacV1Subject } from "@kubernetes/client-node";
 import { describeError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { RenderedEnvironment } from "../model.js";
+import { currentSubject, ensureEnvironmentAccess } from "./access.js";
 import { applyObjects, type ApplyOptions } from "./apply.js";
 import type { Cluster } from "./client.js";
 import { runHooks } from "./hooks.js";
 import { listOwnedObjects } from "./inventory.js";
 import { ANNOTATION_KINDS } from "./keys.js";
 import { formatKinds, kindsOf, unionKinds, type KindRef } from "./kinds.js";
-import { ensureNamespace, environmentNamespaces, patchNamespaceMetadata } from "./namespaces.js";
+import { ensureNamespace, environmentNamespaces, patchNamespaceMetadata, type NamespaceMetadata } from "./namespaces.js";
 import { throwIfAborted } from "./poll.js";
 import { prepareObjects, type PreparedObject } from "./prepare.js";
 import { pruneEnvironment } from "./prune.js";
@@ -28,6 +30,11 @@ export interface DeployOptions {
   signal?: AbortSignal;
   log?: Logger;
   now?: () => Date;
+  /**
+   * PRBOX_ENVIRONMENT_CLUSTER_ROLE: bind this ClusterRole to prbox in every namespace of the
+   * environment before writing into it (prbox holds no namespaced rights cluster-wide).
+   */
+  environmentClusterRole?: string | null;
 }
 
 export interface DeployResult {
@@ -45,6 +52,21 @@ interface Context {
   apply: ApplyOptions;
   /** Recorded kinds united with the render's: what prune and /reload must list. */
   kinds: KindRef[];
+  /** Who prbox is, when it binds the environment ClusterRole to itself; null otherwise. */
+  subject: RbacV1Subject | null;
+}
+
+// Long enough for a busy API server's RBAC cache, short enough that a role without pod access fails fast.
+const ACCESS_WAIT_MS = 30_000;
+
+/** Creates or adopts one namespace of the environment and, when configured, takes prbox's rights in it. */
+async function ensureUsable(ctx: Context, name: string, metadata: NamespaceMetadata): Promise<void> {
+  const { cluster, rendered, options } = ctx;
+  await ensureNamespace(cluster, name, rendered.environment.id, metadata, { timeoutMs: options.timeoutMs, signal: options.signal });
+  if (ctx.subject && options.environmentClusterRole) {
+    const timeoutMs = Math.min(options.timeoutMs, ACCESS_WAIT_MS);
+    await ensureEnvironmentAccess(cluster, name, ctx.subject, { clusterRole: options.environmentClusterRole, timeoutMs, signal: options.signal });
+  }
 }
 
 function extraNamespaces(rendered: RenderedEnvironment, prepared: readonly PreparedObject[]): string[] {
@@ -62,20 +84,11 @@ function extraNamespaces(rendered: RenderedEnvironment, prepared: readonly Prepa
  * kind that may hold leftovers.
  */
 async function ensurePrimary(ctx: Context, startedAt: Date): Promise<void> {
-  const { cluster, rendered, options } = ctx;
-  const { id, namespace } = rendered.environment;
-  const metadata = primaryMetadata(rendered, ctx.kinds, startedAt);
-  await ensureNamespace(cluster, namespace, id, metadata, { timeoutMs: options.timeoutMs, signal: options.signal });
+  await ensureUsable(ctx, ctx.rendered.environment.namespace, primaryMetadata(ctx.rendered, ctx.kinds, startedAt));
 }
 
 async function ensureExtras(ctx: Context, prepared: readonly PreparedObject[]): Promise<void> {
-  const { cluster, rendered, options } = ctx;
-  for (const extra of extraNamespaces(rendered, prepared)) {
-    await ensureNamespace(cluster, extra, rendered.environment.id, extraMetadata(rendered), {
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-    });
-  }
+  for (const extra of extraNamespaces(ctx.rendered, prepared)) await ensureUsable(ctx, extra, extraMetadata(ctx.rendered));
 }
 
 async function namespaceNames(ctx: Context): Promise<string[]> {
@@ -146,7 +159,8 @@ export async function deployEnvironment(cluster: Cluster, rendered: RenderedEnvi
   const prepared = await prepareObjects(cluster, rendered);
   throwIfAborted(options.signal, `deploying environment ${rendered.environment.id}`);
   const recorded = recordedKinds(await environmentNamespaces(cluster, rendered.environment.id));
-  const ctx: Context = { cluster, rendered, options, apply, kinds: unionKinds(recorded, kindsOf(prepared.map((p) => p.object))) };
+  const subject = options.environmentClusterRole ? await currentSubject(cluster) : null;
+  const ctx: Context = { cluster, rendered, options, apply, kinds: unionKinds(recorded, kindsOf(prepared.map((p) => p.object))), subject };
 
   log.info({ namespace: rendered.environment.namespace, objects: prepared.length, fresh: options.fresh ?? false }, "deploying");
   // Outside the try: a namespace refused as another environment's must not get our "failed" status.

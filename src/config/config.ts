@@ -114,6 +114,13 @@ export const envSchema = z.object({
     .describe(
       "Token of the environments page (/environments): sent as `Authorization: Bearer <token>` or as the password of HTTP basic auth (any user name). Unset: the page is off (404). At least 16 characters.",
     ),
+  PRBOX_ENVIRONMENT_CLUSTER_ROLE: z
+    .string()
+    .optional()
+    .describe(
+      "A ClusterRole prbox binds to itself (RoleBinding prbox-environment) in every namespace it creates or adopts, before writing into it; " +
+        "for installations where prbox holds no namespaced rights cluster-wide (the Helm chart sets it). Empty: nothing is bound.",
+    ),
 });
 
 export interface Policy {
@@ -135,6 +142,8 @@ export interface Policy {
   remoteHosts: string[];
   /** Operator-provided variables for every spec: PRBOX_VAR_<NAME>=value becomes ${NAME}. */
   variables: Record<string, string>;
+  /** The ClusterRole bound to prbox in each environment namespace (least-privilege installs); null: none. */
+  environmentClusterRole: string | null;
 }
 
 export interface Config {
@@ -205,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowForeignNamespaces: e.PRBOX_ALLOW_FOREIGN_NAMESPACES,
       remoteHosts: e.PRBOX_REMOTE_BOXES_HOSTS,
       variables: operatorVariables(env),
+      environmentClusterRole: e.PRBOX_ENVIRONMENT_CLUSTER_ROLE || null,
     },
   };
 }
@@ -220,7 +230,9 @@ function crossChecks(e: Parsed): string[] {
   const problems: string[] = [];
   if (e.NODE_ENV === "production") {
     // Probot silently falls back to the secret "development": never accept that in production.
-    if (!e.WEBHOOK_SECRET) problems.push("WEBHOOK_SECRET: required in production (the secret of the GitHub App's webhook)");
+    // A GitLab-only installation (no APP_ID) runs no Probot and needs no GitHub secret.
+    const gitlabOnly = Boolean(e.GITLAB_TOKEN) && !e.APP_ID;
+    if (!e.WEBHOOK_SECRET && !gitlabOnly) problems.push("WEBHOOK_SECRET: required in production (the secret of the GitHub App's webhook)");
     if (!e.PRBOX_REDIS_URL) problems.push("PRBOX_REDIS_URL: required in production (e.g. redis://redis:6379)");
   }
   if (e.APP_ID && !e.PRIVATE_KEY && !e.PRIVATE_KEY_PATH) problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH: required with APP_ID");

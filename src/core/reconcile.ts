@@ -171,7 +171,14 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
       signal,
     });
     await deploying;
-    const result = await deployEnvironment(step.deps.cluster, rendered, { wait: true, timeoutMs: step.deps.policy.deployTimeoutMs, fresh, signal, log: step.log });
+    const result = await deployEnvironment(step.deps.cluster, rendered, {
+      wait: true,
+      timeoutMs: step.deps.policy.deployTimeoutMs,
+      fresh,
+      signal,
+      log: step.log,
+      environmentClusterRole: step.deps.policy.environmentClusterRole,
+    });
     const seconds = (Date.now() - started) / 1000;
     await report(desired, step, { state: "ready", sha: desired.sha, url: rendered.environment.url, namespace: result.namespace, boxes: rendered.boxes, seconds });
     await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }));

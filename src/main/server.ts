@@ -26,7 +26,7 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
     return { stop: () => setup.stop() };
   }
   const routes = [operational(rt), environmentsPage(rt), ...gitlabRoutes(rt)];
-  if (!rt.github) return plainServer(rt, routes);
+  if (!rt.github) return plainServer(rt, routes, "webhook server listening (GitLab only: no GitHub App configured)");
   const server = new Server({
     host: config.host,
     port: config.port,
@@ -48,15 +48,23 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
   return { stop: () => server.stop() };
 }
 
-/** A GitLab-only installation: prbox's routes on a plain HTTP server, no Probot. */
-async function plainServer(rt: Runtime, routes: RouteHandler[]): Promise<Stoppable> {
+/**
+ * `prbox worker` alone: /healthz, /readyz and /metrics on PORT, so that an orchestrator can probe
+ * the worker and Prometheus can scrape the job metrics, which only the worker process records.
+ */
+export function startOperationalServer(rt: Runtime): Promise<Stoppable> {
+  return plainServer(rt, [operational(rt)], "health and metrics server listening (worker)");
+}
+
+/** prbox's routes on a plain HTTP server, no Probot: a GitLab-only installation, or the worker's health. */
+async function plainServer(rt: Runtime, routes: RouteHandler[], message: string): Promise<Stoppable> {
   const server = createServer(async (req, res) => {
     for (const route of routes) if (await route(req, res)) return;
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
   });
   await new Promise<void>((resolve) => server.listen(rt.config.port, rt.config.host, resolve));
-  rt.log.info({ host: rt.config.host, port: rt.config.port }, "webhook server listening (GitLab only: no GitHub App configured)");
+  rt.log.info({ host: rt.config.host, port: rt.config.port }, message);
   return { stop: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 

@@ -35,6 +35,17 @@ describe("configuration", () => {
     ]);
   });
 
+  it("needs no GitHub webhook secret in production for a GitLab-only installation, but does once APP_ID is set", () => {
+    const gitlab = { NODE_ENV: "production", PRBOX_REDIS_URL: "redis://redis:6379", GITLAB_TOKEN: "glpat-x", GITLAB_WEBHOOK_SECRET: "s" };
+    expect(loadConfig(gitlab).gitlab?.token).toBe("glpat-x");
+    expect(problems({ ...gitlab, APP_ID: "1", PRIVATE_KEY: "k" })).toEqual([expect.stringMatching(/^WEBHOOK_SECRET: required in production/)]);
+  });
+
+  it("reads PRBOX_ENVIRONMENT_CLUSTER_ROLE into the policy, and nothing when it is empty", () => {
+    expect(loadConfig({ PRBOX_ENVIRONMENT_CLUSTER_ROLE: "prbox-environment" }).policy.environmentClusterRole).toBe("prbox-environment");
+    expect(loadConfig({ PRBOX_ENVIRONMENT_CLUSTER_ROLE: "" }).policy.environmentClusterRole).toBeNull();
+  });
+
   it("lists every problem, one line each", () => {
     const found = problems({ PRBOX_DEPLOY_TIMEOUT: "soon", PRBOX_MAX_ENVIRONMENTS: "-3", LOG_LEVEL: "loud" });
     expect(found).toHaveLength(3);

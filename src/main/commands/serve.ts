@@ -7,7 +7,7 @@ import { createLogger } from "../../log.js";
 import { startDevRedis } from "../dev-redis.js";
 import type { CliIo } from "../io.js";
 import { createRuntime } from "../runtime.js";
-import { startServer, type Stoppable } from "../server.js";
+import { startOperationalServer, startServer, type Stoppable } from "../server.js";
 import { startWorker } from "../worker.js";
 
 type Role = "start" | "server" | "worker";
@@ -32,6 +32,8 @@ export function serveCommand(role: Role, io: CliIo): Command {
       const parts: Stoppable[] = [];
       if (role !== "worker") parts.push(await startServer(rt));
       if (role !== "server") parts.push(await startWorker(rt));
+      // The worker alone still answers probes and scrapes; stopped last, after its jobs drained.
+      if (role === "worker") parts.push(await startOperationalServer(rt));
       await untilSignal();
       log.info({}, "stopping: finishing the jobs that are running");
       for (const part of parts) await part.stop();
