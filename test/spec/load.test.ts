@@ -26,6 +26,14 @@ describe("loading environment.toml", () => {
     expect(error.location?.column).toBeGreaterThan(0);
   });
 
+  // Found by load.property.test.ts: a key holding a table was located in no line at all.
+  it("points at the [header] of a field that holds a table instead of a string", async () => {
+    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}\n[namespace]\nname = "a"\n` });
+    const error = await failure(loadSpec({ file: "environment.toml", root }));
+    expect(error.message).toBe("namespace must be a string");
+    expect(error.location).toEqual({ file: "environment.toml", line: 7, column: 1 });
+  });
+
   it("says which file is missing when the spec does not exist", async () => {
     const root = await tempRepo({});
     const error = await failure(loadSpec({ file: "nope/environment.toml", root }));
