@@ -22,7 +22,7 @@ const fileName = fc
   .filter((name) => name !== "." && name !== ".." && name.trim() === name && name !== "Chart.yaml");
 const variableName = fc.stringMatching(/^[A-Z][A-Z0-9_]{0,10}$/);
 /** Values a .env file keeps as they are (dotenv trims, unquotes and cuts at #). */
-const variableValue = fc.stringMatching(/^[A-Za-z0-9._\/-]{1,16}$/);
+const variableValue = fc.stringMatching(/^[A-Za-z0-9._/-]{1,16}$/);
 const freeText = fc.string({ unit: "grapheme", maxLength: 40 });
 
 interface BoxModel {
