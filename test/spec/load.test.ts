@@ -64,6 +64,13 @@ describe("loading environment.toml", () => {
     expect(error.message).toBe('boxes[0].chart = "../../../etc" points outside the repository');
   });
 
+  // Found by paths.property.test.ts: "..values" was taken for a path that climbs out.
+  it("accepts files and directories whose names start with two dots", async () => {
+    const root = await tempRepo({ ...configMapChart, "..config/values.yaml": "greeting: hi\n", "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}values = "..config/values.yaml"\n` });
+    const spec = await loadSpec({ file: "environment.toml", root });
+    expect(spec.boxes[0]?.values).toBe(`${root}/..config/values.yaml`);
+  });
+
   it("refuses absolute paths elsewhere on the machine", async () => {
     const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}values = "/etc/hostname"\n` });
     const error = await failure(loadSpec({ file: "environment.toml", root }));
