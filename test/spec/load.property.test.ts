@@ -161,6 +161,23 @@ describe("loading environment.toml, for any file", () => {
     );
   });
 
+  it("derives a valid Helm release name for a box written without one, whatever its chart directory is called", async () => {
+    const longName = fc.stringMatching(/^[A-Za-z0-9 ._-]{40,120}$/).filter((name) => name.trim() === name && !/^\.+$/.test(name));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fileName, longName), fc.boolean(), async (dir, chartFile) => {
+        const chart = chartFile ? `${dir}/Chart.yaml` : dir;
+        const root = await tempRepo({
+          [`${dir}/Chart.yaml`]: "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+          "environment.toml": stringify({ id: "x", boxes: [{ type: "helm", chart }] }),
+        });
+        const [resolved] = (await loadSpec({ file: "environment.toml", root, env: {} })).boxes;
+        expect(resolved?.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+        expect(resolved?.name.length).toBeLessThanOrEqual(53);
+      }),
+      { ...RUNS, numRuns: 100 },
+    );
+  });
+
   it("refuses anything else with a SpecError, and a syntax error with its file, line and column", async () => {
     const root = await tempRepo({ "chart/Chart.yaml": "apiVersion: v2\nname: demo\nversion: 0.1.0\n" });
     const valid = environment.map((env) => specToml(env));

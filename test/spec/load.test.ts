@@ -34,6 +34,15 @@ describe("loading environment.toml", () => {
     expect(error.location).toEqual({ file: "environment.toml", line: 7, column: 1 });
   });
 
+  // Found by load.property.test.ts: a name made from a long chart directory was refused as too long.
+  it("shortens a release name it makes from a long chart directory to Helm's 53 characters", async () => {
+    const dir = "a-very-long-chart-directory-name-that-keeps-going-and-going-x";
+    const root = await tempRepo({ [`${dir}/Chart.yaml`]: configMapChart["chart/Chart.yaml"] as string, "environment.toml": `id = "x"\n[[boxes]]\ntype = "helm"\nchart = "${dir}"\n` });
+    const spec = await loadSpec({ file: "environment.toml", root });
+    expect(spec.boxes[0]?.name).toMatch(/^a-very-long-chart-directory-name-that-keeps-go-[0-9a-f]{6}$/);
+    expect(spec.boxes[0]?.name.length).toBeLessThanOrEqual(53);
+  });
+
   it("says which file is missing when the spec does not exist", async () => {
     const root = await tempRepo({});
     const error = await failure(loadSpec({ file: "nope/environment.toml", root }));
