@@ -34,6 +34,7 @@ type Json = Record<string, unknown>;
 interface Case {
   why: string;
   method?: string;
+  path?: string;
   event: string | null;
   headers?: Record<string, string | null>;
   base?: string;
@@ -132,7 +133,7 @@ function prepare(forge: Forge, c: Case, secrets: { github: string; gitlab: strin
           "idempotency-key": id,
         };
   const headers = Object.fromEntries(Object.entries({ ...defaults, ...c.headers }).filter((entry): entry is [string, string] => entry[1] !== null));
-  return { method: c.method ?? "POST", path: `/api/${forge}/webhooks`, headers, body: c.bytes ?? payload, chunked: c.chunked === true };
+  return { method: c.method ?? "POST", path: c.path ?? `/api/${forge}/webhooks`, headers, body: c.bytes ?? payload, chunked: c.chunked === true };
 }
 
 interface Answer {

@@ -28,12 +28,24 @@ const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 export function githubWebhookGuard(options: GitHubGuardOptions): RouteHandler {
   const path = options.path ?? GITHUB_WEBHOOK_PATH;
   return async (req, res) => {
-    if ((req.url ?? "/").split("?")[0] !== path) return false;
+    if (webhookPath(req.url) !== path) return false;
     const text = await verifiedBody(req, res, options);
     if (text === null) return true;
     (req as IncomingMessage & { body?: string }).body = text;
     return false;
   };
+}
+
+/**
+ * The path as Probot's middleware reads it (trailing slashes dropped, then `.` and `..` resolved),
+ * so no spelling of the webhook URL reaches Probot around the guard.
+ */
+function webhookPath(url = "/"): string | null {
+  try {
+    return new URL(url.replace(/\/+$/, "") || "/", "http://localhost").pathname;
+  } catch {
+    return null; // Probot answers 422 without reading the body
+  }
 }
 
 /** The body of a delivery that passed every check, or null when the delivery was answered. */
