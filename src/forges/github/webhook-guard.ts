@@ -67,8 +67,9 @@ async function verifiedBody(req: IncomingMessage, res: ServerResponse, options: 
     return null;
   }
   const text = body.toString("utf8");
-  if (isJsonObject(text)) return text;
-  answer(res, 400, "the body is not a JSON object");
+  const problem = payloadProblem(text);
+  if (problem === null) return text;
+  answer(res, 400, problem);
   return null;
 }
 
@@ -91,11 +92,21 @@ function tooLarge(maxBodyBytes: number): string {
   return `the body is larger than ${maxBodyBytes} bytes (GitHub sends at most 25 MB)`;
 }
 
-function isJsonObject(text: string): boolean {
+/**
+ * What Probot itself needs of a payload before any of prbox's handlers runs: an object, and an
+ * installation id it can authenticate as (else @octokit/auth-app throws and Probot answers 500).
+ * The fields prbox reads are checked by each handler (payloads.ts).
+ */
+function payloadProblem(text: string): string | null {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value);
+    value = JSON.parse(text);
   } catch {
-    return false;
+    return "the body is not JSON";
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "the body is not a JSON object";
+  const installation = (value as { installation?: unknown }).installation;
+  if (installation === undefined || installation === null) return null;
+  const id = (installation as { id?: unknown }).id;
+  return Number.isSafeInteger(id) && (id as number) > 0 ? null : "installation.id must be a positive whole number";
 }
