@@ -310,7 +310,8 @@ async function checkLinksStayInside(root: string, links: Iterable<string>): Prom
       continue; // dangling or replaced: nothing can be read through it
     }
     const fromRoot = path.relative(root, real);
-    if (fromRoot.startsWith("..") || path.isAbsolute(fromRoot)) {
+    // `..` or `../x` leads out; a name that merely starts with dots ("..config") does not.
+    if (fromRoot === ".." || fromRoot.startsWith(`..${path.sep}`) || path.isAbsolute(fromRoot)) {
       await unlink(link).catch(() => {});
       throw linkOutside(rel, real);
     }

@@ -1,13 +1,17 @@
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { Probot, run, Server } from "probot";
 import { githubApp } from "../forges/github/app.js";
 import { listEnvironments } from "../cluster/index.js";
+import { GITHUB_MAX_BODY_BYTES, githubWebhookGuard } from "../forges/github/webhook-guard.js";
 import { GitHubForge, webUrlFor } from "../forges/github/forge.js";
 import { GitLabForge } from "../forges/gitlab/forge.js";
 import { gitlabWebhookRoute } from "../forges/gitlab/webhook.js";
 import { environmentsRoute } from "../server/environments-route.js";
 import { operationalRoutes, type RouteHandler } from "../server/routes.js";
 import type { Runtime } from "./runtime.js";
+
+/** What Probot verifies signatures with when WEBHOOK_SECRET is unset (refused in production by loadConfig). */
+const PROBOT_DEFAULT_SECRET = "development";
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -43,9 +47,30 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
       onDelivery: (event, result) => rt.metrics.deliveries.inc({ forge: "github", event, result }),
     }),
   );
-  await server.start();
+  guardFirst(await server.start(), githubWebhookGuard({ secret: rt.github.secret ?? PROBOT_DEFAULT_SECRET, maxBodyBytes: GITHUB_MAX_BODY_BYTES, log }), log);
   log.info({ host: config.host, port: config.port }, "webhook server listening");
   return { stop: () => server.stop() };
+}
+
+/**
+ * Puts `guard` in front of Probot's own request handling, whose webhook middleware always runs
+ * first (src/forges/github/webhook-guard.ts says why prbox needs to go before it). Probot sees a
+ * request only when the guard did not answer it.
+ */
+function guardFirst(http: HttpServer, guard: RouteHandler, log: Runtime["log"]): void {
+  const probot = http.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  http.removeAllListeners("request");
+  http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    Promise.resolve(guard(req, res)).then(
+      (answered) => {
+        if (!answered) for (const listener of probot) listener.call(http, req, res);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, "bug: the webhook guard failed");
+        if (!res.headersSent) res.writeHead(500).end();
+      },
+    );
+  });
 }
 
 /**

@@ -62,11 +62,11 @@ export async function resolveBox(ctx: SpecContext, raw: RawBox, index: number, e
 function boxName(ctx: SpecContext, raw: RawBox, index: number, vars: Variables): string {
   const written = ctx.text(raw.name, ["boxes", index, "name"], vars);
   const fallback = raw.chart ? path.basename(raw.chart.replace(/\/?Chart\.ya?ml$/i, "")) : `box-${index + 1}`;
-  const name = written ?? readableSlug(fallback);
+  const name = written ?? readableSlug(fallback, MAX_RELEASE_NAME);
   if (/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) && name.length <= MAX_RELEASE_NAME) return name;
   throw new SpecError(`boxes[${index}].name = "${name}" is not a valid release name`, {
     location: ctx.locate(["boxes", index, "name"]),
-    hint: `use lower-case letters, digits and dashes, at most ${MAX_RELEASE_NAME} characters, e.g. "${readableSlug(name).slice(0, MAX_RELEASE_NAME)}"`,
+    hint: `use lower-case letters, digits and dashes, at most ${MAX_RELEASE_NAME} characters, e.g. "${readableSlug(name, MAX_RELEASE_NAME)}"`,
   });
 }
 

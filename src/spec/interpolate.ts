@@ -16,6 +16,8 @@ export interface VariableSource {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+/** Defaults inside defaults deeper than this are refused: a spec is untrusted, the stack is not endless. */
+export const MAX_DEFAULT_NESTING = 16;
 
 /**
  * Expands `${VAR}`, `$VAR`, `${VAR:-default}` (default when unset or empty; the default may
@@ -23,6 +25,10 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
  * it is. An unknown variable is an error naming the variable and the field, never "".
  */
 export function interpolate(text: string, vars: VariableSource, origin: Origin): string {
+  return expand(text, vars, origin, 0);
+}
+
+function expand(text: string, vars: VariableSource, origin: Origin, depth: number): string {
   if (!text.includes("$")) return text;
   let out = "";
   let i = 0;
@@ -37,7 +43,7 @@ export function interpolate(text: string, vars: VariableSource, origin: Origin):
     } else if (next === "{") {
       const end = closingBrace(text, dollar + 2);
       if (end < 0) throw badReference(text.slice(dollar), origin, "it has no closing `}`");
-      out += expandBraced(text.slice(dollar, end + 1), vars, origin);
+      out += expandBraced(text.slice(dollar, end + 1), vars, origin, depth);
       i = end + 1;
     } else {
       const name = NAME.exec(text.slice(dollar + 1))?.[0];
@@ -48,11 +54,16 @@ export function interpolate(text: string, vars: VariableSource, origin: Origin):
   return out;
 }
 
-/** The index of the `}` closing a `${` whose body starts at `from`, honouring nested `${...}`. */
+/**
+ * The index of the `}` closing a `${` whose body starts at `from`, honouring nested `${...}`.
+ * `$$` is skipped as a pair: in `${A:-$${B}` the escaped dollar opens nothing.
+ */
 function closingBrace(text: string, from: number): number {
   let depth = 1;
   for (let i = from; i < text.length; i++) {
-    if (text[i] === "$" && text[i + 1] === "{") {
+    if (text[i] === "$" && text[i + 1] === "$") {
+      i++;
+    } else if (text[i] === "$" && text[i + 1] === "{") {
       depth++;
       i++;
     } else if (text[i] === "}" && --depth === 0) {
@@ -62,7 +73,7 @@ function closingBrace(text: string, from: number): number {
   return -1;
 }
 
-function expandBraced(reference: string, vars: VariableSource, origin: Origin): string {
+function expandBraced(reference: string, vars: VariableSource, origin: Origin, depth: number): string {
   const body = reference.slice(2, -1);
   const name = NAME.exec(body)?.[0];
   if (!name) throw badReference(reference, origin, "a variable name starts with a letter or `_`");
@@ -72,7 +83,9 @@ function expandBraced(reference: string, vars: VariableSource, origin: Origin): 
     throw badReference(reference, origin, "only `${NAME}` and `${NAME:-default}` are supported");
   }
   const value = vars.get(name);
-  return value === undefined || value === "" ? interpolate(rest.slice(2), vars, origin) : value;
+  if (value !== undefined && value !== "") return value;
+  if (depth >= MAX_DEFAULT_NESTING) throw badReference(reference, origin, `defaults nest deeper than ${MAX_DEFAULT_NESTING} levels`);
+  return expand(rest.slice(2), vars, origin, depth + 1);
 }
 
 function lookup(name: string, reference: string, vars: VariableSource, origin: Origin): string {
@@ -85,7 +98,9 @@ function lookup(name: string, reference: string, vars: VariableSource, origin: O
 }
 
 function badReference(reference: string, origin: Origin, why: string): SpecError {
-  return new SpecError(`invalid variable reference ${reference} in ${origin.field}: ${why}`, {
+  // The reference may be the rest of a long string: the message shows its start, `locate` gets all of it.
+  const shown = reference.length > 60 ? `${reference.slice(0, 59)}…` : reference;
+  return new SpecError(`invalid variable reference ${shown} in ${origin.field}: ${why}`, {
     location: origin.locate(reference),
     hint: "write `$$` for a literal dollar sign",
   });

@@ -5,7 +5,7 @@ import type { EnvironmentInfo, PrContext } from "../model.js";
 import { resolveBox, type ResolvedBox } from "./boxes.js";
 import { DEFAULT_POLICY, SpecContext, type Policy } from "./context.js";
 import { builtinVariables, resolveIdentity } from "./identity.js";
-import { displayPath, sourceTree, type SourceTree } from "./paths.js";
+import { displayPath, inside, sourceTree, type SourceTree } from "./paths.js";
 import { fetchText, loadRemoteBoxes, type FetchText } from "./remote.js";
 import { specSchema, type RawBox } from "./schema.js";
 import { parseToml } from "./toml.js";
@@ -40,8 +40,7 @@ export interface ResolvedSpec {
 /** The sources root when none is given: the working directory if the spec is inside it, else the spec's directory. */
 export function defaultRoot(file: string, cwd: string): string {
   const spec = path.resolve(cwd, file);
-  const rel = path.relative(cwd, spec);
-  return rel.startsWith("..") || path.isAbsolute(rel) ? path.dirname(spec) : cwd;
+  return inside(cwd, spec) ? cwd : path.dirname(spec);
 }
 
 /** Reads, validates and resolves an environment.toml: everything but rendering the boxes. */
@@ -83,8 +82,7 @@ async function specFilePath(tree: SourceTree, file: string): Promise<string> {
   } catch (cause) {
     throw new SpecError(`environment file not found: ${file}`, { hint: "pass the spec with -f path/to/environment.toml", cause });
   }
-  const rel = path.relative(tree.root, real);
-  if (rel.startsWith("..") || path.isAbsolute(rel)) {
+  if (!inside(tree.root, real)) {
     throw new SpecError(`environment file ${file} is outside the sources root ${tree.root}`, { hint: "run prbox from the repository or pass --root" });
   }
   return real;

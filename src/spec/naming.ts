@@ -65,8 +65,8 @@ export function prEnvironmentId(forge: string, repo: string, pr: number): string
 
 /**
  * A readable slug for use in names and hosts, like GitLab's CI_COMMIT_REF_SLUG
- * ("feature/Login" → "feature-login"); hashed only when it must be truncated.
+ * ("feature/Login" → "feature-login"); hashed only when it must be truncated to `max`.
  */
-export function readableSlug(input: string): string {
-  return dnsLabel(input, { hashWhenLossy: false });
+export function readableSlug(input: string, max = MAX_LABEL): string {
+  return dnsLabel(input, { hashWhenLossy: false, max });
 }

@@ -16,9 +16,10 @@ export async function sourceTree(root: string): Promise<SourceTree> {
   }
 }
 
-function inside(root: string, candidate: string): boolean {
+/** `candidate` is `root` or below it. A name that merely starts with dots ("..a") is below it. */
+export function inside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  return rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /** `file` relative to the root, for messages (never leaks the machine's directory layout). */

@@ -50,7 +50,13 @@ export function locateKey(source: TomlSource, keyPath: readonly PathPart[]): Sou
     if (new RegExp(`^\\s*${escape(key)}\\s*=`).test(line)) return { file: source.file, line: i + 1, column: line.indexOf(key) + 1 };
     if (i > cursor && /^\s*\[/.test(line) && !line.includes(`[[${table}]]`)) break;
   }
-  return { file: source.file };
+  return tableHeader(source.file, lines, cursor, `[${table ? `${table}.` : ""}${key}]`);
+}
+
+/** A key that holds a table is a header of its own (`[id]`, `[boxes.chart]`), possibly further down. */
+function tableHeader(file: string, lines: string[], from: number, header: string): SourceLocation {
+  const at = lines.findIndex((line, i) => i >= from && line.trim().startsWith(header));
+  return at < 0 ? { file } : { file, line: at + 1, column: (lines[at] ?? "").indexOf(header) + 1 };
 }
 
 function nthHeader(lines: string[], from: number, header: string, n: number): number {

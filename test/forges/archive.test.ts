@@ -75,6 +75,23 @@ describe("extractTarball", () => {
     await expectNothingOutside(box);
   });
 
+  // Found with the path properties of issue 6: "..config" was taken for a way out of the repository.
+  it("keeps a link to a directory whose name starts with two dots", async () => {
+    const box = await sandbox();
+    const archive = tarGz(
+      under([
+        { path: "..config/", type: "Directory" },
+        { path: "..config/values.yaml", content: "a: 1\n" },
+        { path: "values", type: "SymbolicLink", linkpath: "..config" },
+      ]),
+    );
+
+    await extractTarball(Readable.from([archive]), box.dest, { stripComponents: 1 });
+
+    expect(await readFile(path.join(box.dest, "values/values.yaml"), "utf8")).toBe("a: 1\n");
+    await expectNothingOutside(box);
+  });
+
   it("reads a web ReadableStream as well as a Node stream", async () => {
     const box = await sandbox();
     const archive = tarGz(under([{ path: "a.txt", content: "a" }]));

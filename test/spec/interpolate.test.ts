@@ -71,6 +71,20 @@ describe("interpolation", () => {
     expect(pr.unknownHint("WEBHOOK_SECRET")).toContain("never the bot's environment");
   });
 
+  // Found by interpolate.property.test.ts: `$$` before `{` in a default opened a nested reference.
+  it("keeps an escaped dollar inside a default literal, even before a brace", () => {
+    expect(expand("${MISSING:-$${}")).toBe("${");
+    expect(expand("${MISSING:-$${B}x}")).toBe("${Bx}");
+  });
+
+  // Found by interpolate.property.test.ts: 5000 nested defaults overflowed the stack (a RangeError, not a SpecError).
+  it("refuses defaults nested deeper than 16 levels with a SpecError, not a stack overflow", () => {
+    const nested = (depth: number) => `\${MISSING:-`.repeat(depth) + "x" + "}".repeat(depth);
+    expect(expand(nested(16))).toBe("x");
+    expect(() => expand(nested(17))).toThrow(/defaults nest deeper than 16 levels/);
+    expect(() => expand(nested(5000))).toThrow(SpecError);
+  });
+
   it("finds the variables a string refers to, not escaped ones", () => {
     expect([...referencedVariables("${A}-$B-$${C}-${D:-${E}}")].sort()).toEqual(["A", "B", "D", "E"]);
   });

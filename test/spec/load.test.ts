@@ -26,6 +26,23 @@ describe("loading environment.toml", () => {
     expect(error.location?.column).toBeGreaterThan(0);
   });
 
+  // Found by load.property.test.ts: a key holding a table was located in no line at all.
+  it("points at the [header] of a field that holds a table instead of a string", async () => {
+    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}\n[namespace]\nname = "a"\n` });
+    const error = await failure(loadSpec({ file: "environment.toml", root }));
+    expect(error.message).toBe("namespace must be a string");
+    expect(error.location).toEqual({ file: "environment.toml", line: 7, column: 1 });
+  });
+
+  // Found by load.property.test.ts: a name made from a long chart directory was refused as too long.
+  it("shortens a release name it makes from a long chart directory to Helm's 53 characters", async () => {
+    const dir = "a-very-long-chart-directory-name-that-keeps-going-and-going-x";
+    const root = await tempRepo({ [`${dir}/Chart.yaml`]: configMapChart["chart/Chart.yaml"] as string, "environment.toml": `id = "x"\n[[boxes]]\ntype = "helm"\nchart = "${dir}"\n` });
+    const spec = await loadSpec({ file: "environment.toml", root });
+    expect(spec.boxes[0]?.name).toMatch(/^a-very-long-chart-directory-name-that-keeps-go-[0-9a-f]{6}$/);
+    expect(spec.boxes[0]?.name.length).toBeLessThanOrEqual(53);
+  });
+
   it("says which file is missing when the spec does not exist", async () => {
     const root = await tempRepo({});
     const error = await failure(loadSpec({ file: "nope/environment.toml", root }));
@@ -54,6 +71,13 @@ describe("loading environment.toml", () => {
     const root = await tempRepo({ ...configMapChart, "deploy/environment.toml": `id = "x"\n[[boxes]]\ntype = "helm"\nchart = "../../../etc"\n` });
     const error = await failure(loadSpec({ file: "deploy/environment.toml", root }));
     expect(error.message).toBe('boxes[0].chart = "../../../etc" points outside the repository');
+  });
+
+  // Found by paths.property.test.ts: "..values" was taken for a path that climbs out.
+  it("accepts files and directories whose names start with two dots", async () => {
+    const root = await tempRepo({ ...configMapChart, "..config/values.yaml": "greeting: hi\n", "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}values = "..config/values.yaml"\n` });
+    const spec = await loadSpec({ file: "environment.toml", root });
+    expect(spec.boxes[0]?.values).toBe(`${root}/..config/values.yaml`);
   });
 
   it("refuses absolute paths elsewhere on the machine", async () => {

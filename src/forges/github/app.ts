@@ -4,6 +4,7 @@ import { parseCommand, type ChecksEvent, type CommandEvent, type CommandName } f
 import type { Forge, PullRequestRef } from "../forge.js";
 import { pullRequestsAt, requiredChecks } from "./checks.js";
 import { commentTarget, prRef, pullRequestEvent } from "./events.js";
+import { checkPayload, checkSuitePayload, commentPayload, pullRequestPayload, statusPayload } from "./payloads.js";
 
 export interface GitHubAppDeps {
   intake: IntakeDeps;
@@ -30,6 +31,7 @@ const PULL_REQUEST_EVENTS = [
 export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
   return (app) => {
     app.on([...PULL_REQUEST_EVENTS], async (context) => {
+      checkPayload(pullRequestPayload, context.payload, "pull_request");
       const event = pullRequestEvent(context.payload);
       const result = event ? await intake(event, context.id, deps.intake) : "ignored";
       // Checks may have finished before this push was seen: look once, so the PR is not stuck waiting.
@@ -37,6 +39,7 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
       deps.onDelivery?.("pull_request", result);
     });
     app.on("check_suite.completed", async (context) => {
+      checkPayload(checkSuitePayload, context.payload, "check_suite");
       const suite = context.payload.check_suite;
       for (const pr of suite.pull_requests ?? []) {
         await checkGate(context.octokit, prRef(context.payload, pr.number), suite.head_sha, `${context.id}:${pr.number}`, deps);
@@ -44,6 +47,7 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
       deps.onDelivery?.("check_suite", "queued");
     });
     app.on("status", async (context) => {
+      checkPayload(statusPayload, context.payload, "status");
       if (context.payload.state === "pending" || (deps.intake.policy.requiredChecks ?? []).length === 0) return;
       for (const number of await pullRequestsAt(context.octokit, context.payload.repository.full_name, context.payload.sha)) {
         await checkGate(context.octokit, prRef(context.payload, number), context.payload.sha, `${context.id}:${number}`, deps);
@@ -57,6 +61,7 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
 }
 
 async function handleComment(context: Context<"issue_comment.created">, deps: GitHubAppDeps): Promise<IntakeResult | "ignored" | "refused"> {
+  checkPayload(commentPayload, context.payload, "issue_comment");
   const target = commentTarget(context.payload);
   const command = target && !target.isBot ? parseCommand(target.body) : null;
   if (!target || !command) return "ignored";

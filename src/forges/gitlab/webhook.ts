@@ -7,7 +7,8 @@ import { parseCommand } from "../events.js";
 import type { Forge } from "../forge.js";
 import { runCommand, store } from "./commands.js";
 import { commandNote, mergeRequestEvent } from "./events.js";
-import { answer, declaredTooLarge, deliveryId, eventName, readBody, refuse, tokenChecker } from "./http.js";
+import { answer, declaredJson, declaredTooLarge, readBody, refuse } from "../../server/body.js";
+import { deliveryId, eventName, tokenChecker } from "./http.js";
 import { ignored, NotStoredError, type DeliveryResult, type Outcome } from "./outcome.js";
 import { describeIssues, noteHead, mergeRequestHook, mergeRequestNoteHook } from "./payloads.js";
 
@@ -56,17 +57,20 @@ export function gitlabWebhookRoute(options: GitLabWebhookOptions): RouteHandler 
 }
 
 async function receive(req: IncomingMessage, res: ServerResponse, options: GitLabWebhookOptions): Promise<void> {
-  if (declaredTooLarge(req, options.maxBodyBytes)) return refuse(req, res, 413, `the body is larger than ${options.maxBodyBytes} bytes`, { connection: "close" });
+  if (!declaredJson(req)) return refuse(req, res, 415, "the body must be application/json, as GitLab sends it");
+  const event = eventName(req);
+  if (event === undefined) return refuse(req, res, 400, "X-Gitlab-Event is missing");
+  const tooLarge = `the body is larger than ${options.maxBodyBytes} bytes`;
+  if (declaredTooLarge(req, options.maxBodyBytes)) return refuse(req, res, 413, tooLarge);
   const body = await readBody(req, options.maxBodyBytes).catch(() => undefined);
   if (body === undefined) return; // the client went away
-  if (body === null) return answer(res, 413, `the body is larger than ${options.maxBodyBytes} bytes`);
+  if (body === null) return answer(res, 413, tooLarge);
   let payload: unknown;
   try {
     payload = JSON.parse(body.toString("utf8"));
   } catch {
     return answer(res, 400, "the body is not JSON");
   }
-  const event = eventName(req) ?? "(none)";
   const id = deliveryId(req, body);
   const log = options.intake.log.child({ forge: "gitlab", delivery: id, event });
   const outcome = await dispatch(event, payload, id, options, log).catch((error: unknown) => failed(error, log));
