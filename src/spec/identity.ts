@@ -3,7 +3,7 @@ import type { PrContext } from "../model.js";
 import { PR_SPECIFIC, prBuiltins } from "./builtins.js";
 import type { SpecContext } from "./context.js";
 import { referencedVariables } from "./interpolate.js";
-import { dnsLabel, isDnsLabel, prEnvironmentId, prNamespace, slugify } from "./naming.js";
+import { dnsLabel, isDnsLabel, prEnvironmentId, prNamespace, prRepoNamespace, slugify } from "./naming.js";
 import type { RawSpec } from "./schema.js";
 import type { Variables } from "./variables.js";
 
@@ -63,7 +63,7 @@ function cliNamespace(ctx: SpecContext, spec: RawSpec, vars: Variables, id: stri
 }
 
 function prModeNamespace(ctx: SpecContext, spec: RawSpec, vars: Variables, pr: PrContext): string {
-  if (spec.namespace === undefined) return prNamespace(pr.repo, pr.pr);
+  if (spec.namespace === undefined) return prRepoNamespace(pr.forge, pr.repo, pr.pr);
   const written = ctx.text(spec.namespace, ["namespace"], vars) ?? "";
   const used = referencedVariables(spec.namespace);
   if (used.has("PRBOX_NAMESPACE")) {

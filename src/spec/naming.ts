@@ -31,7 +31,7 @@ export function slugify(input: string): string {
  */
 export function dnsLabel(
   prefix: string,
-  options: { keepSuffix?: string; max?: number; hashWhenLossy?: boolean } = {},
+  options: { keepSuffix?: string; max?: number; hashWhenLossy?: boolean; hashSalt?: string } = {},
 ): string {
   const max = options.max ?? MAX_LABEL;
   const suffix = options.keepSuffix ? slugify(options.keepSuffix) : "";
@@ -42,7 +42,8 @@ export function dnsLabel(
   const faithful = head === prefix.toLowerCase() || options.hashWhenLossy === false;
   const lossless = faithful && plain.length <= max && head.length > 0;
   if (lossless) return plain;
-  const hash = shortHash(`${prefix.toLowerCase()}\u0000${options.keepSuffix ?? ""}`);
+  const salt = options.hashSalt === undefined ? "" : `${options.hashSalt}\u0000`;
+  const hash = shortHash(`${salt}${prefix.toLowerCase()}\u0000${options.keepSuffix ?? ""}`);
   const room = max - hash.length - 1 - (suffix ? suffix.length + 1 : 0);
   const cut = head.slice(0, Math.max(0, room)).replace(/-+$/g, "");
   return [cut, hash, suffix].filter(Boolean).join("-");
@@ -56,6 +57,16 @@ export function isDnsLabel(name: string): boolean {
 /** The namespace of a pull request's environment: `<slug(base)>-pr-<N>`. */
 export function prNamespace(base: string, pr: number): string {
   return dnsLabel(base, { keepSuffix: `pr-${pr}` });
+}
+
+/**
+ * The namespace of a pull request whose spec names none: the repository's slug with a hash of
+ * the forge and the repository, so a GitHub repository and its GitLab mirror (same path, same
+ * PR numbers) never share a namespace. Repository paths always lose their `/`, so the hash is
+ * always there.
+ */
+export function prRepoNamespace(forge: string, repo: string, pr: number): string {
+  return dnsLabel(repo, { keepSuffix: `pr-${pr}`, hashSalt: forge });
 }
 
 /** The environment id of a pull request, unique across forges and repositories. */

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dnsLabel, isDnsLabel, MAX_LABEL, prEnvironmentId, prNamespace, readableSlug, slugify } from "../../src/spec/naming.js";
+import { dnsLabel, isDnsLabel, MAX_LABEL, prEnvironmentId, prNamespace, prRepoNamespace, readableSlug, slugify } from "../../src/spec/naming.js";
 
 const RUNS = { numRuns: 1000, seed: 6_2026 };
 
@@ -100,18 +100,36 @@ describe("generated names, for any input", () => {
 
 describe("the names of existing environments", () => {
   // A change here would orphan every live namespace (prbox would no longer find what it deployed):
-  // the formula is pinned, not only its shape.
+  // the formula is pinned, not only its shape. (The default namespace took the forge into its hash
+  // before the first release, ADR 4; from now on it stays.)
   it("stay what they were: <slug>-<sha256(lower-case repo \\0 pr-N)[0:6]>-pr-<N>", () => {
     const hash = (input: string) => createHash("sha256").update(input).digest("hex").slice(0, 6);
     fc.assert(
       fc.property(fc.constantFrom("acme/shop", "Acme/Shop-API", "group/sub/project.web"), prNumber, (repo, pr) => {
         const slug = slugify(repo);
         expect(prNamespace(repo, pr)).toBe(`${slug}-${hash(`${repo.toLowerCase()}\u0000pr-${pr}`)}-pr-${pr}`);
+        expect(prRepoNamespace("gitlab", repo, pr)).toBe(`${slug}-${hash(`gitlab\u0000${repo.toLowerCase()}\u0000pr-${pr}`)}-pr-${pr}`);
         expect(prEnvironmentId("github", repo, pr)).toBe(`github-${slug}-${hash(`github-${repo.toLowerCase()}\u0000pr-${pr}`)}-pr-${pr}`);
       }),
       { ...RUNS, numRuns: 100 },
     );
     expect(prNamespace("acme/shop", 42)).toBe("acme-shop-b2191f-pr-42");
+    expect(prRepoNamespace("github", "acme/shop", 42)).toBe("acme-shop-e5d263-pr-42");
     expect(prEnvironmentId("github", "acme/shop", 42)).toBe("github-acme-shop-387008-pr-42");
+  });
+});
+
+describe("the default namespace of a pull request", () => {
+  it("differs between forges, so a GitHub repository and its GitLab mirror never share one", () => {
+    fc.assert(
+      fc.property(repository, prNumber, (repo, pr) => {
+        const github = prRepoNamespace("github", repo, pr);
+        const gitlab = prRepoNamespace("gitlab", repo, pr);
+        expect(isDnsLabel(github) && isDnsLabel(gitlab)).toBe(true);
+        expect(github).not.toBe(gitlab);
+        expect(github.endsWith(`-pr-${pr}`)).toBe(true);
+      }),
+      RUNS,
+    );
   });
 });

@@ -2,7 +2,7 @@
 // Deployments are Available. Read-only, except for cleaning up namespaces after a test.
 import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, type V1Deployment, type V1Namespace } from "@kubernetes/client-node";
 import { testKubeconfig } from "../../support/cluster-fixtures.js";
-import { prEnvironmentId, prNamespace } from "../../../src/spec/naming.js";
+import { prEnvironmentId, prRepoNamespace } from "../../../src/spec/naming.js";
 
 export interface Kube {
   core: CoreV1Api;
@@ -18,7 +18,7 @@ export function kube(): Kube {
 
 /** The namespace prbox gives PR `pr` of `repo` when the spec names none (DESIGN.md §2, naming). */
 export function namespaceOf(repo: string, pr: number): string {
-  return prNamespace(repo, pr);
+  return prRepoNamespace("github", repo, pr);
 }
 
 export function environmentOf(repo: string, pr: number): string {

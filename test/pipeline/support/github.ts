@@ -3,7 +3,7 @@
 import type { CommitState } from "../../../src/forges/forge.js";
 import { STICKY_MARKER } from "../../../src/forges/github/comments.js";
 import { environmentName } from "../../../src/forges/github/deployments.js";
-import { prEnvironmentId, prNamespace } from "../../../src/spec/naming.js";
+import { prEnvironmentId, prRepoNamespace } from "../../../src/spec/naming.js";
 import type { RunningPrbox } from "../../github/support/prbox.js";
 import { commentDelivery, deliver, pullRequestDelivery } from "../../github/support/webhooks.js";
 import type { FakeComment, FakeDeployment, FakeGitHub, FakeRepository } from "../../support/fake-github.js";
@@ -65,7 +65,7 @@ export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: Fak
     reactionsOn: (id) => repo.reactionsOn(id).map((r) => r.content),
     downloads: () => [...repo.downloads],
     environment: (pr) => environmentOf(repo.deploymentsOf(environmentName(pr))),
-    namespace: (pr) => prNamespace(repo.fullName, pr),
+    namespace: (pr) => prRepoNamespace("github", repo.fullName, pr),
     environmentId: (pr) => prEnvironmentId("github", repo.fullName, pr),
     assertNoProblems: () => github.assertNoProblems(),
   };

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { CommitState } from "../../../src/forges/forge.js";
 import { environmentName } from "../../../src/forges/gitlab/environments.js";
 import { STICKY_MARKER } from "../../../src/forges/gitlab/notes.js";
-import { prEnvironmentId, prNamespace } from "../../../src/spec/naming.js";
+import { prEnvironmentId, prRepoNamespace } from "../../../src/spec/naming.js";
 import type { RunningPrbox } from "../../github/support/prbox.js";
 import { ACCESS, GITLAB_URL, type FakeGitLab, type FakeNote, type FakeProject } from "../../support/fake-gitlab.js";
 import type { Delivery, DeliveryAnswer, ForgeHarness, PullRequestAction, Role, SeenComment, SeenEnvironment } from "./forge.js";
@@ -83,7 +83,7 @@ export function gitlabHarness(prbox: RunningPrbox, gitlab: FakeGitLab, project: 
     reactionsOn: (id) => project.awardsOn(id).map((a) => AWARDS[a.name] ?? a.name),
     downloads: () => [...project.downloads],
     environment: (iid) => environmentOf(project, iid),
-    namespace: (iid) => prNamespace(project.path, iid),
+    namespace: (iid) => prRepoNamespace("gitlab", project.path, iid),
     environmentId: (iid) => prEnvironmentId("gitlab", project.path, iid),
     assertNoProblems: () => gitlab.assertNoProblems(),
   };
