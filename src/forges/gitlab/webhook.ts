@@ -33,9 +33,10 @@ export interface GitLabWebhookOptions {
 
 /**
  * GitLab's webhook edge: verifies `X-Gitlab-Token`, normalises a Merge Request Hook, a Note Hook
- * with a command or a Pipeline Hook whose required jobs settled, stores and enqueues it (src/core/intake.ts), and answers at once. GitLab
- * disables webhooks that keep failing, so nothing uninteresting or unknown gets a 5xx: the only
- * 5xx is a 503 when the event could not be stored. Returns false for other paths.
+ * with a command or a Pipeline Hook whose required jobs settled, stores and enqueues it
+ * (src/core/intake.ts), and answers at once. GitLab disables webhooks that keep failing, so
+ * nothing uninteresting or unknown gets a 5xx: the only 5xx is a 503 when the event could not be
+ * stored. Returns false for other paths.
  */
 export function gitlabWebhookRoute(options: GitLabWebhookOptions): RouteHandler {
   if (options.secret === "") throw new PrboxError("the GitLab webhook secret must not be empty", { kind: "internal" });
@@ -122,8 +123,9 @@ async function onNote(payload: unknown, id: string, options: GitLabWebhookOption
 
 /**
  * Not stored: 503, GitLab retries. Anything else (GitLab's API failing while a command was
- * checked, or a bug) is logged and answered 200 with the reason: failures count towards GitLab
- * disabling the webhook, and a command can simply be given again.
+ * checked or a branch pipeline's merge requests were looked up, or a bug) is logged and answered
+ * 200 with the reason: failures count towards GitLab disabling the webhook, a command can simply
+ * be given again, and a merge request's next pipeline or a `/deploy` still decides its gate.
  */
 function failed(error: unknown, log: Logger): Answered {
   if (error instanceof NotStoredError) {
