@@ -89,7 +89,7 @@ export const envSchema = z.object({
   PRBOX_REQUIRED_LABEL: z.string().optional()
     .describe("Deploy only pull requests carrying this label, e.g. preview; the others wait and the PR says which label to add. Empty: every pull request. A maintainer's /deploy overrides it. GitHub and GitLab."),
   PRBOX_REQUIRED_CHECKS: list
-    .describe("Deploy a commit only once these checks passed on it, e.g. build,images: names of GitHub check runs or commit statuses (the job that builds the preview's images). Until then the PR says what it waits for; a maintainer's /deploy overrides it. Empty: no gate. GitHub (GitLab pipelines are not read: merge requests would wait for /deploy)."),
+    .describe("Deploy a commit only once these checks passed on it, e.g. build,images: on GitHub names of check runs or commit statuses, on GitLab names of CI jobs (the job that builds the preview's images; GitLab needs the webhook's Pipeline events trigger). A GitLab job passes only with status success: failed (even with allow_failure), canceled or skipped fails, a manual job waits until played. Until then the PR says what it waits for; a maintainer's /deploy overrides it. Empty: no gate. GitHub and GitLab."),
   PRBOX_MAX_ENVIRONMENTS: count(0)
     .describe("At most this many live environments; above it a new one waits (the PR says so) until a teardown frees a place. A budget, not a lock: two workers may exceed it by one. 0: no cap. Worker."),
   PRBOX_IDLE_TTL: duration("0s")

@@ -130,6 +130,7 @@ function gitlabRoutes(rt: Runtime): RouteHandler[] {
       secret: config.gitlab.webhookSecret,
       intake: { store: rt.store, queue: rt.queue, policy: config.policy, log },
       forgeFor: () => gitlab,
+      checks: gitlab,
       isOwnNote: (userId) => gitlab.isTokenUser(userId),
       maxBodyBytes: 4 * 1024 * 1024,
       onDelivery: (event, result) => rt.metrics.deliveries.inc({ forge: "gitlab", event, result }),

@@ -39,9 +39,30 @@ describe("the fake GitLab", () => {
   });
 
   it("records a request it has no route for, and one to any other host", async () => {
-    expect(await statusOfCall(client().Pipelines.all(project.id))).toBe(501);
+    expect(await statusOfCall(client().Branches.all(project.id))).toBe(501);
     await expect(fetch("https://example.com/")).rejects.toThrow();
-    expect(gitlab.problems).toEqual([expect.stringMatching(/no route for GET \/api\/v4\/projects\/\d+\/pipelines/), expect.stringMatching(/host nobody fakes/)]);
+    expect(gitlab.problems).toEqual([expect.stringMatching(/no route for GET \/api\/v4\/projects\/\d+\/repository\/branches/), expect.stringMatching(/host nobody fakes/)]);
+  });
+
+  it("lists a commit's pipelines newest first with the status their jobs give them, and an open branch's merge requests", async () => {
+    const branch = project.runPipeline(SHA, { ref: "feature", jobs: { build: "success", lint: "failed" } });
+    const forMr = project.runPipeline(SHA, { mergeRequest: 1, jobs: { build: "running" } });
+
+    const pipelines = await client().Pipelines.all(project.id, { sha: SHA, orderBy: "id", sort: "desc" });
+    const jobs = await client().Jobs.all(project.id, { pipelineId: branch.id });
+    const mrs = await client().MergeRequests.all({ projectId: project.id, state: "opened", sourceBranch: "feature" });
+
+    expect(pipelines.map((p) => [p.id, p.status, p.ref])).toEqual([
+      [forMr.id, "running", "feature"],
+      [branch.id, "failed", "feature"],
+    ]);
+    expect(jobs.map((j) => [j.name, j.status])).toEqual([
+      ["build", "success"],
+      ["lint", "failed"],
+    ]);
+    expect(mrs.map((mr) => [mr.iid, mr.sha])).toEqual([[1, SHA]]);
+    expect(project.pipelineHook(forMr)).toMatchObject({ object_attributes: { id: forMr.id, sha: SHA, status: "running", source: "merge_request_event" }, merge_request: { iid: 1 } });
+    expect(gitlab.problems).toEqual([]);
   });
 
   it("answers a status without ref for a fork's commit with GitLab's 404 'References for commit', and takes it with the MR's ref", async () => {

@@ -1,7 +1,7 @@
 // A small, stateful fake of the GitLab REST API (v4) on top of nock, for end-to-end tests of the
 // GitLab side: the GitLab counterpart of fake-github.ts. Shaped after GitLab's API documentation
-// (Notes, Commits, Environments, Members, Users, Merge requests, Award emoji, Repositories) and
-// its webhook documentation (fixtures/gitlab/); it keeps what prbox writes (notes with their
+// (Notes, Commits, Environments, Members, Users, Merge requests, Award emoji, Repositories,
+// Pipelines, Jobs) and its webhook documentation (fixtures/gitlab/); it keeps what prbox writes (notes with their
 // edits, commit statuses, environments, award emoji, archive downloads) so a test asserts on the
 // outcome, not on a script of calls.
 //
@@ -85,6 +85,26 @@ export interface FakeMergeRequest {
   updated_at: string;
 }
 
+/** A CI job of a fake pipeline; a test moves it through GitLab's job statuses. */
+export interface FakeJob {
+  id: number;
+  name: string;
+  stage: string;
+  status: string;
+  allow_failure: boolean;
+}
+
+/** A pipeline on a commit: a branch pipeline, or a merge request pipeline (`mergeRequest` set). */
+export interface FakePipeline {
+  id: number;
+  iid: number;
+  sha: string;
+  /** The branch; for a merge request pipeline the MR's source branch (what GitLab's hook calls ref). */
+  ref: string;
+  mergeRequest: number | null;
+  jobs: FakeJob[];
+}
+
 export interface SeenRequest {
   method: string;
   url: string;
@@ -131,6 +151,7 @@ export class FakeProject {
   readonly archives = new Map<string, Buffer>();
   /** username → access level; absent: no member. */
   readonly members = new Map<string, number>();
+  readonly pipelines: FakePipeline[] = [];
 
   constructor(
     private readonly gitlab: FakeGitLab,
@@ -243,6 +264,32 @@ export class FakeProject {
     return note;
   }
 
+  /** CI runs on `sha`: a merge request pipeline with `mergeRequest`, else a branch pipeline of `ref`. */
+  runPipeline(sha: string, options: { jobs: Record<string, string>; mergeRequest?: number; ref?: string }): FakePipeline {
+    const mr = options.mergeRequest === undefined ? undefined : this.mergeRequest(options.mergeRequest);
+    const ref = mr?.source_branch ?? options.ref;
+    if (!ref) throw new Error("a branch pipeline needs its ref");
+    const jobs = Object.entries(options.jobs).map(([name, status]) => ({ id: this.gitlab.nextId(), name, stage: "build", status, allow_failure: false }));
+    const pipeline: FakePipeline = { id: this.gitlab.nextId(), iid: this.pipelines.length + 1, sha, ref, mergeRequest: mr?.iid ?? null, jobs };
+    this.pipelines.push(pipeline);
+    return pipeline;
+  }
+
+  /** A job of the pipeline changes its status (GitLab then sends a Pipeline Hook). */
+  setJob(pipeline: FakePipeline, name: string, status: string): void {
+    const job = pipeline.jobs.find((j) => j.name === name);
+    if (!job) throw new Error(`pipeline ${pipeline.id} has no job ${name}`);
+    job.status = status;
+  }
+
+  /** The pipeline's status as GitLab derives it from its jobs. */
+  pipelineStatus(pipeline: FakePipeline): string {
+    const statuses = pipeline.jobs.map((j) => j.status);
+    if (statuses.some((status) => !FINISHED.has(status) && status !== "manual")) return "running";
+    if (pipeline.jobs.some((j) => (j.status === "failed" && !j.allow_failure) || j.status === "canceled")) return "failed";
+    return "success";
+  }
+
   // ---- webhook payloads, after fixtures/gitlab/ moved onto this project ----
 
   private moved(json: Json): Json {
@@ -326,7 +373,64 @@ export class FakeProject {
     };
   }
 
+  /** A Pipeline Hook for the pipeline as the fake has it now (fixtures/gitlab/pipeline.merge_request-success.json). */
+  pipelineHook(pipeline: FakePipeline): Json {
+    const example = this.moved(fixture("pipeline.merge_request-success"));
+    const attributes = example.object_attributes as Json;
+    const template = (example.builds as Json[])[0] ?? {};
+    const mr = pipeline.mergeRequest === null ? null : this.mergeRequest(pipeline.mergeRequest);
+    return {
+      ...example,
+      object_attributes: {
+        ...attributes,
+        id: pipeline.id,
+        iid: pipeline.iid,
+        name: mr ? `Pipeline for merge request !${mr.iid}` : `Pipeline for branch: ${pipeline.ref}`,
+        ref: pipeline.ref,
+        sha: pipeline.sha,
+        source: mr ? "merge_request_event" : "push",
+        status: this.pipelineStatus(pipeline),
+        url: `${GITLAB_URL}/${this.path}/-/pipelines/${pipeline.id}`,
+      },
+      merge_request: mr && {
+        ...(example.merge_request as Json),
+        id: 900_000 + mr.iid,
+        iid: mr.iid,
+        title: mr.title,
+        source_branch: mr.source_branch,
+        source_project_id: mr.fork ? this.id + 1 : this.id,
+        target_project_id: this.id,
+        state: mr.state,
+        url: `${GITLAB_URL}/${this.path}/-/merge_requests/${mr.iid}`,
+      },
+      project: this.projectJson(),
+      commit: { ...(example.commit as Json), id: pipeline.sha, url: `${GITLAB_URL}/${this.path}/-/commit/${pipeline.sha}` },
+      builds: pipeline.jobs.map((job) => ({ ...template, id: job.id, name: job.name, stage: job.stage, status: job.status, allow_failure: job.allow_failure, when: "on_success", manual: false, environment: null })),
+    };
+  }
+
   // ---- REST representations ----
+
+  pipelineJson(pipeline: FakePipeline): Json {
+    const source = pipeline.mergeRequest === null ? "push" : "merge_request_event";
+    const at = this.gitlab.tick();
+    return { id: pipeline.id, iid: pipeline.iid, project_id: this.id, sha: pipeline.sha, ref: pipeline.ref, status: this.pipelineStatus(pipeline), source, created_at: at, updated_at: at, web_url: `${GITLAB_URL}/${this.path}/-/pipelines/${pipeline.id}` };
+  }
+
+  jobJson(pipeline: FakePipeline, job: FakeJob): Json {
+    return {
+      id: job.id,
+      name: job.name,
+      stage: job.stage,
+      status: job.status,
+      allow_failure: job.allow_failure,
+      ref: pipeline.ref,
+      tag: false,
+      created_at: this.gitlab.tick(),
+      pipeline: { id: pipeline.id, project_id: this.id, ref: pipeline.ref, sha: pipeline.sha, status: this.pipelineStatus(pipeline) },
+      web_url: `${GITLAB_URL}/${this.path}/-/jobs/${job.id}`,
+    };
+  }
 
   mergeRequestJson(mr: FakeMergeRequest): Json {
     return {
@@ -427,6 +531,28 @@ function noteRoutes(g: FakeGitLab): void {
     if (project.awardsOn(note.id).some((a) => a.name === name && a.user === g.bot.username)) return notFound("Award Emoji Name has already been taken");
     project.awards.push({ noteId: note.id, name, user: g.bot.username });
     return [201, { id: g.nextId(), name, user: g.userJson(g.bot), awardable_id: note.id, awardable_type: "Note" }];
+  });
+}
+
+/** The Merge requests list (by state and source branch), Pipelines (by SHA, newest first) and a pipeline's Jobs. */
+function pipelineRoutes(g: FakeGitLab): void {
+  const STATES: Record<string, FakeMergeRequest["state"][]> = { opened: ["opened"], closed: ["closed"], merged: ["merged"], all: ["opened", "closed", "merged"] };
+  g.onProject("GET", "/merge_requests", (project, req) => {
+    const q = req.url.searchParams;
+    const states = STATES[q.get("state") ?? "all"] ?? [];
+    const found = [...project.mergeRequests.values()].filter((mr) => states.includes(mr.state) && (!q.has("source_branch") || mr.source_branch === q.get("source_branch")));
+    return page(req, found.reverse().map((mr) => project.mergeRequestJson(mr)));
+  });
+  g.onProject("GET", "/pipelines", (project, req) => {
+    const q = req.url.searchParams;
+    const found = project.pipelines.filter((p) => (!q.has("sha") || p.sha === q.get("sha")) && (!q.has("ref") || p.ref === q.get("ref")));
+    if (q.get("sort") !== "asc") found.reverse();
+    return page(req, found.map((p) => project.pipelineJson(p)));
+  });
+  g.onProject("GET", "/pipelines/:pipelineId/jobs", (project, req, { pipelineId }) => {
+    const pipeline = project.pipelines.find((p) => p.id === Number(pipelineId));
+    if (!pipeline) return notFound();
+    return page(req, pipeline.jobs.map((job) => project.jobJson(pipeline, job)));
   });
 }
 
@@ -588,6 +714,7 @@ export class FakeGitLab {
     statusRoutes(this);
     environmentRoutes(this);
     peopleAndSourceRoutes(this);
+    pipelineRoutes(this);
   }
 
   /** Starts answering GITLAB_URL; nothing else leaves the machine (loopback stays open). */

@@ -1,19 +1,8 @@
 import type { ProbotOctokit } from "probot";
+import { verdictOf, type CheckOutcome, type ChecksVerdict } from "../checks.js";
 import { github } from "./errors.js";
 
-export interface ChecksVerdict {
-  /** Every required check finished, or one already failed. */
-  settled: boolean;
-  passed: boolean;
-  summary: string;
-}
-
 const PASSING = new Set(["success", "neutral", "skipped"]);
-
-interface Outcome {
-  name: string;
-  state: "passed" | "failed" | "pending";
-}
 
 /**
  * The state of the named checks on a commit, from both of GitHub's mechanisms: check runs
@@ -27,18 +16,14 @@ export async function requiredChecks(octokit: ProbotOctokit, repository: string,
     octokit.paginate(octokit.rest.checks.listForRef, { owner, repo, ref: sha, per_page: 100 }),
   );
   const combined = await github(`reading the commit statuses of ${at}`, () => octokit.rest.repos.getCombinedStatusForRef({ owner, repo, ref: sha }));
-  const outcomes: Outcome[] = required.map((name) => {
+  const outcomes: CheckOutcome[] = required.map((name) => {
     const run = runs.find((r) => r.name === name);
     if (run) return { name, state: run.status !== "completed" ? "pending" : PASSING.has(run.conclusion ?? "") ? "passed" : "failed" };
     const status = combined.data.statuses.find((s) => s.context === name);
     if (status) return { name, state: status.state === "success" ? "passed" : status.state === "pending" ? "pending" : "failed" };
     return { name, state: "pending" };
   });
-  const failed = outcomes.filter((o) => o.state === "failed").map((o) => o.name);
-  if (failed.length > 0) return { settled: true, passed: false, summary: `the check${failed.length > 1 ? "s" : ""} ${failed.join(", ")} failed on \`${sha.slice(0, 7)}\`` };
-  const pending = outcomes.filter((o) => o.state === "pending").map((o) => o.name);
-  if (pending.length > 0) return { settled: false, passed: false, summary: `waiting for ${pending.join(", ")}` };
-  return { settled: true, passed: true, summary: "all required checks passed" };
+  return verdictOf(outcomes, sha);
 }
 
 /** The open PRs of the repository whose head is `sha` (a status event names only the commit). */

@@ -1,5 +1,6 @@
 import { silentLogger, type Logger } from "../../log.js";
 import type { ArchiveLimits } from "../archive.js";
+import type { ChecksVerdict } from "../checks.js";
 import type { CommitStatus, EnvironmentStatus, Forge, PullRequestInfo, PullRequestRef, Reaction } from "../forge.js";
 import { award } from "./awards.js";
 import type { GitLabClient } from "./client.js";
@@ -8,6 +9,7 @@ import { TokenUser } from "./identity.js";
 import { canWrite } from "./members.js";
 import { mergeRequest } from "./merge-requests.js";
 import { reply, upsertStickyNote } from "./notes.js";
+import { mergeRequestsAt, requiredJobs } from "./pipelines.js";
 import { gitLabMergeRequest, type GitLabMergeRequest } from "./project.js";
 import { fetchSources } from "./sources.js";
 import { StatusRefs } from "./status-ref.js";
@@ -75,6 +77,16 @@ export class GitLabForge implements Forge {
   /** Whether `userId` is the user GITLAB_TOKEN acts as: the webhook never obeys prbox's own notes. */
   async isTokenUser(userId: number): Promise<boolean> {
     return (await this.self.get()).id === userId;
+  }
+
+  /** PRBOX_REQUIRED_CHECKS: the required jobs on the merge request's commit `sha`, asked through the API. */
+  async requiredJobs(ref: PullRequestRef, sha: string, required: readonly string[]): Promise<ChecksVerdict> {
+    return requiredJobs(this.mr(ref), sha, required);
+  }
+
+  /** The open merge requests of a project from `branch` whose head is `sha`: what a branch pipeline ran for. */
+  async mergeRequestsAt(project: { id: number; path: string }, branch: string, sha: string): Promise<number[]> {
+    return mergeRequestsAt({ api: this.api, projectId: project.id, path: project.path }, branch, sha);
   }
 
   private mr(ref: PullRequestRef): GitLabMergeRequest {

@@ -1,5 +1,6 @@
 // The parts of GitLab's webhook payloads prbox reads, checked once at the edge (STYLE.md rule 5).
-// Field names follow GitLab's webhook documentation ("Merge request events", "Comment events");
+// Field names follow GitLab's webhook documentation ("Merge request events", "Comment events",
+// "Pipeline events");
 // gitbeaker's WebhookMergeRequestEventSchema / WebhookMergeRequestNoteEventSchema describe the
 // same payloads but lack `oldrev`, and a type is no check. Everything else is ignored.
 import { z } from "zod";
@@ -29,6 +30,8 @@ const labels = z
   .nullish()
   .transform((list) => (list ?? []).map((label) => label.title));
 
+const sha = z.string().regex(/^[0-9a-f]{40,64}$/);
+
 const project = z.object({
   id: z.number().int().positive(),
   path_with_namespace: z.string().min(1),
@@ -51,7 +54,7 @@ export const mergeRequestHook = z.object({
     updated_at: time,
     /** Present only when the update brought new commits. */
     oldrev: z.string().nullish(),
-    last_commit: z.object({ id: z.string().regex(/^[0-9a-f]{40,64}$/) }).nullish(),
+    last_commit: z.object({ id: sha }).nullish(),
     labels,
   }),
   changes: z
@@ -83,6 +86,38 @@ export const mergeRequestNoteHook = z.object({
 });
 
 export type MergeRequestNoteHook = z.infer<typeof mergeRequestNoteHook>;
+
+/**
+ * A Pipeline Hook ("Pipeline events"): the pipeline, the merge request it ran for (null for a
+ * branch or tag pipeline) and its latest jobs (`builds`: retried ones are left out, bridges and
+ * external commit statuses are not jobs). GitLab sends one on every change of the pipeline's status.
+ */
+export const pipelineHook = z.object({
+  object_kind: z.literal("pipeline"),
+  project,
+  object_attributes: z.object({
+    id: z.number().int().positive(),
+    /** The branch or tag; for a merge request pipeline the MR's source branch. */
+    ref: z.string(),
+    tag: z.boolean().nullish(),
+    sha,
+    status: z.string(),
+    source: z.string().nullish(),
+  }),
+  merge_request: z
+    .object({
+      iid: z.number().int().positive(),
+      source_project_id: z.number().int(),
+      target_project_id: z.number().int(),
+    })
+    .nullish(),
+  builds: z
+    .array(z.object({ name: z.string(), status: z.string(), allow_failure: z.boolean().nullish() }))
+    .nullish()
+    .transform((builds) => builds ?? []),
+});
+
+export type PipelineHook = z.infer<typeof pipelineHook>;
 
 /** One line naming the first problem, for the 400 answer and the log. */
 export function describeIssues(error: z.ZodError): string {

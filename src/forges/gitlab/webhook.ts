@@ -8,9 +8,10 @@ import type { Forge } from "../forge.js";
 import { runCommand, store } from "./commands.js";
 import { commandNote, mergeRequestEvent } from "./events.js";
 import { answer, declaredJson, declaredTooLarge, readBody, refuse } from "../../server/body.js";
+import { gateOnHead, pipelineGate, type PipelineChecks } from "./gates.js";
 import { deliveryId, eventName, tokenChecker } from "./http.js";
 import { ignored, NotStoredError, type DeliveryResult, type Outcome } from "./outcome.js";
-import { describeIssues, noteHead, mergeRequestHook, mergeRequestNoteHook } from "./payloads.js";
+import { describeIssues, noteHead, mergeRequestHook, mergeRequestNoteHook, pipelineHook } from "./payloads.js";
 
 export const GITLAB_WEBHOOK_PATH = "/api/gitlab/webhooks";
 
@@ -21,6 +22,8 @@ export interface GitLabWebhookOptions {
   intake: IntakeDeps;
   /** The adapter for a project (by numeric id); for commands: permission, head, replies, awards. */
   forgeFor(projectId: string): Forge;
+  /** PRBOX_REQUIRED_CHECKS: pipelines and jobs through the API (GitLabForge). */
+  checks: PipelineChecks;
   /** Whether a GitLab user id is the one GITLAB_TOKEN acts as: its notes are never commands. */
   isOwnNote?(userId: number): Promise<boolean>;
   /** Larger bodies are refused with 413 (GitLab's payloads are a few KiB; a long MR description more). */
@@ -30,10 +33,11 @@ export interface GitLabWebhookOptions {
 }
 
 /**
- * GitLab's webhook edge: verifies `X-Gitlab-Token`, normalises a Merge Request Hook or a Note
- * Hook with a command, stores and enqueues it (src/core/intake.ts), and answers at once. GitLab
- * disables webhooks that keep failing, so nothing uninteresting or unknown gets a 5xx: the only
- * 5xx is a 503 when the event could not be stored. Returns false for other paths.
+ * GitLab's webhook edge: verifies `X-Gitlab-Token`, normalises a Merge Request Hook, a Note Hook
+ * with a command or a Pipeline Hook whose required jobs settled, stores and enqueues it
+ * (src/core/intake.ts), and answers at once. GitLab disables webhooks that keep failing, so
+ * nothing uninteresting or unknown gets a 5xx: the only 5xx is a 503 when the event could not be
+ * stored. Returns false for other paths.
  */
 export function gitlabWebhookRoute(options: GitLabWebhookOptions): RouteHandler {
   if (options.secret === "") throw new PrboxError("the GitLab webhook secret must not be empty", { kind: "internal" });
@@ -82,7 +86,8 @@ async function receive(req: IncomingMessage, res: ServerResponse, options: GitLa
 type Answered = Outcome & { status: number };
 
 async function dispatch(event: string, payload: unknown, id: string, options: GitLabWebhookOptions, log: Logger): Promise<Answered> {
-  if (event === "Merge Request Hook") return onMergeRequest(payload, id, options);
+  if (event === "Merge Request Hook") return onMergeRequest(payload, id, options, log);
+  if (event === "Pipeline Hook") return onPipeline(payload, id, options);
   if (event !== "Note Hook") return { status: 200, ...ignored(`prbox does not act on ${event}`) };
   const head = noteHead.safeParse(payload);
   if (!head.success) return { status: 400, result: "ignored", text: `not a note payload: ${describeIssues(head.error)}` };
@@ -90,13 +95,24 @@ async function dispatch(event: string, payload: unknown, id: string, options: Gi
   return onNote(payload, id, options, log);
 }
 
-async function onMergeRequest(payload: unknown, id: string, options: GitLabWebhookOptions): Promise<Answered> {
+async function onMergeRequest(payload: unknown, id: string, options: GitLabWebhookOptions, log: Logger): Promise<Answered> {
   const hook = mergeRequestHook.safeParse(payload);
   if (!hook.success) return { status: 400, result: "ignored", text: `not a merge request payload: ${describeIssues(hook.error)}` };
   const normalised = mergeRequestEvent(hook.data);
   if ("ignored" in normalised) return { status: 200, ...ignored(normalised.ignored) };
   const result = await store(normalised.event, id, options.intake);
-  return { status: 200, result, text: `${normalised.event.action}: ${result}` };
+  const checks = await gateOnHead(normalised.event, id, options, log);
+  const text = `${normalised.event.action}: ${result}${checks ? `; checks settled: ${checks}` : ""}`;
+  return { status: 200, result: checks === "queued" ? checks : result, text };
+}
+
+/** Only with PRBOX_REQUIRED_CHECKS: without them a pipeline means nothing to prbox and is not even parsed. */
+async function onPipeline(payload: unknown, id: string, options: GitLabWebhookOptions): Promise<Answered> {
+  const required = options.intake.policy.requiredChecks ?? [];
+  if (required.length === 0) return { status: 200, ...ignored("no required checks are configured (PRBOX_REQUIRED_CHECKS)") };
+  const hook = pipelineHook.safeParse(payload);
+  if (!hook.success) return { status: 400, result: "ignored", text: `not a pipeline payload: ${describeIssues(hook.error)}` };
+  return { status: 200, ...(await pipelineGate(hook.data, required, id, options)) };
 }
 
 async function onNote(payload: unknown, id: string, options: GitLabWebhookOptions, log: Logger): Promise<Answered> {
@@ -111,8 +127,9 @@ async function onNote(payload: unknown, id: string, options: GitLabWebhookOption
 
 /**
  * Not stored: 503, GitLab retries. Anything else (GitLab's API failing while a command was
- * checked, or a bug) is logged and answered 200 with the reason: failures count towards GitLab
- * disabling the webhook, and a command can simply be given again.
+ * checked or a branch pipeline's merge requests were looked up, or a bug) is logged and answered
+ * 200 with the reason: failures count towards GitLab disabling the webhook, a command can simply
+ * be given again, and a merge request's next pipeline or a `/deploy` still decides its gate.
  */
 function failed(error: unknown, log: Logger): Answered {
   if (error instanceof NotStoredError) {
@@ -120,7 +137,7 @@ function failed(error: unknown, log: Logger): Answered {
     return { status: 503, result: "failed", text: "could not store the event; please retry" };
   }
   const known = error instanceof PrboxError && error.kind !== "internal";
-  log.error({ err: error }, known ? "the command could not be processed" : "bug: the delivery could not be processed");
+  log.error({ err: error }, known ? "the delivery could not be processed" : "bug: the delivery could not be processed");
   return { status: 200, result: "failed", text: `not processed: ${known ? (error as PrboxError).message : "internal error"}` };
 }
 
@@ -128,5 +145,6 @@ function failed(error: unknown, log: Logger): Answered {
 function metricName(event: string): string {
   if (event === "Merge Request Hook") return "merge_request";
   if (event === "Note Hook") return "note";
+  if (event === "Pipeline Hook") return "pipeline";
   return "other";
 }

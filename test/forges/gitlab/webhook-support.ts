@@ -46,6 +46,7 @@ export async function webhookServer(
     secret: SECRET,
     intake,
     forgeFor: () => forge,
+    checks: forge,
     isOwnNote: (userId) => forge.isTokenUser(userId),
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     onDelivery: (event, result) => seen.push([event, result]),

@@ -181,7 +181,7 @@ describe("the GitLab webhook, verification and de-duplication", () => {
     await nothingStored(h);
     expect(seen).toEqual([
       ["other", "ignored"],
-      ["other", "ignored"],
+      ["pipeline", "ignored"],
       ["merge_request", "ignored"],
     ]);
   });
