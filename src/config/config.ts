@@ -73,6 +73,14 @@ export const envSchema = z.object({
   PRBOX_ALLOW_FOREIGN_NAMESPACES: flag,
   PRBOX_REMOTE_BOXES_HOSTS: list,
   PRBOX_WORKER_CONCURRENCY: count(2),
+  PRBOX_JOB_LOCK_DURATION: duration("30s").describe(
+    "how long a worker's claim on a job lasts without renewal (renewed every half of it): a killed worker's job is taken over after at most this plus PRBOX_STALLED_INTERVAL",
+  ),
+  PRBOX_STALLED_INTERVAL: duration("15s").describe("how often each worker looks for jobs of dead workers; give every worker the same value"),
+  PRBOX_REDIS_CHECK: z
+    .enum(["warn", "require", "off"], { error: "expected warn, require or off" })
+    .default("warn")
+    .describe("what to do when Redis is not configured as prbox needs (append-only file, maxmemory-policy noeviction): warn, require (refuse to start) or off"),
 });
 
 export interface Policy {
@@ -110,6 +118,11 @@ export interface Config {
   github: { appId: string | null; webhookSecret: string | null; configured: boolean; webhookProxy: string | null };
   gitlab: { url: string; token: string; webhookSecret: string } | null;
   workerConcurrency: number;
+  /** BullMQ's lockDuration and stalledInterval (ms): how soon a dead worker's job runs elsewhere. */
+  jobLockMs: number;
+  stalledIntervalMs: number;
+  /** The start-up check of Redis's persistence and eviction settings. */
+  redisCheck: "warn" | "require" | "off";
   policy: Policy;
 }
 
@@ -148,6 +161,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     gitlab,
     workerConcurrency: Math.max(1, e.PRBOX_WORKER_CONCURRENCY),
+    jobLockMs: e.PRBOX_JOB_LOCK_DURATION,
+    stalledIntervalMs: e.PRBOX_STALLED_INTERVAL,
+    redisCheck: e.PRBOX_REDIS_CHECK,
     policy: {
       specPath: e.PRBOX_SPEC_PATH,
       requiredLabel: e.PRBOX_REQUIRED_LABEL || null,
@@ -179,6 +195,9 @@ function crossChecks(e: Parsed): string[] {
     problems.push("GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET: set both to serve GitLab, or neither");
   }
   if (e.PRBOX_REDIS_URL && !/^rediss?:\/\//.test(e.PRBOX_REDIS_URL)) problems.push("PRBOX_REDIS_URL: expected redis://host:port or rediss://host:port");
+  // BullMQ renews a lock every half of its duration; below ~1 s a busy event loop loses jobs it still runs.
+  if (e.PRBOX_JOB_LOCK_DURATION < 1000) problems.push("PRBOX_JOB_LOCK_DURATION: at least 1s (a shorter lock expires while a busy worker still runs the job)");
+  if (e.PRBOX_STALLED_INTERVAL < 100) problems.push("PRBOX_STALLED_INTERVAL: at least 100ms");
   return problems;
 }
 

@@ -2,7 +2,7 @@ import type { Policy } from "../config/config.js";
 import type { ForgeEvent } from "../forges/events.js";
 import type { Logger } from "../log.js";
 import { prEnvironmentId } from "../spec/naming.js";
-import type { DesiredState } from "./desired.js";
+import type { DesiredState, ObservedState } from "./desired.js";
 import { nextDesired } from "./transitions.js";
 
 /** The part of the state store the webhook edge uses. */
@@ -11,6 +11,7 @@ export interface IntakeStore {
   /** True the first time a delivery id is seen. */
   rememberDelivery(id: string, ttlSeconds: number): Promise<boolean>;
   forgetDelivery(id: string): Promise<void>;
+  getObserved(envId: string): Promise<ObservedState | null>;
 }
 
 export interface ReconcileQueue {
@@ -38,12 +39,12 @@ export async function intake(event: ForgeEvent, deliveryId: string, deps: Intake
   try {
     const envId = prEnvironmentId(event.ref.forge, event.ref.repo, event.ref.pr);
     let changed = false;
-    await deps.store.updateDesired(envId, (current) => {
+    const desired = await deps.store.updateDesired(envId, (current) => {
       const next = nextDesired(current, event, envId, deps.policy);
       changed = next !== current;
       return next;
     });
-    if (!changed) return "unchanged";
+    if (!changed && !(await unreconciled(desired, deps.store))) return "unchanged";
     await deps.queue.enqueueReconcile(envId);
     deps.log.info({ envId, deliveryId, event: eventName(event) }, "environment queued");
     return "queued";
@@ -52,6 +53,18 @@ export async function intake(event: ForgeEvent, deliveryId: string, deps: Intake
     await deps.store.forgetDelivery(deliveryId).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Whether the desired state is newer than what the reconciler last did. A delivery can store the
+ * state and then fail to enqueue (Redis went away between the two): it answers 5xx, and the
+ * forge's redelivery finds the state already changed. Enqueueing again then is what makes the
+ * redelivery count; the queue's de-duplication keeps it to one job.
+ */
+async function unreconciled(desired: DesiredState | null, store: IntakeStore): Promise<boolean> {
+  if (!desired) return false;
+  const observed = await store.getObserved(desired.envId);
+  return observed === null || observed.generation < desired.generation;
 }
 
 function eventName(event: ForgeEvent): string {

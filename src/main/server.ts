@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import { Probot, run, Server } from "probot";
 import { githubApp } from "../forges/github/app.js";
 import { GitHubForge } from "../forges/github/forge.js";
+import { PrboxOctokit } from "../forges/github/octokit.js";
 import { GitLabForge } from "../forges/gitlab/forge.js";
 import { gitlabWebhookRoute } from "../forges/gitlab/webhook.js";
 import { operationalRoutes, type RouteHandler } from "../server/routes.js";
@@ -31,7 +32,7 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
     log,
     enableStaticFiles: false,
     webhookProxy: config.github.webhookProxy ?? undefined,
-    Probot: Probot.defaults({ ...rt.github, log }),
+    Probot: Probot.defaults({ ...rt.github, log, Octokit: PrboxOctokit }),
   });
   for (const route of routes) server.addHandler(route);
   await server.load(

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { silentLogger, type Logger } from "../log.js";
+import { retryDelay } from "./backoff.js";
 import { toJobError } from "./failures.js";
 import { RECONCILE_QUEUE, type ReconcileJobData } from "./queue.js";
 
@@ -106,6 +107,7 @@ export async function startReconcileWorker(options: ReconcileWorkerOptions): Pro
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
     maxStalledCount: options.maxStalledCount ?? 2,
+    settings: { backoffStrategy: retryDelay },
   });
   watchWorker(worker, log);
   await worker.waitUntilReady();

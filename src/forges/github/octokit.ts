@@ -1,0 +1,36 @@
+import { ProbotOctokit } from "probot";
+
+/**
+ * Answers Octokit's retry plugin leaves to prbox: its defaults, plus 429. The plugin retries
+ * after 1, 4 and 9 s whatever `retry-after` says; a rate-limited call goes back to the queue
+ * instead, whose next attempt waits at least as long as GitHub asked (src/queue/backoff.ts).
+ */
+export const NOT_RETRIED_IN_PROCESS = [400, 401, 403, 404, 410, 422, 429, 451];
+
+interface OctokitOptionsSeen {
+  auth?: { installationId?: unknown };
+  throttle?: { enabled?: boolean; id?: string };
+  retry?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/**
+ * The throttling plugin keeps one write queue (one write a second, one at a time) per throttle
+ * `id`. Probot sets the id for `probot.auth(installationId)` but not for a webhook's
+ * `context.octokit`, whose writes then share one queue across every installation: one busy
+ * installation would slow every other one down. The id is the installation, for both.
+ */
+function throttleFor(options: OctokitOptionsSeen): OctokitOptionsSeen["throttle"] {
+  if (options.throttle?.enabled === false) return options.throttle;
+  // An installation's client inherits the app client's options, its throttle id ("app") included.
+  const installation = options.auth?.installationId;
+  const id = installation === undefined ? (options.throttle?.id ?? "app") : String(installation);
+  return { ...options.throttle, id };
+}
+
+/** Probot's Octokit with prbox's retry and per-installation throttling (ADR 0012). */
+export const PrboxOctokit = ProbotOctokit.defaults((options: OctokitOptionsSeen) => ({
+  ...options,
+  retry: { doNotRetry: NOT_RETRIED_IN_PROCESS, ...options.retry },
+  throttle: throttleFor(options),
+}));
