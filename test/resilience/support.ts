@@ -117,10 +117,13 @@ export function prboxEnv(app: AppCredentials, prefix: string, extra: Record<stri
   };
 }
 
-/** A kubeconfig file that reaches the API server through the test's proxy (plain http on loopback). */
-export async function proxyKubeconfig(proxyUrl: string): Promise<string> {
+/**
+ * A kubeconfig file that reaches the API server through the test's proxy (plain http on
+ * loopback); removed when the test finishes, or through `cleanUp` (afterAll, in a beforeAll).
+ */
+export async function proxyKubeconfig(proxyUrl: string, cleanUp: (fn: () => Promise<void>) => void = onTestFinished): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "prbox-proxy-kubeconfig-"));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  cleanUp(() => rm(dir, { recursive: true, force: true }));
   const file = path.join(dir, "kubeconfig");
   const yaml = [
     "apiVersion: v1",
