@@ -43,6 +43,7 @@ it("retries a deploy cut off by a 30 s API server outage, with backoff, and conv
 
   await t.until("the environment is ready", () => t.sticky(pr).includes("✅ ready"), { timeoutMs: 180_000, state: () => t.sticky(pr) });
   await recordRecovery("API server back after a 30 s outage → ready", Date.now() - restoredAt);
+  await t.settled();
   expect((await liveNamespace(t.kube, t.namespace(pr)))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(sha);
   // Backoff, not a storm: a few attempts during 30 s, each making a handful of calls.
   expect(dropped).toBeGreaterThan(0);
