@@ -12,7 +12,7 @@ import { until } from "../github/support/wait.js";
 import { pullRequestDelivery, type DeliveryAnswer } from "../github/support/webhooks.js";
 import { persistentRedis, recordRecovery, type PersistentRedis } from "./support.js";
 
-const PRS = 24;
+const PRS = 16;
 /** Deliveries in flight at once, as GitHub sends them during a busy minute. */
 const PARALLEL = 4;
 
