@@ -148,6 +148,16 @@ describe("prbox's Octokit", () => {
     expect(repoA.botComments(1)[0]?.body).toContain("ready");
   });
 
+  it("never creates a second deployment when GitHub answered 502 after creating the first", async () => {
+    github.inject({ method: "POST", path: /\/deployments$/, answer: [502, { message: "Server Error" }], afterActing: true });
+    const forge = await forgeFor(A);
+    const status = { environment: "github-acme-shop-pr-1", sha, state: "in_progress" as const, url: null };
+    expect(await forge.setEnvironmentStatus(refA, status).catch((e: unknown) => e)).toMatchObject({ kind: "transient", status: 502 });
+    await forge.setEnvironmentStatus(refA, { ...status, state: "success", url: "https://pr-1.preview.example.com" });
+    expect(repoA.deployments.map((d) => d.sha)).toEqual([sha]);
+    expect(repoA.deployments[0]?.statuses.map((x) => x.state)).toEqual(["success"]);
+  });
+
   it("throttles the writes of each installation separately: a busy installation does not hold up another", async () => {
     // A's writes go one a second; B's, queued behind them, need not wait for them.
     expect(await writesInOrder(await forgeFor(A), await forgeFor(B))).toEqual(["A", "B", "A", "A"]);
