@@ -2,7 +2,6 @@
 // to the queue (no in-process hammering), the queue's next attempt waits at least as long as
 // GitHub asked, and each installation has its own write throttle. Real Redis and BullMQ, the real
 // Probot/Octokit stack; GitHub is the stateful fake on nock.
-import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { pino } from "pino";
 import { Probot, type ProbotOctokit } from "probot";
@@ -14,6 +13,7 @@ import { exponentialDelay, retryAfterOf, retryDelay } from "../../src/queue/inde
 import { PrboxError } from "../../src/errors.js";
 import { startFakeGitHub, type FakeGitHub, type FakeRepository } from "../support/fake-github.js";
 import { harness, idle, waitFor } from "../queue/support.js";
+import { appCredentials } from "./support.js";
 
 const SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
 
@@ -63,11 +63,7 @@ describe("a job that GitHub rate-limited", () => {
 
 /** A Probot with prbox's Octokit, authenticated against the fake GitHub. */
 function appWith(installations: Record<number, string>): { probot: Probot; github: FakeGitHub } {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
+  const { privateKey, publicKey } = appCredentials();
   const github = startFakeGitHub({ app: { id: "4242", slug: "prbox-preview", publicKey }, installations });
   const probot = new Probot({ appId: "4242", privateKey, Octokit: PrboxOctokit, log: pino({ level: "silent" }) });
   return { probot, github };
