@@ -11,7 +11,7 @@ import { GitHubForge } from "../../src/forges/github/forge.js";
 import { PrboxOctokit } from "../../src/forges/github/octokit.js";
 import { exponentialDelay, retryAfterOf, retryDelay } from "../../src/queue/index.js";
 import { PrboxError } from "../../src/errors.js";
-import { startFakeGitHub, type FakeGitHub, type FakeRepository } from "../support/fake-github.js";
+import { startFakeGitHub, type FakeGitHub, type FakeRepository, type GitHubFault } from "../support/fake-github.js";
 import { harness, idle, waitFor } from "../queue/support.js";
 import { appCredentials } from "./support.js";
 
@@ -125,6 +125,24 @@ describe("prbox's Octokit", () => {
     const error = await (await forgeFor(A)).setCommitStatus(refA, sha, { state: "pending", description: "Deploying" }).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: "transient", status: 429, retryAfterMs: 12_000 });
     expect(posts(repoA)).toHaveLength(1);
+  });
+
+  it("waits for a primary rate limit's reset within the job when it is near, and leaves a far one to the queue", async () => {
+    const limited = (resetInS: number): GitHubFault => ({
+      method: "POST",
+      path: /\/statuses\//,
+      answer: [403, { message: `API rate limit exceeded for installation ID ${A}.` }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + resetInS) }],
+    });
+    const forge = await forgeFor(A);
+    github.inject(limited(1));
+    await forge.setCommitStatus(refA, sha, { state: "pending", description: "Deploying" });
+    expect(posts(repoA).map((r) => r.status)).toEqual([403, 201]);
+
+    github.inject(limited(600));
+    const error = await forge.setCommitStatus(refA, sha, { state: "success", description: "Ready" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: "transient", status: 403 });
+    expect((error as GitHubError).retryAfterMs).toBeGreaterThan(590_000);
+    expect(posts(repoA).map((r) => r.status)).toEqual([403, 201, 403]);
   });
 
   it("retries a 502 on a read in-process, and the comment gets posted once", async () => {

@@ -7,11 +7,25 @@ import { ProbotOctokit } from "probot";
  */
 export const NOT_RETRIED_IN_PROCESS = [400, 401, 403, 404, 410, 422, 429, 451];
 
+/**
+ * The longest primary rate-limit reset waited for within a job (seconds). A longer wait would
+ * hold a worker slot that other installations' jobs could use: the call fails instead, and the
+ * job's next attempt is scheduled after the reset (the same rule as GitLab's client).
+ */
+export const MAX_RATE_LIMIT_WAIT_IN_PLACE_S = 10;
+
+type RateLimitHandler = (retryAfter: number, ...rest: unknown[]) => boolean | undefined | Promise<boolean | undefined>;
+
 interface OctokitOptionsSeen {
   auth?: { installationId?: unknown };
-  throttle?: { enabled?: boolean; id?: string };
+  throttle?: { enabled?: boolean; id?: string; onRateLimit?: RateLimitHandler };
   retry?: Record<string, unknown>;
   [key: string]: unknown;
+}
+
+/** Probot's handler (retry up to three times), for resets within MAX_RATE_LIMIT_WAIT_IN_PLACE_S only. */
+function shortWaitsOnly(handler: RateLimitHandler | undefined): RateLimitHandler {
+  return (retryAfter, ...rest) => retryAfter <= MAX_RATE_LIMIT_WAIT_IN_PLACE_S && (handler?.(retryAfter, ...rest) ?? false);
 }
 
 /**
@@ -25,7 +39,7 @@ function throttleFor(options: OctokitOptionsSeen): OctokitOptionsSeen["throttle"
   // An installation's client inherits the app client's options, its throttle id ("app") included.
   const installation = options.auth?.installationId;
   const id = installation === undefined ? (options.throttle?.id ?? "app") : String(installation);
-  return { ...options.throttle, id };
+  return { ...options.throttle, id, onRateLimit: shortWaitsOnly(options.throttle?.onRateLimit) };
 }
 
 /** Probot's Octokit with prbox's retry and per-installation throttling (ADR 0012). */
