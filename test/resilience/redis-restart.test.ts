@@ -68,10 +68,13 @@ it("keeps every acknowledged delivery across a Redis crash, and answers 5xx at o
     expect(desired?.sha, `PR #${pr}: its delivery was answered 200`).toBe(t.repo.pull(pr).head.sha);
   }
 
-  // GitHub's redelivery of each failed delivery is processed.
+  // GitHub's redelivery of each failed delivery is processed (not taken for a duplicate, though
+  // the failed attempt may have got as far as recording its id before Redis died).
   for (const [pr, answer] of failed) {
     const again = await t.send(pullRequestDelivery(t.repo, pr, "opened"), { id: answer.id });
     expect(again.status, `redelivery of PR #${pr}`).toBe(200);
+    const desired = await t.prbox.rt.store.getDesired(prEnvironmentId("github", t.repo.fullName, pr));
+    expect(desired?.sha, `PR #${pr}: its redelivery was answered 200`).toBe(t.repo.pull(pr).head.sha);
   }
 
   // Every PR was reconciled (its report says why it waits), each with one comment.
