@@ -8,7 +8,7 @@ import { Probot, type ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubError } from "../../src/forges/github/errors.js";
 import { GitHubForge } from "../../src/forges/github/forge.js";
-import { PrboxOctokit } from "../../src/forges/github/octokit.js";
+import { fetchWithAnswerTimeout, PrboxOctokit } from "../../src/forges/github/octokit.js";
 import { exponentialDelay, retryAfterOf, retryDelay } from "../../src/queue/index.js";
 import { PrboxError } from "../../src/errors.js";
 import { startFakeGitHub, type FakeGitHub, type FakeRepository, type GitHubFault } from "../support/fake-github.js";
@@ -62,10 +62,10 @@ describe("a job that GitHub rate-limited", () => {
 });
 
 /** A Probot with prbox's Octokit, authenticated against the fake GitHub. */
-function appWith(installations: Record<number, string>): { probot: Probot; github: FakeGitHub } {
+function appWith(installations: Record<number, string>, Octokit: typeof PrboxOctokit = PrboxOctokit): { probot: Probot; github: FakeGitHub } {
   const { privateKey, publicKey } = appCredentials();
   const github = startFakeGitHub({ app: { id: "4242", slug: "prbox-preview", publicKey }, installations });
-  const probot = new Probot({ appId: "4242", privateKey, Octokit: PrboxOctokit, log: pino({ level: "silent" }) });
+  const probot = new Probot({ appId: "4242", privateKey, Octokit, log: pino({ level: "silent" }) });
   return { probot, github };
 }
 
@@ -170,6 +170,21 @@ describe("prbox's Octokit", () => {
     await forge.setEnvironmentStatus(refA, { ...status, state: "success", url: "https://pr-1.preview.example.com" });
     expect(repoA.deployments.map((d) => d.sha)).toEqual([sha]);
     expect(repoA.deployments[0]?.statuses.map((x) => x.state)).toEqual(["success"]);
+  });
+
+  it("gives up on a create GitHub never answers, and the next upsert finds what GitHub did create", async () => {
+    github.stop();
+    // The same Octokit with a short answer timeout (30 s in production).
+    ({ github, probot } = appWith({ [A]: "ghs_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }, PrboxOctokit.defaults({ request: { fetch: fetchWithAnswerTimeout(500) } })));
+    repoA = github.addRepository("acme/shop", A);
+    await repoA.push(sha, { "environment.toml": "" });
+    repoA.openPullRequest(1, { ref: "feature", sha });
+    github.inject({ method: "POST", path: /\/issues\/1\/comments$/, answer: [201, {}], afterActing: true, hang: true });
+    const forge = await forgeFor(A);
+    const error = await forge.upsertComment(refA, "deploying").catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: "transient", message: expect.stringContaining("cannot reach GitHub (ETIMEDOUT)") });
+    await forge.upsertComment(refA, "ready");
+    expect(repoA.botComments(1).map((c) => c.body)).toEqual([expect.stringContaining("ready")]);
   });
 
   it("throttles the writes of each installation separately: a busy installation does not hold up another", async () => {

@@ -111,6 +111,8 @@ export interface GitHubFault {
   answer: Answer;
   /** Do what was asked first, then answer `answer`: a 502 or a timeout after GitHub acted. */
   afterActing?: boolean;
+  /** With afterActing: never answer at all (GitHub acted, the answer was lost: a timeout). */
+  hang?: boolean;
   /** How many matching requests get it; default 1. */
   times?: number;
 }
@@ -723,6 +725,7 @@ export class FakeGitHub {
     else if ("unparsable" in body) answer = [400, { message: "Problems parsing JSON" }];
     else answer = await this.route({ method: request.method, url, headers: request.headers, body }, origin);
     if (fault?.afterActing) answer = fault.answer;
+    if (fault?.hang) await new Promise(() => {});
     seen.status = answer[0];
     if ([400, 401, 422, 501].includes(answer[0])) this.problems.push(`${seen.method} ${seen.url} → ${answer[0]} ${JSON.stringify(answer[1])}`);
     return answer;

@@ -42,9 +42,34 @@ function throttleFor(options: OctokitOptionsSeen): OctokitOptionsSeen["throttle"
   return { ...options.throttle, id, onRateLimit: shortWaitsOnly(options.throttle?.onRateLimit) };
 }
 
-/** Probot's Octokit with prbox's retry and per-installation throttling (ADR 0012). */
+/** How long GitHub may take to start answering a request; default of PrboxOctokit. */
+export const GITHUB_ANSWER_TIMEOUT_MS = 30_000;
+
+/**
+ * fetch, failing when no answer (status and headers) arrived within `ms`. Node's fetch waits five
+ * minutes for one; a job would hold its worker slot that long on a GitHub that accepted the
+ * connection and went quiet. Only the wait for the answer is bounded, not reading the body (a
+ * large archive may take longer). The error carries code ETIMEDOUT: "cannot reach GitHub", a
+ * transient failure, and a create that timed out is looked for before it is made again (ADR 7).
+ */
+export function fetchWithAnswerTimeout(ms: number, inner?: typeof fetch): typeof fetch {
+  return async (input, init = {}) => {
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(Object.assign(new Error(`GitHub did not answer within ${ms / 1000} s`), { code: "ETIMEDOUT" })), ms);
+    const signal = init.signal ? AbortSignal.any([init.signal, timer.signal]) : timer.signal;
+    try {
+      // The global fetch of the moment, not of import time: test HTTP mocks replace it.
+      return await (inner ?? globalThis.fetch)(input, { ...init, signal });
+    } finally {
+      clearTimeout(timeout);
+    }
+  };
+}
+
+/** Probot's Octokit with prbox's retry, per-installation throttling and answer timeout (ADR 0012). */
 export const PrboxOctokit = ProbotOctokit.defaults((options: OctokitOptionsSeen) => ({
   ...options,
+  request: { fetch: fetchWithAnswerTimeout(GITHUB_ANSWER_TIMEOUT_MS), ...(options.request as object | undefined) },
   retry: { doNotRetry: NOT_RETRIED_IN_PROCESS, ...options.retry },
   throttle: throttleFor(options),
 }));
