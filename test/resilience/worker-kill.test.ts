@@ -31,8 +31,8 @@ describe("a worker killed with SIGKILL mid-deploy", () => {
 
   /**
    * Opens a PR; worker A (through the proxy, which holds every Deployment it applies) is caught
-   * after the namespace and the first objects exist; optionally a push arrives; A is SIGKILLed and
-   * worker B started. Resolves with what B made of it.
+   * after the namespace and the first objects exist; worker B starts; optionally a push arrives;
+   * A is SIGKILLed. Resolves with what B made of it.
    */
   async function killMidDeploy(options: { pushWhileDeploying: boolean }) {
     const app = appCredentials();
@@ -66,6 +66,8 @@ describe("a worker killed with SIGKILL mid-deploy", () => {
     expect((await send("opened")).status).toBe(200);
     await until("worker A is applying the environment (a Deployment held at the proxy)", () => cut.requests.slice(earlier).some((r) => r.status === "held"), { timeoutMs: 90_000 });
     expect(await liveNamespace(k, namespaceOf(repo.fullName, 1))).not.toBeNull();
+    // Worker B is up before A dies, as a second replica would be; the job is A's until its lock expires.
+    const workerB = await startPrboxProcess("worker", env);
     let expected = first;
     if (options.pushWhileDeploying) {
       expected = newSha();
@@ -76,7 +78,6 @@ describe("a worker killed with SIGKILL mid-deploy", () => {
 
     await workerA.kill("SIGKILL");
     const killedAt = Date.now();
-    const workerB = await startPrboxProcess("worker", env);
     const ns = await until(
       `the environment is ready at ${expected.slice(0, 7)}`,
       async () => {
