@@ -121,6 +121,14 @@ export const envSchema = z.object({
       "A ClusterRole prbox binds to itself (RoleBinding prbox-environment) in every namespace it creates or adopts, before writing into it; " +
         "for installations where prbox holds no namespaced rights cluster-wide (the Helm chart sets it). Empty: nothing is bound.",
     ),
+  PRBOX_JOB_LOCK_DURATION: duration("30s").describe(
+    "How long a worker's claim on a job lasts without renewal (renewed every half of it): a killed worker's job is taken over after at most this plus PRBOX_STALLED_INTERVAL. Worker.",
+  ),
+  PRBOX_STALLED_INTERVAL: duration("15s").describe("How often each worker looks for jobs of dead workers; give every worker the same value. Worker."),
+  PRBOX_REDIS_CHECK: z
+    .enum(["warn", "require", "off"], { error: "expected warn, require or off" })
+    .default("warn")
+    .describe("What to do at start-up when Redis is not configured as prbox needs (append-only file, maxmemory-policy noeviction): warn, require (refuse to start) or off. See docs/reliability.md. Server and worker."),
 });
 
 export interface Policy {
@@ -162,6 +170,11 @@ export interface Config {
   workerConcurrency: number;
   /** The environments page's token; null: the page is off. Never logged. */
   pageToken: string | null;
+  /** BullMQ's lockDuration and stalledInterval (ms): how soon a dead worker's job runs elsewhere. */
+  jobLockMs: number;
+  stalledIntervalMs: number;
+  /** The start-up check of Redis's persistence and eviction settings. */
+  redisCheck: "warn" | "require" | "off";
   policy: Policy;
 }
 
@@ -201,6 +214,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gitlab,
     workerConcurrency: Math.max(1, e.PRBOX_WORKER_CONCURRENCY),
     pageToken: e.PRBOX_PAGE_TOKEN || null,
+    jobLockMs: e.PRBOX_JOB_LOCK_DURATION,
+    stalledIntervalMs: e.PRBOX_STALLED_INTERVAL,
+    redisCheck: e.PRBOX_REDIS_CHECK,
     policy: {
       specPath: e.PRBOX_SPEC_PATH,
       requiredLabel: e.PRBOX_REQUIRED_LABEL || null,
@@ -243,6 +259,9 @@ function crossChecks(e: Parsed): string[] {
     problems.push("PRBOX_PAGE_TOKEN: too short to guard the environments page; use 16 characters or more (e.g. openssl rand -hex 32)");
   }
   if (e.PRBOX_REDIS_URL && !/^rediss?:\/\//.test(e.PRBOX_REDIS_URL)) problems.push("PRBOX_REDIS_URL: expected redis://host:port or rediss://host:port");
+  // BullMQ renews a lock every half of its duration; below ~1 s a busy event loop loses jobs it still runs.
+  if (e.PRBOX_JOB_LOCK_DURATION < 1000) problems.push("PRBOX_JOB_LOCK_DURATION: at least 1s (a shorter lock expires while a busy worker still runs the job)");
+  if (e.PRBOX_STALLED_INTERVAL < 100) problems.push("PRBOX_STALLED_INTERVAL: at least 100ms");
   return problems;
 }
 

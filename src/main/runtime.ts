@@ -1,13 +1,14 @@
 import { getPrivateKey } from "@probot/get-private-key";
 import type { Logger as PinoLogger } from "pino";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import { connectCluster, type Cluster } from "../cluster/index.js";
 import type { Config } from "../config/config.js";
 import { forgeRegistry, type ForgeRegistry } from "../forges/forge.js";
+import { PrboxOctokit } from "../forges/github/octokit.js";
 import { githubForgeFactory } from "../forges/github/registry.js";
 import { createGitLabClient, type GitLabClient } from "../forges/gitlab/client.js";
 import { gitlabForgeFactory } from "../forges/gitlab/registry.js";
-import { connectRedis, createReconcileQueue, RedisStateStore, type PrboxRedis, type ReconcileQueue } from "../queue/index.js";
+import { checkRedisSettings, connectRedis, createReconcileQueue, RedisStateStore, type PrboxRedis, type ReconcileQueue } from "../queue/index.js";
 import { createMetrics, type Metrics } from "../server/metrics.js";
 
 /** Everything the server and the worker share, built once from the configuration in src/main. */
@@ -52,10 +53,16 @@ export function githubAppOptions(config: Config, env: NodeJS.ProcessEnv): GitHub
 
 export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
   const redis = await connectRedis(config.redisUrl, { role: "client", log });
+  try {
+    await checkRedisSettings(redis, config.redisCheck, log);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
   const store = new RedisStateStore(redis, { prefix: config.redisPrefix });
   const queue = createReconcileQueue({ connection: redis, prefix: config.redisPrefix, log });
   const github = githubAppOptions(config, env);
-  const probot = github ? new Probot({ ...github, log: log.child({ name: "probot" }), Octokit: ProbotOctokit }) : null;
+  const probot = github ? new Probot({ ...github, log: log.child({ name: "probot" }), Octokit: PrboxOctokit }) : null;
   const gitlab = config.gitlab ? createGitLabClient({ url: config.gitlab.url, token: config.gitlab.token }) : null;
   let cluster: Promise<Cluster> | null = null;
   return {

@@ -4,6 +4,7 @@ import { githubApp } from "../forges/github/app.js";
 import { listEnvironments } from "../cluster/index.js";
 import { GITHUB_MAX_BODY_BYTES, githubWebhookGuard } from "../forges/github/webhook-guard.js";
 import { GitHubForge, webUrlFor } from "../forges/github/forge.js";
+import { PrboxOctokit } from "../forges/github/octokit.js";
 import { GitLabForge } from "../forges/gitlab/forge.js";
 import { gitlabWebhookRoute } from "../forges/gitlab/webhook.js";
 import { environmentsRoute } from "../server/environments-route.js";
@@ -37,7 +38,7 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
     log,
     enableStaticFiles: false,
     webhookProxy: config.github.webhookProxy ?? undefined,
-    Probot: Probot.defaults({ ...rt.github, log }),
+    Probot: Probot.defaults({ ...rt.github, log, Octokit: PrboxOctokit }),
   });
   for (const route of routes) server.addHandler(route);
   await server.load(

@@ -12,6 +12,8 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
     connection,
     prefix: config.redisPrefix,
     concurrency: config.workerConcurrency,
+    lockDurationMs: config.jobLockMs,
+    stalledIntervalMs: config.stalledIntervalMs,
     log,
     handler: async (envId, job) => {
       const started = Date.now();

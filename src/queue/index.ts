@@ -3,3 +3,5 @@ export { RedisStateStore, type DesiredUpdate, type EnvironmentState, type StateS
 export { createReconcileQueue, RECONCILE_QUEUE, type QueueCounts, type ReconcileJobData, type ReconcileQueue, type ReconcileQueueOptions } from "./queue.js";
 export { startReconcileWorker, type ReconcileContext, type ReconcileHandler, type ReconcileWorker, type ReconcileWorkerOptions } from "./worker.js";
 export { isFinal, toJobError } from "./failures.js";
+export { checkRedisSettings, readRedisSettings, redisProblems, type RedisSettings } from "./redis-check.js";
+export { exponentialDelay, retryAfterOf, retryDelay } from "./backoff.js";

@@ -1,6 +1,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { silentLogger, type Logger } from "../log.js";
+import { RETRY_BACKOFF } from "./backoff.js";
 import { redisFailure } from "./redis.js";
 
 /** The one queue of prbox (DESIGN.md §1.2). */
@@ -54,7 +55,8 @@ export function createReconcileQueue(options: ReconcileQueueOptions): ReconcileQ
     prefix: options.prefix ?? "prbox",
     defaultJobOptions: {
       attempts: options.attempts ?? 8,
-      backoff: { type: "exponential", delay: options.backoffMs ?? 2000, jitter: 0.2 },
+      // Exponential, but never sooner than the forge's retry-after (see backoff.ts).
+      backoff: { type: RETRY_BACKOFF, delay: options.backoffMs ?? 2000, jitter: 0.2 },
       // Keep enough history for an environments page and post-mortems, not forever.
       removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
       removeOnFail: { age: 30 * 24 * 3600, count: 5000 },

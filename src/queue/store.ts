@@ -169,6 +169,11 @@ export class RedisStateStore {
     return removed === 1;
   }
 
+  /** Whether `id` was recorded by rememberDelivery within its TTL. */
+  async knowsDelivery(id: string): Promise<boolean> {
+    return (await this.call(() => this.redis.exists(`${this.prefix}:delivery:${id}`))) === 1;
+  }
+
   /**
    * Records a webhook delivery id for `ttlSeconds`. True the first time an id is seen, false
    * for a redelivery (the forge retried, or two servers received the same delivery).

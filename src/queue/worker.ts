@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { silentLogger, type Logger } from "../log.js";
+import { retryDelay } from "./backoff.js";
 import { toJobError } from "./failures.js";
 import { RECONCILE_QUEUE, type ReconcileJobData } from "./queue.js";
 
@@ -32,10 +33,10 @@ export interface ReconcileWorkerOptions {
   concurrency?: number;
   handler: ReconcileHandler;
   log?: Logger;
-  /** How long a job's lock lives without renewal (ms); a dead worker's job is taken over after it. Default 30000. */
+  /** How long a job's lock lives without renewal (ms); a dead worker's job is taken over after it. Default 30000 (PRBOX_JOB_LOCK_DURATION). */
   lockDurationMs?: number;
   /**
-   * How often this worker looks for jobs of dead workers (ms); default 30000. The check is
+   * How often this worker looks for jobs of dead workers (ms); default 15000 (PRBOX_STALLED_INTERVAL). The check is
    * throttled queue-wide by the interval of whichever worker ran it last: give every worker the same.
    */
   stalledIntervalMs?: number;
@@ -104,8 +105,9 @@ export async function startReconcileWorker(options: ReconcileWorkerOptions): Pro
     prefix: options.prefix ?? "prbox",
     concurrency: options.concurrency ?? 4,
     lockDuration: options.lockDurationMs ?? 30_000,
-    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    stalledInterval: options.stalledIntervalMs ?? 15_000,
     maxStalledCount: options.maxStalledCount ?? 2,
+    settings: { backoffStrategy: retryDelay },
   });
   watchWorker(worker, log);
   await worker.waitUntilReady();

@@ -13,8 +13,10 @@ export interface Fault {
   path: RegExp;
   /** Answer with this status and a Kubernetes Status body... */
   status?: number;
-  /** ...or close the connection without answering. */
+  /** ...or close the connection without answering... */
   drop?: boolean;
+  /** ...or hold the request until this settles, then forward it (a slow API server; a worker caught mid-deploy). */
+  hold?: Promise<unknown>;
   /** How many matching requests to spoil; default 1. */
   times?: number;
 }
@@ -22,7 +24,7 @@ export interface Fault {
 export interface SeenRequest {
   method: string;
   path: string;
-  status: number | "dropped";
+  status: number | "dropped" | "held";
 }
 
 export interface ClusterProxy {
@@ -31,6 +33,8 @@ export interface ClusterProxy {
   cluster(): Cluster;
   /** Spoil the next matching requests. */
   inject(fault: Fault): void;
+  /** Forget the faults not used up yet (the API server is back). */
+  clearFaults(): void;
   /** Every request seen, in arrival order. */
   readonly requests: SeenRequest[];
   close(): Promise<void>;
@@ -89,7 +93,7 @@ function forward(upstream: Upstream, req: IncomingMessage, res: ServerResponse, 
 
 export async function startClusterProxy(kubeconfigPath: string): Promise<ClusterProxy> {
   const upstream = upstreamOf(kubeconfigPath);
-  const faults: Required<Fault>[] = [];
+  const faults: (Required<Omit<Fault, "hold">> & Pick<Fault, "hold">)[] = [];
   const requests: SeenRequest[] = [];
 
   const server = createServer((req, res) => {
@@ -99,6 +103,11 @@ export async function startClusterProxy(kubeconfigPath: string): Promise<Cluster
     const fault = faults.find((f) => f.times > 0 && f.path.test(path) && (f.method === "" || f.method === req.method));
     if (!fault) return forward(upstream, req, res, seen);
     fault.times--;
+    if (fault.hold) {
+      seen.status = "held";
+      void fault.hold.finally(() => forward(upstream, req, res, seen));
+      return;
+    }
     if (fault.drop) {
       seen.status = "dropped";
       req.socket.destroy();
@@ -126,7 +135,10 @@ export async function startClusterProxy(kubeconfigPath: string): Promise<Cluster
       return clusterFromKubeConfig(kc);
     },
     inject(fault) {
-      faults.push({ method: fault.method ?? "", path: fault.path, status: fault.status ?? 500, drop: fault.drop ?? false, times: fault.times ?? 1 });
+      faults.push({ method: fault.method ?? "", path: fault.path, status: fault.status ?? 500, drop: fault.drop ?? false, times: fault.times ?? 1, hold: fault.hold });
+    },
+    clearFaults() {
+      faults.splice(0);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -99,6 +99,22 @@ export interface SeenRequest {
   url: string;
   status: number;
   body: string;
+  /** When it arrived (Date.now()). */
+  at: number;
+}
+
+/** A fault GitHub shows at times: an error answer instead of (or after) doing what was asked. */
+export interface GitHubFault {
+  method: string;
+  /** Matched against the request's path (without the query string), e.g. /\/issues\/\d+\/comments$/. */
+  path: RegExp;
+  answer: Answer;
+  /** Do what was asked first, then answer `answer`: a 502 or a timeout after GitHub acted. */
+  afterActing?: boolean;
+  /** With afterActing: never answer at all (GitHub acted, the answer was lost: a timeout). */
+  hang?: boolean;
+  /** How many matching requests get it; default 1. */
+  times?: number;
 }
 
 export type Role = "admin" | "maintain" | "write" | "triage" | "read" | "none";
@@ -584,6 +600,7 @@ export class FakeGitHub {
   private clock: number;
   private ids = 1_900_000_000;
   private readonly interceptors: nock.Interceptor[] = [];
+  private readonly faults: GitHubFault[] = [];
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   private readonly onNoMatch = (request: unknown) => {
     if (!(request instanceof globalThis.Request)) return;
@@ -679,10 +696,22 @@ export class FakeGitHub {
     this.routes.push({ method, pattern: new RegExp(`^${source}$`), handler });
   }
 
-  private async handle(request: globalThis.Request, origin: string): Promise<Answer> {
+  /** Makes the next matching requests fail as `fault` says (test/resilience). */
+  inject(fault: GitHubFault): void {
+    this.faults.push({ ...fault, times: fault.times ?? 1 });
+  }
+
+  private takeFault(method: string, pathname: string): GitHubFault | undefined {
+    const fault = this.faults.find((f) => (f.times ?? 0) > 0 && f.method === method && f.path.test(pathname));
+    if (fault) fault.times = (fault.times ?? 1) - 1;
+    return fault;
+  }
+
+  /** Answers one request to `origin` (GITHUB_API or CODELOAD); nock's interceptors and serveFakeGitHub call it. */
+  async handle(request: globalThis.Request, origin: string): Promise<Answer> {
     const url = new URL(request.url);
     const text = request.method === "GET" ? "" : await request.text();
-    const seen: SeenRequest = { method: request.method, url: `${origin}${url.pathname}${url.search}`, status: 0, body: text };
+    const seen: SeenRequest = { method: request.method, url: `${origin}${url.pathname}${url.search}`, status: 0, body: text, at: Date.now() };
     this.requests.push(seen);
     let body: Json = {};
     try {
@@ -690,7 +719,13 @@ export class FakeGitHub {
     } catch {
       body = { unparsable: text };
     }
-    const answer = "unparsable" in body ? ([400, { message: "Problems parsing JSON" }] as const) : await this.route({ method: request.method, url, headers: request.headers, body }, origin);
+    const fault = this.takeFault(request.method, url.pathname);
+    let answer: Answer;
+    if (fault && !fault.afterActing) answer = fault.answer;
+    else if ("unparsable" in body) answer = [400, { message: "Problems parsing JSON" }];
+    else answer = await this.route({ method: request.method, url, headers: request.headers, body }, origin);
+    if (fault?.afterActing) answer = fault.answer;
+    if (fault?.hang) await new Promise(() => {});
     seen.status = answer[0];
     if ([400, 401, 422, 501].includes(answer[0])) this.problems.push(`${seen.method} ${seen.url} → ${answer[0]} ${JSON.stringify(answer[1])}`);
     return answer;
