@@ -42,19 +42,20 @@ export function deliveryFactory(secret: string, options: { prs: number; installa
       const pr = String(1 + (n++ % options.prs));
       const sha = randomBytes(20).toString("hex");
       const body = parts.map((p) => (p === String(PR_MARK) ? pr : p === SHA_MARK ? sha : p)).join("");
-      const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
-      return {
-        body,
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "GitHub-Hookshot/5a4e8f1",
-          "x-github-event": "pull_request",
-          "x-github-delivery": randomUUID(),
-          "x-github-hook-id": "471129223",
-          "x-github-hook-installation-target-type": "integration",
-          "x-hub-signature-256": signature,
-        },
-      };
+      return { body, headers: signedHeaders(secret, "pull_request", body) };
     },
+  };
+}
+
+/** The headers GitHub sends with a delivery: a fresh delivery id and the body's HMAC-SHA256 with the secret. */
+export function signedHeaders(secret: string, event: string, body: string): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    "user-agent": "GitHub-Hookshot/5a4e8f1",
+    "x-github-event": event,
+    "x-github-delivery": randomUUID(),
+    "x-github-hook-id": "471129223",
+    "x-github-hook-installation-target-type": "integration",
+    "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
   };
 }
