@@ -20,11 +20,13 @@ import type { Services } from "./services.js";
 export interface BenchApp {
   rt: Runtime;
   github: FakeGitHub;
+  /** The first repository; `repos` has one per installation. */
   repo: FakeRepository;
-  /** Opens (or pushes to) PR `pr` at `sha` and sends the delivery; resolves when prbox answered it. */
-  send(pr: number, action: "opened" | "synchronize" | "closed"): Promise<number>;
+  repos: FakeRepository[];
+  /** Sends the pull_request delivery for the PR as the fake has it now; resolves when prbox answered 200. */
+  send(pr: number, action: "opened" | "synchronize" | "closed", repo?: FakeRepository): Promise<number>;
   /** The body of prbox's sticky comment on the PR, or "". */
-  sticky(pr: number): string;
+  sticky(pr: number, repo?: FakeRepository): string;
   metrics(): Promise<string>;
 }
 
@@ -40,11 +42,20 @@ export async function readTree(root: string, dir = ""): Promise<Files> {
   return files;
 }
 
-export async function startBenchApp(services: Services, options: { redisUrl: string; kubeconfig: string; logFile: string; env?: Record<string, string> }): Promise<BenchApp> {
+export interface BenchAppOptions {
+  redisUrl: string;
+  kubeconfig: string;
+  logFile: string;
+  env?: Record<string, string>;
+  /** Installations of the app, one repository each (Octokit paces writes per installation); default 1. */
+  installations?: number;
+}
+
+export async function startBenchApp(services: Services, options: BenchAppOptions): Promise<BenchApp> {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
   const port = await freePort();
   const secret = randomBytes(20).toString("hex");
-  const installationId = 40_000_001;
+  const installationIds = Array.from({ length: options.installations ?? 1 }, (_, i) => 40_000_001 + i);
   const env: Record<string, string> = {
     NODE_ENV: "production",
     LOG_LEVEL: "info",
@@ -65,7 +76,7 @@ export async function startBenchApp(services: Services, options: { redisUrl: str
     await rt.close();
     logStream.end();
   });
-  const github = startFakeGitHub({ app: { id: env.APP_ID as string, slug: "prbox-preview", publicKey }, installations: { [installationId]: `ghs_${randomBytes(18).toString("hex")}` } });
+  const github = startFakeGitHub({ app: { id: env.APP_ID as string, slug: "prbox-preview", publicKey }, installations: Object.fromEntries(installationIds.map((id) => [id, `ghs_${randomBytes(18).toString("hex")}`])) });
   services.add("fake GitHub", async () => {
     github.stop();
     nock.enableNetConnect();
@@ -74,20 +85,22 @@ export async function startBenchApp(services: Services, options: { redisUrl: str
   services.add("prbox server", () => server.stop());
   const worker = await startWorker(rt);
   services.add("prbox worker", () => worker.stop());
-  const repo = github.addRepository("acme/shop", installationId);
+  const repos = installationIds.map((id, i) => github.addRepository(i === 0 ? "acme/shop" : `acme-${String(i)}/shop`, id));
+  const repo = repos[0] as FakeRepository;
   const baseUrl = `http://127.0.0.1:${String(port)}`;
   return {
     rt,
     github,
     repo,
-    async send(pr, action) {
-      const body = JSON.stringify(pullRequestPayload(repo, pr, action));
+    repos,
+    async send(pr, action, to = repo) {
+      const body = JSON.stringify(pullRequestPayload(to, pr, action));
       const response = await fetch(`${baseUrl}/api/github/webhooks`, { method: "POST", headers: signedHeaders(secret, "pull_request", body), body });
       await response.text();
       if (response.status !== 200) throw new Error(`the delivery of pull_request.${action} for #${String(pr)} was answered ${String(response.status)}`);
       return response.status;
     },
-    sticky: (pr) => repo.botComments(pr).find((c) => c.body.includes(STICKY_MARKER))?.body ?? "",
+    sticky: (pr, on = repo) => on.botComments(pr).find((c) => c.body.includes(STICKY_MARKER))?.body ?? "",
     metrics: async () => (await fetch(`${baseUrl}/metrics`)).text(),
   };
 }
