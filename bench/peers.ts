@@ -5,8 +5,7 @@
 // by `kubectl rollout status`. First deploy into a fresh namespace, then an unchanged re-deploy;
 // every tool waits until the Deployments are available. Medians of several runs, ratios to prbox.
 import { existsSync, statSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { timed } from "./lib/command.js";
@@ -108,7 +107,9 @@ async function measure(): Promise<{ results: Map<Tool, Deploy[]>; notes: string[
   const found = await tools();
   return withServices(async (services) => {
     const kubeconfig = await services.cluster();
-    const dir = await mkdtemp(path.join(os.tmpdir(), "prbox-bench-peers-"));
+    // Inside the repository: prbox refuses a spec outside its sources root (the working directory).
+    const dir = await mkdtemp(path.join(REPO_ROOT, ".bench-peers-"));
+    services.add("the specs' directory", () => rm(dir, { recursive: true, force: true }));
     const ctx: Context = { kubeconfig, dir, ...found, env: { ...process.env, KUBECONFIG: kubeconfig } };
     const chosen: Tool[] = found.k8sbox ? ["prbox", "k8sbox", "helm", "kubectl"] : ["prbox", "helm", "kubectl"];
     const results = new Map<Tool, Deploy[]>();
