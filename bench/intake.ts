@@ -2,10 +2,12 @@
 // correctly signed pull_request.synchronize deliveries at fixed rates and at its maximum.
 // Measures throughput, time to acknowledge (p50/p99, corrected for coordinated omission at fixed
 // rates), errors and non-2xx answers, and checks that every 2xx delivery was stored in Redis.
+import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { freePort } from "../test/setup/redis.js";
@@ -79,6 +81,27 @@ function serverEnv(redisUrl: string, port: number, secret: string): Record<strin
   };
 }
 
+// A server that only reads the body and answers 200: what the load generator and the machine
+// manage without prbox, the floor under every figure of prbox's.
+const TRIVIAL_SERVER = `require("node:http").createServer((q, s) => { q.resume(); q.on("end", () => s.end("ok")); }).listen(Number(process.env.PORT), "127.0.0.1");`;
+
+async function baseline(): Promise<Map<string, Sample[]>> {
+  return withServices(async (services) => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ["-e", TRIVIAL_SERVER], { env: { PORT: String(port) }, stdio: "ignore" });
+    services.add("trivial server", async () => void child.kill("SIGTERM"));
+    const url = `http://127.0.0.1:${String(port)}/`;
+    for (let i = 0; i < 100 && !(await fetch(url).then(() => true, () => false)); i++) await sleep(50);
+    const samples = new Map<string, Sample[]>();
+    for (const rate of RATES) {
+      const sample = await load(url, "unused", rate);
+      samples.set(rate, [{ ...sample, stored: sample.acknowledged, serverCpu: Number.NaN }]);
+      console.error(`trivial server ${rate}/s: ${sample.throughput.toFixed(0)}/s p50 ${String(sample.p50)} ms p99 ${String(sample.p99)} ms`);
+    }
+    return samples;
+  });
+}
+
 async function measure(): Promise<Map<string, Sample[]>> {
   return withServices(async (services) => {
     const redisServer = await services.redis();
@@ -109,7 +132,7 @@ async function measure(): Promise<Map<string, Sample[]>> {
   });
 }
 
-function report(samples: Map<string, Sample[]>): string {
+function report(samples: Map<string, Sample[]>, floor: Map<string, Sample[]>): string {
   const rows = [...samples].map(([rate, runs]) => {
     const m = (f: (s: Sample) => number) => median(runs.map(f));
     const lost = runs.reduce((sum, s) => sum + Math.max(0, s.acknowledged - s.stored), 0);
@@ -130,6 +153,10 @@ function report(samples: Map<string, Sample[]>): string {
     "",
     table(["offered rate", "acknowledged/s", "p50 ms", "p99 ms", "errors + non-2xx", "lost", "server CPU ms per delivery"], rows),
     "",
+    "The floor: the same load against a trivial HTTP server (reads the body, answers 200) in its own process, one run. When these figures are far from 0 ms and the offered rate, the machine is busy and prbox's figures above say more about it than about prbox.",
+    "",
+    table(["offered rate", "answered/s", "p50 ms", "p99 ms"], [...floor].map(([rate, [s]]) => [rate === "max" ? "max" : `${rate}/s`, ms(s?.throughput ?? NaN), ms(s?.p50 ?? NaN), ms(s?.p99 ?? NaN)])),
+    "",
     verdict(met, `at least ${String(GOAL.rate)} deliveries/s with p99 under ${String(GOAL.p99Ms)} ms`),
   ].join("\n");
 }
@@ -137,5 +164,5 @@ function report(samples: Map<string, Sample[]>): string {
 export const intakeBenchmark: Benchmark = {
   name: "intake",
   title: "Webhook intake",
-  run: async () => report(await measure()),
+  run: async () => report(await measure(), await baseline()),
 };
