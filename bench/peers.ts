@@ -23,6 +23,10 @@ const BOXES = [
 ];
 
 type Tool = "prbox" | "k8sbox" | "helm" | "kubectl";
+/** What k8sbox 1.2.1 leaves broken, read from its source (docs/coming-from-k8sbox.md), not measured here. */
+const K8SBOX_DEFECTS =
+  "Where k8sbox 1.2.1 is not correct (from its source code; see docs/coming-from-k8sbox.md): the `values` file is not used for rendering and values become strings (`replicas: 2` → `\"2\"`); an unknown `${VAR}` becomes an empty string (broken names fail much later); a re-deploy uninstalls and installs again (downtime, PersistentVolumeClaims lost on every push); it reports done when helm returns, without waiting for the workloads; a missing `id` or `namespace` becomes a random `k8srun-xxxxxxxx`, so re-running does not reach the same environment.";
+
 /** What `prbox run` says it spent applying and waiting; the rest is start-up and rendering. */
 const prboxSplits: { first: boolean; total: number; apply: number; wait: number }[] = [];
 interface Deploy {
@@ -131,6 +135,7 @@ async function measure(): Promise<{ results: Map<Tool, Deploy[]>; notes: string[
     }
     const notes = [`helm ${toolVersion(found.helm, ["version", "--short"])}, kubectl ${toolVersion(found.kubectl, ["version", "--client", "-o", "yaml"]).replace("clientVersion:", "").trim() || "?"}`];
     if (!found.k8sbox) notes.push(`**k8sbox v1.2.1 was not run**: \`scripts/install-k8sbox\` could not build it here. ${found.k8sboxWhy.split("\n").slice(0, 3).join(" ").replace(/\s+/g, " ")}`);
+    notes.push(K8SBOX_DEFECTS);
     return { results, notes };
   });
 }
