@@ -18,6 +18,8 @@ const SIZES = (process.env.BENCH_PREVIEW_SIZES ?? "0,10,100,500").split(",").map
 const PHASES = ["fetch", "render", "apply", "wait", "report"] as const;
 const WORK = ["fetch", "render", "apply", "wait"] as const;
 const GOAL = { totalMs: 3000, renderApplyShare: 0.1 };
+/** src/queue's default collection delay before a new job runs. */
+const QUEUE_DELAY_MS = 500;
 
 interface Sample {
   total: number;
@@ -103,6 +105,7 @@ async function measure(): Promise<Map<string, Sample[]>> {
 
 function report(samples: Map<string, Sample[]>): string {
   let met = true;
+  let metInCluster = true;
   const rows = [...samples].map(([key, runs]) => {
     const [objects, kind] = key.split(" ");
     const total = median(runs.map((s) => s.total));
@@ -110,6 +113,7 @@ function report(samples: Map<string, Sample[]>): string {
     const share = median(runs.map((s) => ((s.phases.render ?? 0) + (s.phases.apply ?? 0)) / s.total));
     const work = median(runs.map((s) => WORK.reduce((sum, p) => sum + (s.phases[p] ?? 0), 0)));
     met &&= total < GOAL.totalMs && share < GOAL.renderApplyShare;
+    metInCluster &&= QUEUE_DELAY_MS + work < GOAL.totalMs && median(runs.map((s) => ((s.phases.render ?? 0) + (s.phases.apply ?? 0)) / (QUEUE_DELAY_MS + WORK.reduce((sum, p) => sum + (s.phases[p] ?? 0), 0)))) < GOAL.renderApplyShare;
     return [objects ?? "", kind ?? "", ms(total), ms(work), ...PHASES.map((p) => ms(phase(p))), `${(share * 100).toFixed(0)} %`];
   });
   return [
@@ -117,7 +121,9 @@ function report(samples: Map<string, Sample[]>): string {
     "",
     table(["objects", "deploy", "webhook → ready posted", "fetch+render+apply+wait", ...PHASES.map((p) => (p === "report" ? "report (3 writes)" : p)), "render+apply share"], rows),
     "",
-    verdict(met, `under ${String(GOAL.totalMs / 1000)} s from webhook to ready, render + apply under ${String(GOAL.renderApplyShare * 100)} % of it, for 10 to 500 objects`),
+    verdict(met, `under ${String(GOAL.totalMs / 1000)} s from webhook to ready posted, render + apply under ${String(GOAL.renderApplyShare * 100)} % of it, for 10 to 500 objects`),
+    "",
+    verdict(metInCluster, `the same for ready *in the cluster* (the queue's ${String(QUEUE_DELAY_MS)} ms delay + fetch + render + apply + wait), i.e. without GitHub's write pacing`),
   ].join("\n");
 }
 
