@@ -133,7 +133,7 @@ async function measure(): Promise<{ results: Map<Tool, Deploy[]>; notes: string[
         console.error(`peers ${tool} run ${String(run + 1)}: first ${ms(first)} ms, re-deploy ${ms(again)} ms`);
       }
     }
-    const notes = [`helm ${toolVersion(found.helm, ["version", "--short"])}, kubectl ${toolVersion(found.kubectl, ["version", "--client", "-o", "yaml"]).replace("clientVersion:", "").trim() || "?"}`];
+    const notes = [`helm ${toolVersion(found.helm, ["version", "--short"])}, kubectl ${toolVersion(found.kubectl, ["version", "--client"]).replace("Client Version: ", "")}`];
     if (!found.k8sbox) notes.push(`**k8sbox v1.2.1 was not run**: \`scripts/install-k8sbox\` could not build it here. ${found.k8sboxWhy.split("\n").slice(0, 3).join(" ").replace(/\s+/g, " ")}`);
     notes.push(K8SBOX_DEFECTS);
     return { results, notes };
