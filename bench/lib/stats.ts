@@ -13,13 +13,6 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank] as number;
 }
 
-/** Runs `fn` `runs` times, one after the other, and returns every result. */
-export async function repeat<T>(runs: number, fn: (run: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = [];
-  for (let i = 0; i < runs; i++) results.push(await fn(i));
-  return results;
-}
-
 export function ms(value: number, digits = 0): string {
   return Number.isFinite(value) ? value.toFixed(digits) : "–";
 }
@@ -36,9 +29,9 @@ export function mib(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(0);
 }
 
-/** A markdown table; numbers are right-aligned when the header says so with a trailing ":". */
+/** A markdown table; the first column left-aligned, the figures right-aligned. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const align = headers.map((h, i) => (i === 0 ? "---" : "---:"));
+  const align = headers.map((_, i) => (i === 0 ? "---" : "---:"));
   return [`| ${headers.join(" | ")} |`, `|${align.join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
