@@ -20,7 +20,7 @@ import type { Benchmark } from "./run.js";
 const RATES = (process.env.BENCH_INTAKE_RATES ?? "250,500,1000,1500,max").split(",");
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION_S = Number(process.env.BENCH_INTAKE_SECONDS ?? 8);
-const CONNECTIONS = 50;
+const CONNECTIONS = Number(process.env.BENCH_INTAKE_CONNECTIONS ?? 50);
 const GOAL = { rate: 1000, p99Ms: 25 };
 
 interface Sample {
