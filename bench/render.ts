@@ -7,14 +7,10 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { renderSpec } from "../src/core/render-spec.js";
 import { findHelm, helmVersion } from "../src/render/helm-binary.js";
+import { median, table } from "./lib/stats.js";
+import type { Benchmark } from "./run.js";
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 9);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 9));
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   await fn(); // warm-up
@@ -47,9 +43,9 @@ async function syntheticRepo(objects: number): Promise<string> {
 
 const pr = { forge: "github", repo: "acme/shop", pr: 1, branch: "main", sha: "0123456789abcdef0123456789abcdef01234567" };
 
-async function main(): Promise<void> {
+async function measure(): Promise<string> {
   const helm = await findHelm();
-  console.log(`# render benchmark (median of ${RUNS} runs, helm ${await helmVersion(helm)}, node ${process.version}, ${os.cpus().length} cores)\n`);
+  const intro = `environment.toml → objects in this process (no cluster), median of ${String(RUNS)} runs after a warm-up, helm ${await helmVersion(helm)}.`;
   const rows: string[][] = [];
   const example = await time(() => renderSpec({ file: "fixtures/k8sbox-example/environment.toml", root: process.cwd(), pr, helm }));
   rows.push(["k8sbox example (3 helm boxes, 5 objects)", "5", example.toFixed(1), (example / 5).toFixed(2)]);
@@ -64,9 +60,7 @@ async function main(): Promise<void> {
       await rm(root, { recursive: true, force: true });
     }
   }
-  console.log("| environment | objects | render ms (median) | ms per object |");
-  console.log("|---|---:|---:|---:|");
-  for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+  return `${intro}\n\n${table(["environment", "objects", "render ms (median)", "ms per object"], rows)}`;
 }
 
-await main();
+export const renderBenchmark: Benchmark = { name: "render", title: "Render", run: measure };

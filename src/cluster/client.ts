@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { CoreV1Api, KubeConfig, VersionApi } from "@kubernetes/client-node";
+import type { Dispatcher } from "undici";
 import { ClusterError } from "../errors.js";
 import { networkCode } from "../errors.js";
 import { apiStatus, classifyApiError, networkReason } from "./api-errors.js";
@@ -84,12 +85,33 @@ function selectContext(kc: KubeConfig, context: string, source: string): void {
   kc.setCurrentContext(context);
 }
 
+/**
+ * client-node 2.x gives every request a new undici Agent, so every request opened a new TCP and
+ * TLS connection to the API server (and left it idle for the keep-alive time). One dispatcher per
+ * context reuses connections: applying 100 objects got several times faster (bench/preview.ts).
+ * Credentials that change per request (tokens) travel in headers, which are still set per request.
+ */
+function reuseConnections(kc: KubeConfig): void {
+  const authenticate = kc.applySecurityAuthentication.bind(kc);
+  const shared = new Map<string, Dispatcher>();
+  kc.applySecurityAuthentication = async (context) => {
+    await authenticate(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return;
+    const key = kc.getCurrentContext();
+    const kept = shared.get(key);
+    if (kept) context.setDispatcher(kept);
+    else shared.set(key, fresh);
+  };
+}
+
 /** A Cluster for an already loaded KubeConfig (tests build one from a string). */
 export function clusterFromKubeConfig(kc: KubeConfig): Cluster {
   const current = kc.getCurrentCluster();
   if (!current) {
     throw new ClusterError(`the kubeconfig's current context names no cluster; ${WHAT_TO_DO}`);
   }
+  reuseConnections(kc);
   return { kubeConfig: kc, server: current.server, objects: ObjectApi.forConfig(kc), core: kc.makeApiClient(CoreV1Api) };
 }
 

@@ -36,20 +36,27 @@ export interface PollOptions {
   what: string;
 }
 
+/** The first pause between checks; it doubles up to the interval. */
+const FIRST_PAUSE_MS = 100;
+
 /**
  * Calls `check` until it returns true or the deadline passes; returns whether
  * it did. One check always runs, even with a zero timeout, so a condition that
- * already holds is never reported as timed out.
+ * already holds is never reported as timed out. The pauses start short and
+ * double up to the interval: most waits end within a second (a rollout, a
+ * deletion), and a fixed 1 s pause added up to a second to every deploy.
  */
 export async function pollUntil(check: () => Promise<boolean>, options: PollOptions): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs;
   const interval = options.intervalMs ?? 500;
+  let pause = Math.min(FIRST_PAUSE_MS, interval);
   for (;;) {
     throwIfAborted(options.signal, options.what);
     if (await check()) return true;
     const left = deadline - Date.now();
     if (left <= 0) return false;
-    await sleep(Math.min(interval, left), options.signal, options.what);
+    await sleep(Math.min(pause, left), options.signal, options.what);
+    pause = Math.min(pause * 2, interval);
   }
 }
 

@@ -30,6 +30,17 @@ export interface ReconcileDeps {
   now?: () => Date;
   /** How often a running deploy checks whether its PR was closed meanwhile (ms). */
   supersedeCheckMs?: number;
+  /** Told how long each phase of a successful deploy took (the worker exports it to /metrics). */
+  onPhases?(phases: DeployPhases): void;
+}
+
+/** Milliseconds per phase of a deploy: download the sources, render, apply (hooks and prune included), wait for readiness, report. */
+export interface DeployPhases {
+  fetch: number;
+  render: number;
+  apply: number;
+  wait: number;
+  report: number;
 }
 
 export interface ReconcileRun {
@@ -160,7 +171,15 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
   const deploying = report(desired, step, { state: "deploying", sha: desired.sha, namespace: null });
   deploying.catch(() => {}); // awaited below; this only keeps an early rejection from being "unhandled"
   try {
+    let mark = Date.now();
+    const lap = (): number => {
+      const now = Date.now();
+      const ms = now - mark;
+      mark = now;
+      return ms;
+    };
     await step.forge.fetchSources(desired.ref, desired.sha, workDir, signal);
+    const fetched = lap();
     const rendered = await renderSpec({
       file: step.deps.policy.specPath,
       root: workDir,
@@ -170,7 +189,9 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
       helm: step.deps.helm,
       signal,
     });
+    const renderedIn = lap();
     await deploying;
+    lap(); // waiting for the "deploying" report is no phase of its own: it overlaps the download
     const result = await deployEnvironment(step.deps.cluster, rendered, {
       wait: true,
       timeoutMs: step.deps.policy.deployTimeoutMs,
@@ -179,9 +200,13 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
       log: step.log,
       environmentClusterRole: step.deps.policy.environmentClusterRole,
     });
+    lap();
     const seconds = (Date.now() - started) / 1000;
     await report(desired, step, { state: "ready", sha: desired.sha, url: rendered.environment.url, namespace: result.namespace, boxes: rendered.boxes, seconds });
     await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }));
+    const phases: DeployPhases = { fetch: fetched, render: renderedIn, apply: result.timings.applyMs, wait: result.timings.waitMs, report: lap() };
+    step.log.info({ ms: phases, objects: rendered.objects.length }, "environment ready");
+    step.deps.onPhases?.(phases);
     return "deployed";
   } catch (error) {
     // Report the failure only after the "deploying" report landed, or the comment could end on "deploying".

@@ -1,6 +1,7 @@
-import { reconcile } from "../core/reconcile.js";
+import { reconcile, type DeployPhases, type ReconcileDeps } from "../core/reconcile.js";
 import { sweep } from "../core/sweep.js";
 import { connectRedis, startReconcileWorker } from "../queue/index.js";
+import type { Metrics } from "../server/metrics.js";
 import type { Runtime } from "./runtime.js";
 import type { Stoppable } from "./server.js";
 
@@ -20,7 +21,7 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
       const seconds = () => (Date.now() - started) / 1000;
       try {
         const cluster = await rt.cluster();
-        const deps = { store: rt.store, forges: rt.forges, queue: rt.queue, cluster, policy: config.policy, log: job.log };
+        const deps: ReconcileDeps = { store: rt.store, forges: rt.forges, queue: rt.queue, cluster, policy: config.policy, log: job.log, onPhases: (phases) => observePhases(metrics, phases) };
         const outcome = await reconcile(envId, deps, { signal: job.signal, finalAttempt: job.finalAttempt });
         metrics.jobs.inc({ outcome });
         if (outcome === "deployed") metrics.deployDuration.observe({ outcome: "ready" }, seconds());
@@ -42,6 +43,10 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
       connection.disconnect();
     },
   };
+}
+
+function observePhases(metrics: Metrics, phases: DeployPhases): void {
+  for (const [phase, ms] of Object.entries(phases)) metrics.deployPhase.observe({ phase }, ms / 1000);
 }
 
 /** One sweep per interval across all workers: the first to take the lock sweeps. */

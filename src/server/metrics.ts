@@ -6,6 +6,7 @@ export interface Metrics {
   deliveries: Counter<"forge" | "event" | "result">;
   jobs: Counter<"outcome">;
   deployDuration: Histogram<"outcome">;
+  deployPhase: Histogram<"phase">;
   liveEnvironments: Gauge;
 }
 
@@ -27,6 +28,13 @@ export function createMetrics(options: { liveEnvironments?: () => Promise<number
       help: "Time from a reconcile job's start to its environment being ready or failed",
       labelNames: ["outcome"],
       buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+      registers: [registry],
+    }),
+    deployPhase: new Histogram({
+      name: "prbox_deploy_phase_seconds",
+      help: "Time a successful deploy spent in each phase: fetch (sources), render, apply (hooks, prune), wait (readiness), report",
+      labelNames: ["phase"],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
     liveEnvironments: new Gauge({

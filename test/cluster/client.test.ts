@@ -1,3 +1,4 @@
+import diagnostics from "node:diagnostics_channel";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -75,5 +76,21 @@ describe("connecting to a cluster", () => {
     const server = `https://127.0.0.1:${await closedPort()}`;
     const cluster = await connectCluster({ kubeconfigPath: await kubeconfigAt(server), probe: false });
     expect(cluster.server).toBe(server);
+  });
+});
+
+describe("connections to the API server", () => {
+  it("reuses one TLS connection for consecutive requests instead of opening one per request", async () => {
+    const cluster = await connectCluster({ kubeconfigPath: testKubeconfig() });
+    const opened: string[] = [];
+    // undici reports every new connection on this channel (client-node 2.x talks through undici).
+    const onConnected = (message: unknown) => opened.push(String((message as { connectParams?: { host?: string } }).connectParams?.host));
+    diagnostics.subscribe("undici:client:connected", onConnected);
+    try {
+      for (let i = 0; i < 5; i++) await cluster.core.listNamespace({ limit: 1 });
+    } finally {
+      diagnostics.unsubscribe("undici:client:connected", onConnected);
+    }
+    expect(opened.length).toBeLessThanOrEqual(1);
   });
 });

@@ -4,11 +4,8 @@ import { Command } from "commander";
 import { parse as parseDotenv } from "dotenv";
 import { loadConfig } from "../../config/config.js";
 import { createLogger } from "../../log.js";
-import { startDevRedis } from "../dev-redis.js";
 import type { CliIo } from "../io.js";
-import { createRuntime } from "../runtime.js";
-import { startOperationalServer, startServer, type Stoppable } from "../server.js";
-import { startWorker } from "../worker.js";
+import type { Stoppable } from "../server.js";
 
 type Role = "start" | "server" | "worker";
 
@@ -24,6 +21,14 @@ export function serveCommand(role: Role, io: CliIo): Command {
     .summary(SUMMARIES[role])
     .description(`${SUMMARIES[role]}. Configuration comes from environment variables (see .env.example).`)
     .action(async () => {
+      // Loaded here, not at the top: Probot, BullMQ and prom-client take about a second to load,
+      // which `prbox run`, `render` and `--help` need not pay (bench/peers.ts).
+      const [{ startDevRedis }, { createRuntime }, { startOperationalServer, startServer }, { startWorker }] = await Promise.all([
+        import("../dev-redis.js"),
+        import("../runtime.js"),
+        import("../server.js"),
+        import("../worker.js"),
+      ]);
       const env = withDotenv(io);
       const config = loadConfig(env);
       const log = createLogger({ level: config.logLevel });
