@@ -89,7 +89,12 @@ async function plainServer(rt: Runtime, routes: RouteHandler[], message: string)
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found\n");
   });
-  await new Promise<void>((resolve) => server.listen(rt.config.port, rt.config.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "EADDRINUSE" ? new Error(`cannot listen on ${rt.config.host}:${rt.config.port}: the port is in use; set PORT to a free one`) : error),
+    );
+    server.listen(rt.config.port, rt.config.host, resolve);
+  });
   rt.log.info({ host: rt.config.host, port: rt.config.port }, message);
   return { stop: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -59,7 +59,8 @@ export async function startPrboxProcess(role: "server" | "worker", env: Record<s
   const cwd = await mkdtemp(path.join(os.tmpdir(), "prbox-process-"));
   const child = spawn(process.execPath, ["--import", TSX, BIN, role], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, HELM_BIN: process.env.HELM_BIN ?? "", ...env },
+    // PORT 0: a worker's health server (and a server not given a port) takes a free port.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, HELM_BIN: process.env.HELM_BIN ?? "", HOST: "127.0.0.1", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let text = "";

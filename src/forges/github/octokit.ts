@@ -1,3 +1,4 @@
+import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
 
 /**
@@ -18,7 +19,7 @@ type RateLimitHandler = (retryAfter: number, ...rest: unknown[]) => boolean | un
 
 interface OctokitOptionsSeen {
   auth?: { installationId?: unknown };
-  throttle?: { enabled?: boolean; id?: string; onRateLimit?: RateLimitHandler };
+  throttle?: { enabled?: boolean; id?: string; onRateLimit?: RateLimitHandler; write?: Bottleneck.Group };
   retry?: Record<string, unknown>;
   [key: string]: unknown;
 }
@@ -29,17 +30,44 @@ function shortWaitsOnly(handler: RateLimitHandler | undefined): RateLimitHandler
 }
 
 /**
- * The throttling plugin keeps one write queue (one write a second, one at a time) per throttle
- * `id`. Probot sets the id for `probot.auth(installationId)` but not for a webhook's
- * `context.octokit`, whose writes then share one queue across every installation: one busy
- * installation would slow every other one down. The id is the installation, for both.
+ * How many writes of one installation go out at once before the one-a-second pace starts.
+ * Octokit's default spaces every write a second apart: a deploy's writes (the sticky comment, the
+ * commit status, the deployment and its statuses: about seven) then took seven seconds, and
+ * "ready" reached the PR seconds after the environment was (bench/preview.ts). GitHub's documented
+ * secondary limit is 80 content-generating requests a minute, with "about one a second" asked of
+ * clients that make many: a token bucket keeps both, one request at a time, sustained one a second.
+ */
+export const WRITE_BURST = 8;
+
+/**
+ * The writes of each installation (the group's key is the throttle id): WRITE_BURST tokens, one
+ * back each second. An installation idle for two minutes starts again with a full bucket.
+ */
+export function writeBuckets(): Bottleneck.Group {
+  return new Bottleneck.Group({
+    maxConcurrent: 1,
+    reservoir: WRITE_BURST,
+    reservoirIncreaseAmount: 1,
+    reservoirIncreaseInterval: 1000,
+    reservoirIncreaseMaximum: WRITE_BURST,
+    timeout: 2 * 60_000,
+  });
+}
+
+const WRITES = writeBuckets();
+
+/**
+ * The throttling plugin keeps one write queue per throttle `id`. Probot sets the id for
+ * `probot.auth(installationId)` but not for a webhook's `context.octokit`, whose writes then share
+ * one queue across every installation: one busy installation would slow every other one down.
+ * The id is the installation, for both, and its queue is a token bucket (WRITE_BURST).
  */
 function throttleFor(options: OctokitOptionsSeen): OctokitOptionsSeen["throttle"] {
   if (options.throttle?.enabled === false) return options.throttle;
   // An installation's client inherits the app client's options, its throttle id ("app") included.
   const installation = options.auth?.installationId;
   const id = installation === undefined ? (options.throttle?.id ?? "app") : String(installation);
-  return { ...options.throttle, id, onRateLimit: shortWaitsOnly(options.throttle?.onRateLimit) };
+  return { write: WRITES, ...options.throttle, id, onRateLimit: shortWaitsOnly(options.throttle?.onRateLimit) };
 }
 
 /** How long GitHub may take to start answering a request; default of PrboxOctokit. */
