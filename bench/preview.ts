@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { renderSpec } from "../src/core/render-spec.js";
+import { WRITE_BURST } from "../src/forges/github/octokit.js";
 import { histogramSums, readTree, startBenchApp, type BenchApp, type Files } from "./lib/app.js";
 import { REPO_ROOT, withServices } from "./lib/services.js";
 import { median, ms, table, verdict } from "./lib/stats.js";
@@ -60,6 +61,9 @@ const deploysSeen = async (app: BenchApp) => histogramSums(await app.metrics(), 
  * deploy does not queue behind this one's GitHub writes.
  */
 async function timedDeploy(app: BenchApp, pr: number, sha: string, action: "opened" | "synchronize"): Promise<Sample> {
+  // A developer's pushes are minutes apart, not seconds: let the installation's write bucket
+  // (WRITE_BURST tokens, one back a second) fill up, as it would between two real pushes.
+  await sleep(WRITE_BURST * 1000);
   const before = await phaseSums(app);
   const count = await deploysSeen(app);
   const started = performance.now();
@@ -104,26 +108,28 @@ async function measure(): Promise<Map<string, Sample[]>> {
 }
 
 function report(samples: Map<string, Sample[]>): string {
-  let met = true;
-  let metInCluster = true;
+  let metTotal = true;
+  let metShare = true;
   const rows = [...samples].map(([key, runs]) => {
     const [objects, kind] = key.split(" ");
     const total = median(runs.map((s) => s.total));
     const phase = (p: string) => median(runs.map((s) => s.phases[p] ?? 0));
     const share = median(runs.map((s) => ((s.phases.render ?? 0) + (s.phases.apply ?? 0)) / s.total));
     const work = median(runs.map((s) => WORK.reduce((sum, p) => sum + (s.phases[p] ?? 0), 0)));
-    met &&= total < GOAL.totalMs && share < GOAL.renderApplyShare;
-    metInCluster &&= QUEUE_DELAY_MS + work < GOAL.totalMs && median(runs.map((s) => ((s.phases.render ?? 0) + (s.phases.apply ?? 0)) / (QUEUE_DELAY_MS + WORK.reduce((sum, p) => sum + (s.phases[p] ?? 0), 0)))) < GOAL.renderApplyShare;
+    metTotal &&= total < GOAL.totalMs;
+    metShare &&= share < GOAL.renderApplyShare;
     return [objects ?? "", kind ?? "", ms(total), ms(work), ...PHASES.map((p) => ms(phase(p))), `${(share * 100).toFixed(0)} %`];
   });
   return [
-    `prbox in this process (server + worker as \`prbox start\` wires them, concurrency 4), a private Redis, the test control plane (kwok makes pods ready), GitHub faked with nock (the tarball is served from memory). fixtures/preview-repo: two helm service boxes, an ingress box and a manifests box; padded with ConfigMaps to 10, 100 and 500 objects. Time from sending the signed delivery to the sticky comment saying ready at that SHA; phases from prbox's \`prbox_deploy_phase_seconds\` histogram ("report" is the whole ready report: comment, commit status, deployment status; the comment is its first write). The rest of "webhook → ready posted" is the queue's 500 ms collection delay and waiting for GitHub write pacing: Octokit's throttling (Probot's default) spaces an installation's writes 1 s apart, as GitHub asks, and the "deploying" report's writes go first. Medians of ${String(RUNS)} runs after a warm-up, ms.`,
+    `prbox in this process (server + worker as \`prbox start\` wires them, concurrency 4), a private Redis, the test control plane (kwok makes pods ready), GitHub faked with nock (the tarball is served from memory). fixtures/preview-repo: two helm service boxes, an ingress box and a manifests box; padded with ConfigMaps to 10, 100 and 500 objects. Time from sending the signed delivery to the sticky comment saying ready at that SHA; phases from prbox's \`prbox_deploy_phase_seconds\` histogram ("report" is the whole ready report: comment, commit status, deployment status; the comment is its first write). The rest of "webhook → ready posted" is the queue's 500 ms collection delay and the "deploying" report's writes, which go first. GitHub writes pass a token bucket per installation (${String(WRITE_BURST)} at once, then one a second, src/forges/github/octokit.ts); each deploy starts after ${String(WRITE_BURST)} s without writes, as a push minutes after the last one would. Medians of ${String(RUNS)} runs after a warm-up, ms.`,
     "",
     table(["objects", "deploy", "webhook → ready posted", "fetch+render+apply+wait", ...PHASES.map((p) => (p === "report" ? "report (3 writes)" : p)), "render+apply share"], rows),
     "",
-    verdict(met, `under ${String(GOAL.totalMs / 1000)} s from webhook to ready posted, render + apply under ${String(GOAL.renderApplyShare * 100)} % of it, for 10 to 500 objects`),
+    verdict(metTotal, `under ${String(GOAL.totalMs / 1000)} s from webhook to ready posted, for 10 to 500 objects`),
     "",
-    verdict(metInCluster, `the same for ready *in the cluster* (the queue's ${String(QUEUE_DELAY_MS)} ms delay + fetch + render + apply + wait), i.e. without GitHub's write pacing`),
+    verdict(metShare, `render + apply under ${String(GOAL.renderApplyShare * 100)} % of webhook → ready posted`),
+    "",
+    `The two goals pull against each other: once the queue's ${String(QUEUE_DELAY_MS)} ms delay and the write pacing are gone, render (one \`helm template\` process per helm box, ~150–250 ms) and apply (one server-side apply request per object) are most of what is left.`,
   ].join("\n");
 }
 

@@ -155,7 +155,7 @@ async function recordFailure(ctx: Context, error: unknown): Promise<void> {
  */
 export async function deployEnvironment(cluster: Cluster, rendered: RenderedEnvironment, options: DeployOptions): Promise<DeployResult> {
   const log = (options.log ?? silentLogger).child({ environment: rendered.environment.id });
-  const apply: ApplyOptions = { concurrency: options.concurrency ?? 8, timeoutMs: options.timeoutMs, signal: options.signal, log };
+  const apply: ApplyOptions = { concurrency: options.concurrency ?? 24, timeoutMs: options.timeoutMs, signal: options.signal, log };
   const prepared = await prepareObjects(cluster, rendered);
   throwIfAborted(options.signal, `deploying environment ${rendered.environment.id}`);
   const recorded = recordedKinds(await environmentNamespaces(cluster, rendered.environment.id));
