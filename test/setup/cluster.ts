@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type {} from "vitest";
 import type { TestProject } from "vitest/node";
+import { cleanUpIfKilled } from "./orphans.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -66,6 +67,8 @@ export default async function setup(project: TestProject): Promise<Teardown> {
     const out = await runScript(["start", stateDir], false);
     kubeconfig = out.trim().split("\n").pop() ?? "";
     if (kubeconfig === "") throw new Error("scripts/test-cluster start printed no kubeconfig path");
+    // Stops the control plane if vitest dies without this teardown.
+    cleanUpIfKilled('[ -d "$2" ]', '"$1" stop "$2" >/dev/null 2>&1; rm -rf "$2"', [scriptPath(), stateDir]);
   } catch (error) {
     await stopCluster(stateDir).catch(() => {});
     throw error;

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type {} from "vitest";
 import type { TestProject } from "vitest/node";
+import { cleanUpIfKilled } from "./orphans.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -92,6 +93,8 @@ async function startOn(port: number, dir: string): Promise<RedisServer> {
   };
   try {
     await Promise.race([waitUntilReady(child, port, () => output), spawnFailed]);
+    // Stops this redis-server if the process that started it dies without stopping it.
+    cleanUpIfKilled('kill -0 "$1" 2>/dev/null', 'kill "$1"; rm -rf "$2"', [String(child.pid), dir]);
   } catch (error) {
     child.kill("SIGKILL");
     throw error;
