@@ -7,7 +7,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { loadConfig } from "../src/config/config.js";
 import { createLogger } from "../src/log.js";
 import { createRuntime } from "../src/main/runtime.js";
@@ -16,26 +15,13 @@ import { gatherEnvironments, type PageSources } from "../src/server/environments
 import { renderEnvironmentsPage } from "../src/server/page-html.js";
 import { freePort, startRedisServer } from "../test/setup/redis.js";
 import { desiredState } from "../test/queue/support.js";
+import { medianTime } from "./lib/stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const TOKEN = randomBytes(16).toString("hex");
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  await fn(); // warm-up
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await fn();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
+const time = (fn: () => Promise<unknown>) => medianTime(fn, RUNS);
 
 async function main(): Promise<void> {
   const redis = await startRedisServer();

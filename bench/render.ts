@@ -4,24 +4,14 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { renderSpec } from "../src/core/render-spec.js";
 import { findHelm, helmVersion } from "../src/render/helm-binary.js";
-import { median, table } from "./lib/stats.js";
+import { medianTime, table } from "./lib/stats.js";
 import type { Benchmark } from "./run.js";
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 9));
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  await fn(); // warm-up
-  const samples: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await fn();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
+const time = (fn: () => Promise<unknown>) => medianTime(fn, RUNS);
 
 async function syntheticRepo(objects: number): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), "prbox-bench-"));

@@ -2,8 +2,6 @@
 // against a real Redis and a real test control plane; GitHub is the fake of test/support (nock),
 // which also serves the repository's tarball. Deliveries are signed and POSTed over HTTP.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import path from "node:path";
 import { createWriteStream } from "node:fs";
 import nock from "nock";
 import { loadConfig } from "../../src/config/config.js";
@@ -30,17 +28,7 @@ export interface BenchApp {
   metrics(): Promise<string>;
 }
 
-export type Files = Record<string, string>;
-
-export async function readTree(root: string, dir = ""): Promise<Files> {
-  const files: Files = {};
-  for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
-    const rel = dir ? `${dir}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) Object.assign(files, await readTree(root, rel));
-    else files[rel] = await readFile(path.join(root, rel), "utf8");
-  }
-  return files;
-}
+export { readTree, type Files } from "../../test/github/support/sources.js";
 
 export interface BenchAppOptions {
   redisUrl: string;

@@ -39,3 +39,15 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 export function verdict(met: boolean, goal: string): string {
   return `${met ? "✅ met" : "❌ not met"}: ${goal}`;
 }
+
+/** The median duration (ms) of `runs` calls of fn, after one warm-up call. */
+export async function medianTime(fn: () => Promise<unknown>, runs: number): Promise<number> {
+  await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}

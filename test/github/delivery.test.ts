@@ -2,9 +2,8 @@
 // delivery prbox could not take is recorded as failed on GitHub and can be redelivered.
 import { afterAll, describe, expect } from "vitest";
 import { RECONCILE_QUEUE } from "../../src/queue/index.js";
-import { startRedisServer, type RedisServer } from "../setup/redis.js";
+import { startRedisOn, startRedisServer, type RedisServer } from "../setup/redis.js";
 import { useGitHubApp } from "./support/prbox.js";
-import { startRedisOn, type StartedRedis } from "./support/redis.js";
 import { newSha, previewRepo } from "./support/sources.js";
 import { until } from "./support/wait.js";
 import { pullRequestDelivery } from "./support/webhooks.js";
@@ -54,7 +53,7 @@ describe("deliveries prbox must not acknowledge", () => {
 
 describe("deliveries while Redis is down", () => {
   let redis: RedisServer | undefined;
-  let restarted: StartedRedis | undefined;
+  let restarted: RedisServer | undefined;
   // Registered before useGitHubApp's hooks, so it runs after prbox has stopped.
   afterAll(async () => {
     await restarted?.stop();

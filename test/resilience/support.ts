@@ -7,9 +7,8 @@ import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import { inject, onTestFinished } from "vitest";
-import { freePort } from "../setup/redis.js";
+import { freePort, pings } from "../setup/redis.js";
 import { testKubeconfig } from "../support/cluster-fixtures.js";
 
 const BIN = fileURLToPath(new URL("../../src/main/bin.ts", import.meta.url));
@@ -170,19 +169,8 @@ export async function persistentRedis(options: { appendfsync: "always" | "everys
   const port = await freePort();
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", options.appendfsync, "--maxmemory-policy", "noeviction", ...(options.extraArgs ?? [])];
   let child: ChildProcess | undefined;
-  const up = async () => {
-    const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on("error", () => undefined);
-    try {
-      await probe.connect();
-      // LOADING while the append-only file is read back: not up yet.
-      return (await probe.ping()) === "PONG";
-    } catch {
-      return false;
-    } finally {
-      probe.disconnect();
-    }
-  };
+  // PONG only once the append-only file is read back (LOADING until then).
+  const up = () => pings(port);
   const redis = {
     url: `redis://127.0.0.1:${port}`,
     port,

@@ -42,7 +42,8 @@ export function freePort(): Promise<number> {
 }
 
 /** True when something on the port answers PING with PONG. */
-function pings(port: number): Promise<boolean> {
+/** True when a Redis on the loopback port answers PING with PONG (not while it is LOADING). */
+export function pings(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     let reply = "";
@@ -100,6 +101,25 @@ async function startOn(port: number, dir: string): Promise<RedisServer> {
     throw error;
   }
   return { url: `redis://127.0.0.1:${String(port)}`, port, stop };
+}
+
+/** A throw-away redis-server on the given loopback port: to bring back, on the same address, a Redis a test stopped. */
+export async function startRedisOn(port: number): Promise<RedisServer> {
+  const dir = await mkdtemp(join(tmpdir(), "prbox-redis-"));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    const server = await startOn(port, dir);
+    return {
+      ...server,
+      stop: async () => {
+        await server.stop();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
 }
 
 /** Starts a private, throw-away redis-server on a free loopback port. */

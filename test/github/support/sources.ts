@@ -9,7 +9,8 @@ const FIXTURE = fileURLToPath(new URL("../../../fixtures/preview-repo/", import.
 
 export type Files = Record<string, string>;
 
-async function readTree(root: string, dir = ""): Promise<Files> {
+/** Every file under root (recursively), keyed by its path relative to root. */
+export async function readTree(root: string, dir = ""): Promise<Files> {
   const files: Files = {};
   for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
     const rel = dir ? `${dir}/${entry.name}` : entry.name;
