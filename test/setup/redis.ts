@@ -124,25 +124,15 @@ export async function startRedisOn(port: number): Promise<RedisServer> {
 
 /** Starts a private, throw-away redis-server on a free loopback port. */
 export async function startRedisServer(): Promise<RedisServer> {
-  const dir = await mkdtemp(join(tmpdir(), "prbox-redis-"));
-  const cleanup = () => rm(dir, { recursive: true, force: true });
   let lastError: unknown;
   // The free port can be taken between asking and binding: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const server = await startOn(await freePort(), dir);
-      return {
-        ...server,
-        stop: async () => {
-          await server.stop();
-          await cleanup();
-        },
-      };
+      return await startRedisOn(await freePort());
     } catch (error) {
       lastError = error;
     }
   }
-  await cleanup();
   throw lastError;
 }
 
