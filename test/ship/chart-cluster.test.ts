@@ -7,7 +7,7 @@ import { clusterFromKubeConfig, deleteEnvironment, deployEnvironment, type Clust
 import { patchNamespaceMetadata } from "../../src/cluster/namespaces.js";
 import { pollUntil } from "../../src/cluster/poll.js";
 import { ClusterError } from "../../src/errors.js";
-import { configMap, deployment, environment, main, testCluster, uniqueName } from "../support/cluster-fixtures.js";
+import { configMap, deployment, environment, main, testCluster, testKubeconfig, uniqueName } from "../support/cluster-fixtures.js";
 import { renderChart, type Manifest } from "./chart.js";
 
 const helm = inject("helm");
@@ -188,5 +188,22 @@ describe("the chart's RBAC and admission policy, as prbox's service account", ()
     expect(error).toBeInstanceOf(ClusterError);
     expect((error as ClusterError).message).toContain("prbox may change only namespaces labelled");
     expect((await admin.core.readNamespace({ name: foreignNamespace })).metadata?.labels?.["app.kubernetes.io/managed-by"]).toBeUndefined();
+  });
+});
+
+describe("the chart's in-chart Redis on the API server", () => {
+  it("keeps the generated password across upgrades (helm reads the Secret back), and its NetworkPolicies are accepted", async () => {
+    const kept = `kept${uniqueName("pw").replace(/[^A-Za-z0-9]/g, "")}`;
+    await admin.core.createNamespacedSecret({ namespace: releaseNamespace, body: { metadata: { name: `${fullname}-redis` }, stringData: { "redis-password": kept } } });
+
+    const manifests = await renderChart(helm, {}, { release, namespace: releaseNamespace, kubeconfig: testKubeconfig() });
+
+    const secret = manifests.find((m) => m.kind === "Secret" && m.metadata.name === `${fullname}-redis`);
+    const data = (secret?.data ?? {}) as Record<string, string>;
+    expect(Buffer.from(data["redis-password"] ?? "", "base64").toString("utf8")).toBe(kept);
+    expect(Buffer.from(data.PRBOX_REDIS_URL ?? "", "base64").toString("utf8")).toBe(`redis://:${kept}@${fullname}-redis:6379`);
+    const policies = manifests.filter((m) => m.kind === "NetworkPolicy");
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual([`${fullname}-redis`, `${fullname}-server`, `${fullname}-worker`]);
+    for (const policy of policies) await admin.objects.apply(policy);
   });
 });
