@@ -37,8 +37,9 @@ export const REFUSAL_QUIET_SECONDS = 24 * 3600;
  * never a bot's); only writers (asked through the forge's API); not on a closed PR; `/deploy`
  * pinned to the commit the maintainer saw. Then stored and queued (`record`) and acknowledged
  * with 👍. Others get 👎 and a polite reply, and nothing runs; someone who may not run commands
- * is answered once per PR in REFUSAL_QUIET_SECONDS, however many comments they write. Failing
- * to acknowledge or reply does not undo a stored command.
+ * is answered (👎 and reply) once per PR in REFUSAL_QUIET_SECONDS, however many comments they
+ * write, and their later commands are only logged. Failing to acknowledge or reply does not undo
+ * a stored command.
  */
 export async function handleCommand(comment: CommandComment, forge: Forge, deliveryId: string, deps: IntakeDeps, record: RecordCommand): Promise<CommandOutcome> {
   const command = parseCommand(comment.body);
@@ -49,9 +50,10 @@ export async function handleCommand(comment: CommandComment, forge: Forge, deliv
   const envId = prEnvironmentId(comment.ref.forge, comment.ref.repo, comment.ref.pr);
   const log = deps.log.child({ envId, user, command: command.name });
   if (!(await forge.canWrite(comment.ref, user))) {
-    const told = await firstRefusal(`refused:${envId}:${comment.author.id}`, deps, log);
-    await refuse(forge, comment, told ? `@${user} thanks! Only ${forge.writers} can run \`/${command.name}\`; a maintainer can run it for you.` : null, log);
-    log.info({ answered: told }, "command refused: the user may not run commands");
+    // Every answer is a write from the installation's shared budget (one a second): only the first is given.
+    const answer = await firstRefusal(`refused:${envId}:${comment.author.id}`, deps, log);
+    if (answer) await refuse(forge, comment, `@${user} thanks! Only ${forge.writers} can run \`/${command.name}\`; a maintainer can run it for you.`, log);
+    log.info({ answered: answer }, "command refused: the user may not run commands");
     return { result: "refused", text: `refused: ${user} may not run /${command.name}` };
   }
   const pr = await forge.pullRequest(comment.ref);
@@ -119,9 +121,9 @@ async function firstRefusal(key: string, deps: IntakeDeps, log: Logger): Promise
   }
 }
 
-async function refuse(forge: Forge, comment: CommandComment, reply: string | null, log: Logger): Promise<void> {
+async function refuse(forge: Forge, comment: CommandComment, reply: string, log: Logger): Promise<void> {
   await bestEffort(log, "react 👎 to", () => forge.acknowledge(comment.ref, comment.commentId, "-1"));
-  if (reply !== null) await bestEffort(log, "reply to", () => replyOn(forge, comment.ref, reply));
+  await bestEffort(log, "reply to", () => replyOn(forge, comment.ref, reply));
 }
 
 async function bestEffort(log: Logger, what: string, action: () => Promise<void>): Promise<void> {

@@ -62,7 +62,7 @@ export function commandsSuite(forge: ForgeName) {
       expect(desired?.reloadRequest).toBe(1);
     });
 
-    it("refuses /reload and /deploy from a reader (GitLab: a Guest) with a -1 reaction each and one reply saying why, and changes and queues nothing", async ({ t }) => {
+    it("refuses /reload and /deploy from a reader (GitLab: a Guest) with one -1 reaction and one reply saying why, and changes and queues nothing", async ({ t }) => {
       const pr = 22;
       const sha = newSha();
       await t.forge.push(sha, await previewRepo());
@@ -75,12 +75,13 @@ export function commandsSuite(forge: ForgeName) {
       const reload = t.forge.comment(pr, "visitor", "Looks broken.\n/reload");
       const deploy = t.forge.comment(pr, "visitor", "/deploy");
 
-      await t.deliver(t.forge.commentEvent(pr, reload));
+      await t.deliver(t.forge.commentEvent(pr, reload), { replies: true });
       await t.deliver(t.forge.commentEvent(pr, deploy));
 
-      expect(t.forge.reactionsOn(reload.id)).toEqual(["-1"]);
-      expect(t.forge.reactionsOn(deploy.id)).toEqual(["-1"]);
+      await t.until("the reply to the reader", () => t.forge.replies(pr).length > 0);
       // One answer per person and PR: a reader cannot make prbox write without limit.
+      expect(t.forge.reactionsOn(reload.id)).toEqual(["-1"]);
+      expect(t.forge.reactionsOn(deploy.id)).toEqual([]);
       expect(t.forge.replies(pr)).toEqual([expect.stringMatching(/^@visitor .*`\/reload`/)]);
       expect(await t.prbox.rt.store.getDesired(t.forge.environmentId(pr))).toEqual(desiredBefore);
       expect(await t.prbox.pendingJobs()).not.toContain(t.forge.environmentId(pr));
@@ -122,6 +123,26 @@ export function commandsSuite(forge: ForgeName) {
       expect(t.forge.stickyComments(pr)).toHaveLength(1);
     });
 
+    it("deploys nothing for a /deploy on a closed PR it has no record of", async ({ t }) => {
+      const pr = 24;
+      const sha = newSha();
+      await t.forge.push(sha, await previewRepo());
+      t.forge.open(pr, { ref: "feature/abandoned", sha });
+      t.forge.close(pr, { merged: false });
+      t.forge.setRole("maintainer", "write");
+      const command = t.forge.comment(pr, "maintainer", "/deploy");
+
+      await t.deliver(t.forge.commentEvent(pr, command));
+
+      await t.settled();
+      expect(t.sticky(pr)).not.toContain("✅ ready");
+      expect(t.forge.downloads(), "the closed PR's sources were fetched for a deploy").toEqual([]);
+      expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
+    });
+  });
+
+  // A second block: fewer tests at once share the installation's write budget (one a second).
+  describe.concurrent(`/deploy's commit, quoted commands, readers and other bots on ${forge}`, () => {
     it("deploys the commit /deploy <sha> names (abbreviated, an earlier commit of the PR), not the head", async ({ t }) => {
       const pr = 25;
       const [first, head] = [newSha(), newSha()];
@@ -147,7 +168,8 @@ export function commandsSuite(forge: ForgeName) {
       const stranger = newSha();
 
       const command = t.forge.comment(pr, "maintainer", `/deploy ${stranger.slice(0, 7)}`);
-      await t.deliver(t.forge.commentEvent(pr, command));
+      await t.deliver(t.forge.commentEvent(pr, command), { replies: true });
+      await t.until("the reply", () => t.forge.replies(pr).length > 0);
 
       expect(t.forge.reactionsOn(command.id)).toEqual(["-1"]);
       expect(t.forge.replies(pr)).toEqual([expect.stringMatching(new RegExp(`^@maintainer \`${stranger.slice(0, 7)}\` is not a commit of .*its head is \`${head.slice(0, 7)}\``))]);
@@ -166,7 +188,8 @@ export function commandsSuite(forge: ForgeName) {
       // The maintainer looked at `seen` and wrote /deploy; the fork's author pushed before prbox read the comment.
       const command = t.forge.comment(pr, "maintainer", "/deploy");
       t.forge.pushTo(pr, pushedLater);
-      await t.deliver(t.forge.commentEvent(pr, command));
+      await t.deliver(t.forge.commentEvent(pr, command), { replies: true });
+      await t.until("the reply", () => t.forge.replies(pr).length > 0);
 
       expect(t.forge.reactionsOn(command.id)).toEqual(["-1"]);
       expect(t.forge.replies(pr)).toEqual([expect.stringMatching(new RegExp(`^@maintainer .*\`${pushedLater.slice(0, 7)}\`, pushed after your comment.*\`/deploy ${pushedLater.slice(0, 7)}\``))]);
@@ -205,16 +228,18 @@ export function commandsSuite(forge: ForgeName) {
       expect(t.forge.downloads()).toEqual([]);
     });
 
-    it("answers a reader once per PR however many commands they write, with a -1 on each", async ({ t }) => {
+    it("answers a reader once per PR however many commands they write (one -1, one reply)", async ({ t }) => {
       const pr = 29;
       await openFork(t, pr, [newSha()]);
       t.forge.setRole("visitor", "read");
       const commands = Array.from({ length: 10 }, (_, i) => t.forge.comment(pr, "visitor", i % 2 === 0 ? "/deploy" : "/reload"));
 
-      for (const command of commands) await t.deliver(t.forge.commentEvent(pr, command));
+      for (const [i, command] of commands.entries()) await t.deliver(t.forge.commentEvent(pr, command), { replies: i === 0 });
+      await t.until("the reply to the reader", () => t.forge.replies(pr).length > 0);
 
-      for (const command of commands) expect(t.forge.reactionsOn(command.id)).toEqual(["-1"]);
+      expect(commands.map((command) => t.forge.reactionsOn(command.id))).toEqual([["-1"], ...Array.from({ length: 9 }, () => [])]);
       expect(t.forge.replies(pr)).toEqual([expect.stringMatching(/^@visitor .*`\/deploy`/)]);
+      expect(await t.prbox.pendingJobs()).not.toContain(t.forge.environmentId(pr));
       expect(t.forge.downloads()).toEqual([]);
     });
 
@@ -233,23 +258,6 @@ export function commandsSuite(forge: ForgeName) {
       expect(other?.history).toEqual([copy.body]);
       expect(t.forge.stickyComments(pr)).toHaveLength(1);
       expect(t.forge.stickyComments(pr)[0]?.id).not.toBe(copy.id);
-    });
-
-    it("deploys nothing for a /deploy on a closed PR it has no record of", async ({ t }) => {
-      const pr = 24;
-      const sha = newSha();
-      await t.forge.push(sha, await previewRepo());
-      t.forge.open(pr, { ref: "feature/abandoned", sha });
-      t.forge.close(pr, { merged: false });
-      t.forge.setRole("maintainer", "write");
-      const command = t.forge.comment(pr, "maintainer", "/deploy");
-
-      await t.deliver(t.forge.commentEvent(pr, command));
-
-      await t.settled();
-      expect(t.sticky(pr)).not.toContain("✅ ready");
-      expect(t.forge.downloads(), "the closed PR's sources were fetched for a deploy").toEqual([]);
-      expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
     });
   });
 
