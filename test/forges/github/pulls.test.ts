@@ -70,3 +70,26 @@ describe("GitHubForge.acknowledge and reply", () => {
     expect(post.isDone()).toBe(true);
   });
 });
+
+describe("GitHubForge.headSince", () => {
+  const PR = "/repos/acme/shop/pulls/42";
+  const withPush = (pushedAt: string, options: { fork?: boolean; headRepoDeleted?: boolean } = {}) => {
+    const pr = pullRequestBody(options);
+    const head = pr.head as { repo: Record<string, unknown> | null };
+    if (head.repo) head.repo = { ...head.repo, pushed_at: pushedAt };
+    return pr;
+  };
+
+  it("is the head repository's last push, by GitHub's clock (a fork's own)", async () => {
+    nock(API).get(PR).reply(200, withPush("2026-11-02T10:05:00Z", { fork: true }));
+
+    expect(await new GitHubForge(testOctokit(), testBot).headSince(ref, SHA)).toBe("2026-11-02T10:05:00Z");
+  });
+
+  it("is unknown when the head moved since it was read, or its repository is gone", async () => {
+    nock(API).get(PR).reply(200, withPush("2026-11-02T10:05:00Z")).get(PR).reply(200, withPush("", { headRepoDeleted: true }));
+
+    expect(await new GitHubForge(testOctokit(), testBot).headSince(ref, "f".repeat(40))).toBeNull();
+    expect(await new GitHubForge(testOctokit(), testBot).headSince(ref, SHA)).toBeNull();
+  });
+});
