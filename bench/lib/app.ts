@@ -5,7 +5,7 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import nock from "nock";
 import { loadConfig } from "../../src/config/config.js";
-import { STICKY_MARKER } from "../../src/forges/github/comments.js";
+import { STICKY_MARKER } from "../../src/core/sticky-comment.js";
 import { createLogger } from "../../src/log.js";
 import { createRuntime, type Runtime } from "../../src/main/runtime.js";
 import { startServer } from "../../src/main/server.js";

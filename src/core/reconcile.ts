@@ -9,6 +9,7 @@ import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { renderSpec } from "./render-spec.js";
 import { commentBody, commitStatus, environmentState, type Report } from "./report.js";
+import { upsertStickyComment } from "./sticky-comment.js";
 
 /** What the reconciler needs from the state store (src/queue's RedisStateStore satisfies it). */
 export interface StateStore {
@@ -119,7 +120,7 @@ function observe(desired: DesiredState, step: Step, fields: Pick<ObservedState, 
 
 async function report(desired: DesiredState, step: Step, body: Report): Promise<void> {
   const { forge } = step;
-  await forge.upsertComment(desired.ref, commentBody(body));
+  await upsertStickyComment(forge, desired.ref, commentBody(body), step.log);
   const status = commitStatus(body);
   if (status && "sha" in body) await forge.setCommitStatus(desired.ref, body.sha, status);
   const state = environmentState(body);

@@ -48,12 +48,3 @@ export interface ChecksEvent {
 }
 
 export type ForgeEvent = PullRequestEvent | CommandEvent | ChecksEvent;
-
-/** `/reload`, `/destroy` or `/deploy` as the first word of a comment line, or null. */
-export function parseCommand(body: string): CommandName | null {
-  for (const line of body.split(/\r?\n/)) {
-    const match = /^\s*\/(reload|destroy|deploy)\b/.exec(line);
-    if (match) return match[1] as CommandName;
-  }
-  return null;
-}

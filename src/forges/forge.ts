@@ -55,6 +55,22 @@ export interface PullRequestInfo {
 
 export type Reaction = "+1" | "-1" | "eyes";
 
+/** Who wrote a comment, as the forge reports it. */
+export interface CommentAuthor {
+  /** The forge's numeric user id, as a string. */
+  id: string;
+  login: string;
+  /** An account the forge marks as a bot (GitHub `type: "Bot"`, GitLab's access-token users and service accounts). */
+  bot: boolean;
+}
+
+/** A comment on the PR (a note on GitLab) written by a person or a bot; never a system note. */
+export interface PullRequestComment {
+  id: string;
+  body: string;
+  author: CommentAuthor;
+}
+
 export interface Forge {
   readonly name: ForgeName;
   /**
@@ -63,8 +79,29 @@ export interface Forge {
    * over the size limit: permanent errors with a message a developer can act on.
    */
   fetchSources(ref: PullRequestRef, sha: string, dest: string, signal?: AbortSignal): Promise<void>;
-  /** prbox's one sticky comment on the PR: found by a hidden marker, created once, edited only when the text changed. */
-  upsertComment(ref: PullRequestRef, body: string): Promise<void>;
+  /** The longest comment body the forge accepts, in characters (src/core/sticky-comment.ts cuts to it). */
+  readonly maxCommentLength: number;
+  /** Who may run commands, in words for a reply ("people with write access to this repository"). */
+  readonly writers: string;
+  /** The PR's comments, oldest first, fetched page by page as they are read. */
+  comments(ref: PullRequestRef): AsyncIterable<PullRequestComment>;
+  /** Posts a comment and returns its id. Sent once, never retried blindly: a retry could post twice. */
+  createComment(ref: PullRequestRef, body: string): Promise<string>;
+  updateComment(ref: PullRequestRef, commentId: string, body: string): Promise<void>;
+  /** Whether prbox wrote it: the GitHub App's bot account, the user GITLAB_TOKEN acts as. */
+  isOwnComment(author: CommentAuthor): Promise<boolean>;
+  /** The PR's web page. */
+  pullRequestUrl(ref: PullRequestRef): string;
+  /** How the forge names the PR in text: "#7" on GitHub, "!7" on GitLab. */
+  pullRequestLabel(ref: PullRequestRef): string;
+  /** The full SHAs of the PR's commits (`/deploy <sha>` may name any of them). */
+  pullRequestCommits(ref: PullRequestRef): Promise<string[]>;
+  /**
+   * A time by the forge's own clock since which the PR's head has been `headSha`, or null when
+   * the forge cannot say. Never a commit's date: its author writes that. `/deploy` without a
+   * SHA deploys the head only when this is before the comment was written.
+   */
+  headSince(ref: PullRequestRef, headSha: string): Promise<string | null>;
   /** The commit status named "prbox" on `sha`; posting the same state again is not an error. */
   setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void>;
   /** The forge's record of the environment (GitHub Deployment with environment_url, GitLab Environment). */
@@ -73,8 +110,6 @@ export interface Forge {
   canWrite(ref: PullRequestRef, user: string): Promise<boolean>;
   /** Acknowledges a command comment (a reaction on GitHub, an award emoji on GitLab). */
   acknowledge(ref: PullRequestRef, commentId: string, reaction: Reaction): Promise<void>;
-  /** A plain, non-sticky reply on the PR (e.g. "only writers may run /reload"). */
-  reply(ref: PullRequestRef, body: string): Promise<void>;
   /** The PR's current state; throws when the forge cannot say (the sweep never deletes on an error). */
   pullRequest(ref: PullRequestRef): Promise<PullRequestInfo>;
 }

@@ -4,6 +4,7 @@ import { Probot } from "probot";
 import { connectCluster, type Cluster } from "../cluster/index.js";
 import type { Config } from "../config/config.js";
 import { forgeRegistry, type ForgeRegistry } from "../forges/forge.js";
+import { appBot, type GitHubBot } from "../forges/github/identity.js";
 import { PrboxOctokit } from "../forges/github/octokit.js";
 import { githubForgeFactory } from "../forges/github/registry.js";
 import { createGitLabClient, type GitLabClient } from "../forges/gitlab/client.js";
@@ -23,6 +24,8 @@ export interface Runtime {
   github: GitHubAppOptions | null;
   /** The worker's Probot, for installation tokens; null without the GitHub App. */
   probot: Probot | null;
+  /** The GitHub App's bot account (GET /app, asked once): whose comments are prbox's own. */
+  githubBot: GitHubBot | null;
   /** The shared GitLab client; null without GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET. */
   gitlab: GitLabClient | null;
   forges: ForgeRegistry;
@@ -63,6 +66,7 @@ export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS
   const queue = createReconcileQueue({ connection: redis, prefix: config.redisPrefix, log });
   const github = githubAppOptions(config, env);
   const probot = github ? new Probot({ ...github, log: log.child({ name: "probot" }), Octokit: PrboxOctokit }) : null;
+  const githubBot = probot ? appBot(() => probot.auth()) : null;
   const gitlab = config.gitlab ? createGitLabClient({ url: config.gitlab.url, token: config.gitlab.token }) : null;
   let cluster: Promise<Cluster> | null = null;
   return {
@@ -73,11 +77,12 @@ export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS
     queue,
     github,
     probot,
+    githubBot,
     gitlab,
     metrics: createMetrics({ liveEnvironments: async () => (await store.listDesired()).filter((d) => d.action === "deploy").length }),
     forges: forgeRegistry({
-      ...(probot ? { github: githubForgeFactory(probot, log) } : {}),
-      ...(gitlab ? { gitlab: gitlabForgeFactory(gitlab, log) } : {}),
+      ...(probot && githubBot ? { github: githubForgeFactory(probot, githubBot, log) } : {}),
+      ...(gitlab && config.gitlab ? { gitlab: gitlabForgeFactory(gitlab, config.gitlab.url, log) } : {}),
     }),
     cluster() {
       cluster ??= connectCluster({ kubeconfigPath: config.kubeconfig ?? undefined }).catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { Probot, run, Server } from "probot";
+import { PrboxError } from "../errors.js";
 import { githubApp } from "../forges/github/app.js";
 import { listEnvironments } from "../cluster/index.js";
 import { GITHUB_MAX_BODY_BYTES, githubWebhookGuard } from "../forges/github/webhook-guard.js";
@@ -41,10 +42,12 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
     Probot: Probot.defaults({ ...rt.github, log, Octokit: PrboxOctokit }),
   });
   for (const route of routes) server.addHandler(route);
+  const githubBot = rt.githubBot;
+  if (!githubBot) throw new PrboxError("bug: the GitHub App is configured but its bot account is not", { kind: "internal" });
   await server.load(
     githubApp({
       intake: { store: rt.store, queue: rt.queue, policy: config.policy, log },
-      forgeFor: (octokit) => new GitHubForge(octokit, { log }),
+      forgeFor: (octokit) => new GitHubForge(octokit, githubBot, { log }),
       onDelivery: (event, result) => rt.metrics.deliveries.inc({ forge: "github", event, result }),
     }),
   );
@@ -130,14 +133,13 @@ function environmentsPage(rt: Runtime): RouteHandler {
 function gitlabRoutes(rt: Runtime): RouteHandler[] {
   const { config, log } = rt;
   if (!rt.gitlab || !config.gitlab) return [];
-  const gitlab = new GitLabForge(rt.gitlab, { log });
+  const gitlab = new GitLabForge(rt.gitlab, { log, webUrl: config.gitlab.url });
   return [
     gitlabWebhookRoute({
       secret: config.gitlab.webhookSecret,
       intake: { store: rt.store, queue: rt.queue, policy: config.policy, log },
       forgeFor: () => gitlab,
       checks: gitlab,
-      isOwnNote: (userId) => gitlab.isTokenUser(userId),
       maxBodyBytes: 4 * 1024 * 1024,
       onDelivery: (event, result) => rt.metrics.deliveries.inc({ forge: "gitlab", event, result }),
     }),

@@ -5,7 +5,7 @@ import { forgeRegistry } from "../../src/forges/forge.js";
 import { GitHubForge } from "../../src/forges/github/forge.js";
 import { silentLogger } from "../../src/log.js";
 import { connectRedis, createReconcileQueue, RedisStateStore } from "../../src/queue/index.js";
-import { pullRequestBody, testOctokit } from "../forges/github/fixtures.js";
+import { pullRequestBody, testBot, testOctokit } from "../forges/github/fixtures.js";
 import { useStrictNock } from "../support/nock.js";
 import { desiredState, testRedisUrl, uniquePrefix } from "../queue/support.js";
 
@@ -26,7 +26,7 @@ async function harness(idleTtlMs: number) {
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
   });
-  const forge = new GitHubForge(testOctokit());
+  const forge = new GitHubForge(testOctokit(), testBot);
   const deps = { store, queue, forges: forgeRegistry({ github: async () => forge }), policy: { idleTtlMs }, log: silentLogger, now: () => NOW };
   const put = (envId: string, pr: number, overrides: Parameters<typeof desiredState>[1] = {}) =>
     store.updateDesired(envId, () => desiredState(envId, { ref: { forge: "github", repo: "acme/shop", pr, target: "1" }, eventAt: NOW.toISOString(), ...overrides }));

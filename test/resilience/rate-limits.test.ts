@@ -8,6 +8,9 @@ import { Probot, type ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubError } from "../../src/forges/github/errors.js";
 import { GitHubForge } from "../../src/forges/github/forge.js";
+import { appBot } from "../../src/forges/github/identity.js";
+import { silentLogger } from "../../src/log.js";
+import { upsertStickyComment } from "../../src/core/sticky-comment.js";
 import { fetchWithAnswerTimeout, PrboxOctokit, WRITE_BURST } from "../../src/forges/github/octokit.js";
 import { exponentialDelay, retryAfterOf, retryDelay } from "../../src/queue/index.js";
 import { PrboxError } from "../../src/errors.js";
@@ -93,7 +96,7 @@ describe("prbox's Octokit", () => {
     nock.enableNetConnect();
   });
 
-  const forgeFor = async (installation: number) => new GitHubForge((await probot.auth(installation)) as ProbotOctokit);
+  const forgeFor = async (installation: number) => new GitHubForge((await probot.auth(installation)) as ProbotOctokit, appBot(() => probot.auth()));
   const refA = { forge: "github" as const, repo: "acme/shop", pr: 1, target: String(A) };
   const refB = { forge: "github" as const, repo: "globex/site", pr: 1, target: String(B) };
   /**
@@ -155,7 +158,7 @@ describe("prbox's Octokit", () => {
 
   it("retries a 502 on a read in-process, and the comment gets posted once", async () => {
     github.inject({ method: "GET", path: /\/issues\/1\/comments$/, answer: [502, { message: "Server Error" }] });
-    await (await forgeFor(A)).upsertComment(refA, "deploying");
+    await upsertStickyComment(await forgeFor(A), refA, "deploying", silentLogger);
     expect(github.requests.filter((r) => r.method === "GET" && r.url.includes("/issues/1/comments")).map((r) => r.status)).toEqual([502, 200]);
     expect(repoA.botComments(1)).toHaveLength(1);
   });
@@ -163,9 +166,9 @@ describe("prbox's Octokit", () => {
   it("never repeats a create that GitHub answered 502 after doing it; the next upsert edits that comment", async () => {
     github.inject({ method: "POST", path: /\/issues\/1\/comments$/, answer: [502, { message: "Server Error" }], afterActing: true });
     const forge = await forgeFor(A);
-    const error = await forge.upsertComment(refA, "deploying").catch((e: unknown) => e);
+    const error = await upsertStickyComment(forge, refA, "deploying", silentLogger).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: "transient", status: 502 });
-    await forge.upsertComment(refA, "ready");
+    await upsertStickyComment(forge, refA, "ready", silentLogger);
     expect(repoA.botComments(1)).toHaveLength(1);
     expect(repoA.botComments(1)[0]?.body).toContain("ready");
   });
@@ -189,9 +192,9 @@ describe("prbox's Octokit", () => {
     repoA.openPullRequest(1, { ref: "feature", sha });
     github.inject({ method: "POST", path: /\/issues\/1\/comments$/, answer: [201, {}], afterActing: true, hang: true });
     const forge = await forgeFor(A);
-    const error = await forge.upsertComment(refA, "deploying").catch((e: unknown) => e);
+    const error = await upsertStickyComment(forge, refA, "deploying", silentLogger).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: "transient", message: expect.stringContaining("cannot reach GitHub (ETIMEDOUT)") });
-    await forge.upsertComment(refA, "ready");
+    await upsertStickyComment(forge, refA, "ready", silentLogger);
     expect(repoA.botComments(1).map((c) => c.body)).toEqual([expect.stringContaining("ready")]);
   });
 
@@ -203,6 +206,6 @@ describe("prbox's Octokit", () => {
     const appOctokit = await probot.auth();
     const eventOctokit = async (installation: number) =>
       (await appOctokit.auth({ type: "event-octokit", event: { name: "pull_request", payload: { action: "opened", installation: { id: installation } } } })) as ProbotOctokit;
-    expectBNotBehindA(await writesInOrder(new GitHubForge(await eventOctokit(A)), new GitHubForge(await eventOctokit(B))));
+    expectBNotBehindA(await writesInOrder(new GitHubForge(await eventOctokit(A), appBot(() => probot.auth())), new GitHubForge(await eventOctokit(B), appBot(() => probot.auth()))));
   });
 });

@@ -13,7 +13,7 @@ import { useClusterProxy } from "../support/cluster-fixtures.js";
 import { freePort } from "../setup/redis.js";
 import { FakeGitHub, type FakeRepository } from "../support/fake-github.js";
 import { serveFakeGitHub } from "../support/fake-github-http.js";
-import { STICKY_MARKER } from "../../src/forges/github/comments.js";
+import { STICKY_MARKER } from "../../src/core/sticky-comment.js";
 import { environmentName } from "../../src/forges/github/deployments.js";
 import { appCredentials, prboxEnv, proxyKubeconfig, recordRecovery, startPrboxProcess } from "./support.js";
 

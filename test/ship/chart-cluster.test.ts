@@ -7,7 +7,7 @@ import { clusterFromKubeConfig, deleteEnvironment, deployEnvironment, type Clust
 import { patchNamespaceMetadata } from "../../src/cluster/namespaces.js";
 import { pollUntil } from "../../src/cluster/poll.js";
 import { ClusterError } from "../../src/errors.js";
-import { configMap, deployment, environment, main, testCluster, uniqueName } from "../support/cluster-fixtures.js";
+import { configMap, deployment, environment, main, testCluster, testKubeconfig, uniqueName } from "../support/cluster-fixtures.js";
 import { renderChart, type Manifest } from "./chart.js";
 
 const helm = inject("helm");
@@ -188,5 +188,33 @@ describe("the chart's RBAC and admission policy, as prbox's service account", ()
     expect(error).toBeInstanceOf(ClusterError);
     expect((error as ClusterError).message).toContain("prbox may change only namespaces labelled");
     expect((await admin.core.readNamespace({ name: foreignNamespace })).metadata?.labels?.["app.kubernetes.io/managed-by"]).toBeUndefined();
+  });
+});
+
+describe("the chart's in-chart Redis on the API server", () => {
+  it("keeps the generated password across upgrades (helm reads the Secret back), and its NetworkPolicies are accepted", async () => {
+    // A release of its own: helm refuses to take over objects another release (the one above) owns.
+    const upgraded = uniqueName("up");
+    const namespace = `${upgraded}-system`;
+    const secretName = `${upgraded}-prbox-redis`;
+    const kept = `kept${uniqueName("pw").replace(/[^A-Za-z0-9]/g, "")}`;
+    await admin.core.createNamespace({ body: namespaceBody(namespace) });
+    try {
+      // As the first install left it: owned by the release, so an upgrade may read and keep it.
+      const owner = { labels: { "app.kubernetes.io/managed-by": "Helm" }, annotations: { "meta.helm.sh/release-name": upgraded, "meta.helm.sh/release-namespace": namespace } };
+      await admin.core.createNamespacedSecret({ namespace, body: { metadata: { name: secretName, ...owner }, stringData: { "redis-password": kept } } });
+
+      const manifests = await renderChart(helm, {}, { release: upgraded, namespace, kubeconfig: testKubeconfig() });
+
+      const secret = manifests.find((m) => m.kind === "Secret" && m.metadata.name === secretName);
+      const data = (secret?.data ?? {}) as Record<string, string>;
+      expect(Buffer.from(data["redis-password"] ?? "", "base64").toString("utf8")).toBe(kept);
+      expect(Buffer.from(data.PRBOX_REDIS_URL ?? "", "base64").toString("utf8")).toBe(`redis://:${kept}@${upgraded}-prbox-redis:6379`);
+      const policies = manifests.filter((m) => m.kind === "NetworkPolicy");
+      expect(policies.map((p) => p.metadata.name).sort()).toEqual([`${upgraded}-prbox-redis`, `${upgraded}-prbox-server`, `${upgraded}-prbox-worker`]);
+      for (const policy of policies) await admin.objects.apply(policy);
+    } finally {
+      await admin.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    }
   });
 });

@@ -20,6 +20,11 @@ interface PodSpec {
   initContainers?: Container[];
   serviceAccountName?: string;
 }
+interface NetworkPolicySpec {
+  podSelector: { matchLabels: Record<string, string> };
+  policyTypes: string[];
+  ingress: { from?: { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown }[]; ports?: { port: string }[] }[];
+}
 interface Rule {
   apiGroups?: string[];
   resources?: string[];
@@ -57,6 +62,12 @@ function deploymentOf(manifests: readonly Manifest[], component: string): Manife
 
 function envOf(container: Container): Map<string, NonNullable<Container["env"]>[number]> {
   return new Map((container.env ?? []).map((e) => [e.name, e]));
+}
+
+/** A Secret's value, decoded; "" when it has no such key. */
+function secretValue(secret: Manifest | undefined, key: string): string {
+  const data = (secret?.data ?? {}) as Record<string, string>;
+  return Buffer.from(data[key] ?? "", "base64").toString("utf8");
 }
 
 function first(workload: Manifest): Container {
@@ -168,15 +179,53 @@ describe("the prbox chart", () => {
     expect(env.has("WEBHOOK_SECRET")).toBe(false);
   });
 
-  it("in-chart Redis: a StatefulSet with the append-only file on a volume, and prbox pointed at its Service", async () => {
+  it("in-chart Redis: a StatefulSet with the append-only file on a volume, a generated password, and prbox pointed at its Service with it", async () => {
     const manifests = await rendered(inChartRedis);
     const [redis] = ofKind(manifests, "StatefulSet");
     const container = first(redis as Manifest);
     expect(container.args?.join(" ")).toContain("--appendonly yes");
     expect((redis?.spec as { volumeClaimTemplates: unknown[] }).volumeClaimTemplates).toHaveLength(1);
     const service = ofKind(manifests, "Service").find((s) => s.metadata.labels?.["app.kubernetes.io/component"] === "redis");
-    const url = envOf(first(deploymentOf(manifests, "worker"))).get("PRBOX_REDIS_URL")?.value;
-    expect(url).toBe(`redis://${service?.metadata.name}:6379`);
+    const [secret] = ofKind(manifests, "Secret");
+    const password = secretValue(secret, "redis-password");
+    expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
+    expect(secretValue(secret, "PRBOX_REDIS_URL")).toBe(`redis://:${password}@${service?.metadata.name}:6379`);
+    for (const component of ["server", "worker"]) {
+      const url = envOf(first(deploymentOf(manifests, component))).get("PRBOX_REDIS_URL");
+      expect(url?.value, "the URL with the password is never written into the Deployment").toBeUndefined();
+      expect(url?.valueFrom?.secretKeyRef).toEqual({ name: secret?.metadata.name, key: "PRBOX_REDIS_URL" });
+    }
+    // Redis refuses clients without it; its probes (redis-cli) use it too.
+    expect(container.args?.slice(-2)).toEqual(["--requirepass", "$(REDIS_PASSWORD)"]);
+    const env = envOf(container);
+    for (const name of ["REDIS_PASSWORD", "REDISCLI_AUTH"]) expect(env.get(name)?.valueFrom?.secretKeyRef).toEqual({ name: secret?.metadata.name, key: "redis-password" });
+  });
+
+  it("in-chart Redis with a password Secret of your own: no Secret generated, prbox's URL and Redis's password from yours", async () => {
+    const manifests = await renderChart(helm, { redis: { internal: { auth: { existingSecret: "my-redis", passwordKey: "pw" } } } });
+    expect(ofKind(manifests, "Secret")).toEqual([]);
+    expect(envOf(first(deploymentOf(manifests, "server"))).get("PRBOX_REDIS_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "my-redis", key: "PRBOX_REDIS_URL" });
+    expect(envOf(first(ofKind(manifests, "StatefulSet")[0] as Manifest)).get("REDIS_PASSWORD")?.valueFrom?.secretKeyRef).toEqual({ name: "my-redis", key: "pw" });
+  });
+
+  it("lets only prbox's server and workers reach the in-chart Redis, and opens the server and workers on their HTTP port only", async () => {
+    const manifests = await rendered(inChartRedis);
+    const policies = new Map(ofKind(manifests, "NetworkPolicy").map((p) => [p.metadata.labels?.["app.kubernetes.io/component"], p.spec as NetworkPolicySpec]));
+    expect([...policies.keys()].sort()).toEqual(["redis", "server", "worker"]);
+    const redis = policies.get("redis");
+    expect(redis?.podSelector.matchLabels["app.kubernetes.io/component"]).toBe("redis");
+    expect(redis?.policyTypes).toEqual(["Ingress"]);
+    const allowed = redis?.ingress.flatMap((rule) => (rule.from ?? []).map((peer) => peer.podSelector?.matchLabels ?? {}));
+    expect(allowed).toEqual([
+      { "app.kubernetes.io/name": "prbox", "app.kubernetes.io/instance": "rel", "app.kubernetes.io/component": "server" },
+      { "app.kubernetes.io/name": "prbox", "app.kubernetes.io/instance": "rel", "app.kubernetes.io/component": "worker" },
+    ]);
+    expect(redis?.ingress.every((rule) => rule.from !== undefined && rule.from.every((peer) => peer.namespaceSelector === undefined))).toBe(true);
+    for (const component of ["server", "worker"]) expect(policies.get(component)?.ingress).toEqual([{ ports: [{ port: "http" }] }]);
+
+    const narrowed = await renderChart(helm, { networkPolicy: { serverFrom: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }] } });
+    const server = ofKind(narrowed, "NetworkPolicy").find((p) => p.metadata.name === "rel-prbox-server")?.spec as NetworkPolicySpec;
+    expect(server.ingress[0]?.from).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }]);
   });
 
   it("ingress exposes only the webhook paths; the ServiceMonitor finds the server's and the workers' /metrics", async () => {

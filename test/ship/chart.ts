@@ -25,12 +25,13 @@ export interface HelmOutcome {
 }
 
 /** Runs helm with a values file holding `values` (JSON is YAML); never throws for helm's own failures. */
-export async function helmWith(helm: string, args: string[], values: object): Promise<HelmOutcome> {
+export async function helmWith(helm: string, args: string[], values: object, kubeconfig?: string): Promise<HelmOutcome> {
   const scratch = await mkdtemp(path.join(tmpdir(), "prbox-chart-"));
   try {
     const file = path.join(scratch, "values.json");
     await writeFile(file, JSON.stringify(values));
-    const { stdout } = await run(helm, [...args, chartDir, "--values", file], { env: helmEnvironment(scratch), maxBuffer: 16 * 1024 * 1024 });
+    const env = { ...helmEnvironment(scratch), ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}) };
+    const { stdout } = await run(helm, [...args, chartDir, "--values", file], { env, maxBuffer: 16 * 1024 * 1024 });
     return { ok: true, stdout, error: "" };
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
@@ -40,10 +41,13 @@ export async function helmWith(helm: string, args: string[], values: object): Pr
   }
 }
 
-/** `helm template` to objects; throws with helm's message when it fails. */
-export async function renderChart(helm: string, values: object, options: { release?: string; namespace?: string } = {}): Promise<Manifest[]> {
-  const args = ["template", options.release ?? "rel", "--namespace", options.namespace ?? "prbox-system"];
-  const outcome = await helmWith(helm, args, values);
+/**
+ * `helm template` to objects; throws with helm's message when it fails. With `kubeconfig`, helm
+ * asks that cluster what the chart looks up (`--dry-run=server`), as an upgrade would.
+ */
+export async function renderChart(helm: string, values: object, options: { release?: string; namespace?: string; kubeconfig?: string } = {}): Promise<Manifest[]> {
+  const args = ["template", options.release ?? "rel", "--namespace", options.namespace ?? "prbox-system", ...(options.kubeconfig ? ["--dry-run=server"] : [])];
+  const outcome = await helmWith(helm, args, values, options.kubeconfig);
   if (!outcome.ok) throw new Error(`helm template failed: ${outcome.error}`);
   return parseAllDocuments(outcome.stdout)
     .map((doc) => doc.toJS() as Manifest | null)

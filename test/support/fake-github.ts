@@ -88,6 +88,10 @@ export interface FakePullRequest {
   state: "open" | "closed";
   merged: boolean;
   head: { ref: string; sha: string; fork: boolean };
+  /** Every head the PR had, oldest first: its commits as GitHub lists them. */
+  commits: string[];
+  /** The last push to the head's repository (the fork's, or this repository's). */
+  pushed_at: string;
   base: { ref: string };
   user: string;
   created_at: string;
@@ -205,6 +209,8 @@ export class FakeRepository {
   readonly downloads: string[] = [];
   readonly archives = new Map<string, Buffer>();
   readonly roles = new Map<string, Role>();
+  /** The last push to any branch of this repository (GitHub's `pushed_at`). */
+  pushedAt: string;
 
   constructor(
     private readonly github: FakeGitHub,
@@ -216,6 +222,7 @@ export class FakeRepository {
     this.owner = owner;
     this.name = name;
     this.id = 200_000_000 + idOf(fullName);
+    this.pushedAt = github.tick();
   }
 
   /** The commit `sha` with these files (path → content), served as GitHub's tarball. */
@@ -230,12 +237,15 @@ export class FakeRepository {
       state: "open",
       merged: false,
       head: { ref: head.ref, sha: head.sha, fork: head.fork ?? false },
+      commits: [head.sha],
+      pushed_at: at,
       base: { ref: "main" },
       user: head.user ?? "octocat",
       created_at: at,
       updated_at: at,
     };
     this.pulls.set(number, pr);
+    if (!pr.head.fork) this.pushedAt = at;
     return pr;
   }
 
@@ -243,7 +253,10 @@ export class FakeRepository {
   pushToPullRequest(number: number, sha: string): FakePullRequest {
     const pr = this.pull(number);
     pr.head.sha = sha;
+    pr.commits.push(sha);
     pr.updated_at = this.github.tick();
+    pr.pushed_at = pr.updated_at;
+    if (!pr.head.fork) this.pushedAt = pr.updated_at;
     return pr;
   }
 
@@ -308,7 +321,7 @@ export class FakeRepository {
 
   repositoryJson(): Json {
     const example = this.moved(exampleOf("pull_request", "opened").repository);
-    return { ...example, id: this.id, name: this.name, full_name: this.fullName, private: true, owner: gitHubUser(this.owner), default_branch: "main" };
+    return { ...example, id: this.id, name: this.name, full_name: this.fullName, private: true, owner: gitHubUser(this.owner), default_branch: "main", pushed_at: this.pushedAt };
   }
 
   pullRequestJson(number: number): Json {
@@ -316,7 +329,7 @@ export class FakeRepository {
     const example = this.moved(exampleOf("pull_request", "opened").pull_request, number) as Json & { head: Json; base: Json };
     const base = this.repositoryJson();
     const forkOwner = `${pr.user}-fork`;
-    const head = pr.head.fork ? { ...base, id: this.id + 1, full_name: `${forkOwner}/${this.name}`, owner: gitHubUser(forkOwner), fork: true } : base;
+    const head = pr.head.fork ? { ...base, id: this.id + 1, full_name: `${forkOwner}/${this.name}`, owner: gitHubUser(forkOwner), fork: true, pushed_at: pr.pushed_at } : base;
     return {
       ...example,
       number,
@@ -422,7 +435,13 @@ interface Routes {
   page(req: Request, items: Json[], repo: FakeRepository, resource: string): Answer;
 }
 
-function appRoutes(r: Routes, installations: Record<number, string>): void {
+function appRoutes(r: Routes, installations: Record<number, string>, app: FakeGitHubOptions["app"]): void {
+  r.on("GET", "/app", (req) => {
+    const refused = r.github.verifyJwt(req.headers.get("authorization"));
+    if (refused) return refused;
+    const owner = gitHubUser("acme", "User");
+    return [200, { id: Number(app.id), slug: app.slug, node_id: "A_kwHOAA", client_id: "Iv1.8a61f9b3a7aba766", owner, name: app.slug, description: "", external_url: "https://acme.dev", html_url: `https://github.com/apps/${app.slug}`, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", permissions: {}, events: [] }];
+  });
   r.on("POST", "/app/installations/:id/access_tokens", (req, { id }) => {
     const refused = r.github.verifyJwt(req.headers.get("authorization"));
     if (refused) return refused;
@@ -582,6 +601,12 @@ function peopleRoutes(r: Routes): void {
   r.onRepo("GET", "/repos/:owner/:repo/pulls/:number", (repo, _req, { number }) =>
     repo.pulls.has(Number(number)) ? [200, repo.pullRequestJson(Number(number))] : notFound(),
   );
+  r.onRepo("GET", "/repos/:owner/:repo/pulls/:number/commits", (repo, req, { number }) => {
+    const pr = repo.pulls.get(Number(number));
+    if (!pr) return notFound();
+    const commits = pr.commits.map((sha) => ({ sha, node_id: "C_kwDO", commit: { message: `commit ${sha.slice(0, 7)}` }, parents: [] }));
+    return r.page(req, commits, repo, `pulls/${number}/commits`);
+  });
 }
 
 // ---- the fake ----
@@ -619,7 +644,7 @@ export class FakeGitHub {
       onRepo: (method, pattern, handler) => this.on(method, pattern, (req, params) => this.withRepository(req, params, handler)),
       page: (req, items, repo, resource) => paginate(req, items, repo, resource),
     };
-    appRoutes(routes, options.installations);
+    appRoutes(routes, options.installations, options.app);
     commentRoutes(routes);
     statusRoutes(routes);
     deploymentRoutes(routes);

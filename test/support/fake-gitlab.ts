@@ -83,6 +83,8 @@ export interface FakeMergeRequest {
   title: string;
   created_at: string;
   updated_at: string;
+  /** One diff version per push, oldest first (GitLab's MR diff versions). */
+  versions: { id: number; head_commit_sha: string; created_at: string }[];
 }
 
 /** A CI job of a fake pipeline; a test moves it through GitLab's job statuses. */
@@ -183,6 +185,7 @@ export class FakeProject {
       title: `Preview me (!${iid})`,
       created_at: at,
       updated_at: at,
+      versions: [{ id: this.gitlab.nextId(), head_commit_sha: head.sha, created_at: at }],
     };
     this.mergeRequests.set(iid, mr);
     return mr;
@@ -194,6 +197,7 @@ export class FakeProject {
     mr.oldrev = mr.sha;
     mr.sha = sha;
     mr.updated_at = this.gitlab.tick();
+    mr.versions.push({ id: this.gitlab.nextId(), head_commit_sha: sha, created_at: mr.updated_at });
     return mr;
   }
 
@@ -499,6 +503,18 @@ function noteRoutes(g: FakeGitLab): void {
   g.onProject("GET", "/merge_requests/:iid", (project, _req, { iid }) => {
     const mr = mergeRequestOf(project, iid);
     return mr ? [200, project.mergeRequestJson(mr)] : notFound();
+  });
+  g.onProject("GET", "/merge_requests/:iid/versions", (project, _req, { iid }) => {
+    const mr = mergeRequestOf(project, iid);
+    if (!mr) return notFound();
+    const newestFirst = [...mr.versions].reverse();
+    return [200, newestFirst.map((v) => ({ ...v, base_commit_sha: "0".repeat(40), start_commit_sha: "0".repeat(40), merge_request_id: 5000 + mr.iid, state: "collected", real_size: "1", patch_id_sha: null }))];
+  });
+  g.onProject("GET", "/merge_requests/:iid/commits", (project, req, { iid }) => {
+    const mr = mergeRequestOf(project, iid);
+    if (!mr) return notFound();
+    const newestFirst = [...new Set(mr.versions.map((v) => v.head_commit_sha))].reverse();
+    return page(req, newestFirst.map((sha) => ({ id: sha, short_id: sha.slice(0, 8), title: `commit ${sha.slice(0, 8)}`, created_at: mr.created_at, parent_ids: [] })));
   });
   g.onProject("GET", "/merge_requests/:iid/notes", (project, req, { iid }) => {
     if (!mergeRequestOf(project, iid)) return notFound();

@@ -86,14 +86,14 @@ seccompProfile:
   value: "0.0.0.0"
 - name: PORT
   value: "3000"
-{{- if .Values.redis.internal.enabled }}
+{{- if and .Values.redis.internal.enabled (not .Values.redis.internal.auth.enabled) }}
 - name: PRBOX_REDIS_URL
   value: {{ printf "redis://%s-redis:6379" (include "prbox.fullname" .) | quote }}
 {{- else }}
 - name: PRBOX_REDIS_URL
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.redis.existingSecret | quote }}
+      name: {{ include "prbox.redisSecret" . | quote }}
       key: {{ .Values.redis.urlKey | quote }}
 {{- end }}
 - name: PRBOX_REDIS_PREFIX
@@ -174,4 +174,14 @@ seccompProfile:
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- end -}}
+
+
+{{/* The Secret with prbox's Redis URL: yours (redis.existingSecret), or the in-chart Redis's (generated, or redis.internal.auth.existingSecret). */}}
+{{- define "prbox.redisSecret" -}}
+{{- if not .Values.redis.internal.enabled -}}
+{{- .Values.redis.existingSecret -}}
+{{- else -}}
+{{- default (printf "%s-redis" (include "prbox.fullname" .)) .Values.redis.internal.auth.existingSecret -}}
+{{- end -}}
 {{- end -}}

@@ -1,9 +1,10 @@
 import type { ApplicationFunction, Context, ProbotOctokit } from "probot";
-import { intake, type IntakeDeps, type IntakeResult } from "../../core/intake.js";
-import { parseCommand, type ChecksEvent, type CommandEvent, type CommandName } from "../events.js";
+import { handleCommand, type CommandResult } from "../../core/commands.js";
+import { intake, type IntakeDeps } from "../../core/intake.js";
+import type { ChecksEvent } from "../events.js";
 import type { Forge, PullRequestRef } from "../forge.js";
 import { pullRequestsAt, requiredChecks } from "./checks.js";
-import { commentTarget, prRef, pullRequestEvent } from "./events.js";
+import { commandComment, prRef, pullRequestEvent } from "./events.js";
 import { checkPayload, checkSuitePayload, commentPayload, pullRequestPayload, statusPayload } from "./payloads.js";
 
 export interface GitHubAppDeps {
@@ -11,7 +12,7 @@ export interface GitHubAppDeps {
   /** The GitHub adapter for a delivery's installation-authenticated client. */
   forgeFor(octokit: ProbotOctokit): Forge;
   /** Counts deliveries by event and result, for /metrics. */
-  onDelivery?(event: string, result: IntakeResult | "ignored" | "refused"): void;
+  onDelivery?(event: string, result: CommandResult): void;
 }
 
 const PULL_REQUEST_EVENTS = [
@@ -26,7 +27,8 @@ const PULL_REQUEST_EVENTS = [
 /**
  * The Probot app: each delivery is verified by Probot (X-Hub-Signature-256), normalised, stored
  * as the environment's desired state and enqueued; nothing else happens on the webhook path
- * except, for commands, the permission check and the head lookup that /deploy must pin.
+ * except, for commands, what src/core/commands.ts asks of the forge (permission, the commit
+ * /deploy pins).
  */
 export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
   return (app) => {
@@ -60,36 +62,11 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
   };
 }
 
-async function handleComment(context: Context<"issue_comment.created">, deps: GitHubAppDeps): Promise<IntakeResult | "ignored" | "refused"> {
+async function handleComment(context: Context<"issue_comment.created">, deps: GitHubAppDeps): Promise<CommandResult> {
   checkPayload(commentPayload, context.payload, "issue_comment");
-  const target = commentTarget(context.payload);
-  const command = target && !target.isBot ? parseCommand(target.body) : null;
-  if (!target || !command) return "ignored";
-  const forge = deps.forgeFor(context.octokit);
-  // Asked through the API: author_association does not say whether the user may write.
-  if (!(await forge.canWrite(target.ref, target.user))) {
-    await forge.acknowledge(target.ref, target.commentId, "-1");
-    await forge.reply(target.ref, refusal(target.user, command));
-    return "refused";
-  }
-  const pr = await forge.pullRequest(target.ref);
-  if (pr.state === "closed") {
-    await forge.acknowledge(target.ref, target.commentId, "-1");
-    await forge.reply(target.ref, closedReply(target.user, command));
-    return "refused";
-  }
-  const event: CommandEvent = {
-    kind: "command",
-    command,
-    ref: target.ref,
-    user: target.user,
-    commentId: target.commentId,
-    head: { branch: pr.headBranch, sha: pr.headSha, fork: pr.fork, labels: [] },
-    at: target.at,
-  };
-  const result = await intake(event, context.id, deps.intake);
-  if (result !== "duplicate") await forge.acknowledge(target.ref, target.commentId, "+1");
-  return result;
+  const comment = commandComment(context.payload);
+  if (!comment) return "ignored";
+  return (await handleCommand(comment, deps.forgeFor(context.octokit), context.id, deps.intake, intake)).result;
 }
 
 /** With PRBOX_REQUIRED_CHECKS, tells the core when a commit's required checks settled. */
@@ -100,12 +77,4 @@ async function checkGate(octokit: ProbotOctokit, ref: PullRequestRef, sha: strin
   if (!verdict.settled) return;
   const event: ChecksEvent = { kind: "checks", ref, sha, passed: verdict.passed, summary: verdict.summary, at: new Date().toISOString() };
   await intake(event, deliveryId, deps.intake);
-}
-
-export function closedReply(user: string, command: CommandName): string {
-  return `@${user} this pull request is closed, so \`/${command}\` does nothing; reopen it to get a preview again.`;
-}
-
-function refusal(user: string, command: CommandName): string {
-  return `@${user} thanks! Only people with write access to this repository can run \`/${command}\`; a maintainer can run it for you.`;
 }

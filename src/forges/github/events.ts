@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { PrboxError } from "../../errors.js";
+import type { CommandComment } from "../../core/commands.js";
 import type { HeadCommit, PullRequestEvent } from "../events.js";
 import type { PullRequestRef } from "../forge.js";
 
@@ -36,15 +37,16 @@ export function pullRequestEvent(payload: PullRequestPayload): PullRequestEvent 
   return { kind: "pull_request", action, ref: prRef(payload, pr.number), head, merged: pr.merged === true, at: pr.updated_at };
 }
 
-/** The PR a comment was made on, or null when it was made on a plain issue. */
-export function commentTarget(payload: CommentPayload): { ref: PullRequestRef; commentId: string; user: string; isBot: boolean; body: string; at: string } | null {
+/** A comment on a PR as a command candidate, or null when it was made on a plain issue. */
+export function commandComment(payload: CommentPayload): CommandComment | null {
   if (!payload.issue.pull_request) return null;
+  const user = payload.comment.user ?? payload.sender;
   return {
     ref: prRef(payload, payload.issue.number),
     commentId: String(payload.comment.id),
-    user: payload.comment.user?.login ?? payload.sender.login,
-    isBot: payload.comment.user?.type === "Bot" || payload.sender.type === "Bot",
+    author: { id: String(user.id), login: user.login, bot: user.type === "Bot" || payload.sender.type === "Bot" },
     body: payload.comment.body,
     at: payload.comment.created_at,
+    labels: [],
   };
 }

@@ -2,29 +2,27 @@ import type { ProbotOctokit } from "probot";
 import { silentLogger, type Logger } from "../../log.js";
 import type { ArchiveLimits } from "../archive.js";
 import type {
+  CommentAuthor,
   CommitStatus,
   EnvironmentStatus,
   Forge,
+  PullRequestComment,
   PullRequestInfo,
   PullRequestRef,
   Reaction,
 } from "../forge.js";
-import { upsertStickyComment } from "./comments.js";
+import { createComment, listComments, MAX_COMMENT_LENGTH, updateComment } from "./comments.js";
 import { setDeploymentStatus } from "./deployments.js";
+import type { GitHubBot } from "./identity.js";
 import { canWrite } from "./permissions.js";
-import { pullRequest } from "./pulls.js";
-import { react, reply } from "./replies.js";
+import { headSince, pullRequest, pullRequestCommits } from "./pulls.js";
+import { react } from "./replies.js";
 import { gitHubRepo, type GitHubRepo } from "./repo.js";
 import { fetchSources } from "./sources.js";
 import { setCommitStatus } from "./statuses.js";
 
 export interface GitHubForgeOptions {
   log?: Logger;
-  /**
-   * The app's bot account ("prbox[bot]"). When given, only its comments are taken for the
-   * sticky one; otherwise any bot's comment carrying the marker is.
-   */
-  botLogin?: string;
   /** Limits for the repository archive (default: 200 MiB, 50,000 entries). */
   limits?: Partial<ArchiveLimits>;
   /**
@@ -40,11 +38,15 @@ export interface GitHubForgeOptions {
  */
 export class GitHubForge implements Forge {
   readonly name = "github" as const;
+  readonly maxCommentLength = MAX_COMMENT_LENGTH;
+  readonly writers = "people with write access to this repository";
   private readonly log: Logger;
   private readonly webUrl: string;
 
+  /** `bot`: the app's bot account (identity.ts), the same in the server, the worker and the tests. */
   constructor(
     private readonly octokit: ProbotOctokit,
+    private readonly bot: GitHubBot,
     private readonly options: GitHubForgeOptions = {},
   ) {
     this.log = (options.log ?? silentLogger).child({ forge: "github" });
@@ -55,8 +57,37 @@ export class GitHubForge implements Forge {
     return fetchSources(this.repo(ref), sha, dest, { limits: this.options.limits ?? {}, signal });
   }
 
-  async upsertComment(ref: PullRequestRef, body: string): Promise<void> {
-    return upsertStickyComment(this.repo(ref), body, this.options.botLogin);
+  comments(ref: PullRequestRef): AsyncIterable<PullRequestComment> {
+    return listComments(this.repo(ref));
+  }
+
+  async createComment(ref: PullRequestRef, body: string): Promise<string> {
+    return createComment(this.repo(ref), body);
+  }
+
+  async updateComment(ref: PullRequestRef, commentId: string, body: string): Promise<void> {
+    return updateComment(this.repo(ref), commentId, body);
+  }
+
+  /** Only the app's own bot account: another app's bot may copy the marker. */
+  async isOwnComment(author: CommentAuthor): Promise<boolean> {
+    return author.bot && author.login === (await this.bot.login());
+  }
+
+  pullRequestUrl(ref: PullRequestRef): string {
+    return `${this.webUrl}/${ref.repo}/pull/${ref.pr}`;
+  }
+
+  pullRequestLabel(ref: PullRequestRef): string {
+    return `#${ref.pr}`;
+  }
+
+  async pullRequestCommits(ref: PullRequestRef): Promise<string[]> {
+    return pullRequestCommits(this.repo(ref));
+  }
+
+  async headSince(ref: PullRequestRef, headSha: string): Promise<string | null> {
+    return headSince(this.repo(ref), headSha);
   }
 
   async setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void> {
@@ -64,7 +95,7 @@ export class GitHubForge implements Forge {
   }
 
   async setEnvironmentStatus(ref: PullRequestRef, status: EnvironmentStatus): Promise<void> {
-    return setDeploymentStatus(this.repo(ref), status, `${this.webUrl}/${ref.repo}/pull/${ref.pr}`);
+    return setDeploymentStatus(this.repo(ref), status, this.pullRequestUrl(ref));
   }
 
   async canWrite(ref: PullRequestRef, user: string): Promise<boolean> {
@@ -73,10 +104,6 @@ export class GitHubForge implements Forge {
 
   async acknowledge(ref: PullRequestRef, commentId: string, reaction: Reaction): Promise<void> {
     return react(this.repo(ref), commentId, reaction);
-  }
-
-  async reply(ref: PullRequestRef, body: string): Promise<void> {
-    return reply(this.repo(ref), body);
   }
 
   async pullRequest(ref: PullRequestRef): Promise<PullRequestInfo> {

@@ -22,3 +22,25 @@ export async function pullRequest(gh: GitHubRepo): Promise<PullRequestInfo> {
     fork: headRepo === null || headRepo.id !== data.base.repo.id,
   };
 }
+
+/** The SHAs of the PR's commits (GitHub lists at most 250). */
+export async function pullRequestCommits(gh: GitHubRepo): Promise<string[]> {
+  const { octokit, owner, repo } = gh;
+  const commits = await github(`listing the commits of ${prName(gh)}`, () =>
+    octokit.paginate(octokit.rest.pulls.listCommits, { owner, repo, pull_number: gh.pr, per_page: 100 }),
+  );
+  return commits.map((commit) => commit.sha);
+}
+
+/**
+ * Since when, by GitHub's clock, the head has been `headSha`: the head repository's last push
+ * (`head.repo.pushed_at`). GitHub records no push time per branch that an installation can read
+ * for a fork; a push to any branch of the head repository moves this time too, which only makes
+ * `/deploy` ask for the SHA more often. A commit's own date is written by its author, never used.
+ */
+export async function headSince(gh: GitHubRepo, headSha: string): Promise<string | null> {
+  const { octokit, owner, repo } = gh;
+  const { data } = await github(`reading ${prName(gh)}`, () => octokit.rest.pulls.get({ owner, repo, pull_number: gh.pr }));
+  if (data.head.sha !== headSha) return null;
+  return data.head.repo?.pushed_at ?? null;
+}

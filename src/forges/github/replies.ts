@@ -1,7 +1,7 @@
 import { PrboxError } from "../../errors.js";
 import type { Reaction } from "../forge.js";
 import { github } from "./errors.js";
-import { NO_PLUGIN_RETRY, prName, type GitHubRepo } from "./repo.js";
+import { prName, type GitHubRepo } from "./repo.js";
 
 /** A reaction on the command comment. GitHub answers 200 for one that exists: safe to repeat. */
 export async function react(gh: GitHubRepo, commentId: string, reaction: Reaction): Promise<void> {
@@ -12,13 +12,5 @@ export async function react(gh: GitHubRepo, commentId: string, reaction: Reactio
   const { octokit, owner, repo } = gh;
   await github(`reacting to comment ${id} on ${prName(gh)}`, () =>
     octokit.rest.reactions.createForIssueComment({ owner, repo, comment_id: id, content: reaction }),
-  );
-}
-
-/** A plain comment on the PR (not the sticky one), e.g. the answer to a command a reader gave. */
-export async function reply(gh: GitHubRepo, body: string): Promise<void> {
-  const { octokit, owner, repo } = gh;
-  await github(`replying on ${prName(gh)}`, () =>
-    octokit.rest.issues.createComment({ owner, repo, issue_number: gh.pr, body, request: NO_PLUGIN_RETRY }),
   );
 }

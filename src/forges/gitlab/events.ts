@@ -1,7 +1,7 @@
+import type { CommandComment } from "../../core/commands.js";
 import type { HeadCommit, PullRequestEvent } from "../events.js";
 import type { PullRequestRef } from "../forge.js";
 import type { MergeRequestHook, MergeRequestNoteHook } from "./payloads.js";
-import { STICKY_MARKER } from "./notes.js";
 
 /** What a delivery means to prbox, or why it means nothing (said in the 200 answer). */
 export type Normalised<T> = { event: T } | { ignored: string };
@@ -59,40 +59,30 @@ function updateAction(hook: MergeRequestHook): PullRequestEvent["action"] | null
   return removed ? "unlabeled" : null;
 }
 
-/** A note that asks for a command, before anyone checked who may run it. */
-export interface CommandNote {
-  ref: PullRequestRef;
-  noteId: string;
-  userId: number;
-  username: string;
-  body: string;
-  labels: string[];
-  at: string;
-}
-
 /**
  * The access-token users GitLab creates (project_123_bot_…, group_45_bot_…) and service
  * accounts: bots, whose notes are never commands.
  */
 const BOT_USERNAME = /^(?:(?:project|group)_\d+_bot(?:_[0-9a-f]+)?\d*|service_account_.+)$/;
 
+export function isBotUsername(username: string): boolean {
+  return BOT_USERNAME.test(username);
+}
+
 /**
- * A Note Hook on a merge request as a command candidate, or why it is none: an edit (GitLab sends
- * those since 16.11 and they must not run a command twice), a system note, prbox's own sticky
- * note, or a note by a bot.
+ * A Note Hook on a merge request as a command candidate (src/core/commands.ts decides the rest),
+ * or why it is none: an edit (GitLab sends those since 16.11 and they must not run a command
+ * twice) or a system note.
  */
-export function commandNote(hook: MergeRequestNoteHook): Normalised<CommandNote> {
+export function commandNote(hook: MergeRequestNoteHook): Normalised<CommandComment> {
   const note = hook.object_attributes;
   if (note.action && note.action !== "create") return { ignored: "note edited, not new" };
   if (note.system) return { ignored: "system note" };
-  if (note.note.includes(STICKY_MARKER)) return { ignored: "prbox's own note" };
-  if (BOT_USERNAME.test(hook.user.username)) return { ignored: "note by a bot" };
   return {
     event: {
       ref: mrRef(hook.project, hook.merge_request.iid),
-      noteId: String(note.id),
-      userId: hook.user.id,
-      username: hook.user.username,
+      commentId: String(note.id),
+      author: { id: String(hook.user.id), login: hook.user.username, bot: isBotUsername(hook.user.username) },
       body: note.note,
       labels: hook.merge_request.labels,
       at: note.created_at,

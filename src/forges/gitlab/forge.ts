@@ -1,14 +1,14 @@
 import { silentLogger, type Logger } from "../../log.js";
 import type { ArchiveLimits } from "../archive.js";
 import type { ChecksVerdict } from "../checks.js";
-import type { CommitStatus, EnvironmentStatus, Forge, PullRequestInfo, PullRequestRef, Reaction } from "../forge.js";
+import type { CommentAuthor, CommitStatus, EnvironmentStatus, Forge, PullRequestComment, PullRequestInfo, PullRequestRef, Reaction } from "../forge.js";
 import { award } from "./awards.js";
 import type { GitLabClient } from "./client.js";
 import { setEnvironmentStatus } from "./environments.js";
 import { TokenUser } from "./identity.js";
 import { canWrite } from "./members.js";
-import { mergeRequest } from "./merge-requests.js";
-import { reply, upsertStickyNote } from "./notes.js";
+import { headSince, mergeRequest, mergeRequestCommits } from "./merge-requests.js";
+import { createNote, listNotes, MAX_NOTE_LENGTH, updateNote } from "./notes.js";
 import { mergeRequestsAt, requiredJobs } from "./pipelines.js";
 import { gitLabMergeRequest, type GitLabMergeRequest } from "./project.js";
 import { fetchSources } from "./sources.js";
@@ -19,6 +19,8 @@ export interface GitLabForgeOptions {
   log?: Logger;
   /** Limits for the repository archive (default: 200 MiB, 50,000 entries). */
   limits?: Partial<ArchiveLimits>;
+  /** GITLAB_URL, for links to merge requests; default https://gitlab.com. */
+  webUrl?: string;
 }
 
 /**
@@ -28,6 +30,8 @@ export interface GitLabForgeOptions {
  */
 export class GitLabForge implements Forge {
   readonly name = "gitlab" as const;
+  readonly maxCommentLength = MAX_NOTE_LENGTH;
+  readonly writers = "members with the Developer role or higher";
   private readonly log: Logger;
   private readonly self: TokenUser;
   private readonly statusRefs = new StatusRefs();
@@ -44,8 +48,37 @@ export class GitLabForge implements Forge {
     return fetchSources(this.mr(ref), sha, dest, { limits: this.options.limits ?? {}, signal });
   }
 
-  async upsertComment(ref: PullRequestRef, body: string): Promise<void> {
-    return upsertStickyNote(this.mr(ref), body);
+  comments(ref: PullRequestRef): AsyncIterable<PullRequestComment> {
+    return listNotes(this.mr(ref));
+  }
+
+  async createComment(ref: PullRequestRef, body: string): Promise<string> {
+    return createNote(this.mr(ref), body);
+  }
+
+  async updateComment(ref: PullRequestRef, commentId: string, body: string): Promise<void> {
+    return updateNote(this.mr(ref), commentId, body);
+  }
+
+  /** Only the user GITLAB_TOKEN acts as: the webhook never obeys, and the sticky note is never another's. */
+  async isOwnComment(author: CommentAuthor): Promise<boolean> {
+    return String((await this.self.get()).id) === author.id;
+  }
+
+  pullRequestUrl(ref: PullRequestRef): string {
+    return `${(this.options.webUrl ?? "https://gitlab.com").replace(/\/+$/, "")}/${ref.repo}/-/merge_requests/${ref.pr}`;
+  }
+
+  pullRequestLabel(ref: PullRequestRef): string {
+    return `!${ref.pr}`;
+  }
+
+  async pullRequestCommits(ref: PullRequestRef): Promise<string[]> {
+    return mergeRequestCommits(this.mr(ref));
+  }
+
+  async headSince(ref: PullRequestRef, headSha: string): Promise<string | null> {
+    return headSince(this.mr(ref), headSha);
   }
 
   async setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void> {
@@ -66,17 +99,8 @@ export class GitLabForge implements Forge {
     return award(this.mr(ref), commentId, reaction);
   }
 
-  async reply(ref: PullRequestRef, body: string): Promise<void> {
-    return reply(this.mr(ref), body);
-  }
-
   async pullRequest(ref: PullRequestRef): Promise<PullRequestInfo> {
     return mergeRequest(this.mr(ref));
-  }
-
-  /** Whether `userId` is the user GITLAB_TOKEN acts as: the webhook never obeys prbox's own notes. */
-  async isTokenUser(userId: number): Promise<boolean> {
-    return (await this.self.get()).id === userId;
   }
 
   /** PRBOX_REQUIRED_CHECKS: the required jobs on the merge request's commit `sha`, asked through the API. */

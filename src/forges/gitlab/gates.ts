@@ -6,9 +6,8 @@ import type { Logger } from "../../log.js";
 import type { ChecksVerdict } from "../checks.js";
 import type { ChecksEvent, PullRequestEvent } from "../events.js";
 import type { PullRequestRef } from "../forge.js";
-import { store } from "./commands.js";
 import { mrRef } from "./events.js";
-import { ignored, NotStoredError, type Outcome } from "./outcome.js";
+import { ignored, NotStoredError, store, type Outcome } from "./outcome.js";
 import type { PipelineHook } from "./payloads.js";
 import { jobsVerdict } from "./pipelines.js";
 

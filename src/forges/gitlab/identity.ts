@@ -1,5 +1,6 @@
 import type { GitLabClient } from "./client.js";
 import { gitlab } from "./errors.js";
+import { rememberSuccess } from "../remembered.js";
 
 export interface GitLabUser {
   id: number;
@@ -12,18 +13,12 @@ export interface GitLabUser {
  * user are never taken for commands. A failed lookup is forgotten, so the next call asks again.
  */
 export class TokenUser {
-  private user: Promise<GitLabUser> | undefined;
+  readonly get: () => Promise<GitLabUser>;
 
-  constructor(private readonly api: GitLabClient) {}
-
-  get(): Promise<GitLabUser> {
-    this.user ??= gitlab("finding out which user GITLAB_TOKEN belongs to", () => this.api.Users.showCurrentUser()).then(
-      (user) => ({ id: user.id, username: user.username }),
-      (error: unknown) => {
-        this.user = undefined;
-        throw error;
-      },
-    );
-    return this.user;
+  constructor(api: GitLabClient) {
+    this.get = rememberSuccess(async () => {
+      const user = await gitlab("finding out which user GITLAB_TOKEN belongs to", () => api.Users.showCurrentUser());
+      return { id: user.id, username: user.username };
+    });
   }
 }

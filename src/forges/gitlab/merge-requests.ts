@@ -21,3 +21,21 @@ export async function mergeRequest(mr: GitLabMergeRequest): Promise<PullRequestI
     fork: data.source_project_id !== data.target_project_id,
   };
 }
+
+/** The SHAs of the merge request's commits. */
+export async function mergeRequestCommits(mr: GitLabMergeRequest): Promise<string[]> {
+  const { api, projectId, iid } = mr;
+  const commits = await gitlab(`listing the commits of ${mrName(mr)}`, () => api.MergeRequests.allCommits(projectId, iid));
+  return commits.map((commit) => commit.id);
+}
+
+/**
+ * Since when, by GitLab's clock, the head has been `headSha`: the creation of the merge request's
+ * newest diff version (GitLab makes one on every push), when that version is of this head.
+ */
+export async function headSince(mr: GitLabMergeRequest, headSha: string): Promise<string | null> {
+  const { api, projectId, iid } = mr;
+  const versions = await gitlab(`reading the diff versions of ${mrName(mr)}`, () => api.MergeRequests.allDiffVersions(projectId, iid));
+  const newest = versions.reduce<(typeof versions)[number] | undefined>((a, b) => (a === undefined || b.id > a.id ? b : a), undefined);
+  return newest?.head_commit_sha === headSha ? newest.created_at : null;
+}

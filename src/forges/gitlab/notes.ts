@@ -1,12 +1,11 @@
 import type { MergeRequestNoteSchema } from "@gitbeaker/rest";
+import type { PullRequestComment } from "../forge.js";
 import { gitlab } from "./errors.js";
+import { isBotUsername } from "./events.js";
 import { mrName, type GitLabMergeRequest } from "./project.js";
 
-/** Hidden in the rendered note; how prbox finds its own note again after a restart. */
-export const STICKY_MARKER = "<!-- prbox:sticky -->";
-
 /** GitLab refuses notes over 1,000,000 characters. */
-const MAX_BODY = 999_000;
+export const MAX_NOTE_LENGTH = 1_000_000;
 const PER_PAGE = 100;
 
 interface NotesPage {
@@ -14,71 +13,29 @@ interface NotesPage {
   paginationInfo: { next: number | null };
 }
 
-/**
- * prbox's one note on the merge request: found by its marker among the notes the token's user
- * wrote, created when there is none, edited only when the text changed. Creating is never
- * retried blindly (client.ts sends a POST once): a retry lists first and finds a note that did
- * get made.
- */
-export async function upsertStickyNote(mr: GitLabMergeRequest, body: string): Promise<void> {
-  const text = stickyBody(body);
-  const existing = await findStickyNote(mr);
+/** The merge request's notes, oldest first, a page of 100 at a time; system notes left out. */
+export async function* listNotes(mr: GitLabMergeRequest): AsyncIterable<PullRequestComment> {
   const { api, projectId, iid } = mr;
-  if (!existing) {
-    const note = await gitlab(`posting the prbox note on ${mrName(mr)}`, () => api.MergeRequestNotes.create(projectId, iid, text));
-    mr.log.info({ noteId: note.id }, "posted the prbox note");
-    return;
-  }
-  if (sameText(existing.body, text)) {
-    mr.log.debug({ noteId: existing.id }, "the prbox note already says this");
-    return;
-  }
-  await gitlab(`editing the prbox note on ${mrName(mr)}`, () => api.MergeRequestNotes.edit(projectId, iid, existing.id, { body: text }));
-  mr.log.info({ noteId: existing.id }, "edited the prbox note");
-}
-
-/** The oldest note carrying the marker written by the token's user, page by page until found. */
-export async function findStickyNote(mr: GitLabMergeRequest): Promise<MergeRequestNoteSchema | undefined> {
-  const me = await mr.self.get();
-  const { api, projectId, iid } = mr;
-  const isOurs = (note: MergeRequestNoteSchema) => !note.system && note.author.id === me.id && note.body.includes(STICKY_MARKER);
-  return gitlab(`reading the notes of ${mrName(mr)}`, async () => {
-    for (let page: number | null = 1; page !== null; ) {
-      const { data, paginationInfo }: NotesPage = await api.MergeRequestNotes.all(projectId, iid, {
-        sort: "asc",
-        orderBy: "created_at",
-        perPage: PER_PAGE,
-        page,
-        showExpanded: true,
-      });
-      const found = data.find(isOurs);
-      if (found) return found;
-      page = paginationInfo.next;
+  for (let page: number | null = 1; page !== null; ) {
+    const current: number = page;
+    const { data, paginationInfo }: NotesPage = await gitlab(`reading the notes of ${mrName(mr)}`, () =>
+      api.MergeRequestNotes.all(projectId, iid, { sort: "asc", orderBy: "created_at", perPage: PER_PAGE, page: current, showExpanded: true }),
+    );
+    for (const note of data) {
+      if (!note.system) yield { id: String(note.id), body: note.body, author: { id: String(note.author.id), login: note.author.username, bot: isBotUsername(note.author.username) } };
     }
-    return undefined;
-  });
+    page = paginationInfo.next;
+  }
 }
 
-/** A plain note on the merge request (not the sticky one), e.g. the answer to a refused command. */
-export async function reply(mr: GitLabMergeRequest, body: string): Promise<void> {
+/** A new note, sent once (client.ts never repeats a POST after a 5xx: GitLab may have made it). */
+export async function createNote(mr: GitLabMergeRequest, body: string): Promise<string> {
   const { api, projectId, iid } = mr;
-  await gitlab(`replying on ${mrName(mr)}`, () => api.MergeRequestNotes.create(projectId, iid, cutBody(body)));
+  const note = await gitlab(`posting a note on ${mrName(mr)}`, () => api.MergeRequestNotes.create(projectId, iid, body));
+  return String(note.id);
 }
 
-/** The marker first, the body cut to what GitLab accepts (closing a code block the cut left open). */
-export function stickyBody(body: string): string {
-  return cutBody(body.includes(STICKY_MARKER) ? body : `${STICKY_MARKER}\n${body}`);
-}
-
-function cutBody(body: string): string {
-  if (body.length <= MAX_BODY) return body;
-  const cut = body.slice(0, MAX_BODY);
-  const openFence = (cut.match(/^```/gm) ?? []).length % 2 === 1;
-  return `${cut}${openFence ? "\n```" : ""}\n\n… (cut: the full text is longer than GitLab allows in a note)`;
-}
-
-/** GitLab may hand a body back with CRLF line ends or without the trailing newline. */
-function sameText(a: string, b: string): boolean {
-  const normal = (text: string) => text.replace(/\r\n/g, "\n").trimEnd();
-  return normal(a) === normal(b);
+export async function updateNote(mr: GitLabMergeRequest, noteId: string, body: string): Promise<void> {
+  const { api, projectId, iid } = mr;
+  await gitlab(`editing the prbox note on ${mrName(mr)}`, () => api.MergeRequestNotes.edit(projectId, iid, Number(noteId), { body }));
 }

@@ -1,4 +1,5 @@
-import type { IntakeResult } from "../../core/intake.js";
+import { intake, type IntakeDeps, type IntakeResult } from "../../core/intake.js";
+import type { ForgeEvent } from "../events.js";
 
 /** What prbox did with a delivery, for the metrics and the one-line answer GitLab keeps. */
 export type DeliveryResult = IntakeResult | "ignored" | "refused" | "failed";
@@ -19,5 +20,14 @@ export class NotStoredError extends Error {
   constructor(cause: unknown) {
     super(`the event could not be stored: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = "NotStoredError";
+  }
+}
+
+/** intake, with its failure marked as the one that must answer 503. */
+export async function store(event: ForgeEvent, deliveryId: string, deps: IntakeDeps): Promise<IntakeResult> {
+  try {
+    return await intake(event, deliveryId, deps);
+  } catch (error) {
+    throw new NotStoredError(error);
   }
 }

@@ -3,14 +3,13 @@ import type { IntakeDeps } from "../../core/intake.js";
 import { PrboxError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { RouteHandler } from "../../server/routes.js";
-import { parseCommand } from "../events.js";
+import { handleCommand } from "../../core/commands.js";
 import type { Forge } from "../forge.js";
-import { runCommand, store } from "./commands.js";
 import { commandNote, mergeRequestEvent } from "./events.js";
 import { answer, declaredJson, declaredTooLarge, readBody, refuse } from "../../server/body.js";
 import { gateOnHead, pipelineGate, type PipelineChecks } from "./gates.js";
 import { deliveryId, eventName, tokenChecker } from "./http.js";
-import { ignored, NotStoredError, type DeliveryResult, type Outcome } from "./outcome.js";
+import { ignored, NotStoredError, store, type DeliveryResult, type Outcome } from "./outcome.js";
 import { describeIssues, noteHead, mergeRequestHook, mergeRequestNoteHook, pipelineHook } from "./payloads.js";
 
 export const GITLAB_WEBHOOK_PATH = "/api/gitlab/webhooks";
@@ -24,8 +23,6 @@ export interface GitLabWebhookOptions {
   forgeFor(projectId: string): Forge;
   /** PRBOX_REQUIRED_CHECKS: pipelines and jobs through the API (GitLabForge). */
   checks: PipelineChecks;
-  /** Whether a GitLab user id is the one GITLAB_TOKEN acts as: its notes are never commands. */
-  isOwnNote?(userId: number): Promise<boolean>;
   /** Larger bodies are refused with 413 (GitLab's payloads are a few KiB; a long MR description more). */
   maxBodyBytes: number;
   /** Counts deliveries by event and result, for /metrics. */
@@ -120,9 +117,8 @@ async function onNote(payload: unknown, id: string, options: GitLabWebhookOption
   if (!hook.success) return { status: 400, result: "ignored", text: `not a merge request note payload: ${describeIssues(hook.error)}` };
   const candidate = commandNote(hook.data);
   if ("ignored" in candidate) return { status: 200, ...ignored(candidate.ignored) };
-  const command = parseCommand(candidate.event.body);
-  if (!command) return { status: 200, ...ignored("no command in the note") };
-  return { status: 200, ...(await runCommand(candidate.event, command, id, options, log)) };
+  const comment = candidate.event;
+  return { status: 200, ...(await handleCommand(comment, options.forgeFor(comment.ref.target), id, { ...options.intake, log }, store)) };
 }
 
 /**

@@ -1,10 +1,11 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { PrboxError } from "../../../src/errors.js";
-import { STICKY_MARKER, stickyBody } from "../../../src/forges/github/comments.js";
+import { STICKY_MARKER, upsertStickyComment } from "../../../src/core/sticky-comment.js";
 import { GitHubForge } from "../../../src/forges/github/forge.js";
+import { silentLogger } from "../../../src/log.js";
 import { useStrictNock } from "../../support/nock.js";
-import { API, BOT, human, issueComment, ref, testOctokit, user } from "./fixtures.js";
+import { API, human, issueComment, ref, testBot, testOctokit, user } from "./fixtures.js";
 
 useStrictNock();
 
@@ -16,14 +17,14 @@ function listComments(...comments: Record<string, unknown>[]) {
   return nock(API).get(COMMENTS).query({ per_page: "100" }).reply(200, comments);
 }
 
-describe("GitHubForge.upsertComment", () => {
+describe("the sticky comment on GitHub (src/core/sticky-comment.ts over GitHubForge)", () => {
   it("posts one comment, with the hidden marker, when the PR has none", async () => {
     listComments(issueComment(1001, "LGTM", human()));
     const create = nock(API)
       .post(COMMENTS, { body: marked(ready) })
       .reply(201, issueComment(2001, marked(ready)));
 
-    await new GitHubForge(testOctokit(), { botLogin: BOT }).upsertComment(ref, ready);
+    await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger);
 
     expect(create.isDone()).toBe(true);
   });
@@ -42,7 +43,7 @@ describe("GitHubForge.upsertComment", () => {
       .patch("/repos/acme/shop/issues/comments/2001", { body: marked(ready) })
       .reply(200, issueComment(2001, marked(ready)));
 
-    await new GitHubForge(testOctokit(), { botLogin: BOT }).upsertComment(ref, ready);
+    await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger);
 
     expect(edit.isDone()).toBe(true);
   });
@@ -51,37 +52,37 @@ describe("GitHubForge.upsertComment", () => {
     // GitHub may store line ends as CRLF; the text is still the same.
     listComments(issueComment(2001, `${marked(ready).replace(/\n/g, "\r\n")}\r\n`));
 
-    await new GitHubForge(testOctokit(), { botLogin: BOT }).upsertComment(ref, ready);
+    await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger);
     // The strict nock helper fails this test on any PATCH or POST.
   });
 
   it("never posts a second comment when a retry follows a create that GitHub answered with a 502", async () => {
     const octokit = testOctokit({ retry: true });
-    const forge = new GitHubForge(octokit, { botLogin: BOT });
+    const forge = new GitHubForge(octokit, testBot);
     listComments();
     // GitHub made the comment but the answer was lost; Octokit's retry plugin must not POST again.
     nock(API).post(COMMENTS).reply(502, { message: "Server Error" });
 
-    const error = await forge.upsertComment(ref, ready).catch((caught: unknown) => caught);
+    const error = await upsertStickyComment(forge, ref, ready, silentLogger).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PrboxError);
     expect((error as PrboxError).kind).toBe("transient");
 
     listComments(issueComment(2001, marked(ready)));
-    await forge.upsertComment(ref, ready);
+    await upsertStickyComment(forge, ref, ready, silentLogger);
   });
 
   it("does not take a person's comment that quotes the marker for its own", async () => {
     listComments(issueComment(1001, marked("I copied the bot's comment"), human()));
     nock(API).post(COMMENTS).reply(201, issueComment(2001, marked(ready)));
 
-    await new GitHubForge(testOctokit(), { botLogin: BOT }).upsertComment(ref, ready);
+    await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger);
   });
 
-  it("counts only its own bot's comments when it knows its login", async () => {
+  it("does not take another bot's comment carrying the marker for its own", async () => {
     listComments(issueComment(1500, marked("another prbox install"), user("prbox-staging[bot]", "Bot", 99)));
     nock(API).post(COMMENTS).reply(201, issueComment(2001, marked(ready)));
 
-    await new GitHubForge(testOctokit(), { botLogin: BOT }).upsertComment(ref, ready);
+    await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger);
   });
 
   it("says which PR it could not comment on", async () => {
@@ -92,24 +93,10 @@ describe("GitHubForge.upsertComment", () => {
       status: "403",
     });
 
-    const error = (await new GitHubForge(testOctokit()).upsertComment(ref, ready).catch((e: unknown) => e)) as PrboxError;
+    const error = (await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger).catch((e: unknown) => e)) as PrboxError;
 
     expect(error.kind).toBe("permanent");
-    expect(error.message).toBe("posting the prbox comment on acme/shop#42: GitHub answered 403: Resource not accessible by integration");
+    expect(error.message).toBe("posting a comment on acme/shop#42: GitHub answered 403: Resource not accessible by integration");
     expect(error.hint).toContain("permission");
-  });
-});
-
-describe("stickyBody", () => {
-  it("puts the marker first, once", () => {
-    expect(stickyBody("hello")).toBe(`${STICKY_MARKER}\nhello`);
-    expect(stickyBody(`${STICKY_MARKER}\nhello`)).toBe(`${STICKY_MARKER}\nhello`);
-  });
-
-  it("cuts a body GitHub would refuse and closes the code block it cut", () => {
-    const body = stickyBody(`logs:\n\`\`\`\n${"x".repeat(70_000)}\n\`\`\``);
-
-    expect(body.length).toBeLessThan(65_536);
-    expect(body).toMatch(/\n```\n\n… \(cut: the full text is longer than GitHub allows in a comment\)$/);
   });
 });

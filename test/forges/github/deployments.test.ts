@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { EnvironmentStatus } from "../../../src/forges/forge.js";
 import { GitHubForge } from "../../../src/forges/github/forge.js";
 import { useStrictNock } from "../../support/nock.js";
-import { API, OTHER_SHA, SHA, deployment, deploymentStatus, ref, testOctokit } from "./fixtures.js";
+import { API, OTHER_SHA, SHA, deployment, deploymentStatus, ref, testBot, testOctokit } from "./fixtures.js";
 
 useStrictNock();
 
@@ -51,7 +51,7 @@ describe("GitHubForge.setEnvironmentStatus", () => {
       })
       .reply(201, deploymentStatus(7001, { state: "success", description: "Preview ready", log_url: LOG_URL, environment_url: PREVIEW }));
 
-    await new GitHubForge(testOctokit()).setEnvironmentStatus(ref, status("success"));
+    await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, status("success"));
 
     expect(create.isDone() && report.isDone()).toBe(true);
   });
@@ -63,7 +63,7 @@ describe("GitHubForge.setEnvironmentStatus", () => {
       .post("/repos/acme/shop/deployments/7001/statuses", (body: { state?: string }) => body.state === "success")
       .reply(201, deploymentStatus(7001, { state: "success", description: "Preview ready", log_url: LOG_URL, environment_url: PREVIEW }));
 
-    await new GitHubForge(testOctokit()).setEnvironmentStatus(ref, status("success"));
+    await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, status("success"));
 
     expect(report.isDone()).toBe(true);
   });
@@ -72,7 +72,7 @@ describe("GitHubForge.setEnvironmentStatus", () => {
     deploymentsAt(SHA, deployment(7001, SHA));
     latestStatus(7001, deploymentStatus(7001, { state: "success", description: "Preview ready", log_url: LOG_URL, environment_url: PREVIEW }));
 
-    await new GitHubForge(testOctokit()).setEnvironmentStatus(ref, status("success"));
+    await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, status("success"));
   });
 
   it("gives a new SHA a deployment of its own", async () => {
@@ -85,7 +85,7 @@ describe("GitHubForge.setEnvironmentStatus", () => {
       .post("/repos/acme/shop/deployments/7002/statuses", { state: "in_progress", description: "Deploying", log_url: LOG_URL, environment_url: PREVIEW })
       .reply(201, deploymentStatus(7002, { state: "in_progress", description: "Deploying", log_url: LOG_URL }));
 
-    await new GitHubForge(testOctokit()).setEnvironmentStatus(ref, status("in_progress", OTHER_SHA));
+    await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, status("in_progress", OTHER_SHA));
 
     expect(create.isDone()).toBe(true);
   });
@@ -97,7 +97,7 @@ describe("GitHubForge.setEnvironmentStatus", () => {
       .post("/repos/acme/shop/deployments/7002/statuses", { state: "inactive", description: "Preview deleted", log_url: LOG_URL })
       .reply(201, deploymentStatus(7002, { state: "inactive", description: "Preview deleted", log_url: LOG_URL }));
 
-    await new GitHubForge(testOctokit()).setEnvironmentStatus(ref, { ...status("inactive"), description: "" });
+    await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, { ...status("inactive"), description: "" });
 
     expect(inactive.isDone()).toBe(true);
   });
@@ -105,7 +105,7 @@ describe("GitHubForge.setEnvironmentStatus", () => {
   it("has nothing to mark inactive when the PR was never deployed", async () => {
     nock(API).get("/repos/acme/shop/deployments").query({ environment: ENV, per_page: "1" }).reply(200, []);
 
-    await new GitHubForge(testOctokit()).setEnvironmentStatus(ref, status("inactive"));
+    await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, status("inactive"));
   });
 
   it("links GitHub Enterprise Server's web pages when the API lives there", async () => {
@@ -117,7 +117,7 @@ describe("GitHubForge.setEnvironmentStatus", () => {
       .post("/repos/acme/shop/deployments/7001/statuses", (body: { log_url?: string }) => body.log_url === "https://github.acme.internal/acme/shop/pull/42")
       .reply(201, deploymentStatus(7001, { state: "queued", description: "Waiting to deploy", log_url: LOG_URL }));
 
-    await new GitHubForge(octokit).setEnvironmentStatus(ref, status("queued"));
+    await new GitHubForge(octokit, testBot).setEnvironmentStatus(ref, status("queued"));
 
     expect(report.isDone()).toBe(true);
   });

@@ -5,7 +5,7 @@ import { GitHubError, redact, retryAfter } from "../../../src/forges/github/erro
 import { GitHubForge } from "../../../src/forges/github/forge.js";
 import { createLogger } from "../../../src/log.js";
 import { useStrictNock } from "../../support/nock.js";
-import { API, SHA, TOKEN, notFound, ref, testOctokit } from "./fixtures.js";
+import { API, SHA, TOKEN, notFound, ref, testBot, testOctokit } from "./fixtures.js";
 
 useStrictNock();
 
@@ -19,7 +19,7 @@ const secondary = {
 };
 
 async function setStatus(octokit = testOctokit()): Promise<GitHubError> {
-  const error = await new GitHubForge(octokit)
+  const error = await new GitHubForge(octokit, testBot)
     .setCommitStatus(ref, SHA, { state: "pending", description: "Deploying" })
     .then(() => undefined, (caught: unknown) => caught);
   expect(error).toBeInstanceOf(GitHubError);
@@ -124,9 +124,9 @@ describe("GitHub errors", () => {
   });
 
   it("calls a ref it cannot handle a bug in the caller, before asking GitHub", async () => {
-    const forge = new GitHubForge(testOctokit());
+    const forge = new GitHubForge(testOctokit(), testBot);
 
-    await expect(forge.upsertComment({ ...ref, forge: "gitlab", repo: "group/sub/project" }, "x")).rejects.toMatchObject({
+    await expect(forge.createComment({ ...ref, forge: "gitlab", repo: "group/sub/project" }, "x")).rejects.toMatchObject({
       kind: "internal",
       message: 'the GitHub adapter was handed gitlab repository "group/sub/project"',
     });

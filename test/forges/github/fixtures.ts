@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { ProbotOctokit } from "probot";
 import type { PullRequestRef } from "../../../src/forges/forge.js";
+import type { GitHubBot } from "../../../src/forges/github/identity.js";
 
 // The package's main file is JSON: require it rather than depend on JSON import attributes.
 const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
@@ -14,6 +15,8 @@ export const ref: PullRequestRef = { forge: "github", repo: "acme/shop", pr: 42,
 export const SHA = "0123456789abcdef0123456789abcdef01234567";
 export const OTHER_SHA = "89abcdef0123456789abcdef0123456789abcdef";
 export const BOT = "prbox[bot]";
+/** The app's bot account as GitHubForge takes it; production asks GET /app (identity.ts). */
+export const testBot: GitHubBot = { login: async () => BOT };
 
 /**
  * An installation Octokit as Probot builds it, with its retry and throttling plugins off unless a

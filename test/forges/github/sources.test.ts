@@ -8,7 +8,7 @@ import { PrboxError } from "../../../src/errors.js";
 import { GitHubForge } from "../../../src/forges/github/forge.js";
 import { useStrictNock } from "../../support/nock.js";
 import { githubArchive } from "../support/tarball.js";
-import { API, SHA, TOKEN, notFound, ref, testOctokit } from "./fixtures.js";
+import { API, SHA, TOKEN, notFound, ref, testBot, testOctokit } from "./fixtures.js";
 
 useStrictNock();
 
@@ -66,7 +66,7 @@ describe("GitHubForge.fetchSources", () => {
       { "content-type": "application/x-gzip", "content-disposition": `attachment; filename=acme-shop-${SHA.slice(0, 7)}.tar.gz` },
     );
 
-    await new GitHubForge(testOctokit()).fetchSources(ref, SHA, dest);
+    await new GitHubForge(testOctokit(), testBot).fetchSources(ref, SHA, dest);
 
     expect((await readdir(dest)).sort()).toEqual(["charts", "environment.toml"]);
     expect(await readFile(path.join(dest, "charts/values.yaml"), "utf8")).toBe("replicas: 2\n");
@@ -76,7 +76,7 @@ describe("GitHubForge.fetchSources", () => {
     const { dest } = await scratch();
     nock(API).get(`/repos/acme/shop/tarball/${SHA}`).reply(404, notFound);
 
-    const error = await failure(new GitHubForge(testOctokit()).fetchSources(ref, SHA, dest));
+    const error = await failure(new GitHubForge(testOctokit(), testBot).fetchSources(ref, SHA, dest));
 
     expect(error.kind).toBe("permanent");
     expect(error.message).toBe(
@@ -89,7 +89,7 @@ describe("GitHubForge.fetchSources", () => {
     redirectToCodeload();
     codeload().reply(200, githubArchive("acme/shop", SHA, [{ path: "passwd", type: "SymbolicLink", linkpath: "/etc/passwd" }]));
 
-    const error = await failure(new GitHubForge(testOctokit()).fetchSources(ref, SHA, dest));
+    const error = await failure(new GitHubForge(testOctokit(), testBot).fetchSources(ref, SHA, dest));
 
     expect(error.kind).toBe("permanent");
     expect(error.message).toBe(
@@ -105,7 +105,7 @@ describe("GitHubForge.fetchSources", () => {
     // Zeros compress to a few hundred bytes: the mocked response arrives whole before prbox stops
     // reading. (Cancelling a mocked body mid-way trips an undici assertion inside nock's socket.)
     codeload().reply(200, githubArchive("acme/shop", SHA, [{ path: "video.mp4", content: Buffer.alloc(300 * 1024) }]));
-    const forge = new GitHubForge(testOctokit(), { limits: { maxBytes: 100 * 1024 } });
+    const forge = new GitHubForge(testOctokit(), testBot, { limits: { maxBytes: 100 * 1024 } });
 
     const error = await failure(forge.fetchSources(ref, SHA, dest));
 
@@ -118,7 +118,7 @@ describe("GitHubForge.fetchSources", () => {
     redirectToCodeload();
     codeload().reply(503, "upstream timed out", { "retry-after": "30" });
 
-    const error = await failure(new GitHubForge(testOctokit()).fetchSources(ref, SHA, dest));
+    const error = await failure(new GitHubForge(testOctokit(), testBot).fetchSources(ref, SHA, dest));
 
     expect(error.kind).toBe("transient");
     expect(error.message).toBe("fetching the sources of acme/shop@0123456: GitHub answered 503: upstream timed out");

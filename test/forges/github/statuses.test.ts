@@ -2,7 +2,7 @@ import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { GitHubForge } from "../../../src/forges/github/forge.js";
 import { useStrictNock } from "../../support/nock.js";
-import { API, SHA, commitStatus, ref, testOctokit } from "./fixtures.js";
+import { API, SHA, commitStatus, ref, testBot, testOctokit } from "./fixtures.js";
 
 useStrictNock();
 
@@ -17,7 +17,7 @@ describe("GitHubForge.setCommitStatus", () => {
       })
       .reply(201, commitStatus("success", "Preview ready", "https://pr-42.preview.acme.dev"));
 
-    await new GitHubForge(testOctokit()).setCommitStatus(ref, SHA, {
+    await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, SHA, {
       state: "success",
       description: "Preview ready",
       url: "https://pr-42.preview.acme.dev",
@@ -33,7 +33,7 @@ describe("GitHubForge.setCommitStatus", () => {
       .post(`/repos/acme/shop/statuses/${SHA}`, (body: Record<string, unknown>) => ((sent = body), true))
       .reply(201, commitStatus("failure", long.slice(0, 140), null));
 
-    await new GitHubForge(testOctokit()).setCommitStatus(ref, SHA, { state: "failure", description: long, url: null });
+    await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, SHA, { state: "failure", description: long, url: null });
 
     expect(Array.from(sent.description as string)).toHaveLength(140);
     expect(sent.description).toMatch(/…$/);

@@ -23,10 +23,10 @@ describe("the GitLab client", () => {
   it("tries a POST again after a 429 (GitLab did not act on it), but not after a 5xx", async () => {
     const forge = new GitLabForge(testClient({ retries: 2 }));
     nock(HOST).post(`${MR}/notes`).reply(429, "Retry later", { "retry-after": "0" }).post(`${MR}/notes`).reply(201, note(3001, "hello"));
-    await forge.reply(ref, "hello");
+    await forge.createComment(ref, "hello");
 
     nock(HOST).post(`${MR}/notes`).reply(503, { message: "503" });
-    await expect(forge.reply(ref, "hello")).rejects.toMatchObject({ kind: "transient", status: 503 });
+    await expect(forge.createComment(ref, "hello")).rejects.toMatchObject({ kind: "transient", status: 503 });
   });
 
   it("hands a long Retry-After to the queue instead of waiting for it", async () => {

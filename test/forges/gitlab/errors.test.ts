@@ -85,7 +85,7 @@ describe("GitLab errors", () => {
   it("calls a ref it cannot handle a bug in the caller, before asking GitLab", async () => {
     const forge = new GitLabForge(testClient());
 
-    await expect(forge.upsertComment({ ...ref, forge: "github", repo: "acme/shop", target: "4242" }, "x")).rejects.toMatchObject({
+    await expect(forge.createComment({ ...ref, forge: "github", repo: "acme/shop", target: "4242" }, "x")).rejects.toMatchObject({
       kind: "internal",
       message: 'the GitLab adapter was handed github repository "acme/shop" (target "4242")',
     });

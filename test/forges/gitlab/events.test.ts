@@ -63,9 +63,8 @@ describe("commandNote", () => {
     expect(commandNote(mergeRequestNoteHook.parse(hook("note.merge_request-reload")))).toEqual({
       event: {
         ref: { forge: "gitlab", repo: "acme/platform/shop", pr: 42, target: "15" },
-        noteId: "1244",
-        userId: 52,
-        username: "sam",
+        commentId: "1244",
+        author: { id: "52", login: "sam", bot: false },
         body: "/reload",
         labels: ["preview"],
         at: "2026-11-02T10:10:00.000Z",
@@ -77,6 +76,6 @@ describe("commandNote", () => {
     const payload = hook("note.merge_request-reload");
     payload.user = { id: 9001, username, name: "bot", avatar_url: null, email: "[REDACTED]" };
 
-    expect(commandNote(mergeRequestNoteHook.parse(payload))).toEqual({ ignored: "note by a bot" });
+    expect(commandNote(mergeRequestNoteHook.parse(payload))).toMatchObject({ event: { author: { id: "9001", login: username, bot: true } } });
   });
 });

@@ -2,7 +2,7 @@ import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { GitLabForge } from "../../../src/forges/gitlab/forge.js";
 import { useStrictNock } from "../../support/nock.js";
-import { HOST, MR, OTHER_SHA, PROJECT, awardEmoji, member, mergeRequestBody, notFound, ref, testClient, user } from "./fixtures.js";
+import { HOST, MR, OTHER_SHA, PROJECT, SHA, awardEmoji, member, mergeRequestBody, notFound, ref, testClient, user } from "./fixtures.js";
 
 useStrictNock();
 
@@ -106,5 +106,28 @@ describe("the merge request a ref names", () => {
     nock(HOST).get(MR).reply(404, notFound);
 
     await expect(new GitLabForge(testClient()).pullRequest(ref)).rejects.toMatchObject({ kind: "permanent", status: 404 });
+  });
+});
+
+describe("GitLabForge.headSince and pullRequestCommits", () => {
+  // GitLab lists diff versions newest first; one is made on every push.
+  const version = (id: number, head: string, createdAt: string) => ({ id, head_commit_sha: head, base_commit_sha: "0".repeat(40), start_commit_sha: "0".repeat(40), created_at: createdAt, merge_request_id: 5042, state: "collected", real_size: "1" });
+
+  it("is the creation of the newest diff version when that version is of the head", async () => {
+    nock(HOST).get(`${MR}/versions`).reply(200, [version(12, SHA, "2026-11-02T10:05:00.000Z"), version(11, OTHER_SHA, "2026-11-02T10:00:00.000Z")]);
+
+    expect(await new GitLabForge(testClient()).headSince(ref, SHA)).toBe("2026-11-02T10:05:00.000Z");
+  });
+
+  it("is unknown when the newest version is of another commit (the head moved since GitLab was asked)", async () => {
+    nock(HOST).get(`${MR}/versions`).reply(200, [version(12, OTHER_SHA, "2026-11-02T10:05:00.000Z"), version(11, SHA, "2026-11-02T10:00:00.000Z")]);
+
+    expect(await new GitLabForge(testClient()).headSince(ref, SHA)).toBeNull();
+  });
+
+  it("lists the merge request's commits by full SHA", async () => {
+    nock(HOST).get(`${MR}/commits`).query(true).reply(200, [{ id: SHA, short_id: SHA.slice(0, 8) }, { id: OTHER_SHA, short_id: OTHER_SHA.slice(0, 8) }]);
+
+    expect(await new GitLabForge(testClient()).pullRequestCommits(ref)).toEqual([SHA, OTHER_SHA]);
   });
 });

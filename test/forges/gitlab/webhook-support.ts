@@ -47,7 +47,6 @@ export async function webhookServer(
     intake,
     forgeFor: () => forge,
     checks: forge,
-    isOwnNote: (userId) => forge.isTokenUser(userId),
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     onDelivery: (event, result) => seen.push([event, result]),
   };

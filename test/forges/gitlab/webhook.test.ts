@@ -293,9 +293,9 @@ describe("the GitLab webhook, commands in notes", () => {
     const h = await harness();
     const { url } = await webhookServer(h.store, h.queue);
     whoAmI();
-    expect((await deliver(url, { event: NOTE_HOOK, body: reloadBy(BOT) })).text).toBe("ignored: note by a bot");
+    expect((await deliver(url, { event: NOTE_HOOK, body: reloadBy(BOT) })).text).toBe("ignored: a comment by a bot");
     const ownPerson = reloadBy({ ...SAM, username: "prbox-bot", id: 9001 });
-    expect((await deliver(url, { event: NOTE_HOOK, body: ownPerson })).text).toBe("ignored: prbox's own note");
+    expect((await deliver(url, { event: NOTE_HOOK, body: ownPerson })).text).toBe("ignored: prbox's own comment");
 
     const edited = reloadBy(SAM);
     edited.object_attributes.action = "update";
@@ -305,7 +305,7 @@ describe("the GitLab webhook, commands in notes", () => {
     expect((await deliver(url, { event: NOTE_HOOK, body: system })).text).toBe("ignored: system note");
     const chat = reloadBy(SAM);
     chat.object_attributes.note = "Looks good, but could we /reload later?";
-    expect((await deliver(url, { event: NOTE_HOOK, body: chat })).text).toBe("ignored: no command in the note");
+    expect((await deliver(url, { event: NOTE_HOOK, body: chat })).text).toBe("ignored: no command in the comment");
     const onIssue = reloadBy(SAM);
     onIssue.object_attributes.noteable_type = "Issue";
     expect((await deliver(url, { event: NOTE_HOOK, body: onIssue })).text).toBe("ignored: not a merge request note");

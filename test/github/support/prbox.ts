@@ -8,7 +8,7 @@ import path from "node:path";
 import nock from "nock";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 import { loadConfig } from "../../../src/config/config.js";
-import { STICKY_MARKER } from "../../../src/forges/github/comments.js";
+import { STICKY_MARKER } from "../../../src/core/sticky-comment.js";
 import { createLogger } from "../../../src/log.js";
 import { createRuntime, type Runtime } from "../../../src/main/runtime.js";
 import { startServer, type Stoppable } from "../../../src/main/server.js";

@@ -75,6 +75,10 @@ export interface ForgeHarness {
   setRole(user: string, role: Role): void;
   /** A person comments on the PR; a webhook may follow (commentEvent). */
   comment(pr: number, user: string, body: string): SeenComment;
+  /** Another bot account than prbox's (another app, another token's user) comments on the PR. */
+  botComment(pr: number, body: string): SeenComment;
+  /** Every comment on the PR, by anyone, oldest first. */
+  comments(pr: number): SeenComment[];
   /** The event a change of the PR causes (GitHub pull_request.<action>, GitLab's Merge Request Hook). */
   pullRequestEvent(pr: number, action: PullRequestAction): Delivery;
   commentEvent(pr: number, comment: SeenComment): Delivery;

@@ -1,12 +1,12 @@
 // The forge-neutral driver (forge.ts) on GitHub: a repository of the fake GitHub, deliveries
 // from @octokit/webhooks-examples signed with the app's secret.
 import type { CommitState } from "../../../src/forges/forge.js";
-import { STICKY_MARKER } from "../../../src/forges/github/comments.js";
+import { STICKY_MARKER } from "../../../src/core/sticky-comment.js";
 import { environmentName } from "../../../src/forges/github/deployments.js";
 import { prEnvironmentId, prRepoNamespace } from "../../../src/spec/naming.js";
 import type { RunningPrbox } from "../../github/support/prbox.js";
 import { commentDelivery, deliver, pullRequestDelivery } from "../../github/support/webhooks.js";
-import type { FakeComment, FakeDeployment, FakeGitHub, FakeRepository } from "../../support/fake-github.js";
+import { gitHubUser, type FakeComment, type FakeDeployment, type FakeGitHub, type FakeRepository } from "../../support/fake-github.js";
 import type { Delivery, ForgeHarness, SeenComment, SeenEnvironment } from "./forge.js";
 
 function seen(comment: FakeComment): SeenComment {
@@ -56,6 +56,8 @@ export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: Fak
     reopen: (pr) => reopen(github, repo, pr),
     setRole: (user, role) => repo.setPermission(user, role),
     comment: (pr, user, body) => seen(repo.comment(pr, user, body)),
+    botComment: (pr, body) => seen(repo.addComment(pr, gitHubUser("other-previews[bot]", "Bot"), body)),
+    comments: (pr) => repo.commentsOn(pr).map(seen),
     pullRequestEvent: (pr, action) => send(pullRequestDelivery(repo, pr, action)),
     commentEvent: (_pr, c) => send(commentDelivery(repo, comment(c.id))),
     pullRequests: () => [...repo.pulls.keys()],

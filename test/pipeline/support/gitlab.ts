@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { CommitState } from "../../../src/forges/forge.js";
 import { environmentName } from "../../../src/forges/gitlab/environments.js";
-import { STICKY_MARKER } from "../../../src/forges/gitlab/notes.js";
+import { STICKY_MARKER } from "../../../src/core/sticky-comment.js";
 import { prEnvironmentId, prRepoNamespace } from "../../../src/spec/naming.js";
 import type { RunningPrbox } from "../../github/support/prbox.js";
 import { ACCESS, GITLAB_URL, type FakeGitLab, type FakeNote, type FakeProject } from "../../support/fake-gitlab.js";
@@ -67,6 +67,8 @@ export function gitlabHarness(prbox: RunningPrbox, gitlab: FakeGitLab, project: 
     reopen: (iid) => void project.reopenMergeRequest(iid),
     setRole: (user, role) => project.setAccessLevel(user, LEVELS[role]),
     comment: (iid, user, body) => seen(project.comment(iid, user, body)),
+    botComment: (iid, body) => seen(project.addNote(iid, gitlab.user("project_77_bot_5e1d0c2a"), body)),
+    comments: (iid) => project.notesOn(iid).map(seen),
     pullRequestEvent: (iid, action) => {
       const merged = action === "closed" && project.mergeRequest(iid).state === "merged";
       return send("Merge Request Hook", project.mergeRequestHook(iid, merged ? "merge" : ACTIONS[action]));
