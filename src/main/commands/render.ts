@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { stringify } from "yaml";
 import type { RenderedEnvironment } from "../../model.js";
+import { addCiFlag } from "../ci-flags.js";
 import { addSpecFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
 
@@ -13,7 +14,7 @@ export function renderCommand(io: CliIo): Command {
         "(the process environment is not a variable source there).",
     )
     .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json"]).default("yaml"));
-  addSpecFlags(command).action(async (flags: SpecFlags & { output: "yaml" | "json" }) => {
+  addCiFlag(addSpecFlags(command), io).action(async (flags: SpecFlags & { output: "yaml" | "json" }) => {
     const rendered = await renderFromFlags(flags, io);
     io.stdout.write(flags.output === "json" ? renderJson(rendered) : renderYaml(rendered));
   });
