@@ -129,7 +129,7 @@ describe("the GitHub Action (action.yml)", () => {
     expect(output).toEqual(bot);
   });
 
-  it("deploys with command run and the kubeconfig input, as the bot would", async () => {
+  it("deploys with command run and deletes with command delete, with the kubeconfig input", async () => {
     const { root, temp, PATH } = await checkout();
     const pr = randomInt(100_000, 999_999);
     const kubeconfig = await readFile(testKubeconfig(), "utf8");
@@ -140,6 +140,10 @@ describe("the GitHub Action (action.yml)", () => {
       expect(result.stderr).toContain(`deploying ${id} (1 objects) to namespace ${prRepoNamespace("github", "acme/shop", pr)}`);
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`environment ${id} is ready in namespace ${prRepoNamespace("github", "acme/shop", pr)}`);
+      const deleteStep = await actionStep({ command: "delete", set: "GREETING=hi\nTEAM=red", kubeconfig, timeout: "60s" });
+      const deleted = await runScript(deleteStep.script, root, { ...baseEnv(PATH, temp), ...(await githubJob(root, temp, pr)), ...deleteStep.env });
+      expect(deleted.status).toBe(0);
+      expect(deleted.stdout).toBe(`environment ${id}: deleted namespace ${prRepoNamespace("github", "acme/shop", pr)}\n`);
     } finally {
       await cli(["delete", "environment", id, "--kubeconfig", testKubeconfig()], { cwd: root });
     }
@@ -148,20 +152,20 @@ describe("the GitHub Action (action.yml)", () => {
   it("fails the step with exit status 2 and the missing variables on a push", async () => {
     const { root, temp, PATH } = await checkout();
     const step = await actionStep({ command: "render" });
-    const job = { ...(await githubJob(root, temp, 1)), GITHUB_REF: "refs/heads/main", GITHUB_HEAD_REF: "" };
-    await writeFile(job.GITHUB_EVENT_PATH, JSON.stringify({ ref: "refs/heads/main" }));
+    const job: Record<string, string> = { ...(await githubJob(root, temp, 1)), GITHUB_REF: "refs/heads/main", GITHUB_HEAD_REF: "" };
+    await writeFile(job.GITHUB_EVENT_PATH as string, JSON.stringify({ ref: "refs/heads/main" }));
     const result = await runScript(step.script, root, { ...baseEnv(PATH, temp), ...job, ...step.env });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("--ci: this GitHub Actions job is not for a pull request");
     expect(result.stderr).toContain("pull_request.head.sha in the file at GITHUB_EVENT_PATH");
   });
 
-  it("refuses a command other than run or render", async () => {
+  it("refuses a command other than run, render or delete", async () => {
     const { root, temp, PATH } = await checkout();
-    const step = await actionStep({ command: "delete" });
+    const step = await actionStep({ command: "destroy" });
     const result = await runScript(step.script, root, { ...baseEnv(PATH, temp), ...(await githubJob(root, temp, 1)), ...step.env });
     expect(result.status).toBe(2);
-    expect(result.stdout).toContain("::error::prbox action: command must be run or render, not 'delete'");
+    expect(result.stdout).toContain("::error::prbox action: command must be run, render or delete, not 'destroy'");
   });
 });
 
@@ -208,7 +212,7 @@ describe("the GitLab CI template (ci/gitlab/prbox.gitlab-ci.yml)", () => {
     expect(output).toEqual(bot);
   });
 
-  it("deploys with the default command and KUBECONFIG from a file variable", async () => {
+  it("deploys with the default command and deletes with delete, KUBECONFIG from a file variable", async () => {
     const { root, temp, PATH } = await checkout();
     const iid = randomInt(100_000, 999_999);
     const job = await gitlabJob({ PRBOX_CI_SET: "GREETING=hi\nTEAM=red", PRBOX_CI_TIMEOUT: "60s" });
@@ -218,6 +222,9 @@ describe("the GitLab CI template (ci/gitlab/prbox.gitlab-ci.yml)", () => {
     try {
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`environment ${id} is ready in namespace ${prRepoNamespace("gitlab", "acme/platform/shop", iid)}`);
+      const deleted = await runScript(job.script, root, { ...env, PRBOX_CI_COMMAND: "delete" });
+      expect(deleted.status).toBe(0);
+      expect(deleted.stdout).toBe(`environment ${id}: deleted namespace ${prRepoNamespace("gitlab", "acme/platform/shop", iid)}\n`);
     } finally {
       await cli(["delete", "environment", id, "--kubeconfig", testKubeconfig()], { cwd: root });
     }

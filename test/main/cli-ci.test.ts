@@ -138,9 +138,9 @@ describe("prbox render --ci in GitLab CI", () => {
 });
 
 describe("prbox --ci outside CI", () => {
-  it("exits 2 naming the variables that tell a CI job, for render and for run (before any cluster)", async () => {
+  it("exits 2 naming the variables that tell a CI job, for render, run and delete (before any cluster)", async () => {
     const root = await tempRepo({ ...configMapChart, "environment.toml": spec });
-    for (const verb of ["render", "run"]) {
+    for (const verb of ["render", "run", "delete"]) {
       const result = await cli([verb, "--ci", "-f", "environment.toml"], { cwd: root, env: {} });
       expect(result.status).toBe(2);
       expect(result.stderr).toContain('error: --ci: this is not a GitHub Actions or GitLab CI job (neither GITHUB_ACTIONS nor GITLAB_CI is "true")');
