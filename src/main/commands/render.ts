@@ -10,7 +10,7 @@ export function renderCommand(io: CliIo): Command {
     .summary("print the objects an environment spec renders to (no cluster needed)")
     .description(
       "Renders environment.toml to Kubernetes objects without touching a cluster. With --pr, --repo, " +
-        "--branch and --sha it renders in PR mode: exactly what the bot would deploy for that pull request " +
+        "--branch and --sha (or --ci in a CI job, docs/ci.md) it renders in PR mode: exactly what the bot would deploy for that pull request " +
         "(the process environment is not a variable source there).",
     )
     .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json"]).default("yaml"));
