@@ -137,6 +137,24 @@ describe("prbox render --ci in GitLab CI", () => {
   });
 });
 
+describe("prbox render --ci and --forge", () => {
+  const flags = ["--repo", "acme/shop", "--pr", "5", "--branch", "main", "--sha", HEAD];
+
+  it("takes the forge from the CI job when every other context flag is given", async () => {
+    const root = await tempRepo({ ...configMapChart, "environment.toml": spec });
+    const result = await ciRender(root, { GITLAB_CI: "true" }, flags);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(await botRender(root, { forge: "gitlab", repo: "acme/shop", pr: 5, branch: "main", sha: HEAD }));
+  });
+
+  it("lets --forge win over the CI job's forge", async () => {
+    const root = await tempRepo({ ...configMapChart, "environment.toml": spec });
+    const result = await ciRender(root, { GITHUB_ACTIONS: "true" }, [...flags, "--forge", "gitlab"]);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).environment.id).toBe(prEnvironmentId("gitlab", "acme/shop", 5));
+  });
+});
+
 describe("prbox --ci outside CI", () => {
   it("exits 2 naming the variables that tell a CI job, for render, run and delete (before any cluster)", async () => {
     const root = await tempRepo({ ...configMapChart, "environment.toml": spec });
