@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { deleteEnvironment } from "../../cluster/index.js";
 import { loadSpec } from "../../spec/load.js";
+import { addCiFlag } from "../ci-flags.js";
 import { addClusterFlags, checkResourceWord, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
 import { addSpecFlags, prContext, setVariables, type SpecFlags } from "../context-flags.js";
 import { UsageError, type CliIo } from "../io.js";
@@ -18,7 +19,7 @@ export function deleteCommand(io: CliIo): Command {
     .argument("[environment]", "environment | environments | env")
     .argument("[id]", "the environment id")
     .option("--timeout <duration>", "how long to wait for the namespaces to disappear", "2m");
-  addClusterFlags(addSpecFlags(command, { fileRequired: false })).action(async (word: string | undefined, id: string | undefined, flags: DeleteFlags) => {
+  addCiFlag(addClusterFlags(addSpecFlags(command, { fileRequired: false })), io).action(async (word: string | undefined, id: string | undefined, flags: DeleteFlags) => {
     checkResourceWord(word);
     const target = await environmentId(id, flags, io);
     const cluster = await connect(flags, io);

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { stringify } from "yaml";
 import type { RenderedEnvironment } from "../../model.js";
+import { addCiFlag } from "../ci-flags.js";
 import { addSpecFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
 
@@ -9,11 +10,11 @@ export function renderCommand(io: CliIo): Command {
     .summary("print the objects an environment spec renders to (no cluster needed)")
     .description(
       "Renders environment.toml to Kubernetes objects without touching a cluster. With --pr, --repo, " +
-        "--branch and --sha it renders in PR mode: exactly what the bot would deploy for that pull request " +
+        "--branch and --sha (or --ci in a CI job, docs/ci.md) it renders in PR mode: exactly what the bot would deploy for that pull request " +
         "(the process environment is not a variable source there).",
     )
     .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json"]).default("yaml"));
-  addSpecFlags(command).action(async (flags: SpecFlags & { output: "yaml" | "json" }) => {
+  addCiFlag(addSpecFlags(command), io).action(async (flags: SpecFlags & { output: "yaml" | "json" }) => {
     const rendered = await renderFromFlags(flags, io);
     io.stdout.write(flags.output === "json" ? renderJson(rendered) : renderYaml(rendered));
   });

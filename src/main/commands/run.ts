@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { deployEnvironment } from "../../cluster/index.js";
+import { addCiFlag } from "../ci-flags.js";
 import { addClusterFlags, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
 import { addSpecFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
@@ -17,7 +18,7 @@ export function runCommand(io: CliIo): Command {
     .option("--no-wait", "do not wait for the workloads to become ready")
     .option("--timeout <duration>", "how long to wait for readiness", "5m")
     .option("--reload", "delete the environment's objects first and deploy from scratch (the /reload command)");
-  addClusterFlags(addSpecFlags(command)).action(async (flags: RunFlags) => {
+  addCiFlag(addClusterFlags(addSpecFlags(command)), io).action(async (flags: RunFlags) => {
     const timeout = timeoutMs(flags.timeout);
     const rendered = await renderFromFlags(flags, io);
     const cluster = await connect(flags, io);
