@@ -55,11 +55,11 @@ async function tools(): Promise<{ helm: string; kubectl: string; k8sbox: string 
 
 /** dist/ is what `prbox` runs: rebuild it when a source is newer. */
 async function freshDist(): Promise<void> {
-  const built = path.join(REPO_ROOT, "dist/main/bin.js");
+  const built = path.join(REPO_ROOT, "dist/prbox.js");
   const newest = (await timed("find", [path.join(REPO_ROOT, "src"), "-newer", built, "-name", "*.ts"]).catch(() => ({ stdout: "x" }))).stdout.trim();
   if (existsSync(built) && statSync(built).size > 0 && newest === "") return;
   console.error("building dist/ for the prbox CLI");
-  await timed(process.execPath, [path.join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: REPO_ROOT });
+  await timed(process.execPath, [path.join(REPO_ROOT, "scripts/build.mjs")], { cwd: REPO_ROOT });
 }
 
 /** The example's spec with its own id and namespace, so every run starts from a fresh namespace. */
