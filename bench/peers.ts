@@ -204,7 +204,7 @@ function report(results: Map<Tool, Deploy[]>, notes: string[]): string {
     const runs = prboxSplits.slice(2).filter((s) => s.first === first); // without the warm-up round
     const apply = median(runs.map((s) => s.apply));
     const wait = median(runs.map((s) => s.wait));
-    return `${first ? "first deploy" : "re-deploy"}: ${ms(apply)} ms applying (namespace, apply, prune, records), ${ms(wait)} ms waiting, ${ms(median(runs.map((s) => s.total - s.apply - s.wait)))} ms start-up and rendering (3 \`helm template\` processes)`;
+    return `${first ? "first deploy" : "re-deploy"}: ${ms(apply)} ms applying (extra namespaces, hooks, apply, prune, records), ${ms(wait)} ms waiting, ${ms(median(runs.map((s) => s.total - s.apply - s.wait)))} ms start-up and rendering (3 \`helm template\` processes)`;
   };
   notes.unshift(`Where \`prbox run\`'s time goes (medians, from its own output): ${split(true)}; ${split(false)}. the kubectl row includes its \`helm template\` runs (one after the other, piped into one \`kubectl apply --server-side\`), and k8sbox's includes the \`kubectl wait\` after it.`);
   return [
