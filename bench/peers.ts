@@ -204,9 +204,9 @@ function report(results: Map<Tool, Deploy[]>, notes: string[]): string {
     const runs = prboxSplits.slice(2).filter((s) => s.first === first); // without the warm-up round
     const apply = median(runs.map((s) => s.apply));
     const wait = median(runs.map((s) => s.wait));
-    return `${first ? "first deploy" : "re-deploy"}: ${ms(apply)} ms applying (extra namespaces, hooks, apply, prune, records), ${ms(wait)} ms waiting, ${ms(median(runs.map((s) => s.total - s.apply - s.wait)))} ms start-up and rendering (3 \`helm template\` processes)`;
+    return `${first ? "first deploy" : "re-deploy"}: ${ms(apply)} ms applying (extra namespaces, hooks, apply, prune, records), ${ms(wait)} ms waiting, ${ms(median(runs.map((s) => s.total - s.apply - s.wait)))} ms start-up, rendering (3 \`helm template\` processes) and the steps before the apply (discovery, namespace record)`;
   };
-  notes.unshift(`Where \`prbox run\`'s time goes (medians, from its own output): ${split(true)}; ${split(false)}. the kubectl row includes its \`helm template\` runs (one after the other, piped into one \`kubectl apply --server-side\`), and k8sbox's includes the \`kubectl wait\` after it.`);
+  notes.unshift(`Where \`prbox run\`'s time goes (medians, from its own output): ${split(true)}; ${split(false)}. The kubectl row includes its \`helm template\` runs (one after the other, piped into one \`kubectl apply --server-side\`), and k8sbox's includes the \`kubectl wait\` after it.`);
   return [
     `${exampleName} (3 helm boxes: 2 Deployments, 2 Services, 1 Ingress) on one test control plane, each tool as a separate process from the command line, waiting until the Deployments are available. "first" = into a new namespace, "re-deploy" = the same command again with nothing changed. helm gets the values files with the .env variables substituted (helm itself does not interpolate). kubectl = \`helm template\` of each box | \`kubectl apply --server-side\`, then \`kubectl wait --for=condition=available\`; k8sbox = \`k8sbox run\`, then the same \`kubectl wait\`. Median of ${String(RUNS)} runs after a warm-up round, tools interleaved; ms; ratio = tool ÷ prbox (above 1 means prbox is faster).`,
     "",
