@@ -10,14 +10,16 @@ WORKDIR /src
 COPY scripts/install-helm scripts/unzip-member.mjs scripts/
 RUN PRBOX_CACHE=/opt/prbox scripts/install-helm
 
-# --- build: compile dist/ --------------------------------------------------------------------------
+# --- build: bundle dist/ ---------------------------------------------------------------------------
 FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# --ignore-scripts: `prepare` would run tsc before the sources are copied, and the `node`
-# devDependency's install script would download a second Node that the build does not need.
+# --ignore-scripts: `prepare` would bundle before the sources are copied, and the `node`
+# devDependency's install script would download a second Node that the build does not need
+# (esbuild runs from its platform package without its install script).
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY scripts/build.mjs scripts/
 COPY src src
 RUN npm run build
 

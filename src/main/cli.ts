@@ -1,5 +1,4 @@
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "../config/config.js";
 import { describeError, PrboxError, SpecError, RenderError } from "../errors.js";
 import { deleteCommand } from "./commands/delete.js";
 import { describeCommand } from "./commands/describe.js";
@@ -35,9 +34,11 @@ function program(io: CliIo): Command {
 }
 
 /** Exit status for an error: 2 for bad usage and invalid input, 1 for everything that failed on the way. */
-export function exitStatus(error: unknown): number {
-  if (error instanceof UsageError || error instanceof SpecError || error instanceof RenderError || error instanceof ConfigError) return EXIT.usage;
-  return EXIT.failed;
+export async function exitStatus(error: unknown): Promise<number> {
+  if (error instanceof UsageError || error instanceof SpecError || error instanceof RenderError) return EXIT.usage;
+  // Loaded on this path only: the configuration's schema (zod) is not part of --help, render or run.
+  const { ConfigError } = await import("../config/config.js");
+  return error instanceof ConfigError ? EXIT.usage : EXIT.failed;
 }
 
 /** Runs one CLI invocation and returns its exit status; never calls process.exit. */
@@ -51,6 +52,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     io.stderr.write(`error: ${describeError(error)}\n`);
     if (!(error instanceof PrboxError) && !(error instanceof UsageError)) io.stderr.write(`${(error as Error).stack ?? ""}\n`);
-    return exitStatus(error);
+    return await exitStatus(error);
   }
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { connectCluster, type Cluster } from "../cluster/index.js";
+import type { Cluster } from "../cluster/index.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
 import { parseDuration } from "../config/durations.js";
@@ -15,7 +15,12 @@ export function addClusterFlags(command: Command): Command {
     .option("--context <name>", "kubeconfig context (default: its current-context)");
 }
 
-export function connect(flags: ClusterFlags, io: CliIo): Promise<Cluster> {
+/**
+ * Loads the Kubernetes client on first use: --help and render never need it, and it is most of a
+ * cluster verb's start-up (docs/adr/0020-cli-start-up.md).
+ */
+export async function connect(flags: ClusterFlags, io: CliIo): Promise<Cluster> {
+  const { connectCluster } = await import("../cluster/index.js");
   return connectCluster({ kubeconfigPath: flags.kubeconfig ?? io.env.KUBECONFIG, context: flags.context });
 }
 

@@ -1,11 +1,8 @@
 import type { Command } from "commander";
-import { renderSpec } from "../core/render-spec.js";
 import { FORGE_NAMES, isForgeName } from "../forges/forge.js";
 import type { RenderedEnvironment } from "../model.js";
 import type { PrContext } from "../model.js";
 import type { Policy } from "../spec/context.js";
-import { DEFAULT_POLICY } from "../spec/context.js";
-import { parseAssignments } from "../spec/variables.js";
 import { UsageError, type CliIo } from "./io.js";
 
 /** The flags every verb that reads a spec shares. */
@@ -51,7 +48,9 @@ export function prContext(flags: SpecFlags): PrContext | null {
   return { forge: flags.forge, repo: flags.repo as string, pr, branch: flags.branch as string, sha: (flags.sha as string).toLowerCase() };
 }
 
-export function setVariables(flags: SpecFlags): Record<string, string> {
+export async function setVariables(flags: SpecFlags): Promise<Record<string, string>> {
+  // The spec modules load with the verb that reads a spec, not with --help (so do those below).
+  const { parseAssignments } = await import("../spec/variables.js");
   try {
     return parseAssignments(flags.set);
   } catch (error) {
@@ -59,19 +58,22 @@ export function setVariables(flags: SpecFlags): Record<string, string> {
   }
 }
 
-export function policyOf(flags: SpecFlags): Policy {
+export async function policyOf(flags: SpecFlags): Promise<Policy> {
+  const { DEFAULT_POLICY } = await import("../spec/context.js");
   return { ...DEFAULT_POLICY, allowKinds: flags.allowKind };
 }
 
 /** Renders the spec the flags name (CLI or PR mode) and prints its warnings on stderr. */
 export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<RenderedEnvironment> {
+  // Loaded here, not at the top: the spec reader and renderer are not part of --help.
+  const { renderSpec } = await import("../core/render-spec.js");
   const rendered = await renderSpec({
     file: flags.file as string,
     root: flags.root ?? io.cwd,
     pr: prContext(flags),
-    set: setVariables(flags),
+    set: await setVariables(flags),
     env: io.env,
-    policy: policyOf(flags),
+    policy: await policyOf(flags),
   });
   for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
   return rendered;

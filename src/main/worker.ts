@@ -33,7 +33,6 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
       }
     },
   });
-  log.info({ concurrency: config.workerConcurrency }, "reconcile worker started");
   const sweeper = setInterval(() => void sweepOnce(rt), config.policy.sweepIntervalMs);
   sweeper.unref();
   return {

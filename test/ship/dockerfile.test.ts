@@ -71,18 +71,18 @@ function shellRuns(stage: Stage): { line: number; commands: ReturnType<typeof si
 
 /**
  * What a stage's RUN commands leave behind, from what the tools are known to do: `npm ci` fills
- * <workdir>/node_modules, `npm run build` writes tsconfig.build.json's outDir, scripts/install-helm
+ * <workdir>/node_modules, `npm run build` writes scripts/build.mjs's OUTDIR, scripts/install-helm
  * installs helm-<its HELM_VERSION>/helm under PRBOX_CACHE.
  */
 function producedBy(stage: Stage): string[] {
   const produced: string[] = [];
   const workdir = workdirOf(stage);
-  const outDir = (JSON.parse(read("tsconfig.build.json")) as { compilerOptions: { outDir: string } }).compilerOptions.outDir;
+  const outDir = /^const OUTDIR = "([^"]+)"/m.exec(read("scripts/build.mjs"))?.[1] ?? "";
   const helmVersion = /^HELM_VERSION="([^"]+)"/m.exec(read("scripts/install-helm"))?.[1];
   for (const { commands } of shellRuns(stage)) {
     for (const { assignments, argv } of commands) {
       if (argv[0] === "npm" && argv[1] === "ci") produced.push(path.posix.join(workdir, "node_modules"));
-      if (argv[0] === "npm" && argv[1] === "run" && argv[2] === "build" && pkg.scripts.build?.includes("tsconfig.build.json")) produced.push(path.posix.join(workdir, outDir));
+      if (argv[0] === "npm" && argv[1] === "run" && argv[2] === "build" && pkg.scripts.build === "node scripts/build.mjs") produced.push(path.posix.join(workdir, outDir));
       if (argv[0] === "scripts/install-helm" && assignments.PRBOX_CACHE) produced.push(path.posix.join(assignments.PRBOX_CACHE, `helm-${helmVersion}`, "helm"));
     }
   }
@@ -150,7 +150,7 @@ describe("the Dockerfile", () => {
   });
 
   it("keeps secrets and local build output out of the build context", () => {
-    for (const file of [".env", "node_modules/probot/package.json", "dist/main/bin.js", "test/config/config.test.ts", ".git/HEAD"]) {
+    for (const file of [".env", "node_modules/probot/package.json", "dist/prbox.js", "test/config/config.test.ts", ".git/HEAD"]) {
       expect(ignored(file), file).toBe(true);
     }
   });
@@ -177,13 +177,17 @@ describe("the Dockerfile", () => {
     expect(used).toEqual(expect.arrayContaining(["npm", "scripts/install-helm"]));
   });
 
-  it("compiles with a tool the build stage installs: the build script's tsc comes from the typescript devDependency", () => {
+  it("bundles with a tool the build stage installs: the build script's esbuild comes from the esbuild devDependency", () => {
     const build = all.find((s) => shellRuns(s).some((r) => r.commands.some((c) => c.argv.join(" ") === "npm run build"))) as Stage;
     const install = shellRuns(build).flatMap((r) => r.commands).find((c) => c.argv[1] === "ci");
     expect(install?.argv).not.toContain("--omit=dev");
-    expect(pkg.scripts.build?.split(" ")[0]).toBe("tsc");
-    expect(pkg.devDependencies.typescript).toBeDefined();
-    expect((JSON.parse(read("node_modules/typescript/package.json")) as { bin: Record<string, string> }).bin.tsc).toBeDefined();
+    const [tool = "", script = ""] = pkg.scripts.build?.split(" ") ?? [];
+    expect(tool).toBe("node");
+    expect(holds(build, path.posix.resolve(workdirOf(build), script)), `${script} was not copied into the build stage`).toBe(true);
+    expect(holds(build, path.posix.resolve(workdirOf(build), "src/main/bin.ts"))).toBe(true);
+    expect(read(script)).toMatch(/^import \{ build \} from "esbuild";$/m);
+    expect(pkg.devDependencies.esbuild).toBeDefined();
+    expect(existsSync(path.join(root, "node_modules/esbuild/package.json"))).toBe(true);
   });
 
   it("installs only production dependencies in the runtime image", () => {
@@ -200,9 +204,9 @@ describe("the Dockerfile", () => {
     expect(cmd.form).toBe("exec");
     const script = entrypoint.form === "exec" ? (entrypoint.argv[1] ?? "") : "";
     expect(holds(final, script), `${script} is not in the runtime image`).toBe(true);
-    // bin/prbox.js imports ../dist/main/bin.js: the compiled entry must be there too.
-    expect(read("bin/prbox.js")).toContain("../dist/main/bin.js");
-    expect(holds(final, path.posix.resolve(path.posix.dirname(script), "../dist/main/bin.js"))).toBe(true);
+    // bin/prbox.js imports ../dist/prbox.js: the bundled entry must be there too.
+    expect(read("bin/prbox.js")).toContain("../dist/prbox.js");
+    expect(holds(final, path.posix.resolve(path.posix.dirname(script), "../dist/prbox.js"))).toBe(true);
     expect(existsSync(path.join(root, "src/main/bin.ts"))).toBe(true);
     const verbs = await cliVerbs();
     expect(verbs).toEqual(expect.arrayContaining(["start", "server", "worker", "render", "run"]));

@@ -67,5 +67,9 @@ describe("prbox worker", () => {
     child.kill("SIGTERM");
     expect(await exited(child)).toBe(0);
     expect(output).toContain("stopped");
+    // Each line once: "reconcile worker started" used to come from both the queue and the process.
+    const messages = output.split("\n").filter((l) => l.startsWith("{")).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(messages).toContain("reconcile worker started");
+    expect(messages.filter((m, i) => messages.indexOf(m) !== i), "logged more than once").toEqual([]);
   });
 });

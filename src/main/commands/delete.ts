@@ -1,6 +1,4 @@
 import { Command } from "commander";
-import { deleteEnvironment } from "../../cluster/index.js";
-import { loadSpec } from "../../spec/load.js";
 import { addCiFlag } from "../ci-flags.js";
 import { addClusterFlags, checkResourceWord, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
 import { addSpecFlags, prContext, setVariables, type SpecFlags } from "../context-flags.js";
@@ -23,6 +21,7 @@ export function deleteCommand(io: CliIo): Command {
     checkResourceWord(word);
     const target = await environmentId(id, flags, io);
     const cluster = await connect(flags, io);
+    const { deleteEnvironment } = await import("../../cluster/index.js");
     const result = await deleteEnvironment(cluster, target, { timeoutMs: timeoutMs(flags.timeout) });
     if (result.namespaces.length === 0 && result.released.length === 0 && result.objects.length === 0) {
       io.stdout.write(`environment ${target} does not exist; nothing to delete\n`);
@@ -41,6 +40,7 @@ async function environmentId(id: string | undefined, flags: DeleteFlags, io: Cli
   if (id !== undefined && flags.file !== undefined) throw new UsageError("give either an environment id or -f, not both");
   if (id !== undefined) return id;
   if (flags.file === undefined) throw new UsageError("name the environment: prbox delete environment ID, or prbox delete -f environment.toml");
-  const spec = await loadSpec({ file: flags.file, root: flags.root ?? io.cwd, pr: prContext(flags), set: setVariables(flags), env: io.env });
+  const { loadSpec } = await import("../../spec/load.js");
+  const spec = await loadSpec({ file: flags.file, root: flags.root ?? io.cwd, pr: prContext(flags), set: await setVariables(flags), env: io.env });
   return spec.environment.id;
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { describeEnvironment, type EnvironmentDescription } from "../../cluster/index.js";
+import type { EnvironmentDescription } from "../../cluster/index.js";
 import { PrboxError } from "../../errors.js";
 import { addClusterFlags, checkResourceWord, connect, type ClusterFlags } from "../cluster-flags.js";
 import type { CliIo } from "../io.js";
@@ -14,6 +14,7 @@ export function describeCommand(io: CliIo): Command {
   addClusterFlags(command).action(async (word: string, id: string, flags: ClusterFlags & { output: string }) => {
     checkResourceWord(word);
     const cluster = await connect(flags, io);
+    const { describeEnvironment } = await import("../../cluster/index.js");
     const description = await describeEnvironment(cluster, id);
     if (!description) {
       throw new PrboxError(`environment ${id} not found on ${cluster.server}`, { hint: "list the environments with: prbox get environments" });

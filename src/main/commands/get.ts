@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { listEnvironments, type EnvironmentRecord } from "../../cluster/index.js";
+import type { EnvironmentRecord } from "../../cluster/index.js";
 import { addClusterFlags, checkResourceWord, connect, type ClusterFlags } from "../cluster-flags.js";
 import type { CliIo } from "../io.js";
 import { age, table } from "../table.js";
@@ -13,6 +13,7 @@ export function getCommand(io: CliIo): Command {
   addClusterFlags(command).action(async (word: string, flags: ClusterFlags & { namespace?: string; output: string }) => {
     checkResourceWord(word);
     const cluster = await connect(flags, io);
+    const { listEnvironments } = await import("../../cluster/index.js");
     const records = (await listEnvironments(cluster)).filter(
       (r) => flags.namespace === undefined || r.namespace === flags.namespace || r.extraNamespaces.includes(flags.namespace),
     );

@@ -1,6 +1,4 @@
 import { Command, Option } from "commander";
-import { stringify } from "yaml";
-import type { RenderedEnvironment } from "../../model.js";
 import { addCiFlag } from "../ci-flags.js";
 import { addSpecFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
@@ -16,19 +14,8 @@ export function renderCommand(io: CliIo): Command {
     .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json"]).default("yaml"));
   addCiFlag(addSpecFlags(command), io).action(async (flags: SpecFlags & { output: "yaml" | "json" }) => {
     const rendered = await renderFromFlags(flags, io);
+    const { renderJson, renderYaml } = await import("../render-output.js");
     io.stdout.write(flags.output === "json" ? renderJson(rendered) : renderYaml(rendered));
   });
   return command;
-}
-
-export function renderJson(rendered: RenderedEnvironment): string {
-  const { id, name, namespace, url } = rendered.environment;
-  return `${JSON.stringify({ environment: { id, name, namespace, url }, objects: rendered.objects.map((o) => o.object) }, null, 2)}\n`;
-}
-
-/** A multi-document stream `kubectl apply -f -` accepts; a comment names each object's source. */
-export function renderYaml(rendered: RenderedEnvironment): string {
-  return rendered.objects
-    .map((o) => `---\n# Source: ${o.source} (box ${o.box}${o.phase === "main" ? "" : `, ${o.phase} hook`})\n${stringify(o.object, { lineWidth: 0 })}`)
-    .join("");
 }

@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import { deployEnvironment } from "../../cluster/index.js";
 import { addCiFlag } from "../ci-flags.js";
 import { addClusterFlags, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
 import { addSpecFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
@@ -20,8 +19,13 @@ export function runCommand(io: CliIo): Command {
     .option("--reload", "delete the environment's objects first and deploy from scratch (the /reload command)");
   addCiFlag(addClusterFlags(addSpecFlags(command)), io).action(async (flags: RunFlags) => {
     const timeout = timeoutMs(flags.timeout);
+    // Connecting (loading the Kubernetes client, reading the kubeconfig, one request to the API
+    // server) overlaps helm's rendering; a render error is still the one reported when both fail.
+    const connecting = connect(flags, io);
+    connecting.catch(() => {});
     const rendered = await renderFromFlags(flags, io);
-    const cluster = await connect(flags, io);
+    const cluster = await connecting;
+    const { deployEnvironment } = await import("../../cluster/index.js");
     const { environment } = rendered;
     io.stderr.write(`deploying ${environment.id} (${rendered.objects.length} objects) to namespace ${environment.namespace} on ${cluster.server}\n`);
     const result = await deployEnvironment(cluster, rendered, { wait: flags.wait, timeoutMs: timeout, fresh: flags.reload === true });

@@ -1,9 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { parse as parseDotenv } from "dotenv";
-import { loadConfig } from "../../config/config.js";
-import { createLogger } from "../../log.js";
 import type { CliIo } from "../io.js";
 import type { Stoppable } from "../server.js";
 
@@ -22,14 +19,16 @@ export function serveCommand(role: Role, io: CliIo): Command {
     .description(`${SUMMARIES[role]}. Configuration comes from environment variables (see .env.example).`)
     .action(async () => {
       // Loaded here, not at the top: Probot, BullMQ and prom-client take about a second to load,
-      // which `prbox run`, `render` and `--help` need not pay (bench/peers.ts).
-      const [{ startDevRedis }, { createRuntime }, { startOperationalServer, startServer }, { startWorker }] = await Promise.all([
+      // which `prbox run`, `render` and `--help` need not pay (docs/adr/0020-cli-start-up.md).
+      const [{ loadConfig }, { createLogger }, { startDevRedis }, { createRuntime }, { startOperationalServer, startServer }, { startWorker }] = await Promise.all([
+        import("../../config/config.js"),
+        import("../../log.js"),
         import("../dev-redis.js"),
         import("../runtime.js"),
         import("../server.js"),
         import("../worker.js"),
       ]);
-      const env = withDotenv(io);
+      const env = await withDotenv(io);
       const config = loadConfig(env);
       const log = createLogger({ level: config.logLevel });
       const devRedis = await startDevRedis(config, log);
@@ -52,7 +51,8 @@ export function serveCommand(role: Role, io: CliIo): Command {
  * The working directory's .env (where Probot's setup flow writes the app's credentials) under the
  * real environment: a variable set in the environment wins over the file.
  */
-function withDotenv(io: CliIo): Record<string, string | undefined> {
+async function withDotenv(io: CliIo): Promise<Record<string, string | undefined>> {
+  const { parse: parseDotenv } = await import("dotenv");
   const file = path.join(io.cwd, ".env");
   const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
   return { ...fromFile, ...io.env };
