@@ -5,7 +5,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { renderSpec } from "../../src/core/render-spec.js";
-import { renderJson } from "../../src/main/commands/render.js";
+import { renderJson } from "../../src/main/render-output.js";
 import type { PrContext } from "../../src/model.js";
 import { prEnvironmentId, prRepoNamespace } from "../../src/spec/naming.js";
 import { testKubeconfig } from "../support/cluster-fixtures.js";

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderSpec } from "../../src/core/render-spec.js";
-import { renderJson } from "../../src/main/commands/render.js";
+import { renderJson } from "../../src/main/render-output.js";
 import type { PrContext } from "../../src/model.js";
 import { prEnvironmentId, prRepoNamespace } from "../../src/spec/naming.js";
 import { cli } from "../support/cli.js";
