@@ -1,9 +1,9 @@
 import { SpecError } from "../errors.js";
 import type { PrContext } from "../model.js";
-import { PR_SPECIFIC, prBuiltins } from "./builtins.js";
+import { prBuiltins } from "./builtins.js";
 import type { SpecContext } from "./context.js";
 import { referencedVariables } from "./interpolate.js";
-import { dnsLabel, isDnsLabel, prEnvironmentId, prNamespace, prRepoNamespace, slugify } from "./naming.js";
+import { dnsLabel, isDnsLabel, prEnvironmentId, prRepoNamespace, prSpecNamespace, slugify } from "./naming.js";
 import type { RawSpec } from "./schema.js";
 import type { Variables } from "./variables.js";
 
@@ -18,8 +18,9 @@ export interface Identity {
 
 /**
  * Works out the environment's id, namespace, name and URL. In PR mode the id is derived from
- * the PR (a spec's static `id` would make every PR share one record) and the namespace gets the
- * PR's suffix unless the spec's namespace already refers to a PR-specific built-in.
+ * the PR (a spec's static `id` would make every PR share one record) and the namespace always
+ * ends in the PR's suffix, whatever the spec's expression gave (issue #12: a default, a branch
+ * name or another PR's namespace must never name a namespace that is not this PR's).
  */
 export function resolveIdentity(ctx: SpecContext, spec: RawSpec, vars: Variables, pr: PrContext | null): Identity {
   const id = pr ? prEnvironmentId(pr.forge, pr.repo, pr.pr) : cliId(ctx, spec, vars);
@@ -64,15 +65,12 @@ function cliNamespace(ctx: SpecContext, spec: RawSpec, vars: Variables, id: stri
 
 function prModeNamespace(ctx: SpecContext, spec: RawSpec, vars: Variables, pr: PrContext): string {
   if (spec.namespace === undefined) return prRepoNamespace(pr.forge, pr.repo, pr.pr);
-  const written = ctx.text(spec.namespace, ["namespace"], vars) ?? "";
-  const used = referencedVariables(spec.namespace);
-  if (used.has("PRBOX_NAMESPACE")) {
+  if (referencedVariables(spec.namespace).has("PRBOX_NAMESPACE")) {
     throw new SpecError("namespace cannot refer to ${PRBOX_NAMESPACE}, which is made from it", {
       location: ctx.locate(["namespace"]),
     });
   }
-  const prSpecific = PR_SPECIFIC.some((name) => used.has(name));
-  return prSpecific ? checkedNamespace(ctx, written) : prNamespace(written, pr.pr);
+  return prSpecNamespace(ctx.text(spec.namespace, ["namespace"], vars) ?? "", pr.pr);
 }
 
 function checkedNamespace(ctx: SpecContext, namespace: string): string {
