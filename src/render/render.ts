@@ -60,7 +60,9 @@ async function renderBox(
 ): Promise<SourcedObject[]> {
   if (box.type === "manifests") return renderManifestsBox(box, ctx.spec.tree);
   const scratch = path.join(ctx.scratch, `box-${box.index}-${box.name}`);
-  return renderHelmBox(box, { tree: ctx.spec.tree, helm: ctx.helm, scratch, signal: ctx.signal });
+  const { policy, environment } = ctx.spec;
+  const limits = { timeoutMs: policy.renderTimeoutMs, memoryMb: policy.renderMemoryMb, maxOutputMb: policy.renderMaxOutputMb };
+  return renderHelmBox(box, { tree: ctx.spec.tree, helm: ctx.helm, scratch, limits, pullRequest: environment.pr !== null, signal: ctx.signal });
 }
 
 function placeBox(box: ResolvedBox, sourced: SourcedObject[], spec: ResolvedSpec, warnings: string[]): RenderedObject[] {
