@@ -32,7 +32,7 @@ export function resolveIdentity(ctx: SpecContext, spec: RawSpec, vars: Variables
     id,
     name: ctx.text(spec.name, ["name"], all) ?? id,
     namespace,
-    url: ctx.text(spec.url, ["url"], all) || null,
+    url: checkedUrl(ctx, ctx.text(spec.url, ["url"], all) || null),
     vars: all,
   };
 }
@@ -79,5 +79,30 @@ function checkedNamespace(ctx: SpecContext, namespace: string): string {
   throw new SpecError(`namespace "${namespace}" is not a valid Kubernetes namespace name`, {
     location: ctx.locate(["namespace"]),
     hint: `use lower-case letters, digits and dashes, at most 63 characters, e.g. "${suggestion.slice(0, 63)}"`,
+  });
+}
+
+/** Characters a link shown in a comment or page never needs, and markdown or HTML would act on. */
+const UNSAFE_IN_URL = /[\s<>"'`()[\]{}|\\^]/;
+
+/**
+ * `url` is shown on the pull request as the preview's link: only a well-formed http(s) URL with
+ * a host and no user name (`https://github.com@evil.example` reads as GitHub) is accepted, and no
+ * character markdown or HTML would act on (a fake approval or a second link).
+ */
+function checkedUrl(ctx: SpecContext, url: string | null): string | null {
+  if (url === null) return null;
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  const problem =
+    !parsed || !["http:", "https:"].includes(parsed.protocol) ? "is not an http(s) URL"
+    : parsed.hostname === "" ? "has no host"
+    : parsed.username !== "" || parsed.password !== "" ? "carries a user name or password"
+    : UNSAFE_IN_URL.test(url) ? "contains spaces, quotes, brackets or other characters a link does not need"
+    : null;
+  if (problem === null) return url;
+  const shown = url.length > 80 ? `${url.slice(0, 79)}…` : url;
+  throw new SpecError(`url = ${JSON.stringify(shown)} ${problem}`, {
+    location: ctx.locate(["url"]),
+    hint: 'write the preview\'s address, e.g. url = "https://${PRBOX_BRANCH_SLUG}-pr-${PRBOX_PR}.preview.example.com"; percent-encode anything else',
   });
 }

@@ -235,6 +235,39 @@ describe("PR mode", () => {
     expect(error.location).toMatchObject({ line: 6 });
   });
 
+  it("stops reading an endless load_boxes_from body at 1 MiB, with a permanent error", async () => {
+    let sent = 0;
+    const server = createServer((_req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, "#");
+      const more = () => {
+        // Stops on its own long after the limit, so a reader without a limit would still end.
+        while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent >= 64 * 1024 * 1024) res.end();
+      };
+      res.on("drain", more);
+      res.on("close", () => res.off("drain", more));
+      more();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const root = await tempRepo({ "environment.toml": `load_boxes_from = "http://${host}/boxes.toml"\n` });
+      const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, remoteHosts: [host] } }));
+      expect(error.message).toBe(`load_boxes_from: cannot fetch http://${host}/boxes.toml: the document is larger than 1024 KiB`);
+      expect(error.kind).toBe("permanent");
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("allows only the default port of an allowed load_boxes_from host", async () => {
+    const root = await tempRepo({ "environment.toml": 'load_boxes_from = "https://boxes.example.com:6379/b.toml"\n' });
+    const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, remoteHosts: ["boxes.example.com"] } }));
+    expect(error.message).toBe("load_boxes_from: fetching boxes from boxes.example.com:6379 is not allowed for pull requests");
+  });
+
   it("refuses load_boxes_from unless the operator allowed the host", async () => {
     const root = await tempRepo({ "environment.toml": 'load_boxes_from = "https://boxes.example.com/b.toml"\n' });
     const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR }));
