@@ -149,6 +149,21 @@ describe("helm boxes", () => {
     expect(summary(rendered)).toEqual(["main demo Service/x/demo-svc"]);
   });
 
+  it("copy a chart for outside application templates with its links read where they were checked, not from the scratch copy", async () => {
+    const root = await tempRepo({
+      ...configMapChart,
+      "chart/templates/configmap.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: files\ndata:\n  x: {{ .Files.Get "files/x" | quote }}\n',
+      // Inside the sources from the chart; copied as a link, it would resolve from the scratch directory instead.
+      "chart/files/x": { link: "../../data/x" },
+      "data/x": "from the repository",
+      "extra/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  ports: [{ port: 80 }]\n",
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\n  [[boxes.applications]]\n  chart = "chart/templates/configmap.yaml"\n  [[boxes.applications]]\n  chart = "extra/service.yaml"\n',
+    });
+    const rendered = await renderSpec({ file: "environment.toml", root, env: {} });
+    expect(summary(rendered)).toEqual(["main demo ConfigMap/x/files", "main demo Service/x/svc"]);
+    expect(rendered.objects[0]?.object.data).toEqual({ x: "from the repository" });
+  });
+
   it("report a chart that fails to render with the template's path and line", async () => {
     const root = await tempRepo({
       ...configMapChart,
