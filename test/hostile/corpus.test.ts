@@ -74,6 +74,8 @@ describe("the hostile corpus, rendered as the bot renders a pull request", () =>
       expect(error, spec.attack).toBeInstanceOf(PrboxError);
       expect(error.message, spec.attack).toContain(spec.refused);
       expect((error as PrboxError).kind).toBe("permanent");
+      // What lies outside the sources is never read into the answer either.
+      for (const content of Object.values(spec.outside ?? {})) expect(JSON.stringify({ message: error.message, hint: (error as PrboxError).hint })).not.toContain(content.trim());
     });
   }
 });
