@@ -113,6 +113,8 @@ export const envSchema = z.object({
     .describe("Service types a pull request may use besides ClusterIP, comma-separated: NodePort, LoadBalancer, ExternalName, and ExternalIPs for spec.externalIPs. They open the preview to the outside or point it at other services (an ExternalName to kubernetes.default.svc). Empty: none. Worker."),
   PRBOX_INGRESS_HOSTS: list
     .describe("Host patterns any pull request's Ingress (or Gateway API route) may claim, comma-separated, e.g. *.preview.example.com (`*` stands for one DNS label). Besides these a host must contain the PR's own pr-<N> (as in app-pr-42.example.com). Empty: only hosts with pr-<N>. Worker."),
+  PRBOX_ALLOW_INGRESS_SNIPPETS: flag
+    .describe("Let a pull request's Ingress carry configuration-snippet, server-snippet and other *-snippet annotations (ingress-nginx). They are raw controller configuration and can read the controller's secrets: leave it false unless the controller refuses snippets itself. Worker."),
   PRBOX_RENDER_TIMEOUT: duration("60s")
     .describe("How long one `helm template` may run before prbox kills it and reports the box; a template loop would otherwise hold a worker. Worker (the CLI uses the default)."),
   PRBOX_RENDER_MEMORY_MB: count(1024)
@@ -247,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowClusterRoles: e.PRBOX_ALLOW_CLUSTER_ROLES,
       allowServiceTypes: e.PRBOX_ALLOW_SERVICE_TYPES,
       ingressHosts: e.PRBOX_INGRESS_HOSTS,
+      allowIngressSnippets: e.PRBOX_ALLOW_INGRESS_SNIPPETS,
       renderTimeoutMs: e.PRBOX_RENDER_TIMEOUT,
       renderMemoryMb: e.PRBOX_RENDER_MEMORY_MB,
       renderMaxOutputMb: e.PRBOX_RENDER_MAX_OUTPUT_MB,

@@ -47,7 +47,14 @@ function checkService(item: RenderedObject, policy: Policy): void {
   }
 }
 
+/** ingress-nginx's *-snippet annotations are raw controller configuration: they can read the controller's own secrets. */
+const SNIPPET_ANNOTATION = /^[a-z0-9.-]*\/[a-z-]*snippets?$/;
+
 function checkIngress(item: RenderedObject, pr: number, policy: Policy): void {
+  const snippet = Object.keys(item.object.metadata.annotations ?? {}).find((key) => SNIPPET_ANNOTATION.test(key));
+  if (snippet !== undefined && !policy.allowIngressSnippets) {
+    throw refusal(item, `sets the annotation ${snippet}: configuration snippets run inside the shared ingress controller, which can read its secrets`, "configure the route with the controller's ordinary annotations, or ask the operator to set PRBOX_ALLOW_INGRESS_SNIPPETS");
+  }
   const spec = (item.object.spec ?? {}) as IngressSpec;
   if (spec.defaultBackend !== undefined || spec.backend !== undefined) {
     throw refusal(item, "sets a default backend, which claims every host the ingress controller serves", `give every rule a host with pr-${pr} in it`);

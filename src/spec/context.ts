@@ -19,6 +19,8 @@ export interface Policy {
   allowServiceTypes: string[];
   /** Host patterns (`*.preview.example.com`) an Ingress of any pull request may claim. */
   ingressHosts: string[];
+  /** Whether a pull request's Ingress may carry ingress-nginx `*-snippet` annotations. */
+  allowIngressSnippets: boolean;
   /** Bounds of one render (issue #12): helm's time and memory, its output, objects, boxes at once. */
   renderTimeoutMs: number;
   renderMemoryMb: number;
@@ -34,6 +36,7 @@ export const DEFAULT_POLICY: Policy = {
   allowClusterRoles: [],
   allowServiceTypes: [],
   ingressHosts: [],
+  allowIngressSnippets: false,
   renderTimeoutMs: 60_000,
   renderMemoryMb: 1024,
   renderMaxOutputMb: 64,

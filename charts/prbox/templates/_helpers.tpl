@@ -166,6 +166,8 @@ seccompProfile:
   value: {{ join "," .allowServiceTypes | quote }}
 - name: PRBOX_INGRESS_HOSTS
   value: {{ join "," .ingressHosts | quote }}
+- name: PRBOX_ALLOW_INGRESS_SNIPPETS
+  value: {{ .allowIngressSnippets | quote }}
 - name: PRBOX_RENDER_TIMEOUT
   value: {{ .renderTimeout | quote }}
 - name: PRBOX_RENDER_MEMORY_MB
