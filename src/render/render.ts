@@ -33,12 +33,15 @@ export async function renderEnvironment(spec: ResolvedSpec, options: RenderOptio
   const scratch = await mkdtemp(path.join(os.tmpdir(), "prbox-render-"));
   const warnings = [...spec.warnings];
   try {
+    let count = 0;
     const perBox = await mapLimit(spec.boxes, spec.policy.renderConcurrency, async (box) => {
       const sourced = await renderBox(box, { spec, helm, scratch, signal: options.signal });
+      // Counted as boxes finish, so a runaway environment stops before all of it is held in memory.
+      count += sourced.length;
+      checkCount(count, spec.policy);
       return placeBox(box, sourced, spec, warnings);
     });
     const objects = perBox.flat();
-    checkCount(objects, spec.policy);
     if (spec.environment.pr) checkPullRequest(objects, spec.environment, spec.policy);
     assertUnique(objects.map((o) => ({ object: o.object, box: o.box, source: o.source })));
     const main = objects.filter((o) => o.phase === "main").map((o) => o.object);
@@ -84,9 +87,9 @@ function placeBox(box: ResolvedBox, sourced: SourcedObject[], spec: ResolvedSpec
   return out;
 }
 
-function checkCount(objects: readonly RenderedObject[], policy: Policy): void {
-  if (objects.length <= policy.renderMaxObjects) return;
-  throw new RenderError(`the environment renders ${objects.length} objects, more than the limit of ${policy.renderMaxObjects}`, {
+function checkCount(count: number, policy: Policy): void {
+  if (count <= policy.renderMaxObjects) return;
+  throw new RenderError(`the environment renders ${count} objects or more, more than the limit of ${policy.renderMaxObjects}`, {
     hint: "render fewer objects (a template loop?), or ask the operator to raise PRBOX_RENDER_MAX_OBJECTS",
   });
 }
