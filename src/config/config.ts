@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PrboxError } from "../errors.js";
+import type { Policy as SpecPolicy } from "../spec/context.js";
 import { parseDuration } from "./durations.js";
 
 /**
@@ -106,6 +107,24 @@ export const envSchema = z.object({
     .describe("Let a box set its own namespace in a pull request's environment (k8sbox's box namespace). Off: every object goes into the environment's namespace and a box namespace that differs is an error. Worker."),
   PRBOX_REMOTE_BOXES_HOSTS: list
     .describe("Host names a spec's load_boxes_from may fetch boxes from in a pull request, comma-separated, e.g. config.example.com (exact match). Empty: load_boxes_from is refused for pull requests (the CLI always follows it). Worker."),
+  PRBOX_ALLOW_CLUSTER_ROLES: list
+    .describe("ClusterRoles a pull request's RoleBinding may name, comma-separated, e.g. view. A binding may always name the environment's own Roles; any other ClusterRole (prbox's own included) is refused, since prbox holds its rules and the API's escalation check would pass. Empty: none. Worker; see docs/environment-toml.md."),
+  PRBOX_ALLOW_SERVICE_TYPES: list
+    .describe("Service types a pull request may use besides ClusterIP, comma-separated: NodePort, LoadBalancer, ExternalName, and ExternalIPs for spec.externalIPs. They open the preview to the outside or point it at other services (an ExternalName to kubernetes.default.svc). Empty: none. Worker."),
+  PRBOX_INGRESS_HOSTS: list
+    .describe("Host patterns any pull request's Ingress (or Gateway API route) may claim, comma-separated, e.g. *.preview.example.com (`*` stands for one DNS label). Besides these a host must contain the PR's own pr-<N> (as in app-pr-42.example.com). Empty: only hosts with pr-<N>. Worker."),
+  PRBOX_ALLOW_INGRESS_SNIPPETS: flag
+    .describe("Let a pull request's Ingress carry configuration-snippet, server-snippet and other *-snippet annotations (ingress-nginx). They are raw controller configuration and can read the controller's secrets: leave it false unless the controller refuses snippets itself. Worker."),
+  PRBOX_RENDER_TIMEOUT: duration("60s")
+    .describe("How long one `helm template` may run before prbox kills it and reports the box; a template loop would otherwise hold a worker. Worker (the CLI uses the default)."),
+  PRBOX_RENDER_MEMORY_MB: count(1024)
+    .describe("How much memory (resident, MiB) one `helm template` may use before prbox kills it and reports the box. Watched on Linux through /proc; elsewhere only the time limit applies. 0: no limit. Worker."),
+  PRBOX_RENDER_MAX_OUTPUT_MB: count(64)
+    .describe("The most YAML (MiB) one box may render; more is refused as a runaway template. Worker."),
+  PRBOX_RENDER_MAX_OBJECTS: count(5000)
+    .describe("The most objects one environment may render; more is refused. Worker."),
+  PRBOX_RENDER_CONCURRENCY: count(2)
+    .describe("Boxes of one environment rendered at once (each a helm process). 0 counts as 1. Worker."),
   PRBOX_WORKER_CONCURRENCY: count(2)
     .describe("Reconcile jobs one worker process runs at once (jobs of different environments; one environment never runs twice at once). 0 counts as 1. Worker."),
   PRBOX_PAGE_TOKEN: z
@@ -131,7 +150,8 @@ export const envSchema = z.object({
     .describe("What to do at start-up when Redis is not configured as prbox needs (append-only file, maxmemory-policy noeviction): warn, require (refuse to start) or off. See docs/reliability.md. Server and worker."),
 });
 
-export interface Policy {
+/** The rules a spec is rendered under (src/spec/context.ts) plus the bot's own. */
+export interface Policy extends SpecPolicy {
   specPath: string;
   /** Deploy only PRs carrying this label. */
   requiredLabel: string | null;
@@ -145,9 +165,6 @@ export interface Policy {
   deployTimeoutMs: number;
   /** Deploy fork PRs without a maintainer's /deploy (they run with the bot's cluster credentials). */
   deployForks: boolean;
-  allowKinds: string[];
-  allowForeignNamespaces: boolean;
-  remoteHosts: string[];
   /** Operator-provided variables for every spec: PRBOX_VAR_<NAME>=value becomes ${NAME}. */
   variables: Record<string, string>;
   /** The ClusterRole bound to prbox in each environment namespace (least-privilege installs); null: none. */
@@ -229,6 +246,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowKinds: e.PRBOX_ALLOW_KINDS,
       allowForeignNamespaces: e.PRBOX_ALLOW_FOREIGN_NAMESPACES,
       remoteHosts: e.PRBOX_REMOTE_BOXES_HOSTS,
+      allowClusterRoles: e.PRBOX_ALLOW_CLUSTER_ROLES,
+      allowServiceTypes: e.PRBOX_ALLOW_SERVICE_TYPES,
+      ingressHosts: e.PRBOX_INGRESS_HOSTS,
+      allowIngressSnippets: e.PRBOX_ALLOW_INGRESS_SNIPPETS,
+      renderTimeoutMs: e.PRBOX_RENDER_TIMEOUT,
+      renderMemoryMb: e.PRBOX_RENDER_MEMORY_MB,
+      renderMaxOutputMb: e.PRBOX_RENDER_MAX_OUTPUT_MB,
+      renderMaxObjects: e.PRBOX_RENDER_MAX_OBJECTS,
+      renderConcurrency: Math.max(1, e.PRBOX_RENDER_CONCURRENCY),
       variables: operatorVariables(env),
       environmentClusterRole: e.PRBOX_ENVIRONMENT_CLUSTER_ROLE || null,
     },

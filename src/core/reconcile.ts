@@ -186,7 +186,7 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
       root: workDir,
       pr: { forge: desired.ref.forge, repo: desired.ref.repo, pr: desired.ref.pr, branch: desired.branch, sha: desired.sha },
       set: step.deps.policy.variables,
-      policy: { allowKinds: step.deps.policy.allowKinds, allowForeignNamespaces: step.deps.policy.allowForeignNamespaces, remoteHosts: step.deps.policy.remoteHosts },
+      policy: step.deps.policy,
       helm: step.deps.helm,
       signal,
     });

@@ -92,6 +92,10 @@ const DRAIN_TIMEOUT_MS = 30_000;
 function tarSink(unpack: Unpack, refused: () => boolean): { sink: Writable; drain: () => Promise<void> } {
   let failure: Error | undefined;
   let ended = false;
+  // After the end-of-archive blocks tar keeps every further byte by concatenating it to what it
+  // kept before (quadratic in the padding): what follows the end is dropped here instead.
+  let archiveEnded = false;
+  unpack.once("eof", () => (archiveEnded = true));
   const closed = new Promise<void>((resolve) => unpack.once("close", () => resolve()));
   const failed = new Promise<void>((resolve) =>
     unpack.on("error", (error: Error) => {
@@ -106,6 +110,7 @@ function tarSink(unpack: Unpack, refused: () => boolean): { sink: Writable; drai
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       if (failure || refused()) return callback(failure ?? new Error("refused"));
+      if (archiveEnded) return callback();
       if (unpack.write(chunk)) return callback();
       const drained = new Promise((resolve) => unpack.once("drain", resolve));
       void Promise.race([drained, failed]).then(() => callback(failure ?? null));
@@ -172,9 +177,9 @@ class EntryGuard {
 
   onTarWarning(code: string, message: string, data: { code?: string }): void {
     if (code === "TAR_ENTRY_INFO" || this.refusal) return;
-    // A system error (ENOSPC, EIO) while writing is the host's trouble, not the archive's.
-    const system = typeof data.code === "string" && data.code.startsWith("E");
-    const kind = system ? "transient" : "permanent";
+    // A system error such as ENOSPC or EIO while writing is the host's trouble, not the archive's;
+    // ENAMETOOLONG, ELOOP, ENOTDIR and the like are the archive's and would fail again.
+    const kind = isHostTrouble(data.code) ? "transient" : "permanent";
     this.refusal = new PrboxError(`the archive could not be extracted: ${message}`, { kind });
   }
 
@@ -348,5 +353,12 @@ function extractionFailure(error: unknown, fromSource: boolean): PrboxError {
   // A truncated gzip stream is most often a download cut short: worth another try.
   if (code === "Z_BUF_ERROR") return new PrboxError("the archive ended early (truncated download)", { kind: "transient", cause: error });
   if (code?.startsWith("Z_")) return new PrboxError(`the archive is not a gzip-compressed tar file: ${reason}`, { cause: error });
-  return new PrboxError(`the archive could not be extracted: ${reason}`, { kind: code?.startsWith("E") ? "transient" : "permanent", cause: error });
+  return new PrboxError(`the archive could not be extracted: ${reason}`, { kind: isHostTrouble(code) ? "transient" : "permanent", cause: error });
+}
+
+/** System errors that say the host is short of something (space, descriptors, memory) or its disk failed: worth a retry. */
+const HOST_TROUBLE = new Set(["ENOSPC", "EDQUOT", "EIO", "EMFILE", "ENFILE", "ENOMEM", "EAGAIN", "EBUSY", "ETIMEDOUT", "EINTR"]);
+
+function isHostTrouble(code: unknown): boolean {
+  return typeof code === "string" && HOST_TROUBLE.has(code);
 }

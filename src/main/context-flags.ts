@@ -16,6 +16,9 @@ export interface SpecFlags {
   sha?: string;
   set: string[];
   allowKind: string[];
+  allowClusterRole: string[];
+  allowServiceType: string[];
+  ingressHost: string[];
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -31,7 +34,10 @@ export function addSpecFlags(command: Command, options: { fileRequired: boolean 
     .option("--sha <commit>", "PR mode: the head commit")
     .option("--forge <github|gitlab>", "PR mode: the forge", "github")
     .option("--set <KEY=VALUE>", "set a variable (repeatable; wins over every other source)", collect, [])
-    .option("--allow-kind <Kind>", "allow a cluster-scoped kind or a foreign namespace for it (repeatable)", collect, []);
+    .option("--allow-kind <Kind>", "allow a cluster-scoped kind or a foreign namespace for it (repeatable)", collect, [])
+    .option("--allow-cluster-role <name>", "PR mode: a ClusterRole a RoleBinding may name (repeatable)", collect, [])
+    .option("--allow-service-type <type>", "PR mode: allow NodePort, LoadBalancer, ExternalName or ExternalIPs (repeatable)", collect, [])
+    .option("--ingress-host <pattern>", "PR mode: a host pattern an Ingress may claim, e.g. '*.preview.example.com' (repeatable)", collect, []);
 }
 
 /** PR mode needs all four of --pr, --repo, --branch and --sha; none of them means CLI mode. */
@@ -60,7 +66,13 @@ export async function setVariables(flags: SpecFlags): Promise<Record<string, str
 
 export async function policyOf(flags: SpecFlags): Promise<Policy> {
   const { DEFAULT_POLICY } = await import("../spec/context.js");
-  return { ...DEFAULT_POLICY, allowKinds: flags.allowKind };
+  return {
+    ...DEFAULT_POLICY,
+    allowKinds: flags.allowKind,
+    allowClusterRoles: flags.allowClusterRole,
+    allowServiceTypes: flags.allowServiceType,
+    ingressHosts: flags.ingressHost,
+  };
 }
 
 /** Renders the spec the flags name (CLI or PR mode) and prints its warnings on stderr. */

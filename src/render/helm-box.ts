@@ -3,7 +3,8 @@ import path from "node:path";
 import { RenderError } from "../errors.js";
 import type { ResolvedBox } from "../spec/boxes.js";
 import { assertNoEscapingLinks, displayPath, type SourceTree } from "../spec/paths.js";
-import { helmTemplate } from "./helm.js";
+import { assertLocalSchemas } from "./chart-schema.js";
+import { helmTemplate, type HelmLimits } from "./helm.js";
 import { parseHelmOutput, type SourcedObject } from "./objects.js";
 import { readInterpolatedYaml } from "./yaml.js";
 
@@ -12,6 +13,9 @@ export interface BoxRenderContext {
   helm: string;
   /** A scratch directory of this box's own. */
   scratch: string;
+  limits: HelmLimits;
+  /** PR mode: the chart is a pull request's, held to the stricter rules. */
+  pullRequest: boolean;
   signal?: AbortSignal;
 }
 
@@ -24,8 +28,10 @@ export async function renderHelmBox(box: ResolvedBox, ctx: BoxRenderContext): Pr
   const chartDir = box.chart as string;
   const shownChart = displayPath(ctx.tree, chartDir);
   await mkdir(ctx.scratch, { recursive: true });
-  await assertNoEscapingLinks(ctx.tree, chartDir, `boxes[${box.index}].chart`);
-  const { dir, templates } = await chartWithApplications(box, chartDir, ctx.scratch);
+  const field = `boxes[${box.index}].chart`;
+  const files = await assertNoEscapingLinks(ctx.tree, chartDir, field);
+  if (ctx.pullRequest) await assertLocalSchemas(ctx.tree, files, field);
+  const { dir, templates } = await chartWithApplications(box, { dir: chartDir, files }, ctx.scratch);
   const stdout = await helmTemplate({
     helm: ctx.helm,
     release: box.name,
@@ -35,11 +41,12 @@ export async function renderHelmBox(box: ResolvedBox, ctx: BoxRenderContext): Pr
     scratch: ctx.scratch,
     shownChart,
     box: `boxes[${box.index}] (${box.name})`,
+    limits: ctx.limits,
     signal: ctx.signal,
   });
   // "api/templates/x.yaml" → the chart's own path in the repository.
   const sourceOf = (helmSource: string) => path.join(shownChart, helmSource.split("/").slice(1).join("/"));
-  const objects = parseHelmOutput(stdout, sourceOf);
+  const objects = await parseHelmOutput(stdout, sourceOf);
   if (templates === null) return objects;
   const wanted = new Set(templates.map((t) => path.join(shownChart, t)));
   return objects.filter((o) => wanted.has(o.source));
@@ -60,12 +67,15 @@ async function valuesFile(box: ResolvedBox, ctx: BoxRenderContext): Promise<stri
 }
 
 /** The chart to render and the templates (relative to it) the applications select, or null for all. */
-async function chartWithApplications(box: ResolvedBox, chartDir: string, scratch: string): Promise<{ dir: string; templates: string[] | null }> {
+async function chartWithApplications(box: ResolvedBox, chart: { dir: string; files: string[] }, scratch: string): Promise<{ dir: string; templates: string[] | null }> {
+  const chartDir = chart.dir;
   if (box.applications.length === 0) return { dir: chartDir, templates: null };
   const relative = box.applications.map((app) => path.relative(chartDir, app.file));
   if (relative.every((rel) => rel.startsWith(`templates${path.sep}`))) return { dir: chartDir, templates: relative };
   const copy = path.join(scratch, "chart");
-  await cp(chartDir, copy, { recursive: true, dereference: false });
+  // The files the link check walked, copied as what they point to: a relative link copied as a
+  // link would resolve from the scratch directory, outside the sources.
+  await Promise.all(chart.files.map((file) => cp(file, path.join(copy, path.relative(chartDir, file)))));
   await mkdir(path.join(copy, "templates"), { recursive: true });
   const templates = await Promise.all(
     box.applications.map(async (app, i) => {

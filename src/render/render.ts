@@ -1,14 +1,19 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { RenderedEnvironment, RenderedObject } from "../model.js";
+import { mapLimit } from "../cluster/pool.js";
+import { RenderError } from "../errors.js";
+import type { EnvironmentInfo, RenderedEnvironment, RenderedObject } from "../model.js";
+import type { Policy } from "../spec/context.js";
 import type { ResolvedBox } from "../spec/boxes.js";
 import type { ResolvedSpec } from "../spec/load.js";
 import { findHelm } from "./helm-binary.js";
 import { renderHelmBox } from "./helm-box.js";
 import { renderManifestsBox } from "./manifests-box.js";
+import { checkNetwork } from "./network-rules.js";
 import { hookInfo, type SourcedObject } from "./objects.js";
 import { assertUnique, placeObject } from "./policy.js";
+import { checkRbac } from "./rbac-rules.js";
 import { previewUrl } from "./url.js";
 
 export interface RenderOptions {
@@ -19,7 +24,8 @@ export interface RenderOptions {
 
 /**
  * Renders a resolved spec to the objects to apply. Pure apart from reading the sources and
- * running `helm template`: no cluster is involved. Boxes render in parallel.
+ * running `helm template`: no cluster is involved. Boxes render in parallel, at most
+ * `policy.renderConcurrency` at once (each is a helm process).
  */
 export async function renderEnvironment(spec: ResolvedSpec, options: RenderOptions = {}): Promise<RenderedEnvironment> {
   const needsHelm = spec.boxes.some((box) => box.type === "helm");
@@ -27,13 +33,16 @@ export async function renderEnvironment(spec: ResolvedSpec, options: RenderOptio
   const scratch = await mkdtemp(path.join(os.tmpdir(), "prbox-render-"));
   const warnings = [...spec.warnings];
   try {
-    const perBox = await Promise.all(
-      spec.boxes.map(async (box) => {
-        const sourced = await renderBox(box, { spec, helm, scratch, signal: options.signal });
-        return placeBox(box, sourced, spec, warnings);
-      }),
-    );
+    let count = 0;
+    const perBox = await mapLimit(spec.boxes, spec.policy.renderConcurrency, async (box) => {
+      const sourced = await renderBox(box, { spec, helm, scratch, signal: options.signal });
+      // Counted as boxes finish, so a runaway environment stops before all of it is held in memory.
+      count += sourced.length;
+      checkCount(count, spec.policy);
+      return placeBox(box, sourced, spec, warnings);
+    });
     const objects = perBox.flat();
+    if (spec.environment.pr) checkPullRequest(objects, spec.environment, spec.policy);
     assertUnique(objects.map((o) => ({ object: o.object, box: o.box, source: o.source })));
     const main = objects.filter((o) => o.phase === "main").map((o) => o.object);
     return {
@@ -54,7 +63,9 @@ async function renderBox(
 ): Promise<SourcedObject[]> {
   if (box.type === "manifests") return renderManifestsBox(box, ctx.spec.tree);
   const scratch = path.join(ctx.scratch, `box-${box.index}-${box.name}`);
-  return renderHelmBox(box, { tree: ctx.spec.tree, helm: ctx.helm, scratch, signal: ctx.signal });
+  const { policy, environment } = ctx.spec;
+  const limits = { timeoutMs: policy.renderTimeoutMs, memoryMb: policy.renderMemoryMb, maxOutputMb: policy.renderMaxOutputMb };
+  return renderHelmBox(box, { tree: ctx.spec.tree, helm: ctx.helm, scratch, limits, pullRequest: environment.pr !== null, signal: ctx.signal });
 }
 
 function placeBox(box: ResolvedBox, sourced: SourcedObject[], spec: ResolvedSpec, warnings: string[]): RenderedObject[] {
@@ -74,4 +85,18 @@ function placeBox(box: ResolvedBox, sourced: SourcedObject[], spec: ResolvedSpec
     });
   }
   return out;
+}
+
+function checkCount(count: number, policy: Policy): void {
+  if (count <= policy.renderMaxObjects) return;
+  throw new RenderError(`the environment renders ${count} objects or more, more than the limit of ${policy.renderMaxObjects}`, {
+    hint: "render fewer objects (a template loop?), or ask the operator to raise PRBOX_RENDER_MAX_OBJECTS",
+  });
+}
+
+/** The rules only a pull request's environment is held to: its RBAC and its network stay its own. */
+function checkPullRequest(objects: readonly RenderedObject[], env: EnvironmentInfo, policy: Policy): void {
+  if (!env.pr) return;
+  checkRbac(objects, [env.namespace, ...env.extraNamespaces], policy);
+  checkNetwork(objects, env.pr.pr, policy);
 }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Scalar } from "yaml";
-import { SpecError, type SourceLocation } from "../errors.js";
+import { RenderError, SpecError, type SourceLocation } from "../errors.js";
 import { interpolate, type VariableSource } from "../spec/interpolate.js";
 
 /**
@@ -22,7 +22,9 @@ export async function readInterpolatedYaml(file: string, shown: string, vars: Va
 
 export function interpolateYaml(text: string, shown: string, vars: VariableSource): unknown[] {
   const lines = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+  // uniqueKeys: the library's own check is quadratic in a mapping's keys (a 40,000-key ConfigMap
+  // took over a minute); assertUniqueKeys does the same check in linear time.
+  const documents = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   if (!Array.isArray(documents)) return [];
   const values: unknown[] = [];
   for (const doc of documents) {
@@ -33,14 +35,54 @@ export function interpolateYaml(text: string, shown: string, vars: VariableSourc
         location: { file: shown, line: at.line, column: at.col },
       });
     }
-    interpolateDocument(doc, vars, (offset) => {
+    const locate = (offset: number): SourceLocation => {
       const at = lines.linePos(offset);
       return { file: shown, line: at.line, column: at.col };
-    });
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    };
+    assertUniqueKeys(doc, shown, locate);
+    interpolateDocument(doc, vars, locate);
+    const value = documentValue(doc, shown);
     if (value !== null && value !== undefined) values.push(value);
   }
   return values;
+}
+
+/** Alias expansion is bounded (a "billion laughs" document); past the bound the file is named. */
+const MAX_ALIAS_COUNT = 1000;
+
+/** A document's plain value; an alias bomb is a located, permanent error rather than the library's bare ReferenceError. */
+export function documentValue(doc: Document, shown: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new RenderError(`${shown} expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times; a document like this is a resource exhaustion attack ("billion laughs")`, {
+      location: { file: shown },
+      hint: "write the repeated parts out, or use fewer aliases",
+      cause: error,
+    });
+  }
+}
+
+/** A key twice in one mapping is an error (as the YAML library would say), checked in linear time. */
+export function assertUniqueKeys(doc: Document, shown: string, locate: (offset: number) => SourceLocation = () => ({ file: shown })): void {
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const offset = isScalar(pair.key) ? (pair.key.range?.[0] ?? 0) : 0;
+        throw new SpecError(`invalid YAML: the key ${JSON.stringify(String(key))} appears twice in one mapping`, {
+          location: locate(offset),
+          hint: "remove one of them: which one would win is not defined",
+        });
+      }
+    },
+  });
 }
 
 function interpolateDocument(doc: Document, vars: VariableSource, locate: (offset: number) => SourceLocation): void {

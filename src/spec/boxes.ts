@@ -2,7 +2,7 @@ import { access } from "node:fs/promises";
 import path from "node:path";
 import { SpecError } from "../errors.js";
 import type { SpecContext } from "./context.js";
-import { isDnsLabel, readableSlug } from "./naming.js";
+import { isDnsLabel, prSpecNamespace, readableSlug } from "./naming.js";
 import type { RawBox } from "./schema.js";
 import { readDotenv, type Variables } from "./variables.js";
 
@@ -31,7 +31,14 @@ export interface ResolvedBox {
 /** Helm's limit for release names. */
 const MAX_RELEASE_NAME = 53;
 
-export async function resolveBox(ctx: SpecContext, raw: RawBox, index: number, env: { vars: Variables; namespace: string }): Promise<ResolvedBox> {
+/** What a box inherits from its environment; `pr` is the PR number in PR mode, else null. */
+export interface BoxEnvironment {
+  vars: Variables;
+  namespace: string;
+  pr: number | null;
+}
+
+export async function resolveBox(ctx: SpecContext, raw: RawBox, index: number, env: BoxEnvironment): Promise<ResolvedBox> {
   const at = (...keys: (string | number)[]) => ["boxes", index, ...keys];
   let vars = env.vars;
   if (raw.variables !== undefined) {
@@ -49,7 +56,7 @@ export async function resolveBox(ctx: SpecContext, raw: RawBox, index: number, e
     index,
     type: raw.type,
     name: boxName(ctx, raw, index, vars),
-    namespace: boxNamespace(ctx, raw, index, vars, env.namespace),
+    namespace: boxNamespace(ctx, raw, index, vars, env),
     chart: raw.type === "helm" ? await chartDirectory(ctx, chart, index) : chart,
     values: raw.values === undefined ? null : await ctx.path(raw.values, at("values"), vars, "file"),
     applications,
@@ -70,22 +77,30 @@ function boxName(ctx: SpecContext, raw: RawBox, index: number, vars: Variables):
   });
 }
 
-/** k8sbox lets every box pick a namespace; PR mode keeps them all in the environment's, unless the operator allows it. */
-function boxNamespace(ctx: SpecContext, raw: RawBox, index: number, vars: Variables, envNamespace: string): string {
+/**
+ * k8sbox lets every box pick a namespace. In PR mode the box's namespace follows the
+ * environment's rule (it always ends in the PR's `-pr-<N>`), so a box that writes the spec's own
+ * namespace expression lands in the environment's namespace, and any other stays refused unless
+ * the operator allows it; even then it can only be one of this PR's namespaces.
+ */
+function boxNamespace(ctx: SpecContext, raw: RawBox, index: number, vars: Variables, env: BoxEnvironment): string {
+  const envNamespace = env.namespace;
   const written = ctx.text(raw.namespace, ["boxes", index, "namespace"], vars);
   if (written === undefined || written === envNamespace) return envNamespace;
+  const wanted = ctx.mode === "pr" && env.pr !== null ? prSpecNamespace(written, env.pr) : written;
+  if (wanted === envNamespace) return envNamespace;
   if (ctx.mode === "pr" && !ctx.policy.allowForeignNamespaces) {
     throw new SpecError(
       `boxes[${index}].namespace = "${written}" differs from the environment's namespace ${envNamespace}; a pull request's environment stays in its own namespace`,
       { location: ctx.locate(["boxes", index, "namespace"]), hint: "remove the box's namespace (the environment's namespace is used)" },
     );
   }
-  if (!isDnsLabel(written)) {
+  if (!isDnsLabel(wanted)) {
     throw new SpecError(`boxes[${index}].namespace = "${written}" is not a valid namespace name`, {
       location: ctx.locate(["boxes", index, "namespace"]),
     });
   }
-  return written;
+  return wanted;
 }
 
 /** `chart` may name Chart.yaml (k8sbox's habit) or the chart's directory. */

@@ -1,7 +1,7 @@
 import type { PrContext } from "../model.js";
 import { readableSlug } from "./naming.js";
 
-/** Built-ins whose value differs between pull requests: a namespace using one is taken as written. */
+/** Built-ins whose value differs between pull requests (the docs mark them). */
 export const PR_SPECIFIC = ["PRBOX_PR", "PRBOX_BRANCH", "PRBOX_BRANCH_SLUG", "PRBOX_ENV_ID"] as const;
 
 /** The PRBOX_* variables of a pull request (DESIGN.md §2), without PRBOX_NAMESPACE, which depends on them. */

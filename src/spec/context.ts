@@ -11,11 +11,38 @@ export interface Policy {
   allowKinds: string[];
   /** Whether a box may deploy into a namespace other than the environment's (PR mode). */
   allowForeignNamespaces: boolean;
-  /** Hosts `load_boxes_from` may fetch from in PR mode. */
+  /** Hosts `load_boxes_from` may fetch from in PR mode (`host` or `host:port`). */
   remoteHosts: string[];
+  /** ClusterRoles a pull request's RoleBinding may name (PR mode); its own Roles are always fine. */
+  allowClusterRoles: string[];
+  /** Service types beyond ClusterIP (and "ExternalIPs") a pull request may use. */
+  allowServiceTypes: string[];
+  /** Host patterns (`*.preview.example.com`) an Ingress of any pull request may claim. */
+  ingressHosts: string[];
+  /** Whether a pull request's Ingress may carry ingress-nginx `*-snippet` annotations. */
+  allowIngressSnippets: boolean;
+  /** Bounds of one render (issue #12): helm's time and memory, its output, objects, boxes at once. */
+  renderTimeoutMs: number;
+  renderMemoryMb: number;
+  renderMaxOutputMb: number;
+  renderMaxObjects: number;
+  renderConcurrency: number;
 }
 
-export const DEFAULT_POLICY: Policy = { allowKinds: [], allowForeignNamespaces: false, remoteHosts: [] };
+export const DEFAULT_POLICY: Policy = {
+  allowKinds: [],
+  allowForeignNamespaces: false,
+  remoteHosts: [],
+  allowClusterRoles: [],
+  allowServiceTypes: [],
+  ingressHosts: [],
+  allowIngressSnippets: false,
+  renderTimeoutMs: 60_000,
+  renderMemoryMb: 1024,
+  renderMaxOutputMb: 64,
+  renderMaxObjects: 5000,
+  renderConcurrency: 2,
+};
 
 type KeyPath = readonly (string | number)[];
 

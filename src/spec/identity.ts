@@ -1,9 +1,9 @@
 import { SpecError } from "../errors.js";
 import type { PrContext } from "../model.js";
-import { PR_SPECIFIC, prBuiltins } from "./builtins.js";
+import { prBuiltins } from "./builtins.js";
 import type { SpecContext } from "./context.js";
 import { referencedVariables } from "./interpolate.js";
-import { dnsLabel, isDnsLabel, prEnvironmentId, prNamespace, prRepoNamespace, slugify } from "./naming.js";
+import { dnsLabel, isDnsLabel, prEnvironmentId, prRepoNamespace, prSpecNamespace, slugify } from "./naming.js";
 import type { RawSpec } from "./schema.js";
 import type { Variables } from "./variables.js";
 
@@ -18,8 +18,9 @@ export interface Identity {
 
 /**
  * Works out the environment's id, namespace, name and URL. In PR mode the id is derived from
- * the PR (a spec's static `id` would make every PR share one record) and the namespace gets the
- * PR's suffix unless the spec's namespace already refers to a PR-specific built-in.
+ * the PR (a spec's static `id` would make every PR share one record) and the namespace always
+ * ends in the PR's suffix, whatever the spec's expression gave (issue #12: a default, a branch
+ * name or another PR's namespace must never name a namespace that is not this PR's).
  */
 export function resolveIdentity(ctx: SpecContext, spec: RawSpec, vars: Variables, pr: PrContext | null): Identity {
   const id = pr ? prEnvironmentId(pr.forge, pr.repo, pr.pr) : cliId(ctx, spec, vars);
@@ -31,7 +32,7 @@ export function resolveIdentity(ctx: SpecContext, spec: RawSpec, vars: Variables
     id,
     name: ctx.text(spec.name, ["name"], all) ?? id,
     namespace,
-    url: ctx.text(spec.url, ["url"], all) || null,
+    url: checkedUrl(ctx, ctx.text(spec.url, ["url"], all) || null),
     vars: all,
   };
 }
@@ -64,15 +65,12 @@ function cliNamespace(ctx: SpecContext, spec: RawSpec, vars: Variables, id: stri
 
 function prModeNamespace(ctx: SpecContext, spec: RawSpec, vars: Variables, pr: PrContext): string {
   if (spec.namespace === undefined) return prRepoNamespace(pr.forge, pr.repo, pr.pr);
-  const written = ctx.text(spec.namespace, ["namespace"], vars) ?? "";
-  const used = referencedVariables(spec.namespace);
-  if (used.has("PRBOX_NAMESPACE")) {
+  if (referencedVariables(spec.namespace).has("PRBOX_NAMESPACE")) {
     throw new SpecError("namespace cannot refer to ${PRBOX_NAMESPACE}, which is made from it", {
       location: ctx.locate(["namespace"]),
     });
   }
-  const prSpecific = PR_SPECIFIC.some((name) => used.has(name));
-  return prSpecific ? checkedNamespace(ctx, written) : prNamespace(written, pr.pr);
+  return prSpecNamespace(ctx.text(spec.namespace, ["namespace"], vars) ?? "", pr.pr);
 }
 
 function checkedNamespace(ctx: SpecContext, namespace: string): string {
@@ -81,5 +79,30 @@ function checkedNamespace(ctx: SpecContext, namespace: string): string {
   throw new SpecError(`namespace "${namespace}" is not a valid Kubernetes namespace name`, {
     location: ctx.locate(["namespace"]),
     hint: `use lower-case letters, digits and dashes, at most 63 characters, e.g. "${suggestion.slice(0, 63)}"`,
+  });
+}
+
+/** Characters a link shown in a comment or page never needs, and markdown or HTML would act on. */
+const UNSAFE_IN_URL = /[\s<>"'`()[\]{}|\\^]/;
+
+/**
+ * `url` is shown on the pull request as the preview's link: only a well-formed http(s) URL with
+ * a host and no user name (`https://github.com@evil.example` reads as GitHub) is accepted, and no
+ * character markdown or HTML would act on (a fake approval or a second link).
+ */
+function checkedUrl(ctx: SpecContext, url: string | null): string | null {
+  if (url === null) return null;
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  const problem =
+    !parsed || !["http:", "https:"].includes(parsed.protocol) ? "is not an http(s) URL"
+    : parsed.hostname === "" ? "has no host"
+    : parsed.username !== "" || parsed.password !== "" ? "carries a user name or password"
+    : UNSAFE_IN_URL.test(url) ? "contains spaces, quotes, brackets or other characters a link does not need"
+    : null;
+  if (problem === null) return url;
+  const shown = url.length > 80 ? `${url.slice(0, 79)}…` : url;
+  throw new SpecError(`url = ${JSON.stringify(shown)} ${problem}`, {
+    location: ctx.locate(["url"]),
+    hint: 'write the preview\'s address, e.g. url = "https://${PRBOX_BRANCH_SLUG}-pr-${PRBOX_PR}.preview.example.com"; percent-encode anything else',
   });
 }

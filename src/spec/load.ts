@@ -2,7 +2,7 @@ import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { SpecError } from "../errors.js";
 import type { EnvironmentInfo, PrContext } from "../model.js";
-import { resolveBox, type ResolvedBox } from "./boxes.js";
+import { resolveBox, type BoxEnvironment, type ResolvedBox } from "./boxes.js";
 import { DEFAULT_POLICY, SpecContext, type Policy } from "./context.js";
 import { builtinVariables, resolveIdentity } from "./identity.js";
 import { displayPath, inside, sourceTree, type SourceTree } from "./paths.js";
@@ -63,7 +63,8 @@ export async function loadSpec(options: LoadOptions): Promise<ResolvedSpec> {
     vars = vars.with("file", await readDotenv(file, ctx.locate(["variables"])));
   }
   const identity = resolveIdentity(ctx, spec, vars, pr);
-  const boxes = await resolveBoxes(ctx, spec.boxes ?? [], spec.load_boxes_from, identity, options.fetchRemote);
+  const boxEnv = { vars: identity.vars, namespace: identity.namespace, pr: pr?.pr ?? null };
+  const boxes = await resolveBoxes(ctx, spec.boxes ?? [], spec.load_boxes_from, boxEnv, options.fetchRemote);
   const extraNamespaces = [...new Set(boxes.map((b) => b.namespace))].filter((ns) => ns !== identity.namespace);
   return {
     tree,
@@ -100,7 +101,7 @@ async function resolveBoxes(
   ctx: SpecContext,
   local: RawBox[],
   remoteUrl: string | undefined,
-  env: { vars: Variables; namespace: string },
+  env: BoxEnvironment,
   fetchRemote: FetchText = fetchText,
 ): Promise<ResolvedBox[]> {
   const boxes = await Promise.all(local.map((raw, i) => resolveBox(ctx, raw, i, env)));

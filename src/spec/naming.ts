@@ -60,6 +60,18 @@ export function prNamespace(base: string, pr: number): string {
 }
 
 /**
+ * The namespace of a pull request whose spec writes `namespace`: whatever the expression gave
+ * (a variables-file value, a branch name, another PR's namespace) is only the readable prefix,
+ * and the PR's own `-pr-<N>` always ends it, so no spec can name a namespace that is not its
+ * PR's. A name that already ends in this PR's suffix (`shop-pr-${PRBOX_PR}`) is not suffixed twice.
+ */
+export function prSpecNamespace(written: string, pr: number): string {
+  const suffix = `-pr-${pr}`;
+  const base = written.toLowerCase().endsWith(suffix) ? written.slice(0, -suffix.length) : written;
+  return prNamespace(base, pr);
+}
+
+/**
  * The namespace of a pull request whose spec names none: the repository's slug with a hash of
  * the forge and the repository, so a GitHub repository and its GitLab mirror (same path, same
  * PR numbers) never share a namespace. Repository paths always lose their `/`, so the hash is

@@ -77,19 +77,37 @@ async function checkKind(real: string, tree: SourceTree, request: PathRequest): 
 }
 
 /**
- * Fails when any symlink below `dir` leads outside the sources. helm follows links inside a
- * chart, so a link to /etc/passwd in a pull request's chart would otherwise be rendered.
+ * Fails when any symlink below `dir` leads outside the sources, and returns every file below
+ * it (as helm would reach them). helm follows links inside a chart, so a link to /etc/passwd in
+ * a pull request's chart would otherwise be rendered; directory links are followed too, so a
+ * chain (`chart/files -> ../other`, `other/secret -> /etc/passwd`) is caught at its second link.
  */
-export async function assertNoEscapingLinks(tree: SourceTree, dir: string, field: string): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  for (const entry of entries.filter((e) => e.isSymbolicLink())) {
-    const link = path.join(entry.parentPath, entry.name);
-    const target = await realpath(link).catch(() => null);
-    if (target === null || !inside(tree.root, target)) {
-      throw new SpecError(`${field}: ${displayPath(tree, link)} is a symlink that leads outside the repository`, {
-        location: { file: displayPath(tree, link) },
-        hint: "replace the link with the file itself",
-      });
+export async function assertNoEscapingLinks(tree: SourceTree, dir: string, field: string): Promise<string[]> {
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const walk = async (current: string): Promise<void> => {
+    const real = await realpath(current);
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      const isDirectory = entry.isSymbolicLink() ? await linkedDirectory(tree, full, field) : entry.isDirectory();
+      if (isDirectory) await walk(full);
+      else if (entry.isFile() || entry.isSymbolicLink()) files.push(full);
     }
+  };
+  await walk(dir);
+  return files;
+}
+
+/** Whether the link at `link` leads to a directory; an error when it leads out of the sources or nowhere. */
+async function linkedDirectory(tree: SourceTree, link: string, field: string): Promise<boolean> {
+  const target = await realpath(link).catch(() => null);
+  if (target === null || !inside(tree.root, target)) {
+    throw new SpecError(`${field}: ${displayPath(tree, link)} is a symlink that leads outside the repository`, {
+      location: { file: displayPath(tree, link) },
+      hint: "replace the link with the file itself",
+    });
   }
+  return (await stat(target)).isDirectory();
 }

@@ -30,14 +30,14 @@ type PathPart = string | number;
  * the file alone for layouts it does not know (inline tables).
  */
 export function locateKey(source: TomlSource, keyPath: readonly PathPart[]): SourceLocation {
-  const lines = source.text.split(/\r?\n/);
+  const { lines, headers } = indexOf(source);
   let cursor = 0;
   let table = "";
   const key = keyPath.at(-1);
   const parents = typeof key === "string" ? keyPath.slice(0, -1) : keyPath;
   for (const part of parents) {
     if (typeof part === "number") {
-      const found = nthHeader(lines, cursor, `[[${table}]]`, part);
+      const found = nthHeader(headers, cursor, `[[${table}]]`, part);
       if (found < 0) return { file: source.file };
       cursor = found + 1;
     } else {
@@ -59,12 +59,43 @@ function tableHeader(file: string, lines: string[], from: number, header: string
   return at < 0 ? { file } : { file, line: at + 1, column: (lines[at] ?? "").indexOf(header) + 1 };
 }
 
-function nthHeader(lines: string[], from: number, header: string, n: number): number {
-  let seen = -1;
-  for (let i = from; i < lines.length; i++) {
-    if ((lines[i] ?? "").trim().startsWith(header) && ++seen === n) return i;
+/** A source's lines and where each table header is: built once, so locating is not quadratic in the boxes. */
+interface SourceIndex {
+  lines: string[];
+  /** `[[boxes]]` → the indexes of the lines that start with it, ascending. */
+  headers: Map<string, number[]>;
+}
+
+const indexes = new WeakMap<TomlSource, SourceIndex>();
+
+function indexOf(source: TomlSource): SourceIndex {
+  const known = indexes.get(source);
+  if (known) return known;
+  const lines = source.text.split(/\r?\n/);
+  const headers = new Map<string, number[]>();
+  lines.forEach((line, i) => {
+    const header = /^(\[\[[^\]]*\]\]|\[[^\]]*\])/.exec(line.trim())?.[1];
+    if (!header) return;
+    const at = headers.get(header);
+    if (at) at.push(i);
+    else headers.set(header, [i]);
+  });
+  const index = { lines, headers };
+  indexes.set(source, index);
+  return index;
+}
+
+/** The line of the n-th (0-based) `header` at or after line `from`, or -1. */
+function nthHeader(headers: Map<string, number[]>, from: number, header: string, n: number): number {
+  const at = headers.get(header) ?? [];
+  let low = 0;
+  let high = at.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((at[mid] as number) < from) low = mid + 1;
+    else high = mid;
   }
-  return -1;
+  return at[low + n] ?? -1;
 }
 
 function escape(text: string): string {

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
+import { Pax } from "tar";
 import { afterEach, describe, expect, it } from "vitest";
 import { PrboxError } from "../../src/errors.js";
 import { extractTarball, resolveInside } from "../../src/forges/archive.js";
@@ -264,6 +265,30 @@ describe("extractTarball", () => {
     );
 
     expect(error.message).toMatch(/^the archive is larger than 2 MiB \(uncompressed\)$/);
+  });
+
+  it("extracts an archive with 64 MiB of zeros after its end, dropping them instead of buffering them (tar's buffering is quadratic)", async () => {
+    const box = await sandbox();
+    const padded = gzipSync(Buffer.concat([tar(under([{ path: "a.txt", content: "kept" }])), Buffer.alloc(64 * 1024 * 1024)]));
+    // Network-sized chunks: the quadratic cost grew with every chunk written after the end.
+    const chunks = Array.from({ length: Math.ceil(padded.length / 16384) }, (_, i) => padded.subarray(i * 16384, (i + 1) * 16384));
+
+    await extractTarball(Readable.from(chunks), box.dest, { stripComponents: 1 });
+
+    expect(await readFile(path.join(box.dest, "a.txt"), "utf8")).toBe("kept");
+  });
+
+  it("calls a name too long for the file system permanent: a retry would fail the same way", async () => {
+    const box = await sandbox();
+    // A 300-character name needs a pax header (ustar names stop at 100); git archive writes them so.
+    const head = tar(under([])).subarray(0, -1024);
+    const longName = new Pax({ path: `${top}/${"n".repeat(300)}.txt` }, false).encode();
+    const archive = gzipSync(Buffer.concat([head, longName, tar([{ path: `${top}/short.txt`, content: "x" }])]));
+
+    const error = await refusal(extractTarball(Readable.from([archive]), box.dest, { stripComponents: 1 }));
+
+    expect(error.kind).toBe("permanent");
+    expect(error.message).toMatch(/ENAMETOOLONG|name too long/i);
   });
 
   it("calls a stream that is not gzip a permanent error", async () => {

@@ -28,7 +28,8 @@ describe("prbox run, get, describe and delete on a real cluster", () => {
   it("deploys the k8sbox example, lists it, describes it and deletes it", async () => {
     const kubeconfig = ["--kubeconfig", testKubeconfig()];
     const { flags, pr } = prFlags();
-    const spec = ["-f", "fixtures/k8sbox-example/environment.toml", ...flags];
+    // The example's Ingress host is not PR-specific: the operator's pattern allows it.
+    const spec = ["-f", "fixtures/k8sbox-example/environment.toml", ...flags, "--ingress-host", "*.preview.example.com"];
     const namespace = `example-pr-${pr}`;
 
     const run = await cli(["run", ...spec, ...kubeconfig, "--timeout", "60s"], { cwd: repoRoot });

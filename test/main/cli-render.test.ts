@@ -25,7 +25,11 @@ describe("prbox render", () => {
   });
 
   it("renders in PR mode with the context flags", async () => {
-    const result = await cli(["render", ...example, ...prFlags, "-o", "json"], { cwd: repoRoot });
+    // The example's Ingress claims first.preview.example.com: in PR mode only an allowed pattern lets it.
+    const refused = await cli(["render", ...example, ...prFlags, "-o", "json"], { cwd: repoRoot });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("claims the host first.preview.example.com, which is not this pull request's");
+    const result = await cli(["render", ...example, ...prFlags, "--ingress-host", "*.preview.example.com", "-o", "json"], { cwd: repoRoot });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).environment.namespace).toBe("example-pr-42");
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { renderSpec } from "../../src/core/render-spec.js";
 import { RenderError, SpecError } from "../../src/errors.js";
 import type { RenderedEnvironment } from "../../src/model.js";
+import { DEFAULT_POLICY } from "../../src/spec/context.js";
 import { configMapChart, PR, tempRepo } from "../support/repo.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -37,7 +38,8 @@ describe("the k8sbox example (two services, an ingress, a .env file, ${PWD} path
   });
 
   it("renders in PR mode into the PR's own namespace, labelled with the PR's environment", async () => {
-    const rendered = await renderSpec({ file: k8sboxExample, root: repoRoot, pr: PR });
+    const policy = { ...DEFAULT_POLICY, ingressHosts: ["*.preview.example.com"] };
+    const rendered = await renderSpec({ file: k8sboxExample, root: repoRoot, pr: PR, policy });
     expect(rendered.environment.namespace).toBe("example-pr-42");
     for (const { object } of rendered.objects) {
       expect(object.metadata.namespace).toBe("example-pr-42");
@@ -147,6 +149,21 @@ describe("helm boxes", () => {
     expect(summary(rendered)).toEqual(["main demo Service/x/demo-svc"]);
   });
 
+  it("copy a chart for outside application templates with its links read where they were checked, not from the scratch copy", async () => {
+    const root = await tempRepo({
+      ...configMapChart,
+      "chart/templates/configmap.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: files\ndata:\n  x: {{ .Files.Get "files/x" | quote }}\n',
+      // Inside the sources from the chart; copied as a link, it would resolve from the scratch directory instead.
+      "chart/files/x": { link: "../../data/x" },
+      "data/x": "from the repository",
+      "extra/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  ports: [{ port: 80 }]\n",
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\n  [[boxes.applications]]\n  chart = "chart/templates/configmap.yaml"\n  [[boxes.applications]]\n  chart = "extra/service.yaml"\n',
+    });
+    const rendered = await renderSpec({ file: "environment.toml", root, env: {} });
+    expect(summary(rendered)).toEqual(["main demo ConfigMap/x/files", "main demo Service/x/svc"]);
+    expect(rendered.objects[0]?.object.data).toEqual({ x: "from the repository" });
+  });
+
   it("report a chart that fails to render with the template's path and line", async () => {
     const root = await tempRepo({
       ...configMapChart,
@@ -223,7 +240,7 @@ describe("the namespace rules", () => {
     const root = await tempRepo(files);
     const error = await rejection(renderSpec({ file: "environment.toml", root, pr: PR }));
     expect(error.message).toBe("ClusterRole admin-everything (k8s/o.yaml) is cluster-scoped; an environment may only contain namespaced objects");
-    const allowed = await renderSpec({ file: "environment.toml", root, pr: PR, policy: { allowKinds: ["ClusterRole"], allowForeignNamespaces: false, remoteHosts: [] } });
+    const allowed = await renderSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, allowKinds: ["ClusterRole"] } });
     expect(allowed.objects[0]?.object.metadata.namespace).toBeUndefined();
   });
 

@@ -62,7 +62,8 @@ const environment: fc.Arbitrary<EnvironmentModel> = fc
     id: label,
     name: freeText,
     namespace: fc.option(label, { nil: null }),
-    url: fc.option(freeText, { nil: null }),
+    // url is a link shown on the pull request: only well-formed http(s) URLs load (issue #12); "" means none.
+    url: fc.option(fc.oneof(fc.constant(""), fc.stringMatching(/^https?:\/\/[a-z0-9-]{1,20}(\.[a-z]{2,5}){1,2}(:[1-9][0-9]{0,3})?(\/[A-Za-z0-9._~%-]{0,10}){0,3}$/)), { nil: null }),
     variables: fc.dictionary(variableName, variableValue, { maxKeys: 4 }),
     extraKeys: fc.dictionary(
       fc.string({ minLength: 1, maxLength: 10 }).filter((k) => !["id", "name", "namespace", "url", "variables", "boxes", "load_boxes_from", "__proto__"].includes(k)),

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { SpecError } from "../../src/errors.js";
 import { loadSpec } from "../../src/spec/load.js";
+import { DEFAULT_POLICY } from "../../src/spec/context.js";
 import { configMapChart, PR, tempRepo } from "../support/repo.js";
 
 const helmBox = 'type = "helm"\nchart = "chart"\nname = "demo"\n';
@@ -191,11 +192,40 @@ describe("PR mode", () => {
     expect(spec.environment.namespace).toMatch(/^acme-shop-[0-9a-f]{6}-pr-42$/);
   });
 
-  it("uses a namespace as written when it already refers to a PR-specific built-in", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `namespace = "preview-\${PRBOX_PR}"\nurl = "https://\${PRBOX_BRANCH_SLUG}.example.com"\n[[boxes]]\n${helmBox}` });
+  it("always ends the namespace in the PR's own suffix, even when the spec's expression has one already", async () => {
+    const root = await tempRepo({ ...configMapChart, "environment.toml": `namespace = "preview-pr-\${PRBOX_PR}"\nurl = "https://\${PRBOX_BRANCH_SLUG}.example.com"\n[[boxes]]\n${helmBox}` });
     const spec = await loadSpec({ file: "environment.toml", root, pr: PR });
-    expect(spec.environment.namespace).toBe("preview-42");
+    expect(spec.environment.namespace).toBe("preview-pr-42");
     expect(spec.environment.url).toBe("https://feature-login.example.com");
+  });
+
+  it("takes what a namespace expression gives only as the prefix: kube-system, a branch name or another PR's namespace never name the namespace", async () => {
+    const cases: [string, Record<string, string>, typeof PR, string][] = [
+      ["${NS:-${PRBOX_PR}}", { ".env": "NS=kube-system\n" }, PR, "kube-system-pr-42"],
+      ["${PRBOX_BRANCH}", {}, { ...PR, branch: "kube-system" }, "kube-system-pr-42"],
+      ["shop-pr-7", {}, PR, "shop-pr-7-pr-42"],
+      ["${PRBOX_SHA:-x}", {}, PR, `${PR.sha}-pr-42`],
+    ];
+    for (const [expression, files, pr, expected] of cases) {
+      const variables = ".env" in files ? 'variables = ".env"\n' : "";
+      const root = await tempRepo({ ...configMapChart, ...files, "environment.toml": `${variables}namespace = "${expression}"\n[[boxes]]\n${helmBox}` });
+      const spec = await loadSpec({ file: "environment.toml", root, pr });
+      expect(spec.environment.namespace, expression).toBe(expected);
+      expect(spec.boxes[0]?.namespace).toBe(expected);
+    }
+  });
+
+  it("puts a box that writes the spec's own namespace expression into the environment's namespace", async () => {
+    const root = await tempRepo({ ...configMapChart, "environment.toml": `namespace = "shop"\n[[boxes]]\n${helmBox}namespace = "shop"\n` });
+    const spec = await loadSpec({ file: "environment.toml", root, pr: PR });
+    expect(spec.boxes[0]?.namespace).toBe("shop-pr-42");
+  });
+
+  it("gives an allowed foreign box namespace the PR's suffix too", async () => {
+    const root = await tempRepo({ ...configMapChart, "environment.toml": `namespace = "shop"\n[[boxes]]\n${helmBox}namespace = "kube-system"\n` });
+    const spec = await loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, allowForeignNamespaces: true } });
+    expect(spec.boxes[0]?.namespace).toBe("kube-system-pr-42");
+    expect(spec.environment.extraNamespaces).toEqual(["kube-system-pr-42"]);
   });
 
   it("refuses a box namespace that differs from the environment's", async () => {
@@ -203,6 +233,39 @@ describe("PR mode", () => {
     const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR }));
     expect(error.message).toContain('boxes[0].namespace = "kube-system" differs from the environment\'s namespace shop-pr-42');
     expect(error.location).toMatchObject({ line: 6 });
+  });
+
+  it("stops reading an endless load_boxes_from body at 1 MiB, with a permanent error", async () => {
+    let sent = 0;
+    const server = createServer((_req, res) => {
+      const chunk = Buffer.alloc(64 * 1024, "#");
+      const more = () => {
+        // Stops on its own long after the limit, so a reader without a limit would still end.
+        while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent >= 64 * 1024 * 1024) res.end();
+      };
+      res.on("drain", more);
+      res.on("close", () => res.off("drain", more));
+      more();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const root = await tempRepo({ "environment.toml": `load_boxes_from = "http://${host}/boxes.toml"\n` });
+      const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, remoteHosts: [host] } }));
+      expect(error.message).toBe(`load_boxes_from: cannot fetch http://${host}/boxes.toml: the document is larger than 1024 KiB`);
+      expect(error.kind).toBe("permanent");
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("allows only the default port of an allowed load_boxes_from host", async () => {
+    const root = await tempRepo({ "environment.toml": 'load_boxes_from = "https://boxes.example.com:6379/b.toml"\n' });
+    const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, remoteHosts: ["boxes.example.com"] } }));
+    expect(error.message).toBe("load_boxes_from: fetching boxes from boxes.example.com:6379 is not allowed for pull requests");
   });
 
   it("refuses load_boxes_from unless the operator allowed the host", async () => {

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dnsLabel, isDnsLabel, MAX_LABEL, prEnvironmentId, prNamespace, prRepoNamespace, readableSlug, slugify } from "../../src/spec/naming.js";
+import { dnsLabel, isDnsLabel, MAX_LABEL, prEnvironmentId, prNamespace, prRepoNamespace, prSpecNamespace, readableSlug, slugify } from "../../src/spec/naming.js";
 
 const RUNS = { numRuns: 1000, seed: 6_2026 };
 
@@ -50,6 +50,20 @@ describe("generated names, for any input", () => {
       fc.property(anyName, prNumber, prNumber, (name, a, b) => {
         expect(prNamespace(name, a).endsWith(`-pr-${a}`)).toBe(true);
         expect(prNamespace(name, a) === prNamespace(name, b)).toBe(a === b);
+      }),
+      RUNS,
+    );
+  });
+
+  it("a spec's namespace expression, whatever it gives (another PR's namespace included), is a valid label ending in this PR's own suffix", () => {
+    const written = fc.oneof(anyName, fc.tuple(anyName, prNumber).map(([name, n]) => `${name}-pr-${n}`));
+    fc.assert(
+      fc.property(written, prNumber, (name, pr) => {
+        const namespace = prSpecNamespace(name, pr);
+        expect(isDnsLabel(namespace), `${JSON.stringify(name)} → ${namespace}`).toBe(true);
+        expect(namespace.endsWith(`-pr-${pr}`)).toBe(true);
+        // The suffix is parsed back unambiguously: the digits after the last "-pr-" are this PR's.
+        expect(/-pr-(\d+)$/.exec(namespace)?.[1]).toBe(String(pr));
       }),
       RUNS,
     );

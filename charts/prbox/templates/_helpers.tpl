@@ -160,6 +160,24 @@ seccompProfile:
   value: {{ .allowForeignNamespaces | quote }}
 - name: PRBOX_REMOTE_BOXES_HOSTS
   value: {{ join "," .remoteBoxesHosts | quote }}
+- name: PRBOX_ALLOW_CLUSTER_ROLES
+  value: {{ join "," .allowClusterRoles | quote }}
+- name: PRBOX_ALLOW_SERVICE_TYPES
+  value: {{ join "," .allowServiceTypes | quote }}
+- name: PRBOX_INGRESS_HOSTS
+  value: {{ join "," .ingressHosts | quote }}
+- name: PRBOX_ALLOW_INGRESS_SNIPPETS
+  value: {{ .allowIngressSnippets | quote }}
+- name: PRBOX_RENDER_TIMEOUT
+  value: {{ .renderTimeout | quote }}
+- name: PRBOX_RENDER_MEMORY_MB
+  value: {{ .renderMemoryMb | quote }}
+- name: PRBOX_RENDER_MAX_OUTPUT_MB
+  value: {{ .renderMaxOutputMb | quote }}
+- name: PRBOX_RENDER_MAX_OBJECTS
+  value: {{ .renderMaxObjects | quote }}
+- name: PRBOX_RENDER_CONCURRENCY
+  value: {{ .renderConcurrency | quote }}
 {{- range $name, $value := .variables }}
 - name: {{ printf "PRBOX_VAR_%s" $name }}
   value: {{ $value | quote }}
