@@ -1,3 +1,4 @@
+import type { Baseline } from "../config/baseline.js";
 import type { SourceLocation } from "../errors.js";
 import type { Mode } from "../model.js";
 import { interpolate, type Origin } from "./interpolate.js";
@@ -13,6 +14,8 @@ export interface Policy {
   allowForeignNamespaces: boolean;
   /** Hosts `load_boxes_from` may fetch from in PR mode. */
   remoteHosts: string[];
+  /** The namespace baseline PR mode renders against (Pod Security level, protected names); default DEFAULT_BASELINE. */
+  baseline?: Baseline;
 }
 
 export const DEFAULT_POLICY: Policy = { allowKinds: [], allowForeignNamespaces: false, remoteHosts: [] };
