@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import type { Baseline } from "../config/baseline.js";
+import { loadBaselineConfig } from "../config/config.js";
 import { renderSpec } from "../core/render-spec.js";
 import { FORGE_NAMES, isForgeName } from "../forges/forge.js";
 import type { RenderedEnvironment } from "../model.js";
@@ -63,6 +65,11 @@ export function policyOf(flags: SpecFlags): Policy {
   return { ...DEFAULT_POLICY, allowKinds: flags.allowKind };
 }
 
+/** PR mode: the namespace baseline from the operator's PRBOX_* settings in the environment (a ConfigError names a bad one). */
+export function baselineOf(flags: SpecFlags, io: CliIo): Baseline | undefined {
+  return prContext(flags) ? loadBaselineConfig(io.env) : undefined;
+}
+
 /** Renders the spec the flags name (CLI or PR mode) and prints its warnings on stderr. */
 export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<RenderedEnvironment> {
   const rendered = await renderSpec({
@@ -71,7 +78,7 @@ export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<Rend
     pr: prContext(flags),
     set: setVariables(flags),
     env: io.env,
-    policy: policyOf(flags),
+    policy: { ...policyOf(flags), baseline: baselineOf(flags, io) },
   });
   for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
   return rendered;

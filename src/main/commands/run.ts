@@ -1,7 +1,7 @@
 import { Command } from "commander";
-import { deployEnvironment } from "../../cluster/index.js";
+import { checkBaselineSettings, deployEnvironment } from "../../cluster/index.js";
 import { addClusterFlags, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
-import { addSpecFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
+import { addSpecFlags, baselineOf, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
 
 type RunFlags = SpecFlags & ClusterFlags & { wait: boolean; timeout: string; reload?: boolean };
@@ -20,10 +20,12 @@ export function runCommand(io: CliIo): Command {
   addClusterFlags(addSpecFlags(command)).action(async (flags: RunFlags) => {
     const timeout = timeoutMs(flags.timeout);
     const rendered = await renderFromFlags(flags, io);
+    const baseline = baselineOf(flags, io);
     const cluster = await connect(flags, io);
+    if (baseline) await checkBaselineSettings(cluster, baseline);
     const { environment } = rendered;
     io.stderr.write(`deploying ${environment.id} (${rendered.objects.length} objects) to namespace ${environment.namespace} on ${cluster.server}\n`);
-    const result = await deployEnvironment(cluster, rendered, { wait: flags.wait, timeoutMs: timeout, fresh: flags.reload === true });
+    const result = await deployEnvironment(cluster, rendered, { wait: flags.wait, timeoutMs: timeout, fresh: flags.reload === true, baseline });
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
     io.stdout.write(
       [
