@@ -1,7 +1,7 @@
 // `prbox render` and `prbox run` in PR mode apply the same baseline as the bot, from the same
 // PRBOX_* settings in the environment; CLI mode is untouched by it.
 import { randomInt } from "node:crypto";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, inject, it, onTestFinished } from "vitest";
 import { cleanUp, testCluster, testKubeconfig, uniqueName } from "../support/cluster-fixtures.js";
 import { cli } from "../support/cli.js";
 import { tempRepo } from "../support/repo.js";
@@ -88,5 +88,26 @@ describe("the baseline from the command line", () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("PRBOX_COPY_SECRETS_FROM: namespace");
     expect(missing.stderr).toContain("does not exist");
+  });
+
+  it("stops prbox worker at start-up on a bad level, and on a source namespace that does not exist, naming the setting", async () => {
+    const root = await repoWith(privileged);
+    const level = await cli(["worker"], { cwd: root, env: { PRBOX_POD_SECURITY: "open" } });
+    expect(level.status).toBe(2);
+    expect(level.stderr).toContain("PRBOX_POD_SECURITY: expected baseline, restricted or privileged");
+
+    const missing = uniqueName("gone");
+    const env = {
+      NODE_ENV: "development",
+      PRBOX_REDIS_URL: inject("redisUrl"),
+      PRBOX_REDIS_PREFIX: uniqueName("baseline"),
+      PRBOX_REDIS_CHECK: "off",
+      KUBECONFIG: testKubeconfig(),
+      PRBOX_COPY_SECRETS_FROM: missing,
+      PRBOX_COPY_SECRETS: "registry",
+    };
+    const worker = await cli(["worker"], { cwd: root, env });
+    expect(worker.status).toBe(2);
+    expect(worker.stderr).toContain(`PRBOX_COPY_SECRETS_FROM: namespace ${missing} does not exist; create it and put the Secrets to copy there, or change the setting`);
   });
 });
