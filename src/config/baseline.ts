@@ -46,8 +46,8 @@ export const BASELINE_NAME = "prbox-baseline";
 export const DEFAULT_INGRESS_NAMESPACES = "kubernetes.io/metadata.name=ingress-nginx";
 export const DEFAULT_EGRESS_DENY = "169.254.169.254/32,fd00:ec2::254/128";
 export const DEFAULT_QUOTA =
-  "requests.cpu=4,requests.memory=8Gi,limits.memory=16Gi,pods=50,persistentvolumeclaims=10,requests.storage=50Gi,services.loadbalancers=0,services.nodeports=0";
-export const DEFAULT_LIMITS = "defaultRequest.cpu=100m,defaultRequest.memory=128Mi,default.memory=512Mi";
+  "requests.cpu=4,requests.memory=8Gi,pods=50,persistentvolumeclaims=10,requests.storage=50Gi,services.loadbalancers=0,services.nodeports=0";
+export const DEFAULT_LIMITS = "defaultRequest.cpu=100m,defaultRequest.memory=128Mi,default.memory=1Gi";
 
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 const RESOURCE = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
@@ -92,7 +92,7 @@ const limitsSetting = z
   .optional()
   .transform((value, ctx): LimitRangeSettings | null => {
     if (isOff(value)) return null;
-    const help = `expected field.resource=quantity with field one of ${LIMIT_FIELDS.join(", ")}, e.g. default.memory=512Mi, or off`;
+    const help = `expected field.resource=quantity with field one of ${LIMIT_FIELDS.join(", ")}, e.g. default.memory=1Gi, or off`;
     const flat = quantities(value ?? DEFAULT_LIMITS, ctx, (key) => LIMIT_FIELDS.some((f) => key.startsWith(`${f}.`) && RESOURCE.test(key.slice(f.length + 1))), help);
     if (flat === null) return null;
     const out: LimitRangeSettings = {};

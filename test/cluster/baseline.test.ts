@@ -103,7 +103,7 @@ describe("a pull request's namespace", () => {
     }
     // The LimitRange really was in force for the pods: the LimitRanger admission plugin filled in their requests.
     const pods = await cluster.core.listNamespacedPod({ namespace: id });
-    expect(pods.items[0]?.spec?.containers[0]?.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } });
+    expect(pods.items[0]?.spec?.containers[0]?.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } });
 
     expect(await policySpec(id)).toEqual({
       podSelector: {},

@@ -23,7 +23,7 @@ describe("the baseline's settings", () => {
       egressDeny: ["169.254.169.254/32", "fd00:ec2::254/128"],
     });
     expect(baseline.quota).toMatchObject({ "requests.cpu": "4", "requests.memory": "8Gi", pods: "50", "services.nodeports": "0" });
-    expect(baseline.limits).toEqual({ defaultRequest: { cpu: "100m", memory: "128Mi" }, default: { memory: "512Mi" } });
+    expect(baseline.limits).toEqual({ defaultRequest: { cpu: "100m", memory: "128Mi" }, default: { memory: "1Gi" } });
     expect(baseline.secrets).toBeNull();
     expect(baseline.allowOverride).toBe(false);
   });
