@@ -72,8 +72,17 @@ function looserPolicy(object: KubeObject, baseline: Baseline): string | undefine
   return ingressProblem(spec.ingress ?? [], settings.ingressNamespaces) ?? (settings.egressDeny.length > 0 ? egressProblem(spec.egress ?? [], settings.egressDeny) : undefined);
 }
 
-function problemOf(object: KubeObject, baseline: Baseline, copiedSecrets: readonly string[]): string | undefined {
+/** What the guard knows of the namespace: the Secrets copied into it, and its name. */
+export interface GuardContext {
+  /** The named ones at render time; at deploy time also those the selector matched. */
+  copiedSecrets: readonly string[];
+  namespace: string;
+}
+
+function problemOf(object: KubeObject, baseline: Baseline, { copiedSecrets, namespace }: GuardContext): string | undefined {
   const { kind, metadata } = object;
+  // Only reachable when the operator allows the kind Namespace: its labels are the Pod Security level.
+  if (kind === "Namespace" && metadata.name === namespace) return "sets the labels of the environment's own namespace (its Pod Security level among them)";
   if (BASELINE_KINDS.has(kind) && metadata.name === BASELINE_NAME) return `replaces the baseline's ${kind} ${BASELINE_NAME}`;
   if (kind === "Secret" && copiedSecrets.includes(metadata.name)) return `has the name of a Secret the operator copies into every preview`;
   if (kind === "ServiceAccount" && metadata.name === "default" && (baseline.secrets?.imagePullSecrets.length ?? 0) > 0) {
@@ -86,14 +95,10 @@ function problemOf(object: KubeObject, baseline: Baseline, copiedSecrets: readon
   return undefined;
 }
 
-/**
- * Refuses an object of a pull request's spec that would weaken the baseline. `copiedSecrets`:
- * the Secret names copied into the namespace (the named ones at render time; at deploy time
- * also those the selector matched).
- */
-export function guardBaseline(object: KubeObject, source: string, baseline: Baseline, copiedSecrets: readonly string[]): void {
+/** Refuses an object of a pull request's spec that would weaken the baseline. */
+export function guardBaseline(object: KubeObject, source: string, baseline: Baseline, context: GuardContext): void {
   if (baseline.allowOverride) return;
-  const problem = problemOf(object, baseline, copiedSecrets);
+  const problem = problemOf(object, baseline, context);
   if (problem === undefined) return;
   throw new RenderError(`${object.kind} ${object.metadata.name} (${source}) ${problem}; a pull request cannot weaken its namespace's baseline`, {
     location: { file: source },
@@ -102,7 +107,7 @@ export function guardBaseline(object: KubeObject, source: string, baseline: Base
 }
 
 /** Every render-time check of a pull request's object against the baseline: Pod Security, then the guard. */
-export function checkAgainstBaseline(object: KubeObject, source: string, baseline: Baseline): void {
+export function checkAgainstBaseline(object: KubeObject, source: string, baseline: Baseline, namespace: string): void {
   checkPodSecurity(object, source, baseline.podSecurity);
-  guardBaseline(object, source, baseline, baseline.secrets?.names ?? []);
+  guardBaseline(object, source, baseline, { copiedSecrets: baseline.secrets?.names ?? [], namespace });
 }

@@ -61,7 +61,7 @@ export function placeObject(item: SourcedObject, box: { name: string; namespace:
   } else {
     object.metadata.namespace = checkNamespace({ object, what, source: item.source }, box.namespace, env, allowed);
   }
-  if (env.mode === "pr") checkAgainstBaseline(object, item.source, policy.baseline ?? DEFAULT_BASELINE);
+  if (env.mode === "pr") checkAgainstBaseline(object, item.source, policy.baseline ?? DEFAULT_BASELINE, env.namespace);
   const { name, namespace, labels, ...rest } = object.metadata;
   // name and namespace first, so the printed YAML reads like a hand-written manifest.
   object.metadata = {

@@ -64,7 +64,13 @@ describe("the operator's Secrets in a pull request's namespace", () => {
     await deployEnvironment(cluster, rendered, { wait: true, timeoutMs: 60_000, baseline: copying(from), log });
     expect(decoded((await cluster.core.readNamespacedSecret({ name: "db", namespace: id })).data, "url")).toBe(`${DB_VALUE}-rotated`);
 
-    await cluster.core.replaceNamespacedSecret({ name: "db", namespace: from, body: { metadata: { name: "db" }, stringData: { url: DB_VALUE } } });
+    // Even its type (immutable on a Secret): the copy is replaced.
+    await cluster.core.deleteNamespacedSecret({ name: "db", namespace: from });
+    await cluster.core.createNamespacedSecret({ namespace: from, body: { metadata: { name: "db", labels: { "prbox.dev/copy": "true" } }, type: "example.com/database", stringData: { url: DB_VALUE } } });
+    await deployEnvironment(cluster, rendered, { wait: true, timeoutMs: 60_000, baseline: copying(from), log });
+    expect((await cluster.core.readNamespacedSecret({ name: "db", namespace: id })).type).toBe("example.com/database");
+
+    await cluster.core.replaceNamespacedSecret({ name: "db", namespace: from, body: { metadata: { name: "db" }, type: "example.com/database", stringData: { url: DB_VALUE } } });
     await deployEnvironment(cluster, rendered, { wait: true, timeoutMs: 60_000, baseline: copying(from), log });
     await expect(cluster.core.readNamespacedSecret({ name: "db", namespace: id })).rejects.toMatchObject({ code: 404 });
     expect(await cluster.core.readNamespacedSecret({ name: "registry", namespace: id })).toBeDefined();

@@ -15,7 +15,7 @@ function object(kind: string, name: string, spec: Record<string, unknown> = {}):
 
 function refusal(item: KubeObject, baseline: Baseline = withSecrets, copied: string[] = ["registry"]): string | undefined {
   try {
-    guardBaseline(item, "deploy/objects.yaml", baseline, copied);
+    guardBaseline(item, "deploy/objects.yaml", baseline, { copiedSecrets: copied, namespace: "shop-pr-42" });
     return undefined;
   } catch (error) {
     expect(error).toBeInstanceOf(RenderError);
@@ -38,6 +38,12 @@ describe("a spec cannot weaken the baseline", () => {
     expect(refusal(object("Secret", "selected-later"), withSecrets, ["registry", "selected-later"])).toContain("has the name of a Secret the operator copies");
     expect(refusal(object("ServiceAccount", "default"))).toContain("replaces the default ServiceAccount");
     expect(refusal(object("ServiceAccount", "default"), DEFAULT_BASELINE, [])).toBeUndefined();
+  });
+
+  it("refuses the environment's own Namespace (its labels are the Pod Security level), should the operator allow the kind", () => {
+    expect(refusal({ apiVersion: "v1", kind: "Namespace", metadata: { name: "shop-pr-42", labels: { "pod-security.kubernetes.io/enforce": "privileged" } } })).toContain(
+      "sets the labels of the environment's own namespace",
+    );
   });
 
   it("refuses NetworkPolicies that open what the baseline closes", () => {

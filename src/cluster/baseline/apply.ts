@@ -48,7 +48,7 @@ export interface PreparedBaseline {
 export async function prepareBaseline(cluster: Cluster, rendered: RenderedEnvironment, objects: readonly RenderedObject[], baseline: Baseline): Promise<PreparedBaseline | null> {
   if (rendered.environment.mode !== "pr") return null;
   const sources = baseline.secrets ? await sourceSecrets(cluster, baseline.secrets) : [];
-  const copied = sources.map((s) => s.metadata?.name ?? "");
-  for (const item of objects) guardBaseline(item.object, item.source, baseline, copied);
+  const context = { copiedSecrets: sources.map((s) => s.metadata?.name ?? ""), namespace: rendered.environment.namespace };
+  for (const item of objects) guardBaseline(item.object, item.source, baseline, context);
   return { baseline, sources };
 }

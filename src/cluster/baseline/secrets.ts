@@ -2,7 +2,7 @@ import type { V1Secret } from "@kubernetes/client-node";
 import type { SecretCopySettings } from "../../config/baseline.js";
 import { ClusterError } from "../../errors.js";
 import type { KubeObject } from "../../model.js";
-import { call, classifyApiError, isNotFound } from "../api-errors.js";
+import { apiStatus, call, classifyApiError, isNotFound } from "../api-errors.js";
 import type { Cluster } from "../client.js";
 import { LABEL_MANAGED_BY, MANAGED_BY } from "../keys.js";
 import { LABEL_BASELINE, LABEL_COPIED_FROM } from "./objects.js";
@@ -63,6 +63,21 @@ function copyOf(source: V1Secret, namespace: string, from: string): KubeObject {
   };
 }
 
+/** A Secret's type is immutable: a source whose type changed is copied anew (422 on apply). */
+async function applyCopy(cluster: Cluster, copy: KubeObject, from: string): Promise<void> {
+  const { name, namespace = "" } = copy.metadata;
+  const what = `copying Secret ${name} from namespace ${from} into ${namespace}`;
+  try {
+    await cluster.objects.apply(copy);
+  } catch (error) {
+    if (apiStatus(error) !== 422) throw classifyApiError(error, what);
+    await call(`${what} (replacing the copy, whose type changed)`, async () => {
+      await cluster.core.deleteNamespacedSecret({ name, namespace });
+      await cluster.objects.apply(copy);
+    });
+  }
+}
+
 async function deleteStale(cluster: Cluster, namespace: string, keep: ReadonlySet<string>): Promise<void> {
   const labelSelector = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_COPIED_FROM}`;
   const copies = await call(`listing the copied Secrets in namespace ${namespace}`, () => cluster.core.listNamespacedSecret({ namespace, labelSelector }));
@@ -93,10 +108,7 @@ async function addPullSecrets(cluster: Cluster, namespace: string, names: readon
 /** Copies the operator's Secrets (as sourceSecrets read them) into `namespace`. */
 export async function copySecrets(cluster: Cluster, namespace: string, settings: SecretCopySettings, sources: readonly V1Secret[]): Promise<void> {
   const names = sources.map((s) => s.metadata?.name ?? "");
-  for (const source of sources) {
-    const copy = copyOf(source, namespace, settings.from);
-    await call(`copying Secret ${copy.metadata.name} from namespace ${settings.from} into ${namespace}`, () => cluster.objects.apply(copy));
-  }
+  for (const source of sources) await applyCopy(cluster, copyOf(source, namespace, settings.from), settings.from);
   await deleteStale(cluster, namespace, new Set(names));
   if (settings.imagePullSecrets.length > 0) await addPullSecrets(cluster, namespace, settings.imagePullSecrets);
 }
