@@ -1,9 +1,12 @@
 import type { RbacV1Subject } from "@kubernetes/client-node";
+import { DEFAULT_BASELINE, type Baseline } from "../config/baseline.js";
 import { describeError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { RenderedEnvironment } from "../model.js";
 import { currentSubject, ensureEnvironmentAccess } from "./access.js";
 import { applyObjects, type ApplyOptions } from "./apply.js";
+import { applyBaseline, prepareBaseline, type PreparedBaseline } from "./baseline/apply.js";
+import { podSecurityLabels } from "./baseline/objects.js";
 import type { Cluster } from "./client.js";
 import { runHooks } from "./hooks.js";
 import { listOwnedObjects } from "./inventory.js";
@@ -35,6 +38,8 @@ export interface DeployOptions {
    * environment before writing into it (prbox holds no namespaced rights cluster-wide).
    */
   environmentClusterRole?: string | null;
+  /** PR mode: Pod Security, NetworkPolicy, quota, limits and copied Secrets of the namespace (default DEFAULT_BASELINE). */
+  baseline?: Baseline;
 }
 
 export interface DeployResult {
@@ -54,6 +59,8 @@ interface Context {
   kinds: KindRef[];
   /** Who prbox is, when it binds the environment ClusterRole to itself; null otherwise. */
   subject: RbacV1Subject | null;
+  /** PR mode: the baseline to apply before anything else; null in CLI mode. */
+  baseline: PreparedBaseline | null;
 }
 
 // Long enough for a busy API server's RBAC cache, short enough that a role without pod access fails fast.
@@ -62,7 +69,9 @@ const ACCESS_WAIT_MS = 30_000;
 /** Creates or adopts one namespace of the environment and, when configured, takes prbox's rights in it. */
 async function ensureUsable(ctx: Context, name: string, metadata: NamespaceMetadata): Promise<void> {
   const { cluster, rendered, options } = ctx;
-  await ensureNamespace(cluster, name, rendered.environment.id, metadata, { timeoutMs: options.timeoutMs, signal: options.signal });
+  // A pull request's namespace is always prbox's own: never adopt an existing one in PR mode.
+  const adopt = rendered.environment.mode !== "pr";
+  await ensureNamespace(cluster, name, rendered.environment.id, metadata, { timeoutMs: options.timeoutMs, signal: options.signal, adopt });
   if (ctx.subject && options.environmentClusterRole) {
     const timeoutMs = Math.min(options.timeoutMs, ACCESS_WAIT_MS);
     await ensureEnvironmentAccess(cluster, name, ctx.subject, { clusterRole: options.environmentClusterRole, timeoutMs, signal: options.signal });
@@ -84,7 +93,10 @@ function extraNamespaces(rendered: RenderedEnvironment, prepared: readonly Prepa
  * kind that may hold leftovers.
  */
 async function ensurePrimary(ctx: Context, startedAt: Date): Promise<void> {
-  await ensureUsable(ctx, ctx.rendered.environment.namespace, primaryMetadata(ctx.rendered, ctx.kinds, startedAt));
+  const metadata = primaryMetadata(ctx.rendered, ctx.kinds, startedAt);
+  // Created with its Pod Security labels: no pod is ever admitted in the namespace without them.
+  if (ctx.baseline) metadata.labels = { ...metadata.labels, ...podSecurityLabels(ctx.baseline.baseline.podSecurity) };
+  await ensureUsable(ctx, ctx.rendered.environment.namespace, metadata);
 }
 
 async function ensureExtras(ctx: Context, prepared: readonly PreparedObject[]): Promise<void> {
@@ -121,6 +133,8 @@ async function pruneAndRecord(ctx: Context, prepared: readonly PreparedObject[])
 async function rollOut(ctx: Context, prepared: readonly PreparedObject[]): Promise<DeployResult> {
   const started = Date.now();
   const phase = (p: PreparedObject["phase"]): PreparedObject[] => prepared.filter((o) => o.phase === p);
+  const { baseline } = ctx;
+  if (baseline) await applyBaseline(ctx.cluster, ctx.rendered.environment.namespace, baseline.baseline, baseline.sources);
   await ensureExtras(ctx, prepared);
   if (ctx.options.fresh) await deleteAllObjects(ctx);
   const applied = await runHooks(ctx.cluster, phase("pre"), ctx.apply);
@@ -160,7 +174,8 @@ export async function deployEnvironment(cluster: Cluster, rendered: RenderedEnvi
   throwIfAborted(options.signal, `deploying environment ${rendered.environment.id}`);
   const recorded = recordedKinds(await environmentNamespaces(cluster, rendered.environment.id));
   const subject = options.environmentClusterRole ? await currentSubject(cluster) : null;
-  const ctx: Context = { cluster, rendered, options, apply, kinds: unionKinds(recorded, kindsOf(prepared.map((p) => p.object))), subject };
+  const baseline = await prepareBaseline(cluster, rendered, prepared, options.baseline ?? DEFAULT_BASELINE);
+  const ctx: Context = { cluster, rendered, options, apply, kinds: unionKinds(recorded, kindsOf(prepared.map((p) => p.object))), subject, baseline };
 
   log.info({ namespace: rendered.environment.namespace, objects: prepared.length, fresh: options.fresh ?? false }, "deploying");
   // Outside the try: a namespace refused as another environment's must not get our "failed" status.

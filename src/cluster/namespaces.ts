@@ -21,6 +21,8 @@ export interface EnsuredNamespace {
 export interface NamespaceWaitOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Take over an existing namespace that is no environment's (CLI mode); false in PR mode. Default true. */
+  adopt?: boolean;
 }
 
 export async function readNamespace(cluster: Cluster, name: string): Promise<V1Namespace | null> {
@@ -90,6 +92,13 @@ function refuseForeign(namespace: V1Namespace, name: string, id: string): void {
   }
 }
 
+/** PR mode: a namespace prbox did not create for this environment is never taken over (ADR 15). */
+function refuseAdoption(name: string, id: string): never {
+  throw new ClusterError(`namespace ${name} exists and is not environment ${id}'s: a pull request's environment never takes over an existing namespace`, {
+    hint: `delete or rename the namespace ${name} if it is a leftover; prbox creates the pull request's namespace itself`,
+  });
+}
+
 async function waitTerminated(cluster: Cluster, name: string, options: NamespaceWaitOptions): Promise<void> {
   if (!(await waitNamespaceGone(cluster, name, options))) {
     throw new ClusterError(`namespace ${name} is still Terminating after ${formatDuration(options.timeoutMs)}`, {
@@ -124,6 +133,7 @@ export async function ensureNamespace(
     }
     refuseForeign(existing, name, id);
     const adopted = existing.metadata?.labels?.[LABEL_ENVIRONMENT] === undefined || isAdopted(existing);
+    if (adopted && options.adopt === false) refuseAdoption(name, id);
     const labels = adopted ? { ...metadata.labels, [LABEL_ADOPTED]: "true" } : metadata.labels;
     await patchNamespaceMetadata(cluster, name, { labels, annotations: metadata.annotations });
     return { name, created: false, adopted };

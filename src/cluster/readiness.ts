@@ -1,3 +1,4 @@
+import { refusedByCondition } from "./pod-refusals.js";
 import { groupOf, type ObjectRef } from "./refs.js";
 
 /**
@@ -72,7 +73,7 @@ function deploymentReplicas(want: number, s: NonNullable<WorkloadLike["status"]>
 function deploymentReadiness(d: WorkloadLike): Readiness {
   if (d.spec?.paused) return READY; // a paused rollout will not progress: nothing to wait for
   if (!generationObserved(d)) return pending("waiting for the controller to see the new spec");
-  return progressDeadlineExceeded(d) ?? deploymentReplicas(d.spec?.replicas ?? 1, d.status ?? {});
+  return progressDeadlineExceeded(d) ?? refusedByCondition(d) ?? deploymentReplicas(d.spec?.replicas ?? 1, d.status ?? {});
 }
 
 function statefulSetUpdate(st: WorkloadLike, want: number): Readiness {

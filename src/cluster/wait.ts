@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from "../log.js";
 import { classifyApiError, isNotFound } from "./api-errors.js";
 import type { Cluster } from "./client.js";
 import { diagnose, type DiagnosedObject } from "./diagnose.js";
+import { refusedByEvents } from "./pod-refusals.js";
 import { mapLimit } from "./pool.js";
 import { formatDuration, pollUntil } from "./poll.js";
 import { hasReadiness, readinessOf, type Readiness, type WorkloadLike } from "./readiness.js";
@@ -36,6 +37,7 @@ async function refresh(cluster: Cluster, item: Tracked): Promise<void> {
     const header = { apiVersion: item.ref.apiVersion, kind: item.ref.kind, metadata: { name: item.ref.name, namespace: item.ref.namespace } };
     item.object = (await cluster.objects.read(header)) as DiagnosedObject & WorkloadLike;
     item.readiness = readinessOf(item.ref, item.object);
+    if (item.readiness.state === "pending") item.readiness = (await refusedByEvents(cluster, item.ref, item.object.metadata?.uid)) ?? item.readiness;
   } catch (error) {
     if (isNotFound(error)) {
       item.readiness = { state: "pending", reason: "does not exist (deleted while waiting?)" };

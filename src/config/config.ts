@@ -2,6 +2,7 @@ import { z } from "zod";
 import { PrboxError } from "../errors.js";
 import type { Policy as SpecPolicy } from "../spec/context.js";
 import { parseDuration } from "./durations.js";
+import { baselineCrossChecks, baselineEnv, baselineOf, parseBaseline, type Baseline } from "./baseline.js";
 
 /**
  * Every setting prbox reads from the environment, validated once at start-up (DESIGN.md §6).
@@ -148,6 +149,8 @@ export const envSchema = z.object({
     .enum(["warn", "require", "off"], { error: "expected warn, require or off" })
     .default("warn")
     .describe("What to do at start-up when Redis is not configured as prbox needs (append-only file, maxmemory-policy noeviction): warn, require (refuse to start) or off. See docs/reliability.md. Server and worker."),
+  // The safety baseline of every pull request's namespace: src/config/baseline.ts.
+  ...baselineEnv,
 });
 
 /** The rules a spec is rendered under (src/spec/context.ts) plus the bot's own. */
@@ -193,6 +196,8 @@ export interface Config {
   /** The start-up check of Redis's persistence and eviction settings. */
   redisCheck: "warn" | "require" | "off";
   policy: Policy;
+  /** Pod Security, NetworkPolicy, quota, limits and copied Secrets of every PR namespace. */
+  baseline: Baseline;
 }
 
 export class ConfigError extends PrboxError {
@@ -258,7 +263,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       variables: operatorVariables(env),
       environmentClusterRole: e.PRBOX_ENVIRONMENT_CLUSTER_ROLE || null,
     },
+    baseline: baselineOf(e),
   };
+}
+
+/** The baseline settings alone (`prbox run`/`render` in PR mode); a ConfigError names each bad one. */
+export function loadBaselineConfig(env: Record<string, string | undefined>): Baseline {
+  const parsed = parseBaseline(env);
+  if ("problems" in parsed) throw new ConfigError(parsed.problems);
+  return parsed.baseline;
 }
 
 type Parsed = z.infer<typeof envSchema>;
@@ -288,6 +301,7 @@ function crossChecks(e: Parsed): string[] {
   // BullMQ renews a lock every half of its duration; below ~1 s a busy event loop loses jobs it still runs.
   if (e.PRBOX_JOB_LOCK_DURATION < 1000) problems.push("PRBOX_JOB_LOCK_DURATION: at least 1s (a shorter lock expires while a busy worker still runs the job)");
   if (e.PRBOX_STALLED_INTERVAL < 100) problems.push("PRBOX_STALLED_INTERVAL: at least 100ms");
+  problems.push(...baselineCrossChecks(e));
   return problems;
 }
 

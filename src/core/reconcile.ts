@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { deleteEnvironment, deployEnvironment, type Cluster } from "../cluster/index.js";
+import type { Baseline } from "../config/baseline.js";
 import type { Policy } from "../config/config.js";
 import { describeError, PrboxError } from "../errors.js";
 import type { Forge, ForgeRegistry } from "../forges/forge.js";
@@ -33,6 +34,8 @@ export interface ReconcileDeps {
   supersedeCheckMs?: number;
   /** Told how long each phase of a successful deploy took (the worker exports it to /metrics). */
   onPhases?(phases: DeployPhases): void;
+  /** The namespace baseline of every PR (config.baseline); DEFAULT_BASELINE when absent. */
+  baseline?: Baseline;
 }
 
 /** Milliseconds per phase of a deploy: download the sources, render, apply (hooks and prune included), wait for readiness, report. */
@@ -186,7 +189,7 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
       root: workDir,
       pr: { forge: desired.ref.forge, repo: desired.ref.repo, pr: desired.ref.pr, branch: desired.branch, sha: desired.sha },
       set: step.deps.policy.variables,
-      policy: step.deps.policy,
+      policy: { ...step.deps.policy, baseline: step.deps.baseline },
       helm: step.deps.helm,
       signal,
     });
@@ -200,6 +203,7 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
       signal,
       log: step.log,
       environmentClusterRole: step.deps.policy.environmentClusterRole,
+      baseline: step.deps.baseline,
     });
     lap();
     const seconds = (Date.now() - started) / 1000;

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { Baseline } from "../config/baseline.js";
 import { FORGE_NAMES, isForgeName } from "../forges/forge.js";
 import type { RenderedEnvironment } from "../model.js";
 import type { PrContext } from "../model.js";
@@ -75,6 +76,13 @@ export async function policyOf(flags: SpecFlags): Promise<Policy> {
   };
 }
 
+/** PR mode: the namespace baseline from the operator's PRBOX_* settings in the environment (a ConfigError names a bad one). */
+export async function baselineOf(flags: SpecFlags, io: CliIo): Promise<Baseline | undefined> {
+  if (!prContext(flags)) return undefined;
+  const { loadBaselineConfig } = await import("../config/config.js");
+  return loadBaselineConfig(io.env);
+}
+
 /** Renders the spec the flags name (CLI or PR mode) and prints its warnings on stderr. */
 export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<RenderedEnvironment> {
   // Loaded here, not at the top: the spec reader and renderer are not part of --help.
@@ -85,7 +93,7 @@ export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<Rend
     pr: prContext(flags),
     set: await setVariables(flags),
     env: io.env,
-    policy: await policyOf(flags),
+    policy: { ...(await policyOf(flags)), baseline: await baselineOf(flags, io) },
   });
   for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
   return rendered;

@@ -1,3 +1,5 @@
+import { checkBaselineSettings } from "../cluster/index.js";
+import { ConfigError } from "../config/config.js";
 import { reconcile, type DeployPhases, type ReconcileDeps } from "../core/reconcile.js";
 import { sweep } from "../core/sweep.js";
 import { connectRedis, startReconcileWorker } from "../queue/index.js";
@@ -8,6 +10,7 @@ import type { Stoppable } from "./server.js";
 /** The reconcile worker: takes jobs from the queue and makes the cluster and the PRs match. */
 export async function startWorker(rt: Runtime): Promise<Stoppable> {
   const { config, log, metrics } = rt;
+  await checkBaseline(rt);
   const connection = await connectRedis(config.redisUrl, { role: "worker", log });
   const worker = await startReconcileWorker({
     connection,
@@ -21,7 +24,7 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
       const seconds = () => (Date.now() - started) / 1000;
       try {
         const cluster = await rt.cluster();
-        const deps: ReconcileDeps = { store: rt.store, forges: rt.forges, queue: rt.queue, cluster, policy: config.policy, log: job.log, onPhases: (phases) => observePhases(metrics, phases) };
+        const deps: ReconcileDeps = { store: rt.store, forges: rt.forges, queue: rt.queue, cluster, policy: config.policy, log: job.log, onPhases: (phases) => observePhases(metrics, phases), baseline: config.baseline };
         const outcome = await reconcile(envId, deps, { signal: job.signal, finalAttempt: job.finalAttempt });
         metrics.jobs.inc({ outcome });
         if (outcome === "deployed") metrics.deployDuration.observe({ outcome: "ready" }, seconds());
@@ -42,6 +45,17 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
       connection.disconnect();
     },
   };
+}
+
+/** A setting of the baseline the cluster contradicts (no such source namespace) stops the worker. */
+async function checkBaseline(rt: Runtime): Promise<void> {
+  try {
+    await checkBaselineSettings(await rt.cluster(), rt.config.baseline);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    // An unreachable cluster is no setting's fault: the deploys report it, /readyz says so.
+    rt.log.warn({ err: error }, "could not check the baseline's settings against the cluster at start-up");
+  }
 }
 
 function observePhases(metrics: Metrics, phases: DeployPhases): void {

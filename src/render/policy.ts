@@ -1,6 +1,8 @@
 import { RenderError } from "../errors.js";
 import { LABEL_BOX, LABEL_ENVIRONMENT, LABEL_MANAGED_BY, MANAGED_BY, type EnvironmentInfo, type KubeObject } from "../model.js";
 import type { Policy } from "../spec/context.js";
+import { DEFAULT_BASELINE } from "../config/baseline.js";
+import { checkAgainstBaseline } from "./baseline-guard.js";
 import type { SourcedObject } from "./objects.js";
 
 /**
@@ -59,6 +61,7 @@ export function placeObject(item: SourcedObject, box: { name: string; namespace:
   } else {
     object.metadata.namespace = checkNamespace({ object, what, source: item.source }, box.namespace, env, allowed);
   }
+  if (env.mode === "pr") checkAgainstBaseline(object, item.source, policy.baseline ?? DEFAULT_BASELINE, env.namespace);
   const { name, namespace, labels, ...rest } = object.metadata;
   // name and namespace first, so the printed YAML reads like a hand-written manifest.
   object.metadata = {

@@ -1,3 +1,4 @@
+import type { Baseline } from "../config/baseline.js";
 import type { SourceLocation } from "../errors.js";
 import type { Mode } from "../model.js";
 import { interpolate, type Origin } from "./interpolate.js";
@@ -27,6 +28,8 @@ export interface Policy {
   renderMaxOutputMb: number;
   renderMaxObjects: number;
   renderConcurrency: number;
+  /** The namespace baseline PR mode renders against (Pod Security level, protected names); default DEFAULT_BASELINE. */
+  baseline?: Baseline;
 }
 
 export const DEFAULT_POLICY: Policy = {

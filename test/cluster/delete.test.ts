@@ -63,7 +63,7 @@ describe("deleting an environment", () => {
     const id = newId();
     await cluster.core.createNamespace({ body: { metadata: { name: id, labels: { team: "shop" } } } });
     await cluster.core.createNamespacedConfigMap({ namespace: id, body: { metadata: { name: "theirs" }, data: { a: "b" } } });
-    await deployEnvironment(cluster, environment({ id, objects: [main(configMap("ours")), main(deployment("web"))] }), deployOptions);
+    await deployEnvironment(cluster, environment({ id, mode: "cli", objects: [main(configMap("ours")), main(deployment("web"))] }), deployOptions);
 
     const result = await deleteEnvironment(cluster, id, { timeoutMs: 60_000 });
 

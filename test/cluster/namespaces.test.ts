@@ -73,11 +73,12 @@ describe("the environment's namespace", () => {
     await expect(cluster.core.readNamespacedConfigMap({ name: "other", namespace: owner })).rejects.toMatchObject({ code: 404 });
   });
 
-  it("is adopted when it exists without prbox's labels, and marked so", async () => {
+  // Adoption is for CLI mode: a pull request's namespace is never an existing one (test/cluster/baseline.test.ts).
+  it("is adopted in CLI mode when it exists without prbox's labels, and marked so", async () => {
     const id = newId();
     await cluster.core.createNamespace({ body: { metadata: { name: id, labels: { team: "shop" } } } });
 
-    await deployEnvironment(cluster, environment({ id, objects: [main(configMap("settings"))] }), options);
+    await deployEnvironment(cluster, environment({ id, mode: "cli", objects: [main(configMap("settings"))] }), options);
 
     const ns = await cluster.core.readNamespace({ name: id });
     expect(ns.metadata?.labels).toMatchObject({ team: "shop", "prbox.dev/environment": id, "prbox.dev/adopted": "true" });
@@ -86,7 +87,7 @@ describe("the environment's namespace", () => {
   it("stays adopted on the next deploy", async () => {
     const id = newId();
     await cluster.core.createNamespace({ body: { metadata: { name: id } } });
-    const rendered = environment({ id, objects: [main(configMap("settings"))] });
+    const rendered = environment({ id, mode: "cli", objects: [main(configMap("settings"))] });
     await deployEnvironment(cluster, rendered, options);
 
     await deployEnvironment(cluster, rendered, options);

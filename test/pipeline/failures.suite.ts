@@ -93,6 +93,19 @@ export function failuresSuite(forge: ForgeName) {
       expectFailedRecords(t, pr, sha);
     });
 
+    it("refuses a privileged container before deploying, naming the template and the Pod Security rule, and creates no namespace", async ({ t }) => {
+      const pr = 46;
+      const template = "box2/templates/api-nginx-deployment.yaml";
+      const files = edit(await previewRepo(), template, "        - name: nginx\n", "        - name: nginx\n          securityContext:\n            privileged: true\n");
+
+      const { sha, comment } = await openFailing(t, pr, files);
+
+      expect(comment).toContain('pods would be refused by Pod Security "baseline": privileged (container "nginx" must not set securityContext.privileged=true)');
+      expect(comment).toContain(template);
+      expectFailedRecords(t, pr, sha);
+      expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
+    });
+
     it("names the Deployment whose image never starts and the reason the cluster gives (ImagePullBackOff)", async ({ t }) => {
       const pr = 42;
 

@@ -3,7 +3,8 @@
 import { ApiException, KubeConfig, PatchStrategy, RbacAuthorizationV1Api, type KubernetesObject, type V1Namespace } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { currentSubject, ensureEnvironmentAccess } from "../../src/cluster/access.js";
-import { clusterFromKubeConfig, deleteEnvironment, deployEnvironment, type Cluster } from "../../src/cluster/index.js";
+import { checkBaselineSettings, clusterFromKubeConfig, deleteEnvironment, deployEnvironment, type Cluster } from "../../src/cluster/index.js";
+import { DEFAULT_BASELINE } from "../../src/config/baseline.js";
 import { patchNamespaceMetadata } from "../../src/cluster/namespaces.js";
 import { pollUntil } from "../../src/cluster/poll.js";
 import { ClusterError } from "../../src/errors.js";
@@ -19,8 +20,10 @@ const releaseNamespace = `${release}-system`;
 const adoptedNamespace = `${release}-legacy`;
 /** Another team's namespace: exists, has no prbox label, and must stay out of prbox's reach. */
 const foreignNamespace = `${release}-team`;
+/** The operator's namespace of Secrets for previews (baseline.copySecrets.from). */
+const secretsNamespace = `${release}-secrets`;
 const MANAGED = { "app.kubernetes.io/managed-by": "prbox" };
-const APPLIED = ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "RoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"];
+const APPLIED = ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"];
 
 let applied: Manifest[] = [];
 let prbox: Cluster;
@@ -84,8 +87,9 @@ async function untilPolicyEnforced(): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (const name of [releaseNamespace, adoptedNamespace, foreignNamespace]) await admin.core.createNamespace({ body: namespaceBody(name) });
-  const manifests = await renderChart(helm, { rbac: { adoptedNamespaces: [adoptedNamespace] } }, { release, namespace: releaseNamespace });
+  for (const name of [releaseNamespace, adoptedNamespace, foreignNamespace, secretsNamespace]) await admin.core.createNamespace({ body: namespaceBody(name) });
+  const values = { rbac: { adoptedNamespaces: [adoptedNamespace] }, baseline: { copySecrets: { from: secretsNamespace, names: ["registry"], imagePullSecrets: ["registry"] } } };
+  const manifests = await renderChart(helm, values, { release, namespace: releaseNamespace });
   applied = manifests.filter((m) => APPLIED.includes(m.kind));
   for (const manifest of applied) await admin.objects.apply(manifest);
   prbox = await tokenCluster(fullname);
@@ -95,7 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const clusterScoped = applied.filter((m) => m.metadata.namespace === undefined || m.kind.startsWith("Cluster") || m.kind.startsWith("Validating"));
   for (const manifest of clusterScoped) await admin.objects.delete(manifest as KubernetesObject).catch(() => undefined);
-  for (const name of [...createdNamespaces, releaseNamespace, adoptedNamespace, foreignNamespace]) await admin.core.deleteNamespace({ name }).catch(() => undefined);
+  for (const name of [...createdNamespaces, releaseNamespace, adoptedNamespace, foreignNamespace, secretsNamespace]) await admin.core.deleteNamespace({ name }).catch(() => undefined);
 });
 
 describe("the chart's RBAC and admission policy, as prbox's service account", () => {
@@ -180,6 +184,25 @@ describe("the chart's RBAC and admission policy, as prbox's service account", ()
 
     const removed = await deleteEnvironment(prbox, id, { timeoutMs: 60_000 });
     expect(removed.namespaces).toEqual([id]);
+  });
+
+  it("gives every PR namespace its baseline, with the operator's Secrets copied from the one namespace it may read", async () => {
+    await admin.core.createNamespacedSecret({ namespace: secretsNamespace, body: { metadata: { name: "registry" }, stringData: { token: "chart-s3cr3t" } } });
+    await checkBaselineSettings(prbox, { ...DEFAULT_BASELINE, secrets: { from: secretsNamespace, names: ["registry"], selector: null, imagePullSecrets: [] } });
+    const baseline = { ...DEFAULT_BASELINE, secrets: { from: secretsNamespace, names: ["registry"], selector: null, imagePullSecrets: ["registry"] } };
+    const id = uniqueName(`${release}-b`);
+    createdNamespaces.push(id);
+
+    await deployEnvironment(prbox, environment({ id, objects: [main(deployment("web"))] }), { wait: true, timeoutMs: 60_000, environmentClusterRole: environmentRole, baseline });
+
+    expect((await admin.core.readNamespacedSecret({ name: "registry", namespace: id })).data?.token).toBe(Buffer.from("chart-s3cr3t").toString("base64"));
+    expect((await admin.core.readNamespacedServiceAccount({ name: "default", namespace: id })).imagePullSecrets).toEqual([{ name: "registry" }]);
+    for (const kind of ["NetworkPolicy", "ResourceQuota", "LimitRange"]) {
+      const apiVersion = kind === "NetworkPolicy" ? "networking.k8s.io/v1" : "v1";
+      expect(await admin.objects.read({ apiVersion, kind, metadata: { name: "prbox-baseline", namespace: id } }), kind).toBeDefined();
+    }
+    // Reading Secrets stays limited to the source namespace.
+    await refusal(prbox.core.listNamespacedSecret({ namespace: foreignNamespace }));
   });
 
   it("refuses to deploy into another team's namespace and leaves it unlabelled", async () => {

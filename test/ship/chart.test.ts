@@ -240,6 +240,34 @@ describe("the prbox chart", () => {
     expect(matched.map((s) => s.metadata.labels?.["app.kubernetes.io/component"]).sort()).toEqual(["server", "worker"]);
   });
 
+  it("baseline: passes every setting to prbox, and lets it read Secrets only in the copy source namespace", async () => {
+    const values = {
+      baseline: {
+        podSecurity: "restricted",
+        egressDeny: [],
+        resourceQuota: "off",
+        copySecrets: { from: "preview-secrets", names: ["registry"], selector: "prbox.dev/copy=true", imagePullSecrets: ["registry"] },
+      },
+    };
+    const manifests = await renderChart(helm, values);
+    const env = envOf(first(deploymentOf(manifests, "worker")));
+    const value = (name: string) => env.get(name)?.value;
+    expect([value("PRBOX_POD_SECURITY"), value("PRBOX_EGRESS_DENY"), value("PRBOX_RESOURCE_QUOTA"), value("PRBOX_NETWORK_POLICY")]).toEqual(["restricted", "off", "off", "isolate"]);
+    expect([value("PRBOX_COPY_SECRETS_FROM"), value("PRBOX_COPY_SECRETS"), value("PRBOX_COPY_SECRETS_SELECTOR"), value("PRBOX_IMAGE_PULL_SECRETS")]).toEqual([
+      "preview-secrets",
+      "registry",
+      "prbox.dev/copy=true",
+      "registry",
+    ]);
+    const [role] = ofKind(manifests, "Role");
+    expect(role?.metadata.namespace).toBe("preview-secrets");
+    expect((role as unknown as { rules: Rule[] }).rules).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }]);
+    const binding = ofKind(manifests, "RoleBinding").find((b) => b.metadata.namespace === "preview-secrets");
+    expect((binding as unknown as { roleRef: { kind: string; name: string } }).roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "rel-prbox-copy-secrets" });
+    // Without a source namespace there is no Role at all.
+    expect(ofKind(await rendered({}), "Role")).toEqual([]);
+  });
+
   describe("refuses bad values with a clear message", () => {
     const cases: [string, object, RegExp][] = [
       ["a duration prbox cannot read", { policy: { deployTimeout: "soon" } }, /\/policy\/deployTimeout.*'soon' does not match pattern/],
@@ -248,6 +276,7 @@ describe("the prbox chart", () => {
       ["a wildcard in the environment role", { rbac: { environmentRules: [{ apiGroups: [""], resources: ["*"], verbs: ["get"] }] } }, /\/rbac\/environmentRules\/0\/resources\/0/],
       ["no forge at all", { github: { enabled: false } }, /prbox serves no forge: set github.enabled=true/],
       ["no Redis", { redis: { internal: { enabled: false } } }, /redis: prbox needs a persistent Redis/],
+      ["an unknown Pod Security level", { baseline: { podSecurity: "strict" } }, /\/baseline\/podSecurity/],
     ];
     for (const [what, values, message] of cases) {
       it(`${what}`, async () => {

@@ -183,6 +183,32 @@ seccompProfile:
   value: {{ $value | quote }}
 {{- end }}
 {{- end }}
+{{- with .Values.baseline }}
+- name: PRBOX_POD_SECURITY
+  value: {{ .podSecurity | quote }}
+- name: PRBOX_NETWORK_POLICY
+  value: {{ .networkPolicy | quote }}
+- name: PRBOX_INGRESS_NAMESPACES
+  value: {{ .ingressNamespaces | quote }}
+- name: PRBOX_EGRESS_DENY
+  value: {{ if .egressDeny }}{{ join "," .egressDeny | quote }}{{ else }}"off"{{ end }}
+- name: PRBOX_RESOURCE_QUOTA
+  value: {{ .resourceQuota | quote }}
+- name: PRBOX_LIMIT_RANGE
+  value: {{ .limitRange | quote }}
+{{- if .copySecrets.from }}
+- name: PRBOX_COPY_SECRETS_FROM
+  value: {{ .copySecrets.from | quote }}
+- name: PRBOX_COPY_SECRETS
+  value: {{ join "," .copySecrets.names | quote }}
+- name: PRBOX_COPY_SECRETS_SELECTOR
+  value: {{ .copySecrets.selector | quote }}
+- name: PRBOX_IMAGE_PULL_SECRETS
+  value: {{ join "," .copySecrets.imagePullSecrets | quote }}
+{{- end }}
+- name: PRBOX_ALLOW_BASELINE_OVERRIDE
+  value: {{ .allowOverride | quote }}
+{{- end }}
 - name: PRBOX_WORKER_CONCURRENCY
   value: {{ .Values.worker.concurrency | quote }}
 {{- if .Values.rbac.create }}

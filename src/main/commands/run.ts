@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { addCiFlag } from "../ci-flags.js";
 import { addClusterFlags, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
-import { addSpecFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
+import { addSpecFlags, baselineOf, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
 
 type RunFlags = SpecFlags & ClusterFlags & { wait: boolean; timeout: string; reload?: boolean };
@@ -24,11 +24,13 @@ export function runCommand(io: CliIo): Command {
     const connecting = connect(flags, io);
     connecting.catch(() => {});
     const rendered = await renderFromFlags(flags, io);
+    const baseline = await baselineOf(flags, io);
     const cluster = await connecting;
-    const { deployEnvironment } = await import("../../cluster/index.js");
+    const { checkBaselineSettings, deployEnvironment } = await import("../../cluster/index.js");
+    if (baseline) await checkBaselineSettings(cluster, baseline);
     const { environment } = rendered;
     io.stderr.write(`deploying ${environment.id} (${rendered.objects.length} objects) to namespace ${environment.namespace} on ${cluster.server}\n`);
-    const result = await deployEnvironment(cluster, rendered, { wait: flags.wait, timeoutMs: timeout, fresh: flags.reload === true });
+    const result = await deployEnvironment(cluster, rendered, { wait: flags.wait, timeoutMs: timeout, fresh: flags.reload === true, baseline });
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
     io.stdout.write(
       [
