@@ -39,6 +39,13 @@ export class PrboxError extends Error {
 /** The spec (environment.toml, .env, values, manifests) is invalid. Exit status 2 on the CLI. */
 export class SpecError extends PrboxError {}
 
+/** The operator's settings are invalid: every problem, one line each (prbox does not start). */
+export class ConfigError extends PrboxError {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`, { hint: "see .env.example for every setting" });
+  }
+}
+
 /** A chart or manifest could not be rendered. */
 export class RenderError extends PrboxError {}
 

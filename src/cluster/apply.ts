@@ -1,7 +1,7 @@
 import type { Logger } from "../log.js";
 import { apiStatus, classifyApiError } from "./api-errors.js";
 import type { Cluster } from "./client.js";
-import { mapLimit } from "./pool.js";
+import { mapLimit } from "../limit.js";
 import { throwIfAborted } from "./poll.js";
 import type { PreparedObject } from "./prepare.js";
 import { describeRef, groupOf, refOf, type ObjectRef } from "./refs.js";

@@ -2,7 +2,7 @@ import { silentLogger, type Logger } from "../log.js";
 import type { Cluster } from "./client.js";
 import { listOwnedObjects } from "./inventory.js";
 import type { KindRef } from "./kinds.js";
-import { mapLimit } from "./pool.js";
+import { mapLimit } from "../limit.js";
 import { describeRef, identity, type ObjectRef } from "./refs.js";
 import { deleteObject } from "./removal.js";
 

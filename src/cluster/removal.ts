@@ -1,7 +1,7 @@
 import { ClusterError } from "../errors.js";
 import { classifyApiError, isNotFound } from "./api-errors.js";
 import type { Cluster } from "./client.js";
-import { mapLimit } from "./pool.js";
+import { mapLimit } from "../limit.js";
 import { formatDuration, pollUntil } from "./poll.js";
 import { describeRef, type ObjectRef } from "./refs.js";
 

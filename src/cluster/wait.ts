@@ -4,7 +4,7 @@ import { classifyApiError, isNotFound } from "./api-errors.js";
 import type { Cluster } from "./client.js";
 import { diagnose, type DiagnosedObject } from "./diagnose.js";
 import { refusedByEvents } from "./pod-refusals.js";
-import { mapLimit } from "./pool.js";
+import { mapLimit } from "../limit.js";
 import { formatDuration, pollUntil } from "./poll.js";
 import { hasReadiness, readinessOf, type Readiness, type WorkloadLike } from "./readiness.js";
 import { describeRef, type ObjectRef } from "./refs.js";

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { PrboxError } from "../errors.js";
+import { ConfigError } from "../errors.js";
+
+export { ConfigError };
 import type { Policy as SpecPolicy } from "../spec/context.js";
 import { parseDuration } from "./durations.js";
 import { baselineCrossChecks, baselineEnv, baselineOf, parseBaseline, type Baseline } from "./baseline.js";
@@ -198,12 +200,6 @@ export interface Config {
   policy: Policy;
   /** Pod Security, NetworkPolicy, quota, limits and copied Secrets of every PR namespace. */
   baseline: Baseline;
-}
-
-export class ConfigError extends PrboxError {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`, { hint: "see .env.example for every setting" });
-  }
 }
 
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { mapLimit } from "../cluster/pool.js";
+import { mapLimit } from "../limit.js";
 import { RenderError } from "../errors.js";
 import type { EnvironmentInfo, RenderedEnvironment, RenderedObject } from "../model.js";
 import type { Policy } from "../spec/context.js";

@@ -1,5 +1,5 @@
 import type { Baseline } from "../../config/baseline.js";
-import { ConfigError } from "../../config/config.js";
+import { ConfigError } from "../../errors.js";
 import { apiStatus, classifyApiError } from "../api-errors.js";
 import type { Cluster } from "../client.js";
 
