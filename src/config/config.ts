@@ -129,6 +129,10 @@ export const envSchema = z.object({
     .enum(["warn", "require", "off"], { error: "expected warn, require or off" })
     .default("warn")
     .describe("What to do at start-up when Redis is not configured as prbox needs (append-only file, maxmemory-policy noeviction): warn, require (refuse to start) or off. See docs/reliability.md. Server and worker."),
+  PRBOX_RESYNC_INTERVAL: duration("5m")
+    .describe("How often prbox catches up with the forges and the cluster (also once at start-up): it lists the open pull requests of every repository it serves and deploys, redeploys or deletes what webhooks missed, and adopts or deletes prbox namespaces that Redis lost. One worker resyncs each time (a Redis lock). At least 10s; 0s: never (only webhooks and the sweep). See docs/reliability.md. Worker."),
+  PRBOX_RESYNC_GITLAB_PROJECTS: list
+    .describe("GitLab projects the resync lists although no webhook of theirs reached this prbox yet (or Redis lost them), comma-separated paths, e.g. acme/shop,acme/tools/cli. Projects whose webhook reached prbox are listed anyway. GitLab; worker."),
 });
 
 export interface Policy {
@@ -176,6 +180,8 @@ export interface Config {
   /** The start-up check of Redis's persistence and eviction settings. */
   redisCheck: "warn" | "require" | "off";
   policy: Policy;
+  /** The resync with the forges and the cluster (ADR 0021). */
+  resync: { intervalMs: number; gitlabProjects: string[] };
 }
 
 export class ConfigError extends PrboxError {
@@ -232,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       variables: operatorVariables(env),
       environmentClusterRole: e.PRBOX_ENVIRONMENT_CLUSTER_ROLE || null,
     },
+    resync: { intervalMs: e.PRBOX_RESYNC_INTERVAL, gitlabProjects: e.PRBOX_RESYNC_GITLAB_PROJECTS },
   };
 }
 
@@ -262,6 +269,8 @@ function crossChecks(e: Parsed): string[] {
   // BullMQ renews a lock every half of its duration; below ~1 s a busy event loop loses jobs it still runs.
   if (e.PRBOX_JOB_LOCK_DURATION < 1000) problems.push("PRBOX_JOB_LOCK_DURATION: at least 1s (a shorter lock expires while a busy worker still runs the job)");
   if (e.PRBOX_STALLED_INTERVAL < 100) problems.push("PRBOX_STALLED_INTERVAL: at least 100ms");
+  // Each resync lists every open PR: more often than this spends the forges' rate limits for little.
+  if (e.PRBOX_RESYNC_INTERVAL !== 0 && e.PRBOX_RESYNC_INTERVAL < 10_000) problems.push("PRBOX_RESYNC_INTERVAL: at least 10s (each resync lists every open pull request; a few minutes is the usual value), or 0s to turn it off");
   return problems;
 }
 

@@ -27,6 +27,13 @@ export interface PrboxOptions {
   redisUrl?: string;
   /** More environment variables, e.g. PRBOX_DEPLOY_TIMEOUT. */
   env?: Record<string, string>;
+  /**
+   * The identity of an earlier prbox (its app, installation, GitLab token, Redis prefix): a
+   * restart of the same installation. Its Redis keys are the caller's: stop() leaves them.
+   */
+  restartOf?: RunningPrbox;
+  /** stop() leaves this prbox's Redis keys, for a restart (restartOf) to find them. */
+  keepRedisKeys?: boolean;
 }
 
 /** A running prbox and the credentials GitHub knows it by. */
@@ -69,15 +76,16 @@ function installationToken(): string {
 }
 
 export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrbox> {
-  const { privateKey, publicKey } = appKeys();
+  const earlier = options.restartOf;
+  const { privateKey, publicKey } = earlier ?? appKeys();
   const port = await freePort();
-  const prefix = `e2e-${randomBytes(3).toString("hex")}`;
-  const secret = randomBytes(20).toString("hex");
-  const gitlab = { token: `glpat-${randomBytes(15).toString("base64url")}`, secret: randomBytes(20).toString("hex") };
+  const prefix = earlier?.prefix ?? `e2e-${randomBytes(3).toString("hex")}`;
+  const secret = earlier?.secret ?? randomBytes(20).toString("hex");
+  const gitlab = earlier ? { token: earlier.gitlab.token, secret: earlier.gitlab.secret } : { token: `glpat-${randomBytes(15).toString("base64url")}`, secret: randomBytes(20).toString("hex") };
   const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: "debug",
-    APP_ID: String(100_000 + randomBytes(2).readUInt16BE()),
+    APP_ID: earlier?.appId ?? String(100_000 + randomBytes(2).readUInt16BE()),
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET: secret,
     // Both forges in one process, as in production: every end-to-end prbox serves GitLab too.
@@ -92,6 +100,8 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
     PRBOX_SPEC_PATH: "environment.toml",
     PRBOX_DEPLOY_TIMEOUT: "30s",
     PRBOX_WORKER_CONCURRENCY: "4",
+    // These tests drive every change by webhook; the resync's own tests turn it on (test/pipeline/resync.suite.ts).
+    PRBOX_RESYNC_INTERVAL: "0s",
     ...options.env,
   };
   const capture = new LogCapture();
@@ -117,8 +127,8 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
     appId: env.APP_ID as string,
     publicKey,
     privateKey,
-    installationId: 40_000_000 + randomBytes(2).readUInt16BE(),
-    installationToken: installationToken(),
+    installationId: earlier?.installationId ?? 40_000_000 + randomBytes(2).readUInt16BE(),
+    installationToken: earlier?.installationToken ?? installationToken(),
     gitlab: { ...gitlab, webhookUrl: `${baseUrl}/api/gitlab/webhooks` },
     prefix,
     logs: () => capture.lines.join(""),
@@ -134,7 +144,7 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
       // PRBOX_E2E_LOGS=<dir> keeps each prbox's log for a look after the run.
       if (process.env.PRBOX_E2E_LOGS) await writeFile(path.join(process.env.PRBOX_E2E_LOGS, `${prefix}.log`), capture.lines.join(""));
       for (const part of parts.reverse()) await part.stop();
-      const keys = await redisKeys().catch(() => []);
+      const keys = earlier || options.keepRedisKeys ? [] : await redisKeys().catch(() => []);
       if (keys.length > 0) await rt.redis.del(...keys).catch(() => undefined);
       await rt.close();
     },

@@ -1,0 +1,36 @@
+import type { HeadCommit } from "../forges/events.js";
+import type { ForgeName, PullRequestRef } from "../forges/forge.js";
+
+/** One open PR/MR as a forge's list of open ones shows it. */
+export interface OpenPullRequest {
+  ref: PullRequestRef;
+  head: HeadCommit;
+  /** The PR's `updated_at`: orders what resync feeds against what webhooks already did. */
+  updatedAt: string;
+}
+
+/** What one listing of a forge found, and what it cost. */
+export interface Listing {
+  pulls: OpenPullRequest[];
+  /** Repositories (projects) listed completely. */
+  repositories: number;
+  /** API requests made, and how many of them were answered 304 Not Modified (free on GitHub). */
+  requests: number;
+  notModified: number;
+}
+
+/**
+ * A forge's side of the resync (src/forges/<forge>/listing.ts): the open PRs of every repository
+ * prbox serves, and the way back from a namespace record (repository and number) to a ref.
+ */
+export interface PullRequestLister {
+  readonly forge: ForgeName;
+  /**
+   * Every open PR of the repositories prbox serves. `known` are refs prbox already holds (desired
+   * states, namespace records): a forge that cannot list its repositories itself (GitLab) lists these.
+   * Throws when a repository cannot be listed: nothing is decided from half a list.
+   */
+  listOpen(known: readonly PullRequestRef[]): Promise<Listing>;
+  /** The ref of PR `pr` of `repo` (its installation or project id looked up), or null when prbox cannot reach the repository. */
+  refFor(repo: string, pr: number): Promise<PullRequestRef | null>;
+}
