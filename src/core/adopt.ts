@@ -56,6 +56,8 @@ export async function adoptOrphans(records: readonly EnvironmentRecord[], deps: 
   return result;
 }
 
+const EARLIEST = new Date(0).toISOString();
+
 type Verdict = { state: "open"; pull: OpenPullRequest } | { state: "closed"; ref: PullRequestRef };
 
 async function lookUp(record: EnvironmentRecord, deps: AdoptDeps): Promise<Verdict | null> {
@@ -76,8 +78,8 @@ async function lookUp(record: EnvironmentRecord, deps: AdoptDeps): Promise<Verdi
     }
     const pr = await (await deps.forges.forgeFor(ref)).pullRequest(ref);
     if (pr.state === "closed") return { state: "closed", ref };
-    const at = (deps.now ?? (() => new Date()))().toISOString();
-    return { state: "open", pull: { ref, head: { branch: pr.headBranch, sha: pr.headSha, fork: pr.fork, labels: [] }, updatedAt: at } };
+    // No updated_at from this call: dated as early as can be, so the next webhook of the PR applies.
+    return { state: "open", pull: { ref, head: { branch: pr.headBranch, sha: pr.headSha, fork: pr.fork, labels: [] }, updatedAt: EARLIEST } };
   } catch (error) {
     log.warn({ err: error }, "resync: the forge could not say whether the pull request of a namespace without a desired state is open; leaving it");
     return null;
@@ -124,14 +126,15 @@ function seedFrom(record: EnvironmentRecord, ref: PullRequestRef, pull: OpenPull
     checksPassedSha: record.sha,
     handledCommands: [],
     reloadRequest: 0,
-    eventAt: record.deployedAt ?? new Date(0).toISOString(),
+    // The forge's clock orders events, not prbox's (deployedAt): the seed yields to any event.
+    eventAt: EARLIEST,
     generation: 0,
   };
 }
 
 /** The open PR as it is now, through the same transition as a webhook (gates, fork pinning). */
 function rebuilt(seed: DesiredState, pull: OpenPullRequest, deps: AdoptDeps): DesiredState {
-  const event: PullRequestEvent = { kind: "pull_request", action: "synchronize", ref: pull.ref, head: pull.head, merged: false, at: pull.updatedAt > seed.eventAt ? pull.updatedAt : seed.eventAt };
+  const event: PullRequestEvent = { kind: "pull_request", action: "synchronize", ref: pull.ref, head: pull.head, merged: false, at: pull.updatedAt };
   return nextDesired(seed, event, seed.envId, deps.policy) ?? seed;
 }
 

@@ -143,8 +143,10 @@ async function closedOnForge(deps: ResyncDeps, desired: DesiredState): Promise<"
     deps.log.warn({ envId: desired.envId, err: error }, "resync: the forge could not say whether the pull request is open; keeping the environment");
     return "unknown";
   }
-  const at = (deps.now ?? (() => new Date()))().toISOString();
+  // Dated like the last event applied, not by prbox's clock: the forge's clock orders events, and a
+  // reopen after this close (a later updated_at) must still win.
+  const at = desired.eventAt;
   const event: PullRequestEvent = { kind: "pull_request", action: "closed", ref: desired.ref, head: { branch: desired.branch, sha: desired.sha, fork: desired.fork, labels: desired.labels }, merged: false, at };
-  await intake(event, `resync:${desired.envId}:closed:${at}`, deps);
-  return "closed";
+  const result = await intake(event, `resync:${desired.envId}:closed:${desired.generation}`, deps);
+  return result === "queued" ? "closed" : "open";
 }
