@@ -160,6 +160,10 @@ seccompProfile:
   value: {{ .allowForeignNamespaces | quote }}
 - name: PRBOX_REMOTE_BOXES_HOSTS
   value: {{ join "," .remoteBoxesHosts | quote }}
+- name: PRBOX_RESYNC_INTERVAL
+  value: {{ .resyncInterval | quote }}
+- name: PRBOX_RESYNC_GITLAB_PROJECTS
+  value: {{ join "," .resyncGitlabProjects | quote }}
 {{- range $name, $value := .variables }}
 - name: {{ printf "PRBOX_VAR_%s" $name }}
   value: {{ $value | quote }}
