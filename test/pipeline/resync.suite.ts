@@ -20,7 +20,7 @@ import { gitlabHarness } from "./support/gitlab.js";
 /** The resync runs at start-up; the interval is long so what a test sees comes from that run. */
 const RESYNC_ON = { PRBOX_RESYNC_INTERVAL: "1h" };
 
-interface Installation {
+export interface Installation {
   /** The prbox running now. */
   prbox: RunningPrbox;
   github: FakeGitHub;
@@ -38,7 +38,7 @@ interface Installation {
 }
 
 /** One prbox (first without resync: webhooks only), both fakes, and a repository or project on `name`. */
-async function installation(name: ForgeName): Promise<Installation> {
+export async function installation(name: ForgeName): Promise<Installation> {
   let prbox: RunningPrbox | null = await startPrbox({ keepRedisKeys: true });
   const first = prbox;
   const github = startFakeGitHub({ app: { id: first.appId, slug: "prbox-preview", publicKey: first.publicKey }, installations: { [first.installationId]: first.installationToken } });
@@ -95,7 +95,7 @@ async function installation(name: ForgeName): Promise<Installation> {
 }
 
 /** Every Redis key of a prefix: what a Redis that restarts without persistence loses. */
-async function deleteKeys(prefix: string): Promise<number> {
+export async function deleteKeys(prefix: string): Promise<number> {
   const { Redis } = await import("ioredis");
   const redis = new Redis(inject("redisUrl"));
   try {
@@ -108,7 +108,7 @@ async function deleteKeys(prefix: string): Promise<number> {
 }
 
 /** Opens PR `pr` at a new commit, by webhook, and waits until its preview is ready. */
-async function openDeployed(t: Installation, pr: number): Promise<string> {
+export async function openDeployed(t: Installation, pr: number): Promise<string> {
   const sha = newSha();
   await t.forge().push(sha, await previewRepo());
   t.forge().open(pr, { ref: `feature/pr-${pr}`, sha });
