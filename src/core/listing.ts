@@ -1,3 +1,4 @@
+import type { ChecksVerdict } from "../forges/checks.js";
 import type { HeadCommit } from "../forges/events.js";
 import type { ForgeName, PullRequestRef } from "../forges/forge.js";
 
@@ -26,11 +27,13 @@ export interface Listing {
 export interface PullRequestLister {
   readonly forge: ForgeName;
   /**
-   * Every open PR of the repositories prbox serves. `known` are refs prbox already holds (desired
-   * states, namespace records): a forge that cannot list its repositories itself (GitLab) lists these.
+   * Every open PR of the repositories prbox serves. `known` are the refs of prbox's desired states:
+   * a forge that cannot list its repositories itself (GitLab) lists theirs.
    * Throws when a repository cannot be listed: nothing is decided from half a list.
    */
   listOpen(known: readonly PullRequestRef[]): Promise<Listing>;
   /** The ref of PR `pr` of `repo` (its installation or project id looked up), or null when prbox cannot reach the repository. */
   refFor(repo: string, pr: number): Promise<PullRequestRef | null>;
+  /** The verdict on `sha`'s required checks (PRBOX_REQUIRED_CHECKS), as the webhook edge asks it after a PR event. */
+  checks(ref: PullRequestRef, sha: string, required: readonly string[]): Promise<ChecksVerdict>;
 }

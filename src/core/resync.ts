@@ -1,5 +1,5 @@
 import type { EnvironmentRecord } from "../cluster/index.js";
-import type { PullRequestEvent } from "../forges/events.js";
+import type { ChecksEvent, PullRequestEvent } from "../forges/events.js";
 import type { ForgeName, ForgeRegistry, PullRequestRef } from "../forges/forge.js";
 import { adoptOrphans, type AdoptResult } from "./adopt.js";
 import type { DesiredState, ObservedState } from "./desired.js";
@@ -54,25 +54,13 @@ export async function resync(deps: ResyncDeps): Promise<ResyncResult> {
     deps.log.warn({ err: error }, "resync: could not list the cluster's environments; namespaces are checked next time");
     return null;
   });
-  const known = [...desired.map((d) => d.ref), ...(records ?? []).flatMap((r) => refHint(r, desired))];
-  const open = new Map<string, OpenPullRequest>();
-  const listed = new Set<ForgeName>();
-  for (const lister of deps.listers) {
-    try {
-      const listing = await lister.listOpen(known.filter((ref) => ref.forge === lister.forge));
-      for (const pull of listing.pulls) open.set(envIdOf(pull.ref), pull);
-      result.cost[lister.forge] = { repositories: listing.repositories, requests: listing.requests, notModified: listing.notModified, pulls: listing.pulls.length };
-      listed.add(lister.forge);
-    } catch (error) {
-      deps.log.warn({ err: error, forge: lister.forge }, "resync: could not list the open pull requests; nothing is decided from this forge until the next run");
-      result.failedForges.push(lister.forge);
-    }
-  }
+  const { open, listed } = await listForges(deps, desired, result);
   if (records) Object.assign(result, await adoptOrphans(records, { ...deps, open }));
   for (const pull of open.values()) {
     // Read now, not from the list above: adoption may just have written it.
     const envId = envIdOf(pull.ref);
-    if (await feedOpen(deps, await deps.store.getDesired(envId), pull)) result.fed.push(envId);
+    const fed = await feedOpen(deps, await deps.store.getDesired(envId), pull);
+    if ((await feedChecks(deps, envId, pull)) || fed) result.fed.push(envId);
   }
   for (const d of desired) {
     if (!listed.has(d.ref.forge) || open.has(d.envId) || d.closed || d.action === "destroy") continue;
@@ -84,15 +72,26 @@ export async function resync(deps: ResyncDeps): Promise<ResyncResult> {
   return result;
 }
 
-export function envIdOf(ref: PullRequestRef): string {
-  return prEnvironmentId(ref.forge, ref.repo, ref.pr);
+/** Every forge's open PRs by environment id; a forge whose listing failed is left out of `listed`. */
+async function listForges(deps: ResyncDeps, desired: readonly DesiredState[], result: ResyncResult): Promise<{ open: Map<string, OpenPullRequest>; listed: Set<ForgeName> }> {
+  const open = new Map<string, OpenPullRequest>();
+  const listed = new Set<ForgeName>();
+  for (const lister of deps.listers) {
+    try {
+      const listing = await lister.listOpen(desired.map((d) => d.ref).filter((ref) => ref.forge === lister.forge));
+      for (const pull of listing.pulls) open.set(envIdOf(pull.ref), pull);
+      result.cost[lister.forge] = { repositories: listing.repositories, requests: listing.requests, notModified: listing.notModified, pulls: listing.pulls.length };
+      listed.add(lister.forge);
+    } catch (error) {
+      deps.log.warn({ err: error, forge: lister.forge }, "resync: could not list the open pull requests; nothing is decided from this forge until the next run");
+      result.failedForges.push(lister.forge);
+    }
+  }
+  return { open, listed };
 }
 
-/** A namespace's record as a ref hint for listing (GitLab lists the projects it knows); target unknown unless a desired state says. */
-function refHint(record: EnvironmentRecord, desired: readonly DesiredState[]): PullRequestRef[] {
-  if (record.forge === null || record.repo === null || record.pr === null) return [];
-  const same = desired.find((d) => d.ref.forge === record.forge && d.ref.repo === record.repo);
-  return same ? [{ ...same.ref, pr: record.pr }] : [];
+export function envIdOf(ref: PullRequestRef): string {
+  return prEnvironmentId(ref.forge, ref.repo, ref.pr);
 }
 
 /**
@@ -131,6 +130,28 @@ function differs(current: DesiredState | null, next: DesiredState): boolean {
     current.waitReason !== next.waitReason ||
     current.labels.join(",") !== next.labels.join(",")
   );
+}
+
+/**
+ * With PRBOX_REQUIRED_CHECKS, a PR waiting for the checks on its head is asked about them, as the
+ * webhook edge asks after a PR event: the check event that would have released it may be the
+ * webhook that was missed. Failing to ask is logged; the next run asks again.
+ */
+async function feedChecks(deps: ResyncDeps, envId: string, pull: OpenPullRequest): Promise<boolean> {
+  const required = deps.policy.requiredChecks ?? [];
+  const lister = deps.listers.find((l) => l.forge === pull.ref.forge);
+  if (required.length === 0 || !lister) return false;
+  const current = await deps.store.getDesired(envId);
+  if (!current || current.action !== "wait" || current.closed || current.checksPassedSha === current.sha) return false;
+  try {
+    const verdict = await lister.checks(current.ref, current.sha, required);
+    if (!verdict.settled) return false;
+    const event: ChecksEvent = { kind: "checks", ref: current.ref, sha: current.sha, passed: verdict.passed, summary: verdict.summary, at: pull.updatedAt };
+    return (await intake(event, `resync:${envId}:checks:${current.sha}:${String(verdict.passed)}`, deps)) === "queued";
+  } catch (error) {
+    deps.log.warn({ envId, err: error }, "resync: could not read the required checks; asked again next time");
+    return false;
+  }
 }
 
 /** A live environment whose PR was not listed: asked about, torn down only on a definite "closed". */

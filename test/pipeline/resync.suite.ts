@@ -37,9 +37,9 @@ export interface Installation {
   sticky(pr: number): string;
 }
 
-/** One prbox (first without resync: webhooks only), both fakes, and a repository or project on `name`. */
-export async function installation(name: ForgeName): Promise<Installation> {
-  let prbox: RunningPrbox | null = await startPrbox({ keepRedisKeys: true });
+/** One prbox (first without resync: webhooks only; `env` for every start), both fakes, and a repository or project on `name`. */
+export async function installation(name: ForgeName, env: Record<string, string> = {}): Promise<Installation> {
+  let prbox: RunningPrbox | null = await startPrbox({ keepRedisKeys: true, env });
   const first = prbox;
   const github = startFakeGitHub({ app: { id: first.appId, slug: "prbox-preview", publicKey: first.publicKey }, installations: { [first.installationId]: first.installationToken } });
   const gitlab = startFakeGitLab({ token: first.gitlab.token });
@@ -69,8 +69,8 @@ export async function installation(name: ForgeName): Promise<Installation> {
       await prbox?.stop();
       prbox = null;
     },
-    async start(env = {}) {
-      prbox = await startPrbox({ restartOf: first, env });
+    async start(more = {}) {
+      prbox = await startPrbox({ restartOf: first, env: { ...env, ...more } });
     },
     until: (what, probe, state) => until(what, probe, { check, state }),
     async settled() {

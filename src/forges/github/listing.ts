@@ -1,8 +1,10 @@
 import type { Probot, ProbotOctokit } from "probot";
 import type { Listing, OpenPullRequest, PullRequestLister } from "../../core/listing.js";
 import type { Logger } from "../../log.js";
+import type { ChecksVerdict } from "../checks.js";
 import type { CachedPage, ListingCache } from "../listing-cache.js";
 import type { PullRequestRef } from "../forge.js";
+import { requiredChecks } from "./checks.js";
 import { github, statusOf } from "./errors.js";
 
 /** The most GitHub returns per page: one request per 100 open PRs. */
@@ -57,6 +59,10 @@ export class GitHubLister implements PullRequestLister {
     }
     this.log.debug({ forge: "github", installations: installations.length, repositories, pulls: pulls.length, ...count }, "listed the open pull requests");
     return { pulls, repositories, ...count };
+  }
+
+  async checks(ref: PullRequestRef, sha: string, required: readonly string[]): Promise<ChecksVerdict> {
+    return requiredChecks(await this.probot.auth(Number(ref.target)), ref.repo, sha, required);
   }
 
   async refFor(repo: string, pr: number): Promise<PullRequestRef | null> {

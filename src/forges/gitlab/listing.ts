@@ -1,8 +1,10 @@
 import type { Listing, OpenPullRequest, PullRequestLister } from "../../core/listing.js";
 import type { Logger } from "../../log.js";
+import type { ChecksVerdict } from "../checks.js";
 import type { PullRequestRef } from "../forge.js";
 import type { GitLabClient } from "./client.js";
 import { gitlab, statusOf } from "./errors.js";
+import { GitLabForge } from "./forge.js";
 
 /** The most GitLab returns per page: one request per 100 open merge requests. */
 const PER_PAGE = 100;
@@ -55,12 +57,20 @@ export function redisProjectMemory(redis: RedisSetLike, prefix: string): Project
 export class GitLabLister implements PullRequestLister {
   readonly forge = "gitlab" as const;
 
+  private readonly adapter: GitLabForge;
+
   constructor(
     private readonly api: GitLabClient,
     private readonly memory: ProjectMemory,
     private readonly operatorProjects: readonly string[],
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.adapter = new GitLabForge(api, { log });
+  }
+
+  async checks(ref: PullRequestRef, sha: string, required: readonly string[]): Promise<ChecksVerdict> {
+    return this.adapter.requiredJobs(ref, sha, required);
+  }
 
   async listOpen(known: readonly PullRequestRef[]): Promise<Listing> {
     const count = { requests: 0, notModified: 0 };
