@@ -15,6 +15,11 @@ export interface Listing {
   pulls: OpenPullRequest[];
   /** Repositories (projects) listed completely. */
   repositories: number;
+  /**
+   * Repositories (or installations) that could not be listed and were skipped. Safe: the resync
+   * never takes a PR missing from the list for closed, it asks the forge about it.
+   */
+  unlisted: string[];
   /** API requests made, and how many of them were answered 304 Not Modified (free on GitHub). */
   requests: number;
   notModified: number;
@@ -29,7 +34,7 @@ export interface PullRequestLister {
   /**
    * Every open PR of the repositories prbox serves. `known` are the refs of prbox's desired states:
    * a forge that cannot list its repositories itself (GitLab) lists theirs.
-   * Throws when a repository cannot be listed: nothing is decided from half a list.
+   * A repository that cannot be listed is skipped (`unlisted`); throws when nothing can be listed.
    */
   listOpen(known: readonly PullRequestRef[]): Promise<Listing>;
   /** The ref of PR `pr` of `repo` (its installation or project id looked up), or null when prbox cannot reach the repository. */

@@ -80,7 +80,7 @@ async function listForges(deps: ResyncDeps, desired: readonly DesiredState[], re
     try {
       const listing = await lister.listOpen(desired.map((d) => d.ref).filter((ref) => ref.forge === lister.forge));
       for (const pull of listing.pulls) open.set(envIdOf(pull.ref), pull);
-      result.cost[lister.forge] = { repositories: listing.repositories, requests: listing.requests, notModified: listing.notModified, pulls: listing.pulls.length };
+      result.cost[lister.forge] = { repositories: listing.repositories, unlisted: listing.unlisted, requests: listing.requests, notModified: listing.notModified, pulls: listing.pulls.length };
       listed.add(lister.forge);
     } catch (error) {
       deps.log.warn({ err: error, forge: lister.forge }, "resync: could not list the open pull requests; nothing is decided from this forge until the next run");

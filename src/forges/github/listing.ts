@@ -43,22 +43,35 @@ export class GitHubLister implements PullRequestLister {
     const count: Counter = { requests: 0, notModified: 0 };
     const app = await this.probot.auth();
     const installations = await pages({ octokit: app, route: "GET /app/installations", params: {}, who: "app", keep: (data) => (data as { id: number }[]).map((i) => ({ id: i.id })) }, this.cache, count);
-    const pulls: OpenPullRequest[] = [];
-    let repositories = 0;
+    const listing: Listing = { pulls: [], repositories: 0, unlisted: [], requests: 0, notModified: 0 };
     for (const installation of installations) {
-      const octokit = await this.probot.auth(installation.id);
-      const target = String(installation.id);
-      const repos = await pages({ octokit, route: "GET /installation/repositories", params: {}, who: target, keep: (data) => (data as { repositories: { full_name: string }[] }).repositories.map((r) => r.full_name) }, this.cache, count);
-      for (const fullName of repos) {
-        this.installations.set(fullName.toLowerCase(), target);
-        const [owner, repo] = fullName.split("/");
-        const open = await pages({ octokit, route: "GET /repos/{owner}/{repo}/pulls", params: { owner, repo, state: "open" }, who: target, keep: (data) => (data as PullFields[]).map((pr) => openPull(pr, fullName, target)) }, this.cache, count);
-        pulls.push(...open);
-        repositories++;
+      try {
+        await this.listInstallation(String(installation.id), listing, count);
+      } catch (error) {
+        // One installation (suspended, its token refused) must not stop the others' catch-up.
+        this.log.warn({ forge: "github", installation: installation.id, err: error }, "resync: could not list an installation's repositories; its PRs are caught up next time");
+        listing.unlisted.push(`installation ${installation.id}`);
       }
     }
-    this.log.debug({ forge: "github", installations: installations.length, repositories, pulls: pulls.length, ...count }, "listed the open pull requests");
-    return { pulls, repositories, ...count };
+    this.log.debug({ forge: "github", installations: installations.length, repositories: listing.repositories, pulls: listing.pulls.length, ...count }, "listed the open pull requests");
+    return { ...listing, ...count };
+  }
+
+  private async listInstallation(target: string, listing: Listing, count: Counter): Promise<void> {
+    const octokit = await this.probot.auth(Number(target));
+    const repos = await pages({ octokit, route: "GET /installation/repositories", params: {}, who: target, keep: (data) => (data as { repositories: { full_name: string }[] }).repositories.map((r) => r.full_name) }, this.cache, count);
+    for (const fullName of repos) {
+      this.installations.set(fullName.toLowerCase(), target);
+      const [owner, repo] = fullName.split("/");
+      try {
+        const open = await pages({ octokit, route: "GET /repos/{owner}/{repo}/pulls", params: { owner, repo, state: "open" }, who: target, keep: (data) => (data as PullFields[]).map((pr) => openPull(pr, fullName, target)) }, this.cache, count);
+        listing.pulls.push(...open);
+        listing.repositories++;
+      } catch (error) {
+        this.log.warn({ forge: "github", repo: fullName, err: error }, "resync: could not list a repository's open pull requests; they are caught up next time");
+        listing.unlisted.push(fullName);
+      }
+    }
   }
 
   async checks(ref: PullRequestRef, sha: string, required: readonly string[]): Promise<ChecksVerdict> {

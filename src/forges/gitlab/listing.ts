@@ -86,15 +86,23 @@ export class GitLabLister implements PullRequestLister {
     await this.memory.remember(fresh);
     for (const [id, path] of fresh) projects.set(id, path);
     const pulls: OpenPullRequest[] = [];
+    const unlisted: string[] = [];
     for (const [projectId, path] of projects) {
-      const open = (await gitlab(`listing the open merge requests of ${path}`, () =>
-        this.api.MergeRequests.all({ projectId, state: "opened", perPage: PER_PAGE }),
-      )) as unknown as MergeRequestFields[];
-      count.requests += Math.max(1, Math.ceil(open.length / PER_PAGE));
-      pulls.push(...open.map((mr) => openMergeRequest(mr, path, projectId)));
+      try {
+        const open = (await gitlab(`listing the open merge requests of ${path}`, () =>
+          this.api.MergeRequests.all({ projectId, state: "opened", perPage: PER_PAGE }),
+        )) as unknown as MergeRequestFields[];
+        count.requests += Math.max(1, Math.ceil(open.length / PER_PAGE));
+        pulls.push(...open.map((mr) => openMergeRequest(mr, path, projectId)));
+      } catch (error) {
+        // A project deleted or out of the token's reach must not stop the others' catch-up.
+        count.requests++;
+        this.log.warn({ forge: "gitlab", project: path, err: error }, "resync: could not list a project's open merge requests; they are caught up next time");
+        unlisted.push(path);
+      }
     }
     this.log.debug({ forge: "gitlab", projects: projects.size, pulls: pulls.length, ...count }, "listed the open merge requests");
-    return { pulls, repositories: projects.size, ...count };
+    return { pulls, repositories: projects.size - unlisted.length, unlisted, ...count };
   }
 
   async refFor(repo: string, pr: number): Promise<PullRequestRef | null> {

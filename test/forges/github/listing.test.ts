@@ -89,6 +89,18 @@ describe("GitHubLister", () => {
     github.assertNoProblems();
   });
 
+  it("skips a repository GitHub cannot list and lists the others", async () => {
+    github.addRepository("acme/broken", INSTALLATION);
+    const shop = github.addRepository("acme/shop", INSTALLATION);
+    shop.openPullRequest(1, { ref: "feature/a", sha: sha(1) });
+    github.inject({ method: "GET", path: /^\/repos\/acme\/broken\/pulls$/, answer: [502, { message: "Server Error" }], times: 100 });
+
+    const listing = await new GitHubLister(probot, noListingCache, silentLogger).listOpen();
+
+    expect(listing.pulls.map((p) => `${p.ref.repo}#${p.ref.pr}`)).toEqual(["acme/shop#1"]);
+    expect(listing).toMatchObject({ repositories: 1, unlisted: ["acme/broken"] });
+  });
+
   it("finds the installation of a repository it did not list, and answers null for one the App cannot see", async () => {
     github.addRepository("acme/shop", INSTALLATION);
     const lister = new GitHubLister(probot, noListingCache, silentLogger);
