@@ -269,9 +269,14 @@ function crossChecks(e: Parsed): string[] {
   // BullMQ renews a lock every half of its duration; below ~1 s a busy event loop loses jobs it still runs.
   if (e.PRBOX_JOB_LOCK_DURATION < 1000) problems.push("PRBOX_JOB_LOCK_DURATION: at least 1s (a shorter lock expires while a busy worker still runs the job)");
   if (e.PRBOX_STALLED_INTERVAL < 100) problems.push("PRBOX_STALLED_INTERVAL: at least 100ms");
-  // Each resync lists every open PR: more often than this spends the forges' rate limits for little.
-  if (e.PRBOX_RESYNC_INTERVAL !== 0 && e.PRBOX_RESYNC_INTERVAL < 10_000) problems.push("PRBOX_RESYNC_INTERVAL: at least 10s (each resync lists every open pull request; a few minutes is the usual value), or 0s to turn it off");
+  problems.push(...resyncChecks(e));
   return problems;
+}
+
+function resyncChecks(e: Parsed): string[] {
+  // Each resync lists every open PR: more often than this spends the forges' rate limits for little.
+  const tooOften = e.PRBOX_RESYNC_INTERVAL !== 0 && e.PRBOX_RESYNC_INTERVAL < 10_000;
+  return tooOften ? ["PRBOX_RESYNC_INTERVAL: at least 10s (each resync lists every open pull request; a few minutes is the usual value), or 0s to turn it off"] : [];
 }
 
 /** PRBOX_VAR_<NAME>=value: the allow-listed variables the operator gives every spec. */

@@ -75,17 +75,27 @@ function installationToken(): string {
   return `ghs_${Array.from(randomBytes(36), (b) => alphabet[b % alphabet.length]).join("")}`;
 }
 
+/** A new app, installation, GitLab token and Redis prefix: what a restart keeps. */
+function newIdentity(): Pick<RunningPrbox, "privateKey" | "publicKey" | "prefix" | "secret" | "appId" | "installationId" | "installationToken"> & { gitlab: { token: string; secret: string } } {
+  return {
+    ...appKeys(),
+    prefix: `e2e-${randomBytes(3).toString("hex")}`,
+    secret: randomBytes(20).toString("hex"),
+    gitlab: { token: `glpat-${randomBytes(15).toString("base64url")}`, secret: randomBytes(20).toString("hex") },
+    appId: String(100_000 + randomBytes(2).readUInt16BE()),
+    installationId: 40_000_000 + randomBytes(2).readUInt16BE(),
+    installationToken: installationToken(),
+  };
+}
+
 export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrbox> {
   const earlier = options.restartOf;
-  const { privateKey, publicKey } = earlier ?? appKeys();
+  const { privateKey, publicKey, prefix, secret, gitlab, appId, installationId, installationToken: token } = earlier ?? newIdentity();
   const port = await freePort();
-  const prefix = earlier?.prefix ?? `e2e-${randomBytes(3).toString("hex")}`;
-  const secret = earlier?.secret ?? randomBytes(20).toString("hex");
-  const gitlab = earlier ? { token: earlier.gitlab.token, secret: earlier.gitlab.secret } : { token: `glpat-${randomBytes(15).toString("base64url")}`, secret: randomBytes(20).toString("hex") };
   const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: "debug",
-    APP_ID: earlier?.appId ?? String(100_000 + randomBytes(2).readUInt16BE()),
+    APP_ID: appId,
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET: secret,
     // Both forges in one process, as in production: every end-to-end prbox serves GitLab too.
@@ -127,8 +137,8 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
     appId: env.APP_ID as string,
     publicKey,
     privateKey,
-    installationId: earlier?.installationId ?? 40_000_000 + randomBytes(2).readUInt16BE(),
-    installationToken: earlier?.installationToken ?? installationToken(),
+    installationId,
+    installationToken: token,
     gitlab: { ...gitlab, webhookUrl: `${baseUrl}/api/gitlab/webhooks` },
     prefix,
     logs: () => capture.lines.join(""),
