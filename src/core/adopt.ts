@@ -44,6 +44,8 @@ export interface AdoptResult {
 export async function adoptOrphans(records: readonly EnvironmentRecord[], deps: AdoptDeps): Promise<AdoptResult> {
   const result: AdoptResult = { adopted: [], condemned: [], unsure: [] };
   for (const record of records) {
+    // An environment of the CLI (`prbox deploy`) belongs to no PR: not the resync's business.
+    if (record.forge === null && record.pr === null) continue;
     if (await deps.store.getDesired(record.id)) continue;
     const verdict = await lookUp(record, deps);
     if (verdict === null) {
