@@ -153,6 +153,10 @@ export const envSchema = z.object({
     .describe("What to do at start-up when Redis is not configured as prbox needs (append-only file, maxmemory-policy noeviction): warn, require (refuse to start) or off. See docs/reliability.md. Server and worker."),
   // The safety baseline of every pull request's namespace: src/config/baseline.ts.
   ...baselineEnv,
+  PRBOX_RESYNC_INTERVAL: duration("5m")
+    .describe("How often prbox catches up with the forges and the cluster (also once at start-up): it lists the open pull requests of every repository it serves and deploys, redeploys or deletes what webhooks missed, and adopts or deletes prbox namespaces that Redis lost. One worker resyncs each time (a Redis lock). At least 10s; 0s: never (only webhooks and the sweep). See docs/reliability.md. Worker."),
+  PRBOX_RESYNC_GITLAB_PROJECTS: list
+    .describe("GitLab projects the resync lists although no webhook of theirs reached this prbox yet (or Redis lost them), comma-separated paths, e.g. acme/shop,acme/tools/cli. Projects whose webhook reached prbox are listed anyway. GitLab; worker."),
 });
 
 /** The rules a spec is rendered under (src/spec/context.ts) plus the bot's own. */
@@ -200,6 +204,8 @@ export interface Config {
   policy: Policy;
   /** Pod Security, NetworkPolicy, quota, limits and copied Secrets of every PR namespace. */
   baseline: Baseline;
+  /** The resync with the forges and the cluster (ADR 0021). */
+  resync: { intervalMs: number; gitlabProjects: string[] };
 }
 
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -260,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       environmentClusterRole: e.PRBOX_ENVIRONMENT_CLUSTER_ROLE || null,
     },
     baseline: baselineOf(e),
+    resync: { intervalMs: e.PRBOX_RESYNC_INTERVAL, gitlabProjects: e.PRBOX_RESYNC_GITLAB_PROJECTS },
   };
 }
 
@@ -298,7 +305,14 @@ function crossChecks(e: Parsed): string[] {
   if (e.PRBOX_JOB_LOCK_DURATION < 1000) problems.push("PRBOX_JOB_LOCK_DURATION: at least 1s (a shorter lock expires while a busy worker still runs the job)");
   if (e.PRBOX_STALLED_INTERVAL < 100) problems.push("PRBOX_STALLED_INTERVAL: at least 100ms");
   problems.push(...baselineCrossChecks(e));
+  problems.push(...resyncChecks(e));
   return problems;
+}
+
+function resyncChecks(e: Parsed): string[] {
+  // Each resync lists every open PR: more often than this spends the forges' rate limits for little.
+  const tooOften = e.PRBOX_RESYNC_INTERVAL !== 0 && e.PRBOX_RESYNC_INTERVAL < 10_000;
+  return tooOften ? ["PRBOX_RESYNC_INTERVAL: at least 10s (each resync lists every open pull request; a few minutes is the usual value), or 0s to turn it off"] : [];
 }
 
 /** PRBOX_VAR_<NAME>=value: the allow-listed variables the operator gives every spec. */

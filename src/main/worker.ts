@@ -4,6 +4,7 @@ import { reconcile, type DeployPhases, type ReconcileDeps } from "../core/reconc
 import { sweep } from "../core/sweep.js";
 import { connectRedis, startReconcileWorker } from "../queue/index.js";
 import type { Metrics } from "../server/metrics.js";
+import { startResync } from "./resync.js";
 import type { Runtime } from "./runtime.js";
 import type { Stoppable } from "./server.js";
 
@@ -38,9 +39,11 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
   });
   const sweeper = setInterval(() => void sweepOnce(rt), config.policy.sweepIntervalMs);
   sweeper.unref();
+  const resyncer = startResync(rt);
   return {
     async stop() {
       clearInterval(sweeper);
+      await resyncer.stop();
       await worker.close();
       connection.disconnect();
     },

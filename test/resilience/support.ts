@@ -113,6 +113,8 @@ export function prboxEnv(app: AppCredentials, prefix: string, extra: Record<stri
     PRBOX_REDIS_PREFIX: prefix,
     KUBECONFIG: testKubeconfig(),
     PRBOX_DEPLOY_TIMEOUT: "60s",
+    // Every change here comes by webhook; test/pipeline/resync.suite.ts tests the resync.
+    PRBOX_RESYNC_INTERVAL: "0s",
     ...extra,
   };
 }

@@ -7,7 +7,7 @@
 // answers 422 to, a repository the installation cannot see) and any request to another host are
 // recorded as problems; assertNoProblems() throws them, so a new call is never silently answered.
 // Answers to what GitHub answers too (404 for a user who is no collaborator) are no problem.
-import { createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -609,6 +609,36 @@ function peopleRoutes(r: Routes): void {
   });
 }
 
+/** What the resync lists: the app's installations, an installation's repositories, a repository's PRs. */
+function listingRoutes(r: Routes, installations: Record<number, string>): void {
+  r.on("GET", "/app/installations", (req) => {
+    const refused = r.github.verifyJwt(req.headers.get("authorization"));
+    if (refused) return refused;
+    const items = Object.keys(installations).map((id) => ({ id: Number(id), account: gitHubUser("acme", "User"), app_id: Number(r.github.appId), target_type: "Organization", repository_selection: "selected" }));
+    return pageOf(req, items, "app/installations");
+  });
+  r.on("GET", "/installation/repositories", (req) => {
+    const installation = r.github.installationOfToken(req.headers.get("authorization"));
+    if (typeof installation !== "number") return installation;
+    const repos = [...r.github.repositories.values()].filter((repo) => repo.installationId === installation).map((repo) => repo.repositoryJson());
+    const [status, items, headers] = pageOf(req, repos, "installation/repositories");
+    return [status, { total_count: repos.length, repository_selection: "selected", repositories: items }, headers];
+  });
+  // The App (JWT) asks which installation holds a repository; 404 when the App is not installed there.
+  r.on("GET", "/repos/:owner/:repo/installation", (req, { owner, repo: name }) => {
+    const refused = r.github.verifyJwt(req.headers.get("authorization"));
+    if (refused) return refused;
+    const repo = r.github.repositories.get(`${owner}/${name}`.toLowerCase());
+    return repo ? [200, { id: repo.installationId, account: gitHubUser(repo.owner), app_id: Number(r.github.appId), repository_selection: "selected" }] : notFound();
+  });
+  r.onRepo("GET", "/repos/:owner/:repo/pulls", (repo, req) => {
+    const state = req.url.searchParams.get("state") ?? "open";
+    const numbers = [...repo.pulls.values()].filter((pr) => state === "all" || pr.state === state).map((pr) => pr.number);
+    // GitHub's default order: newest first.
+    return r.page(req, numbers.reverse().map((n) => repo.pullRequestJson(n)), repo, "pulls");
+  });
+}
+
 // ---- the fake ----
 
 /** The fake GitHub: repositories, credentials, and the nock interceptors that answer for it. */
@@ -650,6 +680,7 @@ export class FakeGitHub {
     deploymentRoutes(routes);
     sourceRoutes(routes, new Map());
     peopleRoutes(routes);
+    listingRoutes(routes, options.installations);
   }
 
   /** Starts answering https://api.github.com and https://codeload.github.com; nothing else leaves the machine. */
@@ -697,6 +728,15 @@ export class FakeGitHub {
 
   botUser(): User {
     return gitHubUser(this.botLogin, "Bot", 185_735_514);
+  }
+
+  get appId(): string {
+    return this.options.app.id;
+  }
+
+  /** The installation an installation token belongs to, or the 401 GitHub answers. */
+  installationOfToken(authorization: string | null): number | Answer {
+    return this.installationOf({ method: "GET", url: new URL(GITHUB_API), headers: new Headers(authorization ? { authorization } : {}), body: {} });
   }
 
   /** null when the `Authorization: Bearer <JWT>` is the app's (RS256 with its key, iss = app id, not expired). */
@@ -751,6 +791,7 @@ export class FakeGitHub {
     else answer = await this.route({ method: request.method, url, headers: request.headers, body }, origin);
     if (fault?.afterActing) answer = fault.answer;
     if (fault?.hang) await new Promise(() => {});
+    if (request.method === "GET" && origin === GITHUB_API) answer = conditional(answer, request.headers.get("if-none-match"));
     seen.status = answer[0];
     if ([400, 401, 422, 501].includes(answer[0])) this.problems.push(`${seen.method} ${seen.url} → ${answer[0]} ${JSON.stringify(answer[1])}`);
     return answer;
@@ -803,6 +844,30 @@ function paginate(req: Request, items: Json[], repo: FakeRepository, resource: s
   };
   const links = [...(page < last ? [link(page + 1, "next"), link(last, "last")] : []), ...(page > 1 ? [link(1, "first"), link(page - 1, "prev")] : [])];
   return [200, items.slice((page - 1) * perPage, page * perPage), links.length > 0 ? { link: links.join(", ") } : {}];
+}
+
+/** A list answer with GitHub's pagination for resources outside a repository (the Link header's URLs keep the path). */
+function pageOf(req: Request, items: Json[], resource: string): Answer {
+  const perPage = Math.min(100, Number(req.url.searchParams.get("per_page") ?? 30) || 30);
+  const page = Math.max(1, Number(req.url.searchParams.get("page") ?? 1) || 1);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
+  const url = new URL(`${GITHUB_API}/${resource}`);
+  for (const [key, value] of req.url.searchParams) url.searchParams.set(key, value);
+  url.searchParams.set("page", String(page + 1));
+  return [200, items.slice((page - 1) * perPage, page * perPage), page < last ? { link: `<${url.toString()}>; rel="next"` } : {}];
+}
+
+/**
+ * GitHub's conditional requests: every 200 answer to a GET carries an ETag (a digest of the body),
+ * and a GET whose If-None-Match names the current one is answered 304 without a body (which
+ * GitHub does not count against the rate limit).
+ */
+function conditional(answer: Answer, ifNoneMatch: string | null): Answer {
+  const [status, body, headers = {}] = answer;
+  if (status !== 200 || body === undefined || Buffer.isBuffer(body)) return answer;
+  const etag = `W/"${createHash("sha256").update(typeof body === "string" ? body : JSON.stringify(body)).digest("hex").slice(0, 40)}"`;
+  if (ifNoneMatch === etag) return [304, "", { ...headers, etag }];
+  return [status, body, { ...headers, etag }];
 }
 
 export function startFakeGitHub(options: FakeGitHubOptions): FakeGitHub {

@@ -731,6 +731,18 @@ export class FakeGitLab {
     environmentRoutes(this);
     peopleAndSourceRoutes(this);
     pipelineRoutes(this);
+    // A project by id, or by its URL-encoded path (decoded before routes match: two segments here).
+    this.on("GET", "/projects/:projectId", (req, { projectId }) => this.projectAnswer(req, projectId ?? ""));
+    this.on("GET", "/projects/:group/:name", (req, { group = "", name }) =>
+      // /projects/<id>/<something> is a route the fake lacks, not a path: kept a problem.
+      /^\d+$/.test(group) ? [501, { message: `the fake GitLab has no route for GET ${req.url.pathname}` }] : this.projectAnswer(req, `${group}/${name}`),
+    );
+  }
+
+  private projectAnswer(req: Request, idOrPath: string): Answer {
+    const project = /^\d+$/.test(idOrPath) ? this.projects.get(Number(idOrPath)) : [...this.projects.values()].find((p) => p.path === idOrPath);
+    if (!project && /^\d+$/.test(idOrPath)) this.problems.push(`${req.method} ${req.url.pathname}: the fake has no project ${idOrPath}`);
+    return project ? [200, project.projectJson()] : notFound("Project");
   }
 
   /** Starts answering GITLAB_URL; nothing else leaves the machine (loopback stays open). */

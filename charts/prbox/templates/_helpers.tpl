@@ -178,6 +178,10 @@ seccompProfile:
   value: {{ .renderMaxObjects | quote }}
 - name: PRBOX_RENDER_CONCURRENCY
   value: {{ .renderConcurrency | quote }}
+- name: PRBOX_RESYNC_INTERVAL
+  value: {{ .resyncInterval | quote }}
+- name: PRBOX_RESYNC_GITLAB_PROJECTS
+  value: {{ join "," .resyncGitlabProjects | quote }}
 {{- range $name, $value := .variables }}
 - name: {{ printf "PRBOX_VAR_%s" $name }}
   value: {{ $value | quote }}

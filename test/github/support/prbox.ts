@@ -27,6 +27,13 @@ export interface PrboxOptions {
   redisUrl?: string;
   /** More environment variables, e.g. PRBOX_DEPLOY_TIMEOUT. */
   env?: Record<string, string>;
+  /**
+   * The identity of an earlier prbox (its app, installation, GitLab token, Redis prefix): a
+   * restart of the same installation. Its Redis keys are the caller's: stop() leaves them.
+   */
+  restartOf?: RunningPrbox;
+  /** stop() leaves this prbox's Redis keys, for a restart (restartOf) to find them. */
+  keepRedisKeys?: boolean;
 }
 
 /** A running prbox and the credentials GitHub knows it by. */
@@ -68,16 +75,27 @@ function installationToken(): string {
   return `ghs_${Array.from(randomBytes(36), (b) => alphabet[b % alphabet.length]).join("")}`;
 }
 
+/** A new app, installation, GitLab token and Redis prefix: what a restart keeps. */
+function newIdentity(): Pick<RunningPrbox, "privateKey" | "publicKey" | "prefix" | "secret" | "appId" | "installationId" | "installationToken"> & { gitlab: { token: string; secret: string } } {
+  return {
+    ...appKeys(),
+    prefix: `e2e-${randomBytes(3).toString("hex")}`,
+    secret: randomBytes(20).toString("hex"),
+    gitlab: { token: `glpat-${randomBytes(15).toString("base64url")}`, secret: randomBytes(20).toString("hex") },
+    appId: String(100_000 + randomBytes(2).readUInt16BE()),
+    installationId: 40_000_000 + randomBytes(2).readUInt16BE(),
+    installationToken: installationToken(),
+  };
+}
+
 export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrbox> {
-  const { privateKey, publicKey } = appKeys();
+  const earlier = options.restartOf;
+  const { privateKey, publicKey, prefix, secret, gitlab, appId, installationId, installationToken: token } = earlier ?? newIdentity();
   const port = await freePort();
-  const prefix = `e2e-${randomBytes(3).toString("hex")}`;
-  const secret = randomBytes(20).toString("hex");
-  const gitlab = { token: `glpat-${randomBytes(15).toString("base64url")}`, secret: randomBytes(20).toString("hex") };
   const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: "debug",
-    APP_ID: String(100_000 + randomBytes(2).readUInt16BE()),
+    APP_ID: appId,
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET: secret,
     // Both forges in one process, as in production: every end-to-end prbox serves GitLab too.
@@ -92,6 +110,8 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
     PRBOX_SPEC_PATH: "environment.toml",
     PRBOX_DEPLOY_TIMEOUT: "30s",
     PRBOX_WORKER_CONCURRENCY: "4",
+    // These tests drive every change by webhook; the resync's own tests turn it on (test/pipeline/resync.suite.ts).
+    PRBOX_RESYNC_INTERVAL: "0s",
     ...options.env,
   };
   const capture = new LogCapture();
@@ -117,8 +137,8 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
     appId: env.APP_ID as string,
     publicKey,
     privateKey,
-    installationId: 40_000_000 + randomBytes(2).readUInt16BE(),
-    installationToken: installationToken(),
+    installationId,
+    installationToken: token,
     gitlab: { ...gitlab, webhookUrl: `${baseUrl}/api/gitlab/webhooks` },
     prefix,
     logs: () => capture.lines.join(""),
@@ -134,7 +154,7 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
       // PRBOX_E2E_LOGS=<dir> keeps each prbox's log for a look after the run.
       if (process.env.PRBOX_E2E_LOGS) await writeFile(path.join(process.env.PRBOX_E2E_LOGS, `${prefix}.log`), capture.lines.join(""));
       for (const part of parts.reverse()) await part.stop();
-      const keys = await redisKeys().catch(() => []);
+      const keys = earlier || options.keepRedisKeys ? [] : await redisKeys().catch(() => []);
       if (keys.length > 0) await rt.redis.del(...keys).catch(() => undefined);
       await rt.close();
     },
