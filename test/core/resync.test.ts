@@ -11,6 +11,7 @@ import { intake } from "../../src/core/intake.js";
 import { resync, type ResyncDeps } from "../../src/core/resync.js";
 import { forgeRegistry } from "../../src/forges/forge.js";
 import { GitHubForge } from "../../src/forges/github/forge.js";
+import { appBot } from "../../src/forges/github/identity.js";
 import { GitHubLister } from "../../src/forges/github/listing.js";
 import { PrboxOctokit } from "../../src/forges/github/octokit.js";
 import { noListingCache } from "../../src/forges/listing-cache.js";
@@ -52,7 +53,7 @@ describe("resync", () => {
     deps = {
       store,
       queue,
-      forges: forgeRegistry({ github: async (ref) => new GitHubForge(await probot.auth(Number(ref.target))) }),
+      forges: forgeRegistry({ github: async (ref) => new GitHubForge(await probot.auth(Number(ref.target)), appBot(() => probot.auth())) }),
       listers: [new GitHubLister(probot, noListingCache, silentLogger)],
       policy: POLICY,
       log: silentLogger,
