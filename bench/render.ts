@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { renderSpec } from "../src/core/render-spec.js";
 import { findHelm, helmVersion } from "../src/render/helm-binary.js";
-import { DEFAULT_POLICY } from "../src/spec/context.js";
+import { DEFAULT_RENDER_POLICY } from "../src/spec/context.js";
 import { medianTime, table } from "./lib/stats.js";
 import type { Benchmark } from "./run.js";
 
@@ -38,7 +38,7 @@ async function measure(): Promise<string> {
   const helm = await findHelm();
   const intro = `environment.toml → objects in this process (no cluster), median of ${String(RUNS)} runs after a warm-up, helm ${await helmVersion(helm)}.`;
   const rows: string[][] = [];
-  const example = await time(() => renderSpec({ file: "fixtures/k8sbox-example/environment.toml", root: process.cwd(), pr, helm, policy: { ...DEFAULT_POLICY, ingressHosts: ["*.preview.example.com"] } }));
+  const example = await time(() => renderSpec({ file: "fixtures/k8sbox-example/environment.toml", root: process.cwd(), pr, helm, policy: { ...DEFAULT_RENDER_POLICY, ingressHosts: ["*.preview.example.com"] } }));
   rows.push(["k8sbox example (3 helm boxes, 5 objects)", "5", example.toFixed(1), (example / 5).toFixed(2)]);
   for (const n of [10, 100, 500]) {
     const root = await syntheticRepo(n);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors.js";
 
 export { ConfigError };
-import type { Policy as SpecPolicy } from "../spec/context.js";
+import type { RenderPolicy } from "../spec/context.js";
 import { parseDuration } from "./durations.js";
 import { baselineCrossChecks, baselineEnv, baselineOf, parseBaseline, type Baseline } from "./baseline.js";
 
@@ -160,7 +160,7 @@ export const envSchema = z.object({
 });
 
 /** The rules a spec is rendered under (src/spec/context.ts) plus the bot's own. */
-export interface Policy extends SpecPolicy {
+export interface Policy extends RenderPolicy {
   specPath: string;
   /** Deploy only PRs carrying this label. */
   requiredLabel: string | null;

@@ -1,5 +1,5 @@
 import type { PrContext, RenderedEnvironment } from "../model.js";
-import type { Policy } from "../spec/context.js";
+import type { RenderPolicy } from "../spec/context.js";
 import { loadSpec } from "../spec/load.js";
 import type { FetchText } from "../spec/remote.js";
 import { renderEnvironment } from "../render/render.js";
@@ -11,7 +11,7 @@ export interface RenderSpecOptions {
   set?: Record<string, string>;
   /** The process environment; ignored in PR mode. */
   env?: Record<string, string | undefined>;
-  policy?: Policy;
+  policy?: RenderPolicy;
   helm?: string;
   fetchRemote?: FetchText;
   signal?: AbortSignal;

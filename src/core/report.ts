@@ -1,4 +1,4 @@
-import type { CommitStatus, EnvironmentState } from "../forges/forge.js";
+import type { CommitStatus, ForgeEnvironmentState } from "../forges/forge.js";
 
 /** What prbox tells a PR about its environment, forge-neutral; adapters add their own markers. */
 export type Report =
@@ -67,8 +67,8 @@ export function commitStatus(report: Report): CommitStatus | null {
   }
 }
 
-export function environmentState(report: Report): EnvironmentState | null {
-  const states: Record<Report["state"], EnvironmentState | null> = {
+export function environmentState(report: Report): ForgeEnvironmentState | null {
+  const states: Record<Report["state"], ForgeEnvironmentState | null> = {
     queued: "queued",
     deploying: "in_progress",
     ready: "success",

@@ -212,7 +212,7 @@ class EntryGuard {
       return undefined;
     }
     const target = entry.linkpath ?? "";
-    if (path.posix.isAbsolute(target) || path.win32.isAbsolute(target) || resolveInside(joinRel(dirOf(rel), target), this.links) === undefined) {
+    if (path.posix.isAbsolute(target) || path.win32.isAbsolute(target) || resolveArchiveLink(joinRel(dirOf(rel), target), this.links) === undefined) {
       return linkOutside(rel, target);
     }
     this.links.set(rel, target);
@@ -277,7 +277,7 @@ function joinRel(dir: string, target: string): string {
  * kernel will once they exist: the resolved path relative to dest, or undefined when it leaves
  * dest, meets an absolute link or loops.
  */
-export function resolveInside(rel: string, links: ReadonlyMap<string, string>): string | undefined {
+export function resolveArchiveLink(rel: string, links: ReadonlyMap<string, string>): string | undefined {
   const resolved: string[] = [];
   const pending = rel.split("/").reverse();
   let hops = 0;

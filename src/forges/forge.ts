@@ -27,7 +27,7 @@ export interface PullRequestRef {
 export type CommitState = "pending" | "success" | "failure" | "error";
 
 /** The life of a preview environment as the forge shows it (GitHub Deployment, GitLab Environment). */
-export type EnvironmentState = "queued" | "in_progress" | "success" | "failure" | "inactive";
+export type ForgeEnvironmentState = "queued" | "in_progress" | "success" | "failure" | "inactive";
 
 export interface CommitStatus {
   state: CommitState;
@@ -36,11 +36,11 @@ export interface CommitStatus {
   url?: string | null;
 }
 
-export interface EnvironmentStatus {
+export interface ForgeEnvironmentStatus {
   /** The prbox environment id; the adapter names the forge's environment from it (GitHub: "prbox/pr-<N>", id in the payload). */
   environment: string;
   sha: string;
-  state: EnvironmentState;
+  state: ForgeEnvironmentState;
   url?: string | null;
   description?: string;
 }
@@ -105,7 +105,7 @@ export interface Forge {
   /** The commit status named "prbox" on `sha`; posting the same state again is not an error. */
   setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void>;
   /** The forge's record of the environment (GitHub Deployment with environment_url, GitLab Environment). */
-  setEnvironmentStatus(ref: PullRequestRef, status: EnvironmentStatus): Promise<void>;
+  setEnvironmentStatus(ref: PullRequestRef, status: ForgeEnvironmentStatus): Promise<void>;
   /** Whether `user` may run commands: write access on GitHub, Developer or higher on GitLab, asked through the API. */
   canWrite(ref: PullRequestRef, user: string): Promise<boolean>;
   /** Acknowledges a command comment (a reaction on GitHub, an award emoji on GitLab). */

@@ -3,7 +3,7 @@ import type { Baseline } from "../config/baseline.js";
 import { FORGE_NAMES, isForgeName } from "../forges/forge.js";
 import type { RenderedEnvironment } from "../model.js";
 import type { PrContext } from "../model.js";
-import type { Policy } from "../spec/context.js";
+import type { RenderPolicy } from "../spec/context.js";
 import { UsageError, type CliIo } from "./io.js";
 
 /** The flags every verb that reads a spec shares. */
@@ -65,10 +65,10 @@ export async function setVariables(flags: SpecFlags): Promise<Record<string, str
   }
 }
 
-export async function policyOf(flags: SpecFlags): Promise<Policy> {
-  const { DEFAULT_POLICY } = await import("../spec/context.js");
+export async function policyOf(flags: SpecFlags): Promise<RenderPolicy> {
+  const { DEFAULT_RENDER_POLICY } = await import("../spec/context.js");
   return {
-    ...DEFAULT_POLICY,
+    ...DEFAULT_RENDER_POLICY,
     allowKinds: flags.allowKind,
     allowClusterRoles: flags.allowClusterRole,
     allowServiceTypes: flags.allowServiceType,
@@ -77,7 +77,7 @@ export async function policyOf(flags: SpecFlags): Promise<Policy> {
 }
 
 /** PR mode: the namespace baseline from the operator's PRBOX_* settings in the environment (a ConfigError names a bad one). */
-export async function baselineOf(flags: SpecFlags, io: CliIo): Promise<Baseline | undefined> {
+export async function baselineFromFlags(flags: SpecFlags, io: CliIo): Promise<Baseline | undefined> {
   if (!prContext(flags)) return undefined;
   const { loadBaselineConfig } = await import("../config/config.js");
   return loadBaselineConfig(io.env);
@@ -93,7 +93,7 @@ export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<Rend
     pr: prContext(flags),
     set: await setVariables(flags),
     env: io.env,
-    policy: { ...(await policyOf(flags)), baseline: await baselineOf(flags, io) },
+    policy: { ...(await policyOf(flags)), baseline: await baselineFromFlags(flags, io) },
   });
   for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
   return rendered;

@@ -1,5 +1,5 @@
 export { connectRedis, PrboxRedis, redactRedisUrl, redisFailure, type ConnectRedisOptions, type RedisRole } from "./redis.js";
-export { RedisStateStore, type DesiredUpdate, type EnvironmentState, type StateStoreOptions } from "./store.js";
+export { RedisStateStore, type DesiredUpdate, type StoredEnvironment, type StateStoreOptions } from "./store.js";
 export { createReconcileQueue, RECONCILE_QUEUE, type QueueCounts, type ReconcileJobData, type ReconcileQueue, type ReconcileQueueOptions } from "./queue.js";
 export { startReconcileWorker, type ReconcileContext, type ReconcileHandler, type ReconcileWorker, type ReconcileWorkerOptions } from "./worker.js";
 export { isFinal, toJobError } from "./failures.js";

@@ -14,7 +14,7 @@ export interface StateStoreOptions {
 
 /** A state transition: the next desired state, or null (or `current`) to leave it as it is. */
 /** One environment as Redis knows it: what should be, and what the reconciler last did. */
-export interface EnvironmentState {
+export interface StoredEnvironment {
   desired: DesiredState;
   observed: ObservedState | null;
 }
@@ -131,7 +131,7 @@ export class RedisStateStore {
   }
 
   /** Every environment's desired state with what the reconciler last did, for the environments page. */
-  async listStates(): Promise<EnvironmentState[]> {
+  async listStates(): Promise<StoredEnvironment[]> {
     const ids = await this.environmentIds();
     const keys = ids.flatMap((id) => [this.desiredKey(id), this.observedKey(id)]);
     const values = await this.getMany(keys);

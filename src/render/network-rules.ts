@@ -1,6 +1,6 @@
 import { RenderError } from "../errors.js";
 import type { KubeObject, RenderedObject } from "../model.js";
-import type { Policy } from "../spec/context.js";
+import type { RenderPolicy } from "../spec/context.js";
 
 /** Service types a pull request may use without the operator's word: the in-cluster ClusterIP. */
 const OPEN_TYPES = new Set(["ClusterIP", undefined]);
@@ -26,7 +26,7 @@ interface IngressSpec {
  * balancers, ExternalNames, external IPs or hand-written endpoints unless the operator allows
  * them, and an Ingress (or route) may claim only hosts that are the PR's.
  */
-export function checkNetwork(objects: readonly RenderedObject[], pr: number, policy: Policy): void {
+export function checkNetwork(objects: readonly RenderedObject[], pr: number, policy: RenderPolicy): void {
   for (const item of objects) {
     const { object } = item;
     if (object.kind === "Service") checkService(item, policy);
@@ -37,7 +37,7 @@ export function checkNetwork(objects: readonly RenderedObject[], pr: number, pol
   }
 }
 
-function checkService(item: RenderedObject, policy: Policy): void {
+function checkService(item: RenderedObject, policy: RenderPolicy): void {
   const spec = (item.object.spec ?? {}) as ServiceSpec;
   if (!OPEN_TYPES.has(spec.type) && !policy.allowServiceTypes.includes(spec.type as string)) {
     throw refusal(item, `is of type ${spec.type}, which reaches outside the environment`, `use type ClusterIP (the default) and an Ingress, or ask the operator to add ${spec.type} to PRBOX_ALLOW_SERVICE_TYPES`);
@@ -50,7 +50,7 @@ function checkService(item: RenderedObject, policy: Policy): void {
 /** ingress-nginx's *-snippet annotations are raw controller configuration: they can read the controller's own secrets. */
 const SNIPPET_ANNOTATION = /^[a-z0-9.-]*\/[a-z-]*snippets?$/;
 
-function checkIngress(item: RenderedObject, pr: number, policy: Policy): void {
+function checkIngress(item: RenderedObject, pr: number, policy: RenderPolicy): void {
   const snippet = Object.keys(item.object.metadata.annotations ?? {}).find((key) => SNIPPET_ANNOTATION.test(key));
   if (snippet !== undefined && !policy.allowIngressSnippets) {
     throw refusal(item, `sets the annotation ${snippet}: configuration snippets run inside the shared ingress controller, which can read its secrets`, "configure the route with the controller's ordinary annotations, or ask the operator to set PRBOX_ALLOW_INGRESS_SNIPPETS");
@@ -66,7 +66,7 @@ function checkIngress(item: RenderedObject, pr: number, policy: Policy): void {
   for (const host of (spec.tls ?? []).flatMap((entry) => entry.hosts ?? [])) checkHost(item, host, pr, policy);
 }
 
-function checkRoute(item: RenderedObject, pr: number, policy: Policy): void {
+function checkRoute(item: RenderedObject, pr: number, policy: RenderPolicy): void {
   const hostnames = (item.object.spec as { hostnames?: string[] } | undefined)?.hostnames ?? [];
   if (hostnames.length === 0) throw refusal(item, "lists no hostnames, which claims every host of its gateway", `list hostnames with pr-${pr} in them`);
   for (const host of hostnames) checkHost(item, host, pr, policy);
@@ -85,7 +85,7 @@ function hostPattern(pattern: string): RegExp {
   return new RegExp(`^${parts.join("[a-z0-9-]+")}$`);
 }
 
-function checkHost(item: RenderedObject, host: string, pr: number, policy: Policy): void {
+function checkHost(item: RenderedObject, host: string, pr: number, policy: RenderPolicy): void {
   if (isPullRequestHost(host, pr, policy.ingressHosts)) return;
   const allowed = policy.ingressHosts.length > 0 ? ` or match ${policy.ingressHosts.join(", ")}` : "";
   throw refusal(item, `claims the host ${host}, which is not this pull request's (a host must contain pr-${pr}${allowed})`, `use a host such as app-pr-${pr}.<your preview domain>, e.g. "\${PRBOX_BRANCH_SLUG}-pr-\${PRBOX_PR}.preview.example.com", or ask the operator to allow a pattern (PRBOX_INGRESS_HOSTS)`);

@@ -1,6 +1,6 @@
 import { RenderError } from "../errors.js";
 import { LABEL_BOX, LABEL_ENVIRONMENT, LABEL_MANAGED_BY, MANAGED_BY, type EnvironmentInfo, type KubeObject } from "../model.js";
-import type { Policy } from "../spec/context.js";
+import type { RenderPolicy } from "../spec/context.js";
 import { DEFAULT_BASELINE } from "../config/baseline.js";
 import { checkAgainstBaseline } from "./baseline-guard.js";
 import type { SourcedObject } from "./objects.js";
@@ -46,7 +46,7 @@ export const CLUSTER_SCOPED_KINDS = new Set([
  * object, is refused unless the operator allows that kind. The labels tie objects to their
  * environment so that prune, get and delete need no other record.
  */
-export function placeObject(item: SourcedObject, box: { name: string; namespace: string }, env: EnvironmentInfo, policy: Policy): KubeObject {
+export function placeObject(item: SourcedObject, box: { name: string; namespace: string }, env: EnvironmentInfo, policy: RenderPolicy): KubeObject {
   const object = structuredClone(item.object);
   const what = `${object.kind} ${object.metadata.name} (${item.source})`;
   const allowed = policy.allowKinds.includes(object.kind);

@@ -1,6 +1,6 @@
 import { RenderError } from "../errors.js";
 import type { KubeObject, RenderedObject } from "../model.js";
-import type { Policy } from "../spec/context.js";
+import type { RenderPolicy } from "../spec/context.js";
 
 interface RoleRef {
   kind?: string;
@@ -34,7 +34,7 @@ const isRbac = (object: KubeObject) => object.apiVersion.startsWith("rbac.author
  * may only be ServiceAccounts of the environment's namespaces. A Role may not grant bind,
  * escalate or impersonate (also not through `*`).
  */
-export function checkRbac(objects: readonly RenderedObject[], namespaces: readonly string[], policy: Policy): void {
+export function checkRbac(objects: readonly RenderedObject[], namespaces: readonly string[], policy: RenderPolicy): void {
   const rendered = new Set(objects.filter((o) => ROLES.has(o.object.kind) && isRbac(o.object)).map((o) => roleKey(o.object.kind, o.object.metadata.namespace, o.object.metadata.name)));
   for (const item of objects) {
     if (!isRbac(item.object)) continue;
@@ -47,7 +47,7 @@ function roleKey(kind: string, namespace: string | undefined, name: string): str
   return kind === "Role" ? `Role/${namespace ?? ""}/${name}` : `ClusterRole//${name}`;
 }
 
-function checkBinding(item: RenderedObject, rendered: Set<string>, namespaces: readonly string[], policy: Policy): void {
+function checkBinding(item: RenderedObject, rendered: Set<string>, namespaces: readonly string[], policy: RenderPolicy): void {
   const { object, source } = item;
   const what = `${object.kind} ${object.metadata.name} (${source})`;
   const ref = (object.roleRef ?? {}) as RoleRef;
@@ -68,7 +68,7 @@ function checkBinding(item: RenderedObject, rendered: Set<string>, namespaces: r
   });
 }
 
-function isOwnOrAllowedRole(ref: RoleRef, namespace: string | undefined, rendered: Set<string>, policy: Policy): boolean {
+function isOwnOrAllowedRole(ref: RoleRef, namespace: string | undefined, rendered: Set<string>, policy: RenderPolicy): boolean {
   const name = ref.name ?? "";
   if (ref.kind === "Role") return rendered.has(roleKey("Role", namespace, name));
   if (ref.kind === "ClusterRole") return policy.allowClusterRoles.includes(name) || rendered.has(roleKey("ClusterRole", undefined, name));

@@ -4,7 +4,7 @@ import path from "node:path";
 import { mapLimit } from "../limit.js";
 import { RenderError } from "../errors.js";
 import type { EnvironmentInfo, RenderedEnvironment, RenderedObject } from "../model.js";
-import type { Policy } from "../spec/context.js";
+import type { RenderPolicy } from "../spec/context.js";
 import type { ResolvedBox } from "../spec/boxes.js";
 import type { ResolvedSpec } from "../spec/load.js";
 import { findHelm } from "./helm-binary.js";
@@ -87,7 +87,7 @@ function placeBox(box: ResolvedBox, sourced: SourcedObject[], spec: ResolvedSpec
   return out;
 }
 
-function checkCount(count: number, policy: Policy): void {
+function checkCount(count: number, policy: RenderPolicy): void {
   if (count <= policy.renderMaxObjects) return;
   throw new RenderError(`the environment renders ${count} objects or more, more than the limit of ${policy.renderMaxObjects}`, {
     hint: "render fewer objects (a template loop?), or ask the operator to raise PRBOX_RENDER_MAX_OBJECTS",
@@ -95,7 +95,7 @@ function checkCount(count: number, policy: Policy): void {
 }
 
 /** The rules only a pull request's environment is held to: its RBAC and its network stay its own. */
-function checkPullRequest(objects: readonly RenderedObject[], env: EnvironmentInfo, policy: Policy): void {
+function checkPullRequest(objects: readonly RenderedObject[], env: EnvironmentInfo, policy: RenderPolicy): void {
   if (!env.pr) return;
   checkRbac(objects, [env.namespace, ...env.extraNamespaces], policy);
   checkNetwork(objects, env.pr.pr, policy);

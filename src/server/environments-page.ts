@@ -1,7 +1,7 @@
 import type { EnvironmentRecord } from "../cluster/index.js";
 import type { DesiredState, ObservedState } from "../core/desired.js";
 import type { QueueCounts } from "../queue/index.js";
-import type { EnvironmentState } from "../queue/store.js";
+import type { StoredEnvironment } from "../queue/store.js";
 
 /**
  * One word for where an environment stands, from the desired state (what should be), the observed
@@ -52,7 +52,7 @@ export interface EnvironmentsView {
 
 /** Where the page reads from; every source may fail or hang on its own. */
 export interface PageSources {
-  states(): Promise<EnvironmentState[]>;
+  states(): Promise<StoredEnvironment[]>;
   queueCounts(): Promise<QueueCounts>;
   clusterRecords(): Promise<EnvironmentRecord[]>;
   /** Web addresses of the forges, for links to PRs and MRs. */
@@ -107,7 +107,7 @@ export async function gatherEnvironments(sources: PageSources): Promise<Environm
  * The live environments: every Redis record that is not torn down yet, with its cluster record,
  * then the cluster's records Redis does not know. Sorted by repository and PR.
  */
-export function mergeEnvironments(states: EnvironmentState[], records: EnvironmentRecord[], forges: PageSources["forgeWebUrls"]): PageEnvironment[] {
+export function mergeEnvironments(states: StoredEnvironment[], records: EnvironmentRecord[], forges: PageSources["forgeWebUrls"]): PageEnvironment[] {
   const byId = new Map(records.map((r) => [r.id, r]));
   const known = states.filter(({ desired, observed }) => !(desired.action === "destroy" && observed?.status === "destroyed"));
   const fromRedis = known.map((s) => fromState(s, byId.get(s.desired.envId) ?? null, forges));
@@ -120,7 +120,7 @@ function byRepoAndPr(a: PageEnvironment, b: PageEnvironment): number {
   return (a.repo ?? "\uffff").localeCompare(b.repo ?? "\uffff") || (a.pr ?? 0) - (b.pr ?? 0) || a.id.localeCompare(b.id);
 }
 
-function fromState({ desired, observed }: EnvironmentState, record: EnvironmentRecord | null, forges: PageSources["forgeWebUrls"]): PageEnvironment {
+function fromState({ desired, observed }: StoredEnvironment, record: EnvironmentRecord | null, forges: PageSources["forgeWebUrls"]): PageEnvironment {
   const { forge, repo, pr } = desired.ref;
   return {
     id: desired.envId,

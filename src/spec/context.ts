@@ -7,7 +7,7 @@ import { locateKey, locateText, type TomlSource } from "./toml.js";
 import type { Variables } from "./variables.js";
 
 /** What the operator allows beyond the defaults (PR mode is strict by default). */
-export interface Policy {
+export interface RenderPolicy {
   /** Cluster-scoped kinds or foreign namespaces a spec may use, e.g. ["ClusterRole"]. */
   allowKinds: string[];
   /** Whether a box may deploy into a namespace other than the environment's (PR mode). */
@@ -32,7 +32,7 @@ export interface Policy {
   baseline?: Baseline;
 }
 
-export const DEFAULT_POLICY: Policy = {
+export const DEFAULT_RENDER_POLICY: RenderPolicy = {
   allowKinds: [],
   allowForeignNamespaces: false,
   remoteHosts: [],
@@ -58,7 +58,7 @@ export class SpecContext {
     readonly tree: SourceTree,
     readonly specDir: string,
     readonly mode: Mode,
-    readonly policy: Policy,
+    readonly policy: RenderPolicy,
   ) {}
 
   /** `boxes[1].chart` for ["boxes", 1, "chart"]. */

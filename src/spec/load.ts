@@ -3,7 +3,7 @@ import path from "node:path";
 import { SpecError } from "../errors.js";
 import type { EnvironmentInfo, PrContext } from "../model.js";
 import { resolveBox, type BoxEnvironment, type ResolvedBox } from "./boxes.js";
-import { DEFAULT_POLICY, SpecContext, type Policy } from "./context.js";
+import { DEFAULT_RENDER_POLICY, SpecContext, type RenderPolicy } from "./context.js";
 import { builtinVariables, resolveIdentity } from "./identity.js";
 import { displayPath, inside, sourceTree, type SourceTree } from "./paths.js";
 import { fetchText, loadRemoteBoxes, type FetchText } from "./remote.js";
@@ -23,7 +23,7 @@ export interface LoadOptions {
   set?: Record<string, string>;
   /** The process environment: a variable source in CLI mode only. */
   env?: Record<string, string | undefined>;
-  policy?: Policy;
+  policy?: RenderPolicy;
   fetchRemote?: FetchText;
 }
 
@@ -34,7 +34,7 @@ export interface ResolvedSpec {
   environment: EnvironmentInfo;
   boxes: ResolvedBox[];
   warnings: string[];
-  policy: Policy;
+  policy: RenderPolicy;
 }
 
 /** The sources root when none is given: the working directory if the spec is inside it, else the spec's directory. */
@@ -53,7 +53,7 @@ export async function loadSpec(options: LoadOptions): Promise<ResolvedSpec> {
   const shown = displayPath(tree, specPath);
   const source = parseToml(shown, await readSpec(specPath, shown));
   const spec = validate(specSchema, source);
-  const ctx = new SpecContext(source, tree, path.dirname(specPath), mode, options.policy ?? DEFAULT_POLICY);
+  const ctx = new SpecContext(source, tree, path.dirname(specPath), mode, options.policy ?? DEFAULT_RENDER_POLICY);
   ctx.warnings.push(...unknownKeyWarnings(source.data));
 
   let vars = Variables.empty(mode).with("process", options.env ?? {}).with("set", options.set ?? {});

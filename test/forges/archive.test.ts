@@ -8,7 +8,7 @@ import { gzipSync } from "node:zlib";
 import { Pax } from "tar";
 import { afterEach, describe, expect, it } from "vitest";
 import { PrboxError } from "../../src/errors.js";
-import { extractTarball, resolveInside } from "../../src/forges/archive.js";
+import { extractTarball, resolveArchiveLink } from "../../src/forges/archive.js";
 import { tar, tarGz, type TarEntry } from "./support/tarball.js";
 
 /** A scratch directory holding only `dest/`: anything else appearing in it escaped extraction. */
@@ -374,7 +374,7 @@ describe("extractTarball", () => {
   });
 });
 
-describe("resolveInside", () => {
+describe("resolveArchiveLink", () => {
   const links = new Map([
     ["sub/up", ".."],
     ["loop", "loop"],
@@ -382,13 +382,13 @@ describe("resolveInside", () => {
   ]);
 
   it("follows links the way the file system will", () => {
-    expect(resolveInside("current/values.yaml", links)).toBe("charts/api/values.yaml");
-    expect(resolveInside("sub/up/README.md", links)).toBe("README.md");
+    expect(resolveArchiveLink("current/values.yaml", links)).toBe("charts/api/values.yaml");
+    expect(resolveArchiveLink("sub/up/README.md", links)).toBe("README.md");
   });
 
   it("answers undefined for paths that leave the root or loop", () => {
-    expect(resolveInside("sub/up/../x", links)).toBeUndefined();
-    expect(resolveInside("../x", links)).toBeUndefined();
-    expect(resolveInside("loop/x", links)).toBeUndefined();
+    expect(resolveArchiveLink("sub/up/../x", links)).toBeUndefined();
+    expect(resolveArchiveLink("../x", links)).toBeUndefined();
+    expect(resolveArchiveLink("loop/x", links)).toBeUndefined();
   });
 });

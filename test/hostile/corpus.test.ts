@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { renderSpec } from "../../src/core/render-spec.js";
 import { PrboxError } from "../../src/errors.js";
 import type { PrContext } from "../../src/model.js";
-import { DEFAULT_POLICY, type Policy } from "../../src/spec/context.js";
+import { DEFAULT_RENDER_POLICY, type RenderPolicy } from "../../src/spec/context.js";
 import { PR, tempRepo } from "../support/repo.js";
 
 interface Case {
@@ -22,7 +22,7 @@ interface Case {
   /** An "accept" case: the rendered environment's namespace (it must render). */
   accepted?: { namespace?: string; objects?: number };
   /** The operator's settings beyond the defaults. */
-  policy?: Partial<Policy>;
+  policy?: Partial<RenderPolicy>;
   /** The pull request, beyond the default PR 42 of acme/shop on feature/login. */
   pr?: Partial<PrContext>;
   /** Symlinks to create in the sources: path → target. */
@@ -60,7 +60,7 @@ describe("the hostile corpus, rendered as the bot renders a pull request", () =>
     it(name, async () => {
       const { spec, root } = await load(name);
       const pr = { ...PR, ...spec.pr };
-      const render = renderSpec({ file: "environment.toml", root, pr, policy: { ...DEFAULT_POLICY, ...spec.policy } });
+      const render = renderSpec({ file: "environment.toml", root, pr, policy: { ...DEFAULT_RENDER_POLICY, ...spec.policy } });
       if (spec.refused === undefined) {
         const rendered = await render;
         if (spec.accepted?.namespace) expect(rendered.environment.namespace).toBe(spec.accepted.namespace);

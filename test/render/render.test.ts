@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { renderSpec } from "../../src/core/render-spec.js";
 import { RenderError, SpecError } from "../../src/errors.js";
 import type { RenderedEnvironment } from "../../src/model.js";
-import { DEFAULT_POLICY } from "../../src/spec/context.js";
+import { DEFAULT_RENDER_POLICY } from "../../src/spec/context.js";
 import { configMapChart, PR, tempRepo } from "../support/repo.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -38,7 +38,7 @@ describe("the k8sbox example (two services, an ingress, a .env file, ${PWD} path
   });
 
   it("renders in PR mode into the PR's own namespace, labelled with the PR's environment", async () => {
-    const policy = { ...DEFAULT_POLICY, ingressHosts: ["*.preview.example.com"] };
+    const policy = { ...DEFAULT_RENDER_POLICY, ingressHosts: ["*.preview.example.com"] };
     const rendered = await renderSpec({ file: k8sboxExample, root: repoRoot, pr: PR, policy });
     expect(rendered.environment.namespace).toBe("example-pr-42");
     for (const { object } of rendered.objects) {
@@ -240,7 +240,7 @@ describe("the namespace rules", () => {
     const root = await tempRepo(files);
     const error = await rejection(renderSpec({ file: "environment.toml", root, pr: PR }));
     expect(error.message).toBe("ClusterRole admin-everything (k8s/o.yaml) is cluster-scoped; an environment may only contain namespaced objects");
-    const allowed = await renderSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, allowKinds: ["ClusterRole"] } });
+    const allowed = await renderSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_RENDER_POLICY, allowKinds: ["ClusterRole"] } });
     expect(allowed.objects[0]?.object.metadata.namespace).toBeUndefined();
   });
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { SpecError } from "../../src/errors.js";
 import { loadSpec } from "../../src/spec/load.js";
-import { DEFAULT_POLICY } from "../../src/spec/context.js";
+import { DEFAULT_RENDER_POLICY } from "../../src/spec/context.js";
 import { configMapChart, PR, tempRepo } from "../support/repo.js";
 
 const helmBox = 'type = "helm"\nchart = "chart"\nname = "demo"\n';
@@ -223,7 +223,7 @@ describe("PR mode", () => {
 
   it("gives an allowed foreign box namespace the PR's suffix too", async () => {
     const root = await tempRepo({ ...configMapChart, "environment.toml": `namespace = "shop"\n[[boxes]]\n${helmBox}namespace = "kube-system"\n` });
-    const spec = await loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, allowForeignNamespaces: true } });
+    const spec = await loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_RENDER_POLICY, allowForeignNamespaces: true } });
     expect(spec.boxes[0]?.namespace).toBe("kube-system-pr-42");
     expect(spec.environment.extraNamespaces).toEqual(["kube-system-pr-42"]);
   });
@@ -252,7 +252,7 @@ describe("PR mode", () => {
     const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const root = await tempRepo({ "environment.toml": `load_boxes_from = "http://${host}/boxes.toml"\n` });
-      const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, remoteHosts: [host] } }));
+      const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_RENDER_POLICY, remoteHosts: [host] } }));
       expect(error.message).toBe(`load_boxes_from: cannot fetch http://${host}/boxes.toml: the document is larger than 1024 KiB`);
       expect(error.kind).toBe("permanent");
       expect(sent).toBeLessThan(16 * 1024 * 1024);
@@ -264,7 +264,7 @@ describe("PR mode", () => {
 
   it("allows only the default port of an allowed load_boxes_from host", async () => {
     const root = await tempRepo({ "environment.toml": 'load_boxes_from = "https://boxes.example.com:6379/b.toml"\n' });
-    const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_POLICY, remoteHosts: ["boxes.example.com"] } }));
+    const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_RENDER_POLICY, remoteHosts: ["boxes.example.com"] } }));
     expect(error.message).toBe("load_boxes_from: fetching boxes from boxes.example.com:6379 is not allowed for pull requests");
   });
 

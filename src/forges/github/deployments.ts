@@ -1,4 +1,4 @@
-import type { EnvironmentState, EnvironmentStatus } from "../forge.js";
+import type { ForgeEnvironmentState, ForgeEnvironmentStatus } from "../forge.js";
 import { GitHubError, github } from "./errors.js";
 import { NO_PLUGIN_RETRY, commitName, prName, type GitHubRepo } from "./repo.js";
 import { cut } from "../text.js";
@@ -11,7 +11,7 @@ export function environmentName(pr: number): string {
   return `prbox/pr-${pr}`;
 }
 
-const DEFAULT_DESCRIPTIONS: Record<EnvironmentState, string> = {
+const DEFAULT_DESCRIPTIONS: Record<ForgeEnvironmentState, string> = {
   queued: "Waiting to deploy",
   in_progress: "Deploying",
   success: "Preview ready",
@@ -20,7 +20,7 @@ const DEFAULT_DESCRIPTIONS: Record<EnvironmentState, string> = {
 };
 
 interface StatusFields {
-  state: EnvironmentState;
+  state: ForgeEnvironmentState;
   description: string;
   log_url: string;
   environment_url?: string;
@@ -31,7 +31,7 @@ interface StatusFields {
  * and later states, never created twice), then a deployment status unless the latest one already
  * says the same. "inactive" marks the environment's latest deployment, whatever its SHA.
  */
-export async function setDeploymentStatus(gh: GitHubRepo, status: EnvironmentStatus, logUrl: string): Promise<void> {
+export async function setDeploymentStatus(gh: GitHubRepo, status: ForgeEnvironmentStatus, logUrl: string): Promise<void> {
   const environment = environmentName(gh.pr);
   const deploymentId =
     status.state === "inactive" ? await latestDeployment(gh, environment) : await deploymentFor(gh, environment, status);
@@ -54,7 +54,7 @@ export async function setDeploymentStatus(gh: GitHubRepo, status: EnvironmentSta
 }
 
 /** The deployment of `environment` at `status.sha`: the newest existing one, else a new one. */
-async function deploymentFor(gh: GitHubRepo, environment: string, status: EnvironmentStatus): Promise<number> {
+async function deploymentFor(gh: GitHubRepo, environment: string, status: ForgeEnvironmentStatus): Promise<number> {
   const { octokit, owner, repo } = gh;
   const what = `creating the deployment of ${environment} for ${commitName(gh, status.sha)}`;
   const { data: existing } = await github(what, () =>

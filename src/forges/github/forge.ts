@@ -4,7 +4,7 @@ import type { ArchiveLimits } from "../archive.js";
 import type {
   CommentAuthor,
   CommitStatus,
-  EnvironmentStatus,
+  ForgeEnvironmentStatus,
   Forge,
   PullRequestComment,
   PullRequestInfo,
@@ -94,7 +94,7 @@ export class GitHubForge implements Forge {
     return setCommitStatus(this.repo(ref), sha, status);
   }
 
-  async setEnvironmentStatus(ref: PullRequestRef, status: EnvironmentStatus): Promise<void> {
+  async setEnvironmentStatus(ref: PullRequestRef, status: ForgeEnvironmentStatus): Promise<void> {
     return setDeploymentStatus(this.repo(ref), status, this.pullRequestUrl(ref));
   }
 

@@ -1,5 +1,5 @@
 import type { CondensedEnvironmentSchema } from "@gitbeaker/rest";
-import type { EnvironmentStatus } from "../forge.js";
+import type { ForgeEnvironmentStatus } from "../forge.js";
 import { gitlab, statusOf } from "./errors.js";
 import type { GitLabMergeRequest } from "./project.js";
 
@@ -19,7 +19,7 @@ export function environmentName(iid: number): string {
  * (left by an earlier close) is replaced when the MR deploys again: GitLab restarts an
  * environment only through a deployment of a pipeline, which prbox does not run.
  */
-export async function setEnvironmentStatus(mr: GitLabMergeRequest, status: EnvironmentStatus): Promise<void> {
+export async function setEnvironmentStatus(mr: GitLabMergeRequest, status: ForgeEnvironmentStatus): Promise<void> {
   const name = environmentName(mr.iid);
   let existing = await findEnvironment(mr, name);
   if (status.state === "inactive") {

@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from "../../log.js";
 import type { ArchiveLimits } from "../archive.js";
 import type { ChecksVerdict } from "../checks.js";
-import type { CommentAuthor, CommitStatus, EnvironmentStatus, Forge, PullRequestComment, PullRequestInfo, PullRequestRef, Reaction } from "../forge.js";
+import type { CommentAuthor, CommitStatus, ForgeEnvironmentStatus, Forge, PullRequestComment, PullRequestInfo, PullRequestRef, Reaction } from "../forge.js";
 import { award } from "./awards.js";
 import type { GitLabClient } from "./client.js";
 import { setEnvironmentStatus } from "./environments.js";
@@ -85,7 +85,7 @@ export class GitLabForge implements Forge {
     return setCommitStatus(this.mr(ref), sha, status, this.statusRefs);
   }
 
-  async setEnvironmentStatus(ref: PullRequestRef, status: EnvironmentStatus): Promise<void> {
+  async setEnvironmentStatus(ref: PullRequestRef, status: ForgeEnvironmentStatus): Promise<void> {
     return setEnvironmentStatus(this.mr(ref), status);
   }
 

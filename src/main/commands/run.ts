@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { addCiFlag } from "../ci-flags.js";
 import { addClusterFlags, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
-import { addSpecFlags, baselineOf, renderFromFlags, type SpecFlags } from "../context-flags.js";
+import { addSpecFlags, baselineFromFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
 
 type RunFlags = SpecFlags & ClusterFlags & { wait: boolean; timeout: string; reload?: boolean };
@@ -24,7 +24,7 @@ export function runCommand(io: CliIo): Command {
     const connecting = connect(flags, io);
     connecting.catch(() => {});
     const rendered = await renderFromFlags(flags, io);
-    const baseline = await baselineOf(flags, io);
+    const baseline = await baselineFromFlags(flags, io);
     const cluster = await connecting;
     const { checkBaselineSettings, deployEnvironment } = await import("../../cluster/index.js");
     if (baseline) await checkBaselineSettings(cluster, baseline);

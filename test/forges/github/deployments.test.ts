@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import type { EnvironmentStatus } from "../../../src/forges/forge.js";
+import type { ForgeEnvironmentStatus } from "../../../src/forges/forge.js";
 import { GitHubForge } from "../../../src/forges/github/forge.js";
 import { useStrictNock } from "../../support/nock.js";
 import { API, OTHER_SHA, SHA, deployment, deploymentStatus, ref, testBot, testOctokit } from "./fixtures.js";
@@ -11,7 +11,7 @@ const ENV = "prbox/pr-42";
 const LOG_URL = "https://github.com/acme/shop/pull/42";
 const PREVIEW = "https://pr-42.preview.acme.dev";
 const envId = "github-acme-shop-1a2b3c-pr-42";
-const status = (state: EnvironmentStatus["state"], sha = SHA): EnvironmentStatus => ({
+const status = (state: ForgeEnvironmentStatus["state"], sha = SHA): ForgeEnvironmentStatus => ({
   environment: envId,
   sha,
   state,

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import type { EnvironmentStatus } from "../../../src/forges/forge.js";
+import type { ForgeEnvironmentStatus } from "../../../src/forges/forge.js";
 import { GitLabForge } from "../../../src/forges/gitlab/forge.js";
 import { useStrictNock } from "../../support/nock.js";
 import { HOST, PROJECT, SHA, environment, ref, testClient } from "./fixtures.js";
@@ -9,7 +9,7 @@ useStrictNock();
 
 const ENVIRONMENTS = `${PROJECT}/environments`;
 const URL = "https://pr-42.preview.acme.dev";
-const status = (state: EnvironmentStatus["state"], url: string | null = null): EnvironmentStatus => ({
+const status = (state: ForgeEnvironmentStatus["state"], url: string | null = null): ForgeEnvironmentStatus => ({
   environment: "gitlab-acme-platform-shop-pr-42",
   sha: SHA,
   state,
