@@ -5,9 +5,17 @@ export type Report =
   | { state: "queued"; sha: string }
   | { state: "deploying"; sha: string; namespace: string | null }
   | { state: "ready"; sha: string; url: string | null; namespace: string; boxes: string[]; seconds: number }
-  | { state: "failed"; sha: string; error: string; retrying: boolean }
+  | { state: "failed"; sha: string; error: string; retry: Retry | null; deleting?: boolean }
   | { state: "waiting"; sha: string; reason: string }
   | { state: "destroyed"; reason: string };
+
+/** The queue's next attempt after a transient failure (src/queue/worker.ts NextAttempt). */
+export interface Retry {
+  inMs: number;
+  /** The number of the next attempt, and of all. */
+  attempt: number;
+  of: number;
+}
 
 const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
 
@@ -15,6 +23,13 @@ function fence(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = "`".repeat(longest + 1);
   return `${ticks}text\n${text}\n${ticks}`;
+}
+
+/** One line as a code span: like `fence`, no markdown (mentions, links, images) inside comes alive. */
+function inlineCode(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = "`".repeat(longest + 1);
+  return `${ticks} ${text} ${ticks}`;
 }
 
 /** The sticky comment's markdown for a report. */
@@ -36,18 +51,35 @@ export function commentBody(report: Report): string {
         "Comment `/reload` to rebuild it from scratch, `/destroy` to delete it.",
       ].join("\n");
     case "failed":
-      return [
-        `${title}: ❌ deploying ${short(report.sha)} failed${report.retrying ? " (retrying)" : ""}.`,
-        "",
-        fence(report.error),
-        "",
-        "Fix it and push, or comment `/reload` to try again.",
-      ].join("\n");
+      return report.retry ? retrying(title, report, report.retry) : failed(title, report);
     case "waiting":
       return `${title}: ⏸ not deployed: ${report.reason}.`;
     case "destroyed":
       return `${title}: 🧹 environment deleted (${report.reason}).`;
   }
+}
+
+function retrying(title: string, report: { sha: string; error: string; deleting?: boolean }, retry: Retry): string {
+  const [reason = "", ...more] = report.error.split("\n");
+  const when = inSeconds(retry);
+  const doing = report.deleting ? "Deleting the environment" : `Deploying ${short(report.sha)}`;
+  return [
+    `${title}: ⏳ retrying in ${when} (attempt ${retry.attempt} of ${retry.of}): ${inlineCode(reason)}`,
+    ...(more.length > 0 ? ["", fence(more.join("\n"))] : []),
+    "",
+    `${doing} failed for a reason that may pass; prbox tries again by itself.`,
+  ].join("\n");
+}
+
+/** "16 s": whole seconds, rounded up (a wait of 300 ms is "1 s", never "0 s"). */
+function inSeconds(retry: Retry): string {
+  return `${Math.max(1, Math.ceil(retry.inMs / 1000))} s`;
+}
+
+function failed(title: string, report: { sha: string; error: string; deleting?: boolean }): string {
+  const what = report.deleting ? "deleting the environment" : `deploying ${short(report.sha)}`;
+  const next = report.deleting ? "Comment `/destroy` to try again." : "Fix it and push, or comment `/reload` to try again.";
+  return [`${title}: ❌ ${what} failed.`, "", fence(report.error), "", next].join("\n");
 }
 
 /** The commit status "prbox" for a report, or null when the report is not about a commit. */
@@ -59,6 +91,9 @@ export function commitStatus(report: Report): CommitStatus | null {
     case "ready":
       return { state: "success", description: `Preview ready in ${report.seconds.toFixed(0)} s`, url: report.url };
     case "failed":
+      // A teardown's failure is not the commit's; a retry keeps the commit pending.
+      if (report.deleting) return null;
+      if (report.retry) return { state: "pending", description: `Retrying in ${inSeconds(report.retry)}: ${firstLine(report.error)}` };
       return { state: "failure", description: firstLine(report.error) };
     case "waiting":
       return { state: "success", description: `Preview not deployed: ${report.reason}` };
@@ -68,8 +103,11 @@ export function commitStatus(report: Report): CommitStatus | null {
 }
 
 export function environmentState(report: Report): EnvironmentState | null {
+  // Retries and failed teardowns leave the deployment as it was: fewer writes while things are broken.
+  if (report.state === "failed" && (report.retry || report.deleting)) return null;
   const states: Record<Report["state"], EnvironmentState | null> = {
-    queued: "queued",
+    // The queued report is the first sign of life, before anything else may fail: comment and status only.
+    queued: null,
     deploying: "in_progress",
     ready: "success",
     failed: "failure",
