@@ -191,7 +191,6 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
   const stopWatching = watchForClose(desired, step, controller);
   const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
   const workDir = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
-  // The "deploying" report (several throttled forge writes) goes out while the sources download.
   const deploying = background(step, queued.then(() => report(desired, step, { state: "deploying", sha: desired.sha, namespace: null })));
   try {
     let mark = Date.now();
@@ -213,8 +212,6 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
       signal,
     });
     const renderedIn = lap();
-    await deploying;
-    lap(); // waiting for the "deploying" report is no phase of its own: it overlaps the download
     const result = await deployEnvironment(cluster, rendered, {
       wait: true,
       timeoutMs: step.deps.policy.deployTimeoutMs,
@@ -224,6 +221,9 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
       environmentClusterRole: step.deps.policy.environmentClusterRole,
     });
     lap();
+    // The queued and deploying reports (throttled forge writes) ran alongside the download, the
+    // render and the apply; "ready" must come after them, or the comment could end on "deploying".
+    await deploying;
     const seconds = (Date.now() - started) / 1000;
     await report(desired, step, { state: "ready", sha: desired.sha, url: rendered.environment.url, namespace: result.namespace, boxes: rendered.boxes, seconds });
     await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }));

@@ -37,7 +37,7 @@ export function commentBody(report: Report): string {
   const title = "**prbox preview**";
   switch (report.state) {
     case "queued":
-      return `${title}: ⏳ queued, deploying ${short(report.sha)} shortly.`;
+      return `${title}: ⏳ queued: ${short(report.sha)} deploys shortly.`;
     case "deploying":
       return `${title}: 🚀 deploying ${short(report.sha)}${report.namespace ? ` to namespace \`${report.namespace}\`` : ""}…`;
     case "ready":
@@ -86,8 +86,11 @@ function failed(title: string, report: { sha: string; error: string; deleting?: 
 export function commitStatus(report: Report): CommitStatus | null {
   switch (report.state) {
     case "queued":
+      return { state: "pending", description: "Preview queued" };
     case "deploying":
-      return { state: "pending", description: report.state === "queued" ? "Preview queued" : "Deploying the preview" };
+      // Every deploy starts with the queued report, which made the commit pending already: one
+      // throttled forge write less per deploy.
+      return null;
     case "ready":
       return { state: "success", description: `Preview ready in ${report.seconds.toFixed(0)} s`, url: report.url };
     case "failed":
