@@ -191,7 +191,10 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
   const stopWatching = watchForClose(desired, step, controller);
   const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
   const workDir = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
-  const deploying = background(step, queued.then(() => report(desired, step, { state: "deploying", sha: desired.sha, namespace: null })));
+  // The comment already says "deploying shortly": only the forge's deployment changes state. The
+  // forge writes are throttled; they run alongside the download, the render and the apply.
+  const inProgress = { environment: desired.envId, sha: desired.sha, state: "in_progress" as const, url: null };
+  const deploying = background(step, queued.then(() => step.forge.setEnvironmentStatus(desired.ref, inProgress)));
   try {
     let mark = Date.now();
     const lap = (): number => {
@@ -221,8 +224,7 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
       environmentClusterRole: step.deps.policy.environmentClusterRole,
     });
     lap();
-    // The queued and deploying reports (throttled forge writes) ran alongside the download, the
-    // render and the apply; "ready" must come after them, or the comment could end on "deploying".
+    // "ready" comes after the earlier reports, or the PR could end on "in progress".
     await deploying;
     const seconds = (Date.now() - started) / 1000;
     await report(desired, step, { state: "ready", sha: desired.sha, url: rendered.environment.url, namespace: result.namespace, boxes: rendered.boxes, seconds });

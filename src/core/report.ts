@@ -3,7 +3,6 @@ import type { CommitStatus, EnvironmentState } from "../forges/forge.js";
 /** What prbox tells a PR about its environment, forge-neutral; adapters add their own markers. */
 export type Report =
   | { state: "queued"; sha: string }
-  | { state: "deploying"; sha: string; namespace: string | null }
   | { state: "ready"; sha: string; url: string | null; namespace: string; boxes: string[]; seconds: number }
   | { state: "failed"; sha: string; error: string; retry: Retry | null; deleting?: boolean }
   | { state: "waiting"; sha: string; reason: string }
@@ -37,9 +36,7 @@ export function commentBody(report: Report): string {
   const title = "**prbox preview**";
   switch (report.state) {
     case "queued":
-      return `${title}: ⏳ queued: ${short(report.sha)} deploys shortly.`;
-    case "deploying":
-      return `${title}: 🚀 deploying ${short(report.sha)}${report.namespace ? ` to namespace \`${report.namespace}\`` : ""}…`;
+      return `${title}: ⏳ queued, deploying ${short(report.sha)} shortly.`;
     case "ready":
       return [
         `${title}: ✅ ready${report.url ? ` at ${report.url}` : ""}`,
@@ -86,11 +83,7 @@ function failed(title: string, report: { sha: string; error: string; deleting?: 
 export function commitStatus(report: Report): CommitStatus | null {
   switch (report.state) {
     case "queued":
-      return { state: "pending", description: "Preview queued" };
-    case "deploying":
-      // Every deploy starts with the queued report, which made the commit pending already: one
-      // throttled forge write less per deploy.
-      return null;
+      return { state: "pending", description: "Deploying the preview" };
     case "ready":
       return { state: "success", description: `Preview ready in ${report.seconds.toFixed(0)} s`, url: report.url };
     case "failed":
@@ -109,9 +102,9 @@ export function environmentState(report: Report): EnvironmentState | null {
   // Retries and failed teardowns leave the deployment as it was: fewer writes while things are broken.
   if (report.state === "failed" && (report.retry || report.deleting)) return null;
   const states: Record<Report["state"], EnvironmentState | null> = {
-    // The queued report is the first sign of life, before anything else may fail: comment and status only.
+    // The queued report is the first sign of life, before anything else may fail: comment and
+    // status only; the deployment is marked in progress once the cluster answered (reconcile.ts).
     queued: null,
-    deploying: "in_progress",
     ready: "success",
     failed: "failure",
     waiting: null,

@@ -39,7 +39,8 @@ describe("failure reports", () => {
 
   it("announces a queued job with the comment and a pending status", () => {
     const report: Report = { state: "queued", sha: SHA };
-    expect(commentBody(report)).toContain("⏳ queued: `0123456` deploys shortly");
-    expect(commitStatus(report)).toEqual({ state: "pending", description: "Preview queued" });
+    expect(commentBody(report)).toContain("⏳ queued, deploying `0123456` shortly.");
+    expect(commitStatus(report)).toEqual({ state: "pending", description: "Deploying the preview" });
+    expect(environmentState(report)).toBeNull();
   });
 });

@@ -54,7 +54,7 @@ it("shows a PR opened while the cluster is down as queued, then retrying with th
   const history = comments[0]?.history ?? [];
   // Queued first (nothing reached the cluster yet), then the retry notice, ready last.
   const firstRetry = history.findIndex((body) => RETRYING.test(body));
-  expect(history[0]).toMatch(/⏳ queued: `[0-9a-f]{7}` deploys shortly/);
+  expect(history[0]).toMatch(/⏳ queued, deploying `[0-9a-f]{7}` shortly/);
   expect(firstRetry).toBeGreaterThan(0);
   expect(history.slice(0, firstRetry).every((body) => !body.includes("❌"))).toBe(true);
   expect(history.at(-1)).toContain("✅ ready");
