@@ -192,7 +192,7 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
   const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
   const workDir = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
   // The comment already says "deploying shortly": only the forge's deployment changes state. The
-  // forge writes are throttled; they run alongside the download, the render and the apply.
+  // forge writes are throttled; they run alongside the download and the render (and the apply).
   const inProgress = { environment: desired.envId, sha: desired.sha, state: "in_progress" as const, url: null };
   const deploying = background(step, queued.then(() => step.forge.setEnvironmentStatus(desired.ref, inProgress)));
   try {
@@ -215,6 +215,9 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
       signal,
     });
     const renderedIn = lap();
+    // The PR hears of a deploy before the cluster changes; the deployment's "in progress" may follow.
+    await queued;
+    lap(); // waiting for the queued report is no phase of its own: it overlaps the download
     const result = await deployEnvironment(cluster, rendered, {
       wait: true,
       timeoutMs: step.deps.policy.deployTimeoutMs,
