@@ -3,7 +3,7 @@
 // which drops every request while the test says the cluster is down. The PR hears of its job at
 // once ("queued"), then of each retry with the reason and the delay, then gets the final word:
 // ready once the API server answers, or the failure after the last attempt. Also: an internal
-// error (a bug) is reported once as a failure and not retried.
+// error (a bug) is reported once as a failure and not retried, and a teardown cut off is reported too.
 import { afterAll, expect } from "vitest";
 import { useClusterProxy } from "../support/cluster-fixtures.js";
 import { liveNamespace } from "../github/support/cluster.js";
@@ -109,4 +109,31 @@ it("reports an internal error (a bug) once as a failure, and does not retry it",
   expect(t.repo.statusesOf(sha).at(-1)?.state).toBe("failure");
   // The failure is what the reconciler did last: the same commit is not tried again by itself.
   expect(JSON.parse((await t.prbox.rt.redis.get(key)) ?? "null")).toMatchObject({ sha, status: "failed" });
+});
+
+it("reports a teardown cut off by the cluster as retrying, and deletes the environment once the API server answers", { timeout: 180_000 }, async ({ t }) => {
+  const pr = 4;
+  const sha = newSha();
+  await t.repo.push(sha, await previewRepo());
+  t.repo.openPullRequest(pr, { ref: "feature/teardown-cut", sha });
+  await t.deliver(pullRequestDelivery(t.repo, pr, "opened"));
+  await t.until("the environment is ready", () => t.sticky(pr).includes("✅ ready"), { timeoutMs: 120_000, state: () => t.sticky(pr) });
+  await t.settled();
+
+  const cut = proxy();
+  cut.inject({ path: /./, drop: true, times: Number.POSITIVE_INFINITY });
+  try {
+    t.repo.closePullRequest(pr, { merged: false });
+    await t.deliver(pullRequestDelivery(t.repo, pr, "closed"));
+    await t.until("the PR says the deletion is retried, and why", () => RETRYING.test(t.sticky(pr)), { timeoutMs: 60_000, state: () => t.sticky(pr) });
+    expect(t.sticky(pr)).toContain("Deleting the environment failed for a reason that may pass");
+  } finally {
+    cut.clearFaults();
+  }
+  await t.until("the comment says the environment was deleted", () => t.sticky(pr).includes("environment deleted"), { timeoutMs: 120_000, state: () => t.sticky(pr) });
+  await t.settled();
+  expect(await liveNamespace(t.kube, t.namespace(pr))).toBeNull();
+  expect(t.stickyComments(pr)).toHaveLength(1);
+  // The commit's status is the deploy's: a failed deletion does not turn it red.
+  expect(t.repo.statusesOf(sha).at(-1)?.state).toBe("success");
 });
