@@ -50,7 +50,15 @@ export class ConfigError extends PrboxError {
 export class RenderError extends PrboxError {}
 
 /** The cluster refused or failed an operation. `kind` says whether retrying can help. */
-export class ClusterError extends PrboxError {}
+export class ClusterError extends PrboxError {
+  /** How long the API server asked to wait (a 429's or 503's Retry-After): the queue's next delay at least. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: PrboxErrorOptions & { retryAfterMs?: number } = {}) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
 
 /** Workloads did not become ready; `diagnostics` name the objects and the cluster's reasons. */
 export class NotReadyError extends PrboxError {

@@ -40,6 +40,18 @@ function kindForStatus(code: number): ErrorKind {
   return "permanent";
 }
 
+/**
+ * The API server's Retry-After on a 429 (API priority and fairness) or 503, in ms; the queue
+ * waits at least that long (src/queue/backoff.ts), as it does for the forges. Only the
+ * delta-seconds form: the API server sends no dates.
+ */
+function retryAfterMs(error: ApiException<unknown>): number | undefined {
+  if (error.code !== 429 && error.code !== 503) return undefined;
+  const header = Object.entries(error.headers ?? {}).find(([name]) => name.toLowerCase() === "retry-after")?.[1];
+  const seconds = Number(header);
+  return header !== undefined && header.trim() !== "" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
 function hintForStatus(code: number): string | undefined {
   if (code === 401) return "check the credentials in the kubeconfig prbox uses (KUBECONFIG)";
   if (code === 403) return "grant prbox's service account or user the RBAC permission named above";
@@ -98,6 +110,7 @@ export function classifyApiError(error: unknown, what: string): PrboxError {
       kind: kindForStatus(code),
       hint: hintForStatus(code),
       cause: error,
+      retryAfterMs: retryAfterMs(error as ApiException<unknown>),
     });
   }
   if (isAbort(error)) return new ClusterError(`${what}: cancelled`, { kind: "transient", cause: error });

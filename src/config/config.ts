@@ -95,7 +95,7 @@ export const envSchema = z.object({
   PRBOX_REQUIRED_CHECKS: list
     .describe("Deploy a commit only once these checks passed on it, e.g. build,images: on GitHub names of check runs or commit statuses, on GitLab names of CI jobs (the job that builds the preview's images; GitLab needs the webhook's Pipeline events trigger). A GitLab job passes only with status success: failed (even with allow_failure), canceled or skipped fails, a manual job waits until played. Until then the PR says what it waits for; a maintainer's /deploy overrides it. Empty: no gate. GitHub and GitLab."),
   PRBOX_MAX_ENVIRONMENTS: count(0)
-    .describe("At most this many live environments; above it a new one waits (the PR says so) until a teardown frees a place. A budget, not a lock: two workers may exceed it by one. 0: no cap. Worker."),
+    .describe("At most this many live environments; above it a new one waits (the PR says so) until a teardown frees a place. Exact under any number of workers (an atomic claim in Redis, released on teardown). 0: no cap. Worker."),
   PRBOX_IDLE_TTL: duration("0s")
     .describe("Delete an environment whose pull request saw no event (push, comment, label) for this long, e.g. 72h; a new event deploys it again. 0s: never. Worker (the sweep)."),
   PRBOX_SWEEP_INTERVAL: duration("10m")
@@ -147,6 +147,12 @@ export const envSchema = z.object({
     "How long a worker's claim on a job lasts without renewal (renewed every half of it): a killed worker's job is taken over after at most this plus PRBOX_STALLED_INTERVAL. Worker.",
   ),
   PRBOX_STALLED_INTERVAL: duration("15s").describe("How often each worker looks for jobs of dead workers; give every worker the same value. Worker."),
+  PRBOX_JOB_ATTEMPTS: count(8).describe(
+    "Attempts of a reconcile job whose failure may pass (API server or forge unavailable), the first included; the PR says \"retrying in …\" meanwhile and gets the final report after the last. At least 1. Server (it enqueues) and worker.",
+  ),
+  PRBOX_RETRY_DELAY: duration("2s").describe(
+    "Delay before a failed job's first retry, doubled for each further one (with up to 20 % jitter off), and never shorter than a server's Retry-After. With the defaults, 8 attempts span about 4 minutes. Server and worker.",
+  ),
   PRBOX_REDIS_CHECK: z
     .enum(["warn", "require", "off"], { error: "expected warn, require or off" })
     .default("warn")
@@ -201,6 +207,9 @@ export interface Config {
   stalledIntervalMs: number;
   /** The start-up check of Redis's persistence and eviction settings. */
   redisCheck: "warn" | "require" | "off";
+  /** Attempts per reconcile job and the first retry's delay (ms), doubled each time. */
+  jobAttempts: number;
+  retryDelayMs: number;
   policy: Policy;
   /** Pod Security, NetworkPolicy, quota, limits and copied Secrets of every PR namespace. */
   baseline: Baseline;
@@ -241,6 +250,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobLockMs: e.PRBOX_JOB_LOCK_DURATION,
     stalledIntervalMs: e.PRBOX_STALLED_INTERVAL,
     redisCheck: e.PRBOX_REDIS_CHECK,
+    jobAttempts: e.PRBOX_JOB_ATTEMPTS,
+    retryDelayMs: e.PRBOX_RETRY_DELAY,
     policy: {
       specPath: e.PRBOX_SPEC_PATH,
       requiredLabel: e.PRBOX_REQUIRED_LABEL || null,
@@ -306,6 +317,14 @@ function crossChecks(e: Parsed): string[] {
   if (e.PRBOX_STALLED_INTERVAL < 100) problems.push("PRBOX_STALLED_INTERVAL: at least 100ms");
   problems.push(...baselineCrossChecks(e));
   problems.push(...resyncChecks(e));
+  problems.push(...retryProblems(e));
+  return problems;
+}
+
+function retryProblems(e: Parsed): string[] {
+  const problems: string[] = [];
+  if (e.PRBOX_JOB_ATTEMPTS < 1) problems.push("PRBOX_JOB_ATTEMPTS: at least 1 (the first attempt counts)");
+  if (e.PRBOX_RETRY_DELAY < 100) problems.push("PRBOX_RETRY_DELAY: at least 100ms (retrying sooner only adds load to what is failing)");
   return problems;
 }
 

@@ -8,8 +8,9 @@ import { describeError, PrboxError } from "../errors.js";
 import type { Forge, ForgeRegistry } from "../forges/forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
+import { isLive, plan, type Action, type Capacity } from "./plan.js";
 import { renderSpec } from "./render-spec.js";
-import { commentBody, commitStatus, environmentState, type Report } from "./report.js";
+import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
 import { upsertStickyComment } from "./sticky-comment.js";
 
 /** What the reconciler needs from the state store (src/queue's RedisStateStore satisfies it). */
@@ -18,12 +19,20 @@ export interface StateStore {
   listDesired(): Promise<DesiredState[]>;
   getObserved(envId: string): Promise<ObservedState | null>;
   setObserved(state: ObservedState): Promise<void>;
+  /** The cap's atomic claim (ADR 18): takes one of `max` slots, or keeps the one held. */
+  claimSlot(envId: string, max: number, live: boolean): Promise<{ claimed: boolean; live: number }>;
+  releaseSlot(envId: string): Promise<void>;
 }
 
 export interface ReconcileDeps {
   store: StateStore;
   forges: ForgeRegistry;
-  cluster: Cluster;
+  /**
+   * The cluster, connected on first use (the caller keeps the connection). Called only by an
+   * action that needs it, after the PR was told of the job: an unreachable cluster is a failure
+   * of this reconcile like any other, reported on the PR.
+   */
+  cluster(): Promise<Cluster>;
   policy: Policy;
   log: Logger;
   /** Wakes environments waiting for capacity when one is deleted. */
@@ -49,46 +58,58 @@ export interface DeployPhases {
 
 export interface ReconcileRun {
   signal?: AbortSignal;
-  /** The queue's last attempt: a transient failure is reported as failed instead of "retrying". */
-  finalAttempt: boolean;
+  /**
+   * When the queue runs this job again if reconcile now throws `error`, or null when it will not
+   * (src/queue/worker.ts): the PR is told "retrying in …", or given the final report.
+   */
+  nextAttempt(error: unknown): Retry | null;
 }
 
 export type Outcome = "deployed" | "destroyed" | "waiting" | "up-to-date" | "superseded" | "gone";
 
 /**
- * Makes the cluster and the PR match the environment's desired state (DESIGN.md §1.3). Safe to
- * run any number of times: it compares with what it last did and only acts on a difference.
- * Permanent failures are reported and rethrown (the job fails once); transient ones rethrown
- * for a retry, reported only on the final attempt.
+ * Makes the cluster and the PR match the environment's desired state (DESIGN.md §1.3, ADR 18):
+ * plans the one action the difference calls for (core/plan.ts), performs it and writes one
+ * observed state. Safe to run any number of times. A failure of a deploy or teardown is reported
+ * on the PR, as "retrying in …" while the queue retries and as final otherwise, and rethrown.
  */
 export async function reconcile(envId: string, deps: ReconcileDeps, run: ReconcileRun): Promise<Outcome> {
   const desired = await deps.store.getDesired(envId);
   if (!desired) return "gone";
-  const observed = await deps.store.getObserved(envId);
   const forge = await deps.forges.forgeFor(desired.ref);
   const log = deps.log.child({ envId, sha: desired.sha.slice(0, 7), action: desired.action });
-  const step: Step = { deps, forge, log, run };
-  if (desired.action === "destroy") return teardown(desired, observed, step);
-  if (desired.action === "wait") return hold(desired, observed, step);
-  if (upToDate(desired, observed)) return "up-to-date";
-  const full = await overCapacity(desired, observed, deps);
-  if (full) return hold({ ...desired, waitReason: full }, observed, step);
-  return deploy(desired, observed, step);
+  const step: Step = { deps, forge, log, run, reports: [] };
+  try {
+    const observed = await deps.store.getObserved(envId);
+    const action = plan(desired, observed, await capacity(desired, observed, deps));
+    return await act(action, desired, observed, step);
+  } catch (error) {
+    return await failed(desired, step, error);
+  }
 }
 
-const isLive = (observed: ObservedState | null) => observed !== null && observed.sha !== null && observed.status !== "destroyed";
+async function act(action: Action, desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
+  switch (action.kind) {
+    case "gone":
+    case "up-to-date":
+      return action.kind;
+    case "hold":
+      return hold(desired, observed, action.reason, step);
+    case "tear-down":
+      return teardown(desired, observed, step);
+    case "deploy":
+      return deploy(desired, action.fresh, step);
+  }
+}
 
 /**
- * With a cap on live environments, a new one waits while the cap is reached (DESIGN.md §3);
- * returns why, or null. Environments already live always redeploy. Two workers starting two new
- * environments at the same moment can exceed the cap by one: it is a budget, not a lock.
+ * With a cap on live environments, an environment that should run claims a slot (atomically, in
+ * the store) before the plan: the plan holds it when none is free (DESIGN.md §3).
  */
-async function overCapacity(desired: DesiredState, observed: ObservedState | null, deps: ReconcileDeps): Promise<string | null> {
+async function capacity(desired: DesiredState, observed: ObservedState | null, deps: ReconcileDeps): Promise<Capacity | null> {
   const max = deps.policy.maxEnvironments;
-  if (max <= 0 || isLive(observed)) return null;
-  const others = (await deps.store.listDesired()).filter((d) => d.envId !== desired.envId);
-  const live = (await Promise.all(others.map((d) => deps.store.getObserved(d.envId)))).filter(isLive).length;
-  return live >= max ? `${live} preview environments are running and the limit is ${max}; this one deploys as soon as another is deleted` : null;
+  if (max <= 0 || desired.action !== "deploy") return null;
+  return { max, ...(await deps.store.claimSlot(desired.envId, max, isLive(observed))) };
 }
 
 /** After a deletion, environments waiting for capacity get their turn. */
@@ -105,15 +126,8 @@ interface Step {
   forge: Forge;
   log: Logger;
   run: ReconcileRun;
-}
-
-function upToDate(desired: DesiredState, observed: ObservedState | null): boolean {
-  return (
-    observed !== null &&
-    observed.sha === desired.sha &&
-    observed.reloadRequest >= desired.reloadRequest &&
-    (observed.status === "ready" || observed.status === "failed")
-  );
+  /** Reports under way: a failure is reported only after them, or the comment could end on "deploying". */
+  reports: Promise<void>[];
 }
 
 function observe(desired: DesiredState, step: Step, fields: Pick<ObservedState, "sha" | "status" | "error" | "reloadRequest">): ObservedState {
@@ -133,14 +147,22 @@ async function report(desired: DesiredState, step: Step, body: Report): Promise<
   }
 }
 
+/** Starts a report that runs alongside the work; awaited later (and by `failed`). */
+function background(step: Step, pending: Promise<void>): Promise<void> {
+  pending.catch(() => {}); // awaited later; this only keeps an early rejection from being "unhandled"
+  step.reports.push(pending);
+  return pending;
+}
+
 async function teardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
-  if (observed?.status === "destroyed") return "up-to-date";
-  const result = await deleteEnvironment(step.deps.cluster, desired.envId, { timeoutMs: step.deps.policy.deployTimeoutMs, signal: step.run.signal, log: step.log });
+  const cluster = await step.deps.cluster();
+  const result = await deleteEnvironment(cluster, desired.envId, { timeoutMs: step.deps.policy.deployTimeoutMs, signal: step.run.signal, log: step.log });
   step.log.info({ namespaces: result.namespaces }, "environment deleted");
   const nothingThere = observed === null && result.namespaces.length + result.released.length + result.objects.length === 0;
   // A PR prbox never acted on (closed before it was seen) gets no comment: just the record.
   if (!nothingThere) await reportTeardown(desired, observed, step);
   await step.deps.store.setObserved(observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }));
+  await step.deps.store.releaseSlot(desired.envId);
   await wakeWaiting(step.deps);
   return "destroyed";
 }
@@ -155,25 +177,28 @@ async function reportTeardown(desired: DesiredState, observed: ObservedState | n
   }
 }
 
-async function hold(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
-  const reported = observed?.status === "waiting" && observed.generation === desired.generation && observed.error === desired.waitReason;
-  if (reported) return "up-to-date";
-  await report(desired, step, { state: "waiting", sha: desired.sha, reason: desired.waitReason ?? "waiting" });
+async function hold(desired: DesiredState, observed: ObservedState | null, reason: string, step: Step): Promise<Outcome> {
+  await report(desired, step, { state: "waiting", sha: desired.sha, reason });
   // `error` keeps the reason shown, so a new reason (cap reached, label missing) is reported once.
-  await step.deps.store.setObserved(observe(desired, step, { sha: observed?.sha ?? null, status: "waiting", error: desired.waitReason, reloadRequest: observed?.reloadRequest ?? 0 }));
+  await step.deps.store.setObserved(observe(desired, step, { sha: observed?.sha ?? null, status: "waiting", error: reason, reloadRequest: observed?.reloadRequest ?? 0 }));
+  // A slot claimed for a deploy that now waits (a label removed) is free again while nothing runs.
+  if (step.deps.policy.maxEnvironments > 0 && !isLive(observed)) await step.deps.store.releaseSlot(desired.envId);
   return "waiting";
 }
 
-async function deploy(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
+async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promise<Outcome> {
   const started = Date.now();
+  // The PR hears of the job before anything that may be broken (the cluster) is touched.
+  const queued = background(step, report(desired, step, { state: "queued", sha: desired.sha }));
+  const cluster = await step.deps.cluster();
   const controller = new AbortController();
   const stopWatching = watchForClose(desired, step, controller);
   const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
-  const fresh = desired.reloadRequest > (observed?.reloadRequest ?? 0);
   const workDir = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
-  // The "deploying" report (several throttled forge writes) goes out while the sources download.
-  const deploying = report(desired, step, { state: "deploying", sha: desired.sha, namespace: null });
-  deploying.catch(() => {}); // awaited below; this only keeps an early rejection from being "unhandled"
+  // The comment already says "deploying shortly": only the forge's deployment changes state. The
+  // forge writes are throttled; they run alongside the download and the render (and the apply).
+  const inProgress = { environment: desired.envId, sha: desired.sha, state: "in_progress" as const, url: null };
+  const deploying = background(step, queued.then(() => step.forge.setEnvironmentStatus(desired.ref, inProgress)));
   try {
     let mark = Date.now();
     const lap = (): number => {
@@ -194,9 +219,10 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
       signal,
     });
     const renderedIn = lap();
-    await deploying;
-    lap(); // waiting for the "deploying" report is no phase of its own: it overlaps the download
-    const result = await deployEnvironment(step.deps.cluster, rendered, {
+    // The PR hears of a deploy before the cluster changes; the deployment's "in progress" may follow.
+    await queued;
+    lap(); // waiting for the queued report is no phase of its own: it overlaps the download
+    const result = await deployEnvironment(cluster, rendered, {
       wait: true,
       timeoutMs: step.deps.policy.deployTimeoutMs,
       fresh,
@@ -206,6 +232,8 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
       baseline: step.deps.baseline,
     });
     lap();
+    // "ready" comes after the earlier reports, or the PR could end on "in progress".
+    await deploying;
     const seconds = (Date.now() - started) / 1000;
     await report(desired, step, { state: "ready", sha: desired.sha, url: rendered.environment.url, namespace: result.namespace, boxes: rendered.boxes, seconds });
     await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }));
@@ -214,24 +242,29 @@ async function deploy(desired: DesiredState, observed: ObservedState | null, ste
     step.deps.onPhases?.(phases);
     return "deployed";
   } catch (error) {
-    // Report the failure only after the "deploying" report landed, or the comment could end on "deploying".
     await deploying.catch(() => {});
     if (controller.signal.aborted) return "superseded";
-    // Awaited here, not returned: the finally below awaits too, and a rejection nobody awaits
-    // meanwhile is an unhandled rejection (seen whenever the failure report outran rm).
-    return await failed(desired, step, error);
+    throw error;
   } finally {
     stopWatching();
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
+/**
+ * Reports a failed deploy or teardown once the reports under way landed: "retrying in …" when
+ * the queue runs the job again (src/retry.ts decides), the final failure otherwise; a final
+ * deploy failure is recorded so the same commit is not tried again until a push or /reload.
+ */
 async function failed(desired: DesiredState, step: Step, error: unknown): Promise<never> {
-  const permanent = error instanceof PrboxError && error.kind === "permanent";
-  const final = permanent || step.run.finalAttempt;
-  step.log.warn({ err: error, permanent }, "deploy failed");
-  await report(desired, step, { state: "failed", sha: desired.sha, error: describeError(error), retrying: !final });
-  if (final) {
+  await Promise.allSettled(step.reports);
+  const retry = step.run.nextAttempt(error);
+  step.log.warn({ err: error, retry }, "reconcile failed");
+  // A hold that failed failed to reach the forge: there is nothing else to say to the PR.
+  if (desired.action === "wait") throw error;
+  const deleting = desired.action === "destroy";
+  await report(desired, step, { state: "failed", sha: desired.sha, error: describeError(error), retry, deleting });
+  if (!retry && !deleting) {
     await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "failed", error: describeError(error), reloadRequest: desired.reloadRequest }));
   }
   throw error;

@@ -3,11 +3,18 @@ import type { CommitStatus, ForgeEnvironmentState } from "../forges/forge.js";
 /** What prbox tells a PR about its environment, forge-neutral; adapters add their own markers. */
 export type Report =
   | { state: "queued"; sha: string }
-  | { state: "deploying"; sha: string; namespace: string | null }
   | { state: "ready"; sha: string; url: string | null; namespace: string; boxes: string[]; seconds: number }
-  | { state: "failed"; sha: string; error: string; retrying: boolean }
+  | { state: "failed"; sha: string; error: string; retry: Retry | null; deleting?: boolean }
   | { state: "waiting"; sha: string; reason: string }
   | { state: "destroyed"; reason: string };
+
+/** The queue's next attempt after a transient failure (src/queue/worker.ts NextAttempt). */
+export interface Retry {
+  inMs: number;
+  /** The number of the next attempt, and of all. */
+  attempt: number;
+  of: number;
+}
 
 const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
 
@@ -17,14 +24,19 @@ function fence(text: string): string {
   return `${ticks}text\n${text}\n${ticks}`;
 }
 
+/** One line as a code span: like `fence`, no markdown (mentions, links, images) inside comes alive. */
+function inlineCode(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = "`".repeat(longest + 1);
+  return `${ticks} ${text} ${ticks}`;
+}
+
 /** The sticky comment's markdown for a report. */
 export function commentBody(report: Report): string {
   const title = "**prbox preview**";
   switch (report.state) {
     case "queued":
       return `${title}: ⏳ queued, deploying ${short(report.sha)} shortly.`;
-    case "deploying":
-      return `${title}: 🚀 deploying ${short(report.sha)}${report.namespace ? ` to namespace \`${report.namespace}\`` : ""}…`;
     case "ready":
       return [
         `${title}: ✅ ready${report.url ? ` at ${report.url}` : ""}`,
@@ -36,13 +48,7 @@ export function commentBody(report: Report): string {
         "Comment `/reload` to rebuild it from scratch, `/destroy` to delete it.",
       ].join("\n");
     case "failed":
-      return [
-        `${title}: ❌ deploying ${short(report.sha)} failed${report.retrying ? " (retrying)" : ""}.`,
-        "",
-        fence(report.error),
-        "",
-        "Fix it and push, or comment `/reload` to try again.",
-      ].join("\n");
+      return report.retry ? retrying(title, report, report.retry) : failed(title, report);
     case "waiting":
       return `${title}: ⏸ not deployed: ${report.reason}.`;
     case "destroyed":
@@ -50,15 +56,40 @@ export function commentBody(report: Report): string {
   }
 }
 
+function retrying(title: string, report: { sha: string; error: string; deleting?: boolean }, retry: Retry): string {
+  const [reason = "", ...more] = report.error.split("\n");
+  const when = inSeconds(retry);
+  const doing = report.deleting ? "Deleting the environment" : `Deploying ${short(report.sha)}`;
+  return [
+    `${title}: ⏳ retrying in ${when} (attempt ${retry.attempt} of ${retry.of}): ${inlineCode(reason)}`,
+    ...(more.length > 0 ? ["", fence(more.join("\n"))] : []),
+    "",
+    `${doing} failed for a reason that may pass; prbox tries again by itself.`,
+  ].join("\n");
+}
+
+/** "16 s": whole seconds, rounded up (a wait of 300 ms is "1 s", never "0 s"). */
+function inSeconds(retry: Retry): string {
+  return `${Math.max(1, Math.ceil(retry.inMs / 1000))} s`;
+}
+
+function failed(title: string, report: { sha: string; error: string; deleting?: boolean }): string {
+  const what = report.deleting ? "deleting the environment" : `deploying ${short(report.sha)}`;
+  const next = report.deleting ? "Comment `/destroy` to try again." : "Fix it and push, or comment `/reload` to try again.";
+  return [`${title}: ❌ ${what} failed.`, "", fence(report.error), "", next].join("\n");
+}
+
 /** The commit status "prbox" for a report, or null when the report is not about a commit. */
 export function commitStatus(report: Report): CommitStatus | null {
   switch (report.state) {
     case "queued":
-    case "deploying":
-      return { state: "pending", description: report.state === "queued" ? "Preview queued" : "Deploying the preview" };
+      return { state: "pending", description: "Deploying the preview" };
     case "ready":
       return { state: "success", description: `Preview ready in ${report.seconds.toFixed(0)} s`, url: report.url };
     case "failed":
+      // A teardown's failure is not the commit's; a retry keeps the commit pending.
+      if (report.deleting) return null;
+      if (report.retry) return { state: "pending", description: `Retrying in ${inSeconds(report.retry)}: ${firstLine(report.error)}` };
       return { state: "failure", description: firstLine(report.error) };
     case "waiting":
       return { state: "success", description: `Preview not deployed: ${report.reason}` };
@@ -68,9 +99,12 @@ export function commitStatus(report: Report): CommitStatus | null {
 }
 
 export function environmentState(report: Report): ForgeEnvironmentState | null {
+  // Retries and failed teardowns leave the deployment as it was: fewer writes while things are broken.
+  if (report.state === "failed" && (report.retry || report.deleting)) return null;
   const states: Record<Report["state"], ForgeEnvironmentState | null> = {
-    queued: "queued",
-    deploying: "in_progress",
+    // The queued report is the first sign of life, before anything else may fail: comment and
+    // status only; the deployment is marked in progress once the cluster answered (reconcile.ts).
+    queued: null,
     ready: "success",
     failed: "failure",
     waiting: null,

@@ -63,7 +63,7 @@ export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS
     throw error;
   }
   const store = new RedisStateStore(redis, { prefix: config.redisPrefix });
-  const queue = createReconcileQueue({ connection: redis, prefix: config.redisPrefix, log });
+  const queue = createReconcileQueue({ connection: redis, prefix: config.redisPrefix, log, attempts: config.jobAttempts, backoffMs: config.retryDelayMs });
   const github = githubAppOptions(config, env);
   const probot = github ? new Probot({ ...github, log: log.child({ name: "probot" }), Octokit: PrboxOctokit }) : null;
   const githubBot = probot ? appBot(() => probot.auth()) : null;

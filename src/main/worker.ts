@@ -24,9 +24,10 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
       const started = Date.now();
       const seconds = () => (Date.now() - started) / 1000;
       try {
-        const cluster = await rt.cluster();
-        const deps: ReconcileDeps = { store: rt.store, forges: rt.forges, queue: rt.queue, cluster, policy: config.policy, log: job.log, onPhases: (phases) => observePhases(metrics, phases), baseline: config.baseline };
-        const outcome = await reconcile(envId, deps, { signal: job.signal, finalAttempt: job.finalAttempt });
+        // The cluster is connected inside reconcile, after the PR heard of the job: an unreachable
+        // API server is reported on the PR like any other failure, not retried in silence.
+        const deps: ReconcileDeps = { store: rt.store, forges: rt.forges, queue: rt.queue, cluster: () => rt.cluster(), policy: config.policy, log: job.log, onPhases: (phases) => observePhases(metrics, phases), baseline: config.baseline };
+        const outcome = await reconcile(envId, deps, { nextAttempt: job.nextAttempt });
         metrics.jobs.inc({ outcome });
         if (outcome === "deployed") metrics.deployDuration.observe({ outcome: "ready" }, seconds());
         return outcome;

@@ -40,6 +40,23 @@ redis.call("DEL", KEYS[1], KEYS[2])
 redis.call("SREM", KEYS[3], ARGV[2])
 return 1`;
 
+// The cap on live environments as a lock, not a budget: one script checks and takes a slot, so
+// concurrent workers on any number of machines never exceed it (ADR 18). KEYS[1] = the set of
+// environments holding a slot; ARGV = envId, the cap, "1" when the environment is live already
+// (it always keeps its slot, even above a lowered cap). Returns {granted, slots held}.
+const CLAIM_SLOT = `
+local held = redis.call("SISMEMBER", KEYS[1], ARGV[1]) == 1
+if held or ARGV[3] == "1" then
+  redis.call("SADD", KEYS[1], ARGV[1])
+  return {1, redis.call("SCARD", KEYS[1])}
+end
+local live = redis.call("SCARD", KEYS[1])
+if live < tonumber(ARGV[2]) then
+  redis.call("SADD", KEYS[1], ARGV[1])
+  return {1, live + 1}
+end
+return {0, live}`;
+
 const MGET_CHUNK = 200;
 
 /**
@@ -167,6 +184,25 @@ export class RedisStateStore {
     const keys = [this.desiredKey(envId), this.observedKey(envId), this.indexKey()];
     const removed = await this.call(() => this.redis.eval(FORGET, keys.length, ...keys, generation, envId));
     return removed === 1;
+  }
+
+  private slotsKey(): string {
+    return `${this.prefix}:live`;
+  }
+
+  /**
+   * Takes one of `max` slots for an environment about to deploy, atomically; an environment
+   * holding one (or `live` already) keeps it. Returns whether it holds a slot and how many are held.
+   */
+  async claimSlot(envId: string, max: number, live: boolean): Promise<{ claimed: boolean; live: number }> {
+    const answer = await this.call(() => this.redis.eval(CLAIM_SLOT, 1, this.slotsKey(), envId, String(max), live ? "1" : "0"));
+    const [granted, held] = answer as [number, number];
+    return { claimed: granted === 1, live: held };
+  }
+
+  /** Gives an environment's slot back (torn down, or holding without being live). */
+  async releaseSlot(envId: string): Promise<void> {
+    await this.call(() => this.redis.srem(this.slotsKey(), envId));
   }
 
   /** Whether `id` was recorded by rememberDelivery within its TTL. */

@@ -1,13 +1,22 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { silentLogger, type Logger } from "../log.js";
+import { mayRetry } from "../retry.js";
 import { retryDelay } from "./backoff.js";
 import { toJobError } from "./failures.js";
 import { RECONCILE_QUEUE, type ReconcileJobData } from "./queue.js";
 
+/** When a failed job runs again: for the PR's "retrying in 16 s (attempt 3 of 8)". */
+export interface NextAttempt {
+  /** Milliseconds until the next attempt (backoff, or longer when the server asked to wait). */
+  inMs: number;
+  /** The number of the next attempt, 2 for the first retry. */
+  attempt: number;
+  /** The job's attempts in all. */
+  of: number;
+}
+
 export interface ReconcileContext {
-  /** Aborted when cancel(envId) is called for this environment in this process. */
-  signal: AbortSignal;
   /** 1 for the first run of the job, 2 for its first retry, … */
   attempt: number;
   /** The job's attempts in all. */
@@ -16,11 +25,17 @@ export interface ReconcileContext {
   finalAttempt: boolean;
   /** A child logger bound to the environment, job and attempt. */
   log: Logger;
+  /**
+   * When the job runs again if the handler now throws `error`; null when it will not (the last
+   * attempt, or an error that may not be retried). The queue then waits exactly the delay
+   * returned here (the first one asked for in this attempt), so what the PR says is what happens.
+   */
+  nextAttempt(error: unknown): NextAttempt | null;
 }
 
 /**
- * Reconciles one environment. Throw a PrboxError of kind "permanent" (or a NotReadyError) to
- * fail the job once; anything else is retried with backoff.
+ * Reconciles one environment. What it throws is retried with backoff when src/retry.ts's
+ * mayRetry says so, and fails the job at once otherwise.
  */
 export type ReconcileHandler = (envId: string, ctx: ReconcileContext) => Promise<unknown>;
 
@@ -45,12 +60,6 @@ export interface ReconcileWorkerOptions {
 }
 
 export interface ReconcileWorker {
-  /**
-   * Aborts the signal of the job of `envId` running in this process, if any. The job then ends
-   * without retry; enqueue a reconcile first if something should happen next (it runs after).
-   * Returns whether a running job was found.
-   */
-  cancel(envId: string, reason?: string): boolean;
   /** Stops taking jobs and waits for the running ones to finish (a graceful SIGTERM drain). */
   close(): Promise<void>;
 }
@@ -63,61 +72,70 @@ function envIdOf(job: Job<ReconcileJobData>): string {
   return envId;
 }
 
-type Processor = (job: Job<ReconcileJobData>, token: string | undefined, signal: AbortSignal | undefined) => Promise<unknown>;
+type Processor = (job: Job<ReconcileJobData>) => Promise<unknown>;
+
+/** The delays nextAttempt promised, by job id, until BullMQ asks for them (retryDelays below). */
+type PlannedDelays = Map<string, number>;
 
 /**
- * Wraps the handler for BullMQ: builds the context, records which environment runs here (for
- * cancel), and turns the handler's errors into retry or no retry.
+ * Wraps the handler for BullMQ: builds the context and turns the handler's errors into retry or
+ * no retry. There is no in-process cancel: a deploy notices a close itself, across processes,
+ * by polling the desired state (core/reconcile.ts watchForClose).
  */
-function processorFor(handler: ReconcileHandler, log: Logger, running: Map<string, string>): Processor {
-  // Three declared parameters: BullMQ passes the AbortSignal only to processors whose
-  // `length` is at least 3.
-  return async (job, _token, signal) => {
+function processorFor(handler: ReconcileHandler, log: Logger, planned: PlannedDelays): Processor {
+  return async (job) => {
     const envId = envIdOf(job);
     const jobId = String(job.id);
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
     const jobLog = log.child({ envId, jobId, attempt });
-    const ctx = { signal: signal ?? new AbortController().signal, attempt, maxAttempts, finalAttempt: attempt >= maxAttempts, log: jobLog };
-    running.set(envId, jobId);
+    const nextAttempt = (error: unknown): NextAttempt | null => {
+      if (attempt >= maxAttempts || !mayRetry(error)) return null;
+      const inMs = planned.get(jobId) ?? retryDelay(attempt, undefined, error instanceof Error ? error : undefined, job);
+      planned.set(jobId, inMs);
+      return { inMs, attempt: attempt + 1, of: maxAttempts };
+    };
+    planned.delete(jobId);
     try {
-      return await handler(envId, ctx);
+      const result = await handler(envId, { attempt, maxAttempts, finalAttempt: attempt >= maxAttempts, log: jobLog, nextAttempt });
+      planned.delete(jobId);
+      return result;
     } catch (error) {
-      // A cancelled job is superseded, not failed: whoever cancelled it enqueued what comes next.
-      if (ctx.signal.aborted) {
-        jobLog.info({ reason: String(ctx.signal.reason) }, "reconcile cancelled");
-        return { cancelled: true };
-      }
-      throw toJobError(error);
-    } finally {
-      if (running.get(envId) === jobId) running.delete(envId);
+      const jobError = toJobError(error);
+      if (jobError instanceof UnrecoverableError || attempt >= maxAttempts) planned.delete(jobId);
+      throw jobError;
     }
+  };
+}
+
+/** BullMQ's backoff strategy: the delay nextAttempt promised for this attempt, else the usual one. */
+function retryDelays(planned: PlannedDelays): typeof retryDelay {
+  return (attemptsMade, type, error, job) => {
+    const id = job?.id === undefined ? undefined : String(job.id);
+    const promised = id === undefined ? undefined : planned.get(id);
+    if (id !== undefined) planned.delete(id);
+    return promised ?? retryDelay(attemptsMade, type, error, job);
   };
 }
 
 /** Starts taking reconcile jobs; resolves once the worker is connected. */
 export async function startReconcileWorker(options: ReconcileWorkerOptions): Promise<ReconcileWorker> {
   const log = (options.log ?? silentLogger).child({ component: "worker" });
-  // Jobs running in this process, by environment: at most one each (the queue de-duplicates).
-  const running = new Map<string, string>();
-  const worker = new Worker<ReconcileJobData>(RECONCILE_QUEUE, processorFor(options.handler, log, running), {
+  const planned: PlannedDelays = new Map();
+  const worker = new Worker<ReconcileJobData>(RECONCILE_QUEUE, processorFor(options.handler, log, planned), {
     connection: options.connection,
     prefix: options.prefix ?? "prbox",
     concurrency: options.concurrency ?? 4,
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 15_000,
     maxStalledCount: options.maxStalledCount ?? 2,
-    settings: { backoffStrategy: retryDelay },
+    settings: { backoffStrategy: retryDelays(planned) },
   });
   watchWorker(worker, log);
   await worker.waitUntilReady();
   log.info({ concurrency: worker.concurrency }, "reconcile worker started");
 
   return {
-    cancel(envId, reason = "cancelled") {
-      const jobId = running.get(envId);
-      return jobId !== undefined && worker.cancelJob(jobId, reason);
-    },
     async close() {
       await worker.close();
       log.info({}, "reconcile worker stopped");

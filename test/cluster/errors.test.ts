@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { classifyApiError, deployEnvironment } from "../../src/cluster/index.js";
 import type { KubeObject, RenderedEnvironment } from "../../src/model.js";
+import { retryAfterOf, retryDelay } from "../../src/queue/index.js";
 import { cleanUp, clusterFailure, configMap, deployment, environment, main, testCluster, uniqueName, useClusterProxy } from "../support/cluster-fixtures.js";
 
 const cluster = testCluster();
@@ -70,6 +71,22 @@ describe("classifying what the API server answers", () => {
     const forbidden = await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options));
     expect(forbidden.kind).toBe("permanent");
     expect(forbidden.hint).toContain("RBAC");
+  });
+
+  it("hands the API server's Retry-After on a 429 or 503 to the queue, and none on a 500", async () => {
+    const rendered = newEnvironment([main(configMap("settings"))]);
+    proxy().inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 429, headers: { "Retry-After": "7" } });
+    const throttled = await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options));
+    expect(throttled.kind).toBe("transient");
+    expect(retryAfterOf(throttled)).toBe(7000);
+    // The queue's next delay is at least that, whatever the exponential backoff says.
+    expect(retryDelay(1, undefined, throttled, undefined)).toBeGreaterThanOrEqual(7000);
+
+    proxy().inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 503, headers: { "Retry-After": "2" } });
+    expect(retryAfterOf(await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options)))).toBe(2000);
+
+    proxy().inject({ method: "PATCH", path: /\/configmaps\/settings$/, status: 500, headers: { "Retry-After": "9" } });
+    expect(retryAfterOf(await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options)))).toBeUndefined();
   });
 
   it("classifies a dropped connection as transient", async () => {

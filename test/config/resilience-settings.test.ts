@@ -24,4 +24,11 @@ describe("the resilience settings", () => {
     expect(error.problems).toEqual([expect.stringMatching(/^PRBOX_REDIS_CHECK: expected warn, require or off/)]);
     expect(() => loadConfig({ PRBOX_JOB_LOCK_DURATION: "200ms" })).toThrow(/PRBOX_JOB_LOCK_DURATION: at least 1s/);
   });
+
+  it("default to 8 attempts per job, 2 s before the first retry, and refuse none or a storm", () => {
+    expect(loadConfig({})).toMatchObject({ jobAttempts: 8, retryDelayMs: 2000 });
+    expect(loadConfig({ PRBOX_JOB_ATTEMPTS: "3", PRBOX_RETRY_DELAY: "500ms" })).toMatchObject({ jobAttempts: 3, retryDelayMs: 500 });
+    expect(() => loadConfig({ PRBOX_JOB_ATTEMPTS: "0" })).toThrow(/PRBOX_JOB_ATTEMPTS: at least 1/);
+    expect(() => loadConfig({ PRBOX_RETRY_DELAY: "10ms" })).toThrow(/PRBOX_RETRY_DELAY: at least 100ms/);
+  });
 });

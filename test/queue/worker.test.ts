@@ -2,8 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { UnrecoverableError } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { NotReadyError, PrboxError, SpecError } from "../../src/errors.js";
-import { toJobError } from "../../src/queue/index.js";
-import { desiredState, gate, harness, idle, waitFor } from "./support.js";
+import { toJobError, type NextAttempt } from "../../src/queue/index.js";
+import { gate, harness, waitFor } from "./support.js";
 
 describe("the reconcile worker", () => {
   it("retries transient and unknown errors with backoff, then succeeds", async () => {
@@ -68,53 +68,47 @@ describe("the reconcile worker", () => {
     expect(seen).toEqual(["1/2", "2/2 final"]);
   });
 
-  it("aborts the running handler's signal on cancel(envId), and ends the job without retry", async () => {
-    const h = await harness();
-    const started = gate();
-    const reasons: unknown[] = [];
-    let calls = 0;
-    const worker = await h.worker({
-      handler: async (_envId, { signal }) => {
-        calls++;
-        started.open();
-        await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-        reasons.push(signal.reason);
-        throw new Error("aborted", { cause: signal.reason });
+  it("waits exactly the delay it promised the handler before the next attempt, and promises none on the last", async () => {
+    const h = await harness({ attempts: 3, backoffMs: 300 });
+    const promised: (NextAttempt | null)[] = [];
+    const failedAt: number[] = [];
+    const startedAt: number[] = [];
+    await h.worker({
+      handler: async (_envId, { nextAttempt }) => {
+        startedAt.push(Date.now());
+        const error = new PrboxError("the API server answered 503", { kind: "transient" });
+        promised.push(nextAttempt(error));
+        // Asked twice in one attempt, the answer stays the same (the PR and the queue agree).
+        expect(nextAttempt(error)).toEqual(promised.at(-1));
+        failedAt.push(Date.now());
+        throw error;
       },
     });
     await h.queue.enqueueReconcile("env-a", { delayMs: 0 });
-    await started.promise;
-    expect(worker.cancel("env-other")).toBe(false);
-    expect(worker.cancel("env-a", "the pull request was closed")).toBe(true);
-    await waitFor("the queue is idle", () => idle(h.queue));
-    expect(reasons).toEqual(["the pull request was closed"]);
-    expect(calls).toBe(1);
-    expect(await h.queue.bull.getFailedCount()).toBe(0);
-    expect(worker.cancel("env-a")).toBe(false);
+    await waitFor("the job failed", async () => (await h.queue.bull.getFailedCount()) === 1);
+    expect(promised.map((p) => p && { attempt: p.attempt, of: p.of })).toEqual([{ attempt: 2, of: 3 }, { attempt: 3, of: 3 }, null]);
+    // Exponential with up to 20 % jitter off: 300 ms·2^(n-1).
+    expect(promised[0]?.inMs).toBeGreaterThanOrEqual(240);
+    expect(promised[0]?.inMs).toBeLessThanOrEqual(300);
+    expect(promised[1]?.inMs).toBeGreaterThanOrEqual(480);
+    expect(promised[1]?.inMs).toBeLessThanOrEqual(600);
+    for (const n of [0, 1]) expect((startedAt[n + 1] ?? 0) - (failedAt[n] ?? 0)).toBeGreaterThanOrEqual(promised[n]?.inMs ?? Infinity);
   });
 
-  it("runs the reconcile enqueued before a cancel right after the cancelled job, as when a PR is closed mid-deploy", async () => {
+  it("fails an internal error (a bug) once, and tells the handler there is no next attempt", async () => {
     const h = await harness();
-    const started = gate();
-    const actions: string[] = [];
-    const worker = await h.worker({
-      handler: async (envId, { signal }) => {
-        const desired = await h.store.getDesired(envId);
-        actions.push(desired?.action ?? "none");
-        if (actions.length > 1) return;
-        started.open();
-        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
-        signal.throwIfAborted();
+    const promised: (NextAttempt | null)[] = [];
+    await h.worker({
+      handler: async (_envId, { nextAttempt }) => {
+        const bug = new PrboxError("the record at Redis key x is not JSON", { kind: "internal" });
+        promised.push(nextAttempt(bug));
+        throw bug;
       },
     });
-    await h.store.updateDesired("env-a", () => desiredState("env-a"));
     await h.queue.enqueueReconcile("env-a", { delayMs: 0 });
-    await started.promise;
-    await h.store.updateDesired("env-a", (current) => current && { ...current, action: "destroy", closed: true });
-    await h.queue.enqueueReconcile("env-a", { delayMs: 0 });
-    expect(worker.cancel("env-a", "the pull request was closed")).toBe(true);
-    await waitFor("the follow-up ran", async () => actions.length === 2 && (await idle(h.queue)));
-    expect(actions).toEqual(["deploy", "destroy"]);
+    await waitFor("the job failed", async () => (await h.queue.bull.getFailedCount()) === 1);
+    expect(promised).toEqual([null]);
+    expect((await h.queue.bull.getFailed())[0]?.attemptsMade).toBe(1);
   });
 
   it("waits in close() for the active job to finish", async () => {

@@ -1,5 +1,5 @@
 // The Kubernetes API server unreachable for 30 s in the middle of a deploy: the job fails
-// transiently, the PR says "retrying", the queue retries with exponential backoff and the
+// transiently, the PR says "retrying in …", the queue retries with exponential backoff and the
 // environment converges once the API server is back. And the opposite case: an object the API
 // server refuses (422) fails the job once, with the server's reason on the PR, and is not retried.
 // prbox reaches the real test control plane through the fault-injecting proxy.
@@ -34,7 +34,7 @@ it("retries a deploy cut off by a 30 s API server outage, with backoff, and conv
   await t.until("the deploy applies its first object", () => cut.requests.slice(earlier).some((r) => r.method === "PATCH"), { intervalMs: 20 });
   cut.inject({ path: /./, drop: true, times: Number.POSITIVE_INFINITY });
   const cutAt = Date.now();
-  await t.until("the PR says the deploy failed and is retried", () => t.sticky(pr).includes("(retrying)"), { timeoutMs: OUTAGE_MS, state: () => t.sticky(pr) });
+  await t.until("the PR says the deploy failed and is retried", () => t.sticky(pr).includes("⏳ retrying in"), { timeoutMs: OUTAGE_MS, state: () => t.sticky(pr) });
   // The outage itself: its length is the scenario, not a wait for a result.
   await sleep(Math.max(0, OUTAGE_MS - (Date.now() - cutAt)));
   const dropped = cut.requests.slice(earlier).filter((r) => r.status === "dropped").length;
@@ -49,7 +49,7 @@ it("retries a deploy cut off by a 30 s API server outage, with backoff, and conv
   expect(dropped).toBeGreaterThan(0);
   expect(dropped).toBeLessThan(200);
   const history = t.stickyComments(pr)[0]?.history ?? [];
-  expect(history.some((body) => body.includes("(retrying)"))).toBe(true);
+  expect(history.some((body) => body.includes("⏳ retrying in"))).toBe(true);
   expect(t.stickyComments(pr)).toHaveLength(1);
   expect(t.repo.statusesOf(sha).at(-1)?.state).toBe("success");
 });
@@ -67,7 +67,7 @@ it("fails once with the API server's reason when it refuses an object (422), wit
   await t.until("the PR says the deploy failed", () => t.sticky(pr).includes("failed"), { timeoutMs: 120_000, state: () => t.sticky(pr) });
   await t.settled();
   const sticky = t.sticky(pr);
-  expect(sticky).not.toContain("(retrying)");
+  expect(sticky).not.toContain("retrying");
   expect(sticky).toContain("settings");
   expect(sticky).toMatch(/a valid config key must consist of alphanumeric characters/);
   expect(t.repo.statusesOf(sha).at(-1)?.state).toBe("failure");

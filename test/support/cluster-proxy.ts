@@ -19,6 +19,8 @@ export interface Fault {
   hold?: Promise<unknown>;
   /** How many matching requests to spoil; default 1. */
   times?: number;
+  /** More response headers with `status`, e.g. Retry-After. */
+  headers?: Record<string, string>;
 }
 
 export interface SeenRequest {
@@ -93,7 +95,7 @@ function forward(upstream: Upstream, req: IncomingMessage, res: ServerResponse, 
 
 export async function startClusterProxy(kubeconfigPath: string): Promise<ClusterProxy> {
   const upstream = upstreamOf(kubeconfigPath);
-  const faults: (Required<Omit<Fault, "hold">> & Pick<Fault, "hold">)[] = [];
+  const faults: (Required<Omit<Fault, "hold" | "headers">> & Pick<Fault, "hold" | "headers">)[] = [];
   const requests: SeenRequest[] = [];
 
   const server = createServer((req, res) => {
@@ -114,7 +116,7 @@ export async function startClusterProxy(kubeconfigPath: string): Promise<Cluster
       return;
     }
     seen.status = fault.status;
-    res.writeHead(fault.status, { "content-type": "application/json" });
+    res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
     res.end(statusBody(fault.status));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -135,7 +137,7 @@ export async function startClusterProxy(kubeconfigPath: string): Promise<Cluster
       return clusterFromKubeConfig(kc);
     },
     inject(fault) {
-      faults.push({ method: fault.method ?? "", path: fault.path, status: fault.status ?? 500, drop: fault.drop ?? false, times: fault.times ?? 1, hold: fault.hold });
+      faults.push({ method: fault.method ?? "", path: fault.path, status: fault.status ?? 500, drop: fault.drop ?? false, times: fault.times ?? 1, hold: fault.hold, headers: fault.headers });
     },
     clearFaults() {
       faults.splice(0);
