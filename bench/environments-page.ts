@@ -14,7 +14,7 @@ import { startServer } from "../src/main/server.js";
 import { gatherEnvironments, type PageSources } from "../src/server/environments-page.js";
 import { renderEnvironmentsPage } from "../src/server/page-html.js";
 import { freePort, startRedisServer } from "../test/setup/redis.js";
-import { desiredState } from "../test/queue/support.js";
+import { desiredState } from "../test/integration/queue/support.js";
 import { medianTime } from "./lib/stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);

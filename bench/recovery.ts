@@ -14,7 +14,7 @@ import path from "node:path";
 
 const RUNS = Number(process.env.RECOVERY_RUNS ?? 3);
 // RECOVERY_FILES (comma-separated) runs some of the scenarios only.
-const FILES = process.env.RECOVERY_FILES?.split(",") ?? ["test/resilience/worker-kill.test.ts", "test/resilience/redis-restart.test.ts", "test/resilience/api-outage.test.ts"];
+const FILES = process.env.RECOVERY_FILES?.split(",") ?? ["test/e2e/resilience/worker-kill.test.ts", "test/e2e/resilience/redis-restart.test.ts", "test/e2e/resilience/api-outage.test.ts"];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

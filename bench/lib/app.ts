@@ -28,7 +28,7 @@ export interface BenchApp {
   metrics(): Promise<string>;
 }
 
-export { readTree, type Files } from "../../test/github/support/sources.js";
+export { readTree, type Files } from "../../test/e2e/github/support/sources.js";
 
 export interface BenchAppOptions {
   redisUrl: string;

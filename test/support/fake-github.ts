@@ -15,7 +15,7 @@ import path from "node:path";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import nock from "nock";
 import { create as createTar } from "tar";
-import { user } from "../forges/github/fixtures.js";
+import { user } from "../unit/forges/github/fixtures.js";
 
 export const GITHUB_API = "https://api.github.com";
 export const CODELOAD = "https://codeload.github.com";

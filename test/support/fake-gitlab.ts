@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nock from "nock";
-import { tarGz } from "../forges/support/tarball.js";
+import { tarGz } from "../unit/forges/support/tarball.js";
 
 export const GITLAB_URL = "https://gitlab.example.com";
 const API = "/api/v4";

@@ -1,0 +1,82 @@
+import nock from "nock";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { FORGET_AFTER_MS, sweep } from "../../../src/core/sweep.js";
+import { forgeRegistry } from "../../../src/forges/forge.js";
+import { GitHubForge } from "../../../src/forges/github/forge.js";
+import { silentLogger } from "../../../src/log.js";
+import { connectRedis, createReconcileQueue, RedisStateStore } from "../../../src/queue/index.js";
+import { pullRequestBody, testBot, testOctokit } from "../../unit/forges/github/fixtures.js";
+import { useStrictNock } from "../../support/nock.js";
+import { desiredState, testRedisUrl, uniquePrefix } from "../queue/support.js";
+
+useStrictNock();
+
+const NOW = new Date("2026-11-22T12:00:00Z");
+const HOUR = 3_600_000;
+
+async function harness(idleTtlMs: number) {
+  const prefix = uniquePrefix();
+  const redis = await connectRedis(testRedisUrl(), { role: "client" });
+  const store = new RedisStateStore(redis, { prefix });
+  const queue = createReconcileQueue({ connection: redis, prefix });
+  onTestFinished(async () => {
+    await queue.bull.obliterate({ force: true });
+    await queue.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+  const forge = new GitHubForge(testOctokit(), testBot);
+  const deps = { store, queue, forges: forgeRegistry({ github: async () => forge }), policy: { idleTtlMs }, log: silentLogger, now: () => NOW };
+  const put = (envId: string, pr: number, overrides: Parameters<typeof desiredState>[1] = {}) =>
+    store.updateDesired(envId, () => desiredState(envId, { ref: { forge: "github", repo: "acme/shop", pr, target: "1" }, eventAt: NOW.toISOString(), ...overrides }));
+  return { store, queue, deps, put };
+}
+
+const pulls = (pr: number) => nock("https://api.github.com").get(`/repos/acme/shop/pulls/${pr}`);
+
+describe("the periodic sweep", () => {
+  it("deletes the environment of a PR the forge says is closed (a missed webhook)", async () => {
+    const { store, queue, deps, put } = await harness(0);
+    await put("env-closed", 1);
+    pulls(1).reply(200, pullRequestBody({ state: "closed" }));
+    const result = await sweep(deps);
+    expect(result.closed).toEqual(["env-closed"]);
+    expect(await store.getDesired("env-closed")).toMatchObject({ action: "destroy", closed: true });
+    expect((await queue.queueCounts()).delayed + (await queue.queueCounts()).waiting).toBe(1);
+  });
+
+  it("never deletes because the forge's API failed", async () => {
+    const { store, queue, deps, put } = await harness(HOUR);
+    await put("env-unknown", 2, { eventAt: new Date(NOW.getTime() - 48 * HOUR).toISOString() });
+    pulls(2).reply(502, { message: "Server Error" });
+    const result = await sweep(deps);
+    expect(result.unknown).toEqual(["env-unknown"]);
+    expect(await store.getDesired("env-unknown")).toMatchObject({ action: "deploy" });
+    expect((await queue.queueCounts()).delayed).toBe(0);
+  });
+
+  it("deletes an environment idle longer than the TTL, and keeps a recent one", async () => {
+    const { store, deps, put } = await harness(24 * HOUR);
+    await put("env-idle", 3, { eventAt: new Date(NOW.getTime() - 25 * HOUR).toISOString() });
+    await put("env-busy", 4, { eventAt: new Date(NOW.getTime() - HOUR).toISOString() });
+    pulls(3).reply(200, pullRequestBody({ state: "open" }));
+    pulls(4).reply(200, pullRequestBody({ state: "open" }));
+    const result = await sweep(deps);
+    expect(result.idle).toEqual(["env-idle"]);
+    expect(await store.getDesired("env-idle")).toMatchObject({ action: "destroy", closed: false, waitReason: "no activity for 24h" });
+    expect(await store.getDesired("env-busy")).toMatchObject({ action: "deploy" });
+  });
+
+  it("forgets the records of environments deleted long ago, and keeps recent ones against late deliveries", async () => {
+    const { store, deps, put } = await harness(0);
+    for (const [envId, age] of [["env-old", FORGET_AFTER_MS + HOUR], ["env-recent", HOUR]] as const) {
+      await put(envId, 5, { action: "destroy", closed: true });
+      await store.setObserved({ envId, sha: null, reloadRequest: 0, generation: 1, status: "destroyed", error: null, at: new Date(NOW.getTime() - age).toISOString() });
+    }
+    const result = await sweep(deps);
+    expect(result.forgotten).toEqual(["env-old"]);
+    expect(await store.getDesired("env-old")).toBeNull();
+    expect(await store.getDesired("env-recent")).not.toBeNull();
+  });
+});
