@@ -18,14 +18,15 @@ const DOC = path.join(REPO_ROOT, "docs/performance.md");
 const INTRO = path.join(REPO_ROOT, "bench/intro.md");
 
 async function benchmarks(): Promise<Benchmark[]> {
-  const [{ intakeBenchmark }, { previewBenchmark }, { peersBenchmark }, { scaleBenchmark }, { renderBenchmark }] = await Promise.all([
+  const [{ intakeBenchmark }, { previewBenchmark }, { peersBenchmark }, { scaleBenchmark }, { renderBenchmark }, { redeployBenchmark }] = await Promise.all([
     import("./intake.js"),
     import("./preview.js"),
     import("./peers.js"),
     import("./scale.js"),
     import("./render.js"),
+    import("./redeploy.js"),
   ]);
-  return [intakeBenchmark, previewBenchmark, peersBenchmark, scaleBenchmark, renderBenchmark];
+  return [intakeBenchmark, previewBenchmark, peersBenchmark, scaleBenchmark, renderBenchmark, redeployBenchmark];
 }
 
 const begin = (name: string) => `<!-- bench:${name} -->`;

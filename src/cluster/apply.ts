@@ -15,7 +15,7 @@ export interface ApplyOptions {
   log: Logger;
 }
 
-function isJob(item: PreparedObject): boolean {
+export function isJob(item: PreparedObject): boolean {
   return item.object.kind === "Job" && groupOf(item.object.apiVersion) === "batch";
 }
 
@@ -71,19 +71,35 @@ const FIRST_WAVE = new Set([
   "ConfigMap",
   "PersistentVolumeClaim",
   "Role",
-  "RoleBinding",
 ]);
 
-/** Applies the objects in two waves, each in parallel with at most `concurrency` requests at once. */
+/**
+ * RoleBindings come after the Roles they name: unless the caller may `bind` the Role, RBAC
+ * checks that the caller holds every rule of it, and refuses the binding while the Role does
+ * not exist yet. They still come before the workloads that run with them.
+ */
+const WAVES: readonly ((item: PreparedObject) => boolean)[] = [
+  (item) => FIRST_WAVE.has(item.object.kind),
+  (item) => item.object.kind === "RoleBinding",
+  (item) => !FIRST_WAVE.has(item.object.kind) && item.object.kind !== "RoleBinding",
+];
+
+/**
+ * Applies the objects wave by wave, each wave in parallel with at most `concurrency` requests at
+ * once. Objects `unchanged` says are already as applied are not sent; every object's ref is
+ * returned, in wave order.
+ */
 export async function applyObjects(
   cluster: Cluster,
   items: readonly PreparedObject[],
   options: ApplyOptions,
+  unchanged: (item: PreparedObject) => boolean = () => false,
 ): Promise<ObjectRef[]> {
-  throwIfAborted(options.signal, "applying objects");
-  const first = items.filter((item) => FIRST_WAVE.has(item.object.kind));
-  const rest = items.filter((item) => !FIRST_WAVE.has(item.object.kind));
-  const applied = await mapLimit(first, options.concurrency, (item) => applyObject(cluster, item, options));
-  throwIfAborted(options.signal, "applying objects");
-  return [...applied, ...(await mapLimit(rest, options.concurrency, (item) => applyObject(cluster, item, options)))];
+  const applied: ObjectRef[] = [];
+  for (const inWave of WAVES) {
+    throwIfAborted(options.signal, "applying objects");
+    const wave = items.filter(inWave);
+    applied.push(...(await mapLimit(wave, options.concurrency, async (item) => (unchanged(item) ? refOf(item.object) : applyObject(cluster, item, options)))));
+  }
+  return applied;
 }

@@ -9,17 +9,19 @@ import { applyBaseline, prepareBaseline, type PreparedBaseline } from "./baselin
 import { podSecurityLabels } from "./baseline/objects.js";
 import type { Cluster } from "./client.js";
 import { runHooks } from "./hooks.js";
-import { listOwnedObjects } from "./inventory.js";
+import { checkObjects } from "./check.js";
+import { listOwnedObjects, type OwnedObject } from "./inventory.js";
 import { ANNOTATION_KINDS } from "./keys.js";
 import { formatKinds, kindsOf, unionKinds, type KindRef } from "./kinds.js";
 import { ensureNamespace, environmentNamespaces, patchNamespaceMetadata, type NamespaceMetadata } from "./namespaces.js";
 import { throwIfAborted } from "./poll.js";
 import { prepareObjects, type PreparedObject } from "./prepare.js";
-import { pruneEnvironment } from "./prune.js";
+import { pruneObjects, staleObjects } from "./prune.js";
 import { extraMetadata, primaryMetadata } from "./record.js";
 import { recordedKinds, setStatus } from "./records.js";
-import { refOf, type ObjectRef } from "./refs.js";
+import { identity, refOf, type ObjectRef } from "./refs.js";
 import { deleteAndWait } from "./removal.js";
+import { isUnchanged, withAppliedHash } from "./unchanged.js";
 import { waitForReady } from "./wait.js";
 
 export interface DeployOptions {
@@ -44,7 +46,10 @@ export interface DeployOptions {
 
 export interface DeployResult {
   namespace: string;
+  /** Every object of the render, in the order applied, including the unchanged ones. */
   applied: ObjectRef[];
+  /** The objects found exactly as they would be applied, so not sent again (see unchanged.ts). */
+  unchanged: ObjectRef[];
   pruned: ObjectRef[];
   /** applyMs: everything but the main readiness wait, hooks included; waitMs: that wait. */
   timings: { applyMs: number; waitMs: number };
@@ -57,6 +62,8 @@ interface Context {
   apply: ApplyOptions;
   /** Recorded kinds united with the render's: what prune and /reload must list. */
   kinds: KindRef[];
+  /** The kinds the primary namespace records now (see recordKinds). */
+  recorded: KindRef[];
   /** Who prbox is, when it binds the environment ClusterRole to itself; null otherwise. */
   subject: RbacV1Subject | null;
   /** PR mode: the baseline to apply before anything else; null in CLI mode. */
@@ -86,14 +93,21 @@ function extraNamespaces(rendered: RenderedEnvironment, prepared: readonly Prepa
 }
 
 /**
- * Crash safety of prune: the union of the recorded kinds and the new ones is
- * written on the primary namespace BEFORE anything is applied, and narrowed
- * to the new kinds only after prune succeeded. A deploy that dies in between
- * leaves the wider list, so the next deploy still lists (and prunes) every
- * kind that may hold leftovers.
+ * Crash safety of prune: before anything is applied, the kinds about to be applied are added
+ * to the list on the primary namespace, and the list is narrowed to the render's kinds only
+ * after prune succeeded. A deploy that dies in between leaves the wider list, so the next
+ * deploy still lists (and prunes) every kind that may hold leftovers. A kind is added only once
+ * the API server accepted its objects in the dry run (check.ts): a refused kind is never
+ * recorded, so it cannot make later deploys list a kind prbox may not read.
  */
+async function recordKinds(ctx: Context, kinds: readonly KindRef[]): Promise<void> {
+  if (formatKinds(kinds) === formatKinds(ctx.recorded)) return;
+  await patchNamespaceMetadata(ctx.cluster, ctx.rendered.environment.namespace, { annotations: { [ANNOTATION_KINDS]: formatKinds(kinds) } });
+  ctx.recorded = [...kinds];
+}
+
 async function ensurePrimary(ctx: Context, startedAt: Date): Promise<void> {
-  const metadata = primaryMetadata(ctx.rendered, ctx.kinds, startedAt);
+  const metadata = primaryMetadata(ctx.rendered, ctx.recorded, startedAt);
   // Created with its Pod Security labels: no pod is ever admitted in the namespace without them.
   if (ctx.baseline) metadata.labels = { ...metadata.labels, ...podSecurityLabels(ctx.baseline.baseline.podSecurity) };
   await ensureUsable(ctx, ctx.rendered.environment.namespace, metadata);
@@ -109,46 +123,55 @@ async function namespaceNames(ctx: Context): Promise<string[]> {
 }
 
 /** /reload: every labelled object goes (controllers' pods with them: Foreground), the namespace stays. */
-async function deleteAllObjects(ctx: Context): Promise<void> {
-  const owned = await listOwnedObjects(ctx.cluster, ctx.rendered.environment.id, ctx.kinds, await namespaceNames(ctx), ctx.apply.log);
+async function deleteAllObjects(ctx: Context, owned: readonly OwnedObject[]): Promise<void> {
   ctx.apply.log.info({ objects: owned.length }, "deleting every object of the environment before a fresh deploy");
   const refs = owned.map((o) => o.ref);
   await deleteAndWait(ctx.cluster, refs, { timeoutMs: ctx.options.timeoutMs, signal: ctx.options.signal, propagation: "Foreground" });
 }
 
-async function pruneAndRecord(ctx: Context, prepared: readonly PreparedObject[]): Promise<ObjectRef[]> {
-  const { cluster, rendered } = ctx;
-  const keep = prepared.map((p) => refOf(p.object));
-  const pruned = await pruneEnvironment(cluster, rendered.environment.id, keep, {
-    kinds: ctx.kinds,
-    namespaces: await namespaceNames(ctx),
-    concurrency: ctx.apply.concurrency,
-    log: ctx.apply.log,
-  });
-  const annotations = { [ANNOTATION_KINDS]: formatKinds(kindsOf(prepared.map((p) => p.object))) };
-  await patchNamespaceMetadata(cluster, rendered.environment.namespace, { annotations });
-  return pruned;
+/** The environment's objects as they are now: one list per kind and namespace (none after /reload deleted them). */
+async function liveObjects(ctx: Context): Promise<OwnedObject[]> {
+  const owned = await listOwnedObjects(ctx.cluster, ctx.rendered.environment.id, ctx.kinds, await namespaceNames(ctx), ctx.apply.log);
+  if (!ctx.options.fresh) return owned;
+  await deleteAllObjects(ctx, owned);
+  return [];
+}
+
+/** Main-phase objects whose live version already is what prbox would apply; hooks always run. */
+function unchangedObjects(prepared: readonly PreparedObject[], live: readonly OwnedObject[]): Set<PreparedObject> {
+  const byIdentity = new Map(live.map((o) => [identity(o.ref), o.object]));
+  return new Set(prepared.filter((p) => p.phase === "main" && isUnchanged(p.object, byIdentity.get(identity(refOf(p.object))))));
 }
 
 async function rollOut(ctx: Context, prepared: readonly PreparedObject[]): Promise<DeployResult> {
   const started = Date.now();
+  const { cluster, apply, rendered } = ctx;
   const phase = (p: PreparedObject["phase"]): PreparedObject[] => prepared.filter((o) => o.phase === p);
   const { baseline } = ctx;
   if (baseline) await applyBaseline(ctx.cluster, ctx.rendered.environment.namespace, baseline.baseline, baseline.sources);
   await ensureExtras(ctx, prepared);
-  if (ctx.options.fresh) await deleteAllObjects(ctx);
-  const applied = await runHooks(ctx.cluster, phase("pre"), ctx.apply);
-  const main = await applyObjects(ctx.cluster, phase("main"), ctx.apply);
+  const live = await liveObjects(ctx);
+  const unchanged = unchangedObjects(prepared, live);
+  const stale = staleObjects(live, prepared.map((p) => refOf(p.object)));
+  const changed = prepared.filter((p) => !unchanged.has(p));
+  apply.log.info({ changed: changed.length, unchanged: unchanged.size, stale: stale.length }, "compared the render with the live objects");
+  if (changed.length > 0) {
+    await checkObjects(cluster, rendered.environment.id, changed, new Set(live.map((o) => identity(o.ref))), apply);
+    await recordKinds(ctx, unionKinds(ctx.recorded, kindsOf(prepared.map((p) => p.object))));
+  }
+  const applied = await runHooks(cluster, phase("pre"), apply);
+  const main = await applyObjects(cluster, phase("main"), apply, (item) => unchanged.has(item));
   applied.push(...main);
-  const pruned = await pruneAndRecord(ctx, prepared);
+  const pruned = await pruneObjects(cluster, stale, { concurrency: apply.concurrency, log: apply.log });
+  await recordKinds(ctx, kindsOf(prepared.map((p) => p.object)));
   const waitStarted = Date.now();
   if (ctx.options.wait) {
-    await waitForReady(ctx.cluster, main, { timeoutMs: ctx.options.timeoutMs, signal: ctx.options.signal, log: ctx.apply.log });
+    await waitForReady(cluster, main, { timeoutMs: ctx.options.timeoutMs, signal: ctx.options.signal, log: apply.log });
   }
   const waitMs = Date.now() - waitStarted;
-  applied.push(...(await runHooks(ctx.cluster, phase("post"), ctx.apply)));
+  applied.push(...(await runHooks(cluster, phase("post"), apply)));
   const timings = { applyMs: Date.now() - started - waitMs, waitMs };
-  return { namespace: ctx.rendered.environment.namespace, applied, pruned, timings };
+  return { namespace: rendered.environment.namespace, applied, unchanged: [...unchanged].map((p) => refOf(p.object)), pruned, timings };
 }
 
 async function recordFailure(ctx: Context, error: unknown): Promise<void> {
@@ -162,20 +185,23 @@ async function recordFailure(ctx: Context, error: unknown): Promise<void> {
 
 /**
  * Makes the cluster match the render: namespaces (created or adopted, the
- * record on the primary one), pre hooks, server-side apply of the main
- * objects, prune of what the render dropped, readiness, post hooks. The
+ * record on the primary one), one list per kind of what is live, a dry run of
+ * every object that is not live as it would be applied (a refusal there applies
+ * nothing), pre hooks, server-side apply of the changed main objects, prune of
+ * what the render dropped, readiness, post hooks. The
  * record says "deploying" during, then "ready" or "failed" (with the error,
  * which is rethrown).
  */
 export async function deployEnvironment(cluster: Cluster, rendered: RenderedEnvironment, options: DeployOptions): Promise<DeployResult> {
   const log = (options.log ?? silentLogger).child({ environment: rendered.environment.id });
   const apply: ApplyOptions = { concurrency: options.concurrency ?? 24, timeoutMs: options.timeoutMs, signal: options.signal, log };
-  const prepared = await prepareObjects(cluster, rendered);
+  const prepared = (await prepareObjects(cluster, rendered)).map((p) => ({ ...p, object: withAppliedHash(p.object) }));
   throwIfAborted(options.signal, `deploying environment ${rendered.environment.id}`);
   const recorded = recordedKinds(await environmentNamespaces(cluster, rendered.environment.id));
   const subject = options.environmentClusterRole ? await currentSubject(cluster) : null;
   const baseline = await prepareBaseline(cluster, rendered, prepared, options.baseline ?? DEFAULT_BASELINE);
-  const ctx: Context = { cluster, rendered, options, apply, kinds: unionKinds(recorded, kindsOf(prepared.map((p) => p.object))), subject, baseline };
+  const kinds = unionKinds(recorded, kindsOf(prepared.map((p) => p.object)));
+  const ctx: Context = { cluster, rendered, options, apply, kinds, recorded, subject, baseline };
 
   log.info({ namespace: rendered.environment.namespace, objects: prepared.length, fresh: options.fresh ?? false }, "deploying");
   // Outside the try: a namespace refused as another environment's must not get our "failed" status.
@@ -183,7 +209,7 @@ export async function deployEnvironment(cluster: Cluster, rendered: RenderedEnvi
   try {
     const result = await rollOut(ctx, prepared);
     await setStatus(cluster, rendered.environment.namespace, "ready");
-    log.info({ applied: result.applied.length, pruned: result.pruned.length, ...result.timings }, "deployed");
+    log.info({ applied: result.applied.length, unchanged: result.unchanged.length, pruned: result.pruned.length, ...result.timings }, "deployed");
     return result;
   } catch (error) {
     await recordFailure(ctx, error);

@@ -14,7 +14,7 @@ function weightOf(item: PreparedObject): number {
 }
 
 // Helm's default when a hook names no policy.
-function policiesOf(item: PreparedObject): readonly HookDeletePolicy[] {
+export function policiesOf(item: PreparedObject): readonly HookDeletePolicy[] {
   return item.deletePolicies.length > 0 ? item.deletePolicies : ["before-hook-creation"];
 }
 

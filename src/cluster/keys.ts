@@ -23,6 +23,8 @@ export const ANNOTATION_LAST_ERROR = "prbox.dev/last-error";
 /** Every group-kind the environment has ever applied: the prune inventory. */
 export const ANNOTATION_KINDS = "prbox.dev/kinds";
 export const ANNOTATION_ROLE = "prbox.dev/role";
+/** On every applied object: the hash of what prbox applied, to skip it when nothing changed. */
+export const ANNOTATION_APPLIED_HASH = "prbox.dev/applied-hash";
 
 /** Field manager of every server-side apply prbox makes. */
 export const FIELD_MANAGER = "prbox";

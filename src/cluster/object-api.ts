@@ -10,6 +10,12 @@ import type { KubeObject } from "../model.js";
 import { isNotFound } from "./api-errors.js";
 import { FIELD_MANAGER } from "./keys.js";
 
+/** A list answer as JSON: `metadata.continue` keeps its name. */
+export interface RawList {
+  items: KubernetesObject[];
+  metadata?: { continue?: string; resourceVersion?: string };
+}
+
 /**
  * KubernetesObjectApi with two additions prbox needs.
  *
@@ -29,8 +35,11 @@ export class ObjectApi extends KubernetesObjectApi {
     return api;
   }
 
-  /** Server-side apply with field manager "prbox", taking ownership of conflicting fields. */
-  async apply(object: KubeObject): Promise<KubernetesObject> {
+  /**
+   * Server-side apply with field manager "prbox", taking ownership of conflicting fields. With
+   * `dryRun` the API server runs every check (authorization, admission, validation) and stores nothing.
+   */
+  async apply(object: KubeObject, options: { dryRun?: boolean } = {}): Promise<KubernetesObject> {
     // specUriPath fills in defaults on the object it is given: give it a copy.
     const path = await this.specUriPath(structuredClone(object), "patch");
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
@@ -38,8 +47,36 @@ export class ObjectApi extends KubernetesObjectApi {
     request.setHeaderParam("Content-Type", PatchStrategy.ServerSideApply);
     request.setQueryParam("fieldManager", FIELD_MANAGER);
     request.setQueryParam("force", "true");
+    if (options.dryRun) request.setQueryParam("dryRun", "All");
     request.setBody(JSON.stringify(object));
     return this.requestPromise(request);
+  }
+
+  /** A dry-run create (POST, dryRun=All): every check a new object of this content would meet. */
+  async dryRunCreate(object: KubernetesObject): Promise<KubernetesObject> {
+    const path = await this.specUriPath(structuredClone(object), "create");
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.POST);
+    request.setHeaderParam("Accept", "application/json");
+    request.setHeaderParam("Content-Type", "application/json");
+    request.setQueryParam("fieldManager", FIELD_MANAGER);
+    request.setQueryParam("dryRun", "All");
+    request.setBody(JSON.stringify(object));
+    return this.requestPromise(request);
+  }
+
+  /**
+   * One page of a list as the API server's JSON, untouched: the inherited `list` passes it through
+   * the typed models, which rename fields (`from` to `_from`) and turn timestamps into Dates, and
+   * prbox compares listed objects with rendered ones field by field.
+   */
+  async listRaw(apiVersion: string, kind: string, namespace: string | undefined, query: { labelSelector: string; limit: number; continue?: string }): Promise<RawList> {
+    const path = await this.specUriPath({ apiVersion, kind, metadata: { namespace } }, "list");
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    request.setHeaderParam("Accept", "application/json");
+    request.setQueryParam("labelSelector", query.labelSelector);
+    request.setQueryParam("limit", String(query.limit));
+    if (query.continue) request.setQueryParam("continue", query.continue);
+    return this.requestPromise(request, "any") as Promise<RawList>;
   }
 
   /** The resource serving apiVersion+kind, or undefined when the cluster does not serve it. */

@@ -27,6 +27,8 @@ export interface SeenRequest {
   method: string;
   path: string;
   status: number | "dropped" | "held";
+  /** A dry run (dryRun=All): checked by the API server, stored nothing. */
+  dryRun: boolean;
 }
 
 export interface ClusterProxy {
@@ -100,7 +102,8 @@ export async function startClusterProxy(kubeconfigPath: string): Promise<Cluster
 
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const seen: SeenRequest = { method: req.method ?? "GET", path, status: 0 };
+    const dryRun = new URL(req.url ?? "/", "http://proxy").searchParams.get("dryRun") === "All";
+    const seen: SeenRequest = { method: req.method ?? "GET", path, status: 0, dryRun };
     requests.push(seen);
     const fault = faults.find((f) => f.times > 0 && f.path.test(path) && (f.method === "" || f.method === req.method));
     if (!fault) return forward(upstream, req, res, seen);

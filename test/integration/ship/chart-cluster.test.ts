@@ -8,6 +8,7 @@ import { DEFAULT_BASELINE } from "../../../src/config/baseline.js";
 import { patchNamespaceMetadata } from "../../../src/cluster/namespaces.js";
 import { pollUntil } from "../../../src/cluster/poll.js";
 import { ClusterError } from "../../../src/errors.js";
+import type { KubeObject, RenderedEnvironment, RenderedObject } from "../../../src/model.js";
 import { configMap, deployment, environment, main, testCluster, testKubeconfig, uniqueName } from "../../support/cluster-fixtures.js";
 import { renderChart, type Manifest } from "./chart.js";
 
@@ -239,5 +240,83 @@ describe("the chart's in-chart Redis on the API server", () => {
     } finally {
       await admin.core.deleteNamespace({ name: namespace }).catch(() => undefined);
     }
+  });
+});
+
+describe("deploying as prbox's service account (issue 12: RBAC order, refusals)", () => {
+  const deployAs = (rendered: RenderedEnvironment) =>
+    deployEnvironment(prbox, rendered, { wait: false, timeoutMs: 60_000, environmentClusterRole: environmentRole });
+
+  function newEnvironment(objects: (namespace: string) => RenderedObject[]): RenderedEnvironment {
+    const id = uniqueName(`${release}-r`);
+    createdNamespaces.push(id);
+    return environment({ id, objects: objects(id) });
+  }
+
+  const reader: KubeObject = {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: { name: "reader" },
+    rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] }],
+  };
+  const readerBinding = (namespace: string): KubeObject => ({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "reader" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "reader" },
+    subjects: [{ kind: "ServiceAccount", name: "default", namespace }],
+  });
+  // The environment role grants nothing on coordination.k8s.io: the API server refuses a Lease.
+  const lease: KubeObject = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "leader" }, spec: { holderIdentity: "web" } };
+
+  it("deploys a Role and the RoleBinding that names it on the first deploy", async () => {
+    const rendered = newEnvironment((ns) => [main(readerBinding(ns)), main(reader)]);
+    const result = await deployAs(rendered);
+
+    expect(result.applied.map((r) => r.kind).sort()).toEqual(["Role", "RoleBinding"]);
+    const rbac = admin.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    const binding = await rbac.readNamespacedRoleBinding({ name: "reader", namespace: rendered.environment.namespace });
+    expect(binding.roleRef.name).toBe("reader");
+  });
+
+  it("applies nothing of a render the API server refuses part of, and names the refused object", async () => {
+    const rendered = newEnvironment(() => [main(configMap("settings")), main(deployment("web")), main(lease)]);
+    const ns = rendered.environment.namespace;
+
+    const error = await deployAs(rendered).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ClusterError);
+    expect((error as ClusterError).kind).toBe("permanent");
+    expect((error as ClusterError).message).toContain("nothing was applied");
+    expect((error as ClusterError).message).toContain(`Lease leader in ${ns} (box app, templates/leader.yaml)`);
+    expect((error as ClusterError).message).toContain('cannot patch resource "leases" in API group "coordination.k8s.io"');
+    await expect(admin.core.readNamespacedConfigMap({ name: "settings", namespace: ns })).rejects.toMatchObject({ code: 404 });
+    const record = await admin.core.readNamespace({ name: ns });
+    expect(record.metadata?.annotations?.["prbox.dev/status"]).toBe("failed");
+    expect(record.metadata?.annotations?.["prbox.dev/kinds"] ?? "").not.toContain("Lease");
+  });
+
+  it("deploys the environment again once the refused object is gone from the render", async () => {
+    const rendered = newEnvironment(() => [main(configMap("settings")), main(lease)]);
+    await expect(deployAs(rendered)).rejects.toBeInstanceOf(ClusterError);
+
+    const fixed = environment({ id: rendered.environment.id, objects: [main(configMap("settings"))] });
+    const result = await deployAs(fixed);
+
+    expect(result.applied.map((r) => r.kind)).toEqual(["ConfigMap"]);
+    const record = await admin.core.readNamespace({ name: rendered.environment.namespace });
+    expect(record.metadata?.annotations?.["prbox.dev/status"]).toBe("ready");
+  });
+
+  it("deploys an environment whose record names a kind prbox may not list (recorded by an older prbox)", async () => {
+    const rendered = newEnvironment(() => [main(configMap("settings"))]);
+    await deployAs(rendered);
+    const ns = rendered.environment.namespace;
+    await patchNamespaceMetadata(admin, ns, { annotations: { "prbox.dev/kinds": "coordination.k8s.io/v1/Lease,v1/ConfigMap" } });
+
+    await deployAs(rendered);
+
+    const record = await admin.core.readNamespace({ name: ns });
+    expect(record.metadata?.annotations?.["prbox.dev/kinds"]).toBe("v1/ConfigMap");
   });
 });
