@@ -79,6 +79,14 @@ export class ObjectApi extends KubernetesObjectApi {
     return this.requestPromise(request, "any") as Promise<RawList>;
   }
 
+  /** One object as the API server's JSON, untouched (see listRaw for why not the inherited `read`). */
+  async readRaw(object: KubeObject): Promise<KubernetesObject> {
+    const path = await this.specUriPath(object, "read");
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
+    request.setHeaderParam("Accept", "application/json");
+    return this.requestPromise(request, "any") as Promise<KubernetesObject>;
+  }
+
   /** The resource serving apiVersion+kind, or undefined when the cluster does not serve it. */
   async kindInfo(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
     try {

@@ -1,9 +1,10 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import type { Baseline } from "../../config/baseline.js";
-import type { RenderedEnvironment, RenderedObject } from "../../model.js";
+import type { KubeObject, RenderedEnvironment, RenderedObject } from "../../model.js";
 import { guardBaseline } from "../../render/baseline-guard.js";
 import { call, classifyApiError, isNotFound } from "../api-errors.js";
 import type { Cluster } from "../client.js";
+import { isUnchanged, withAppliedHash } from "../unchanged.js";
 import { BASELINE_NAME, baselineObjects, LABEL_BASELINE } from "./objects.js";
 import { copySecrets, sourceSecrets } from "./secrets.js";
 
@@ -22,6 +23,17 @@ async function removeSwitchedOff(cluster: Cluster, namespace: string, kind: stri
   }
 }
 
+/** Like the environment's own objects (ADR 19): an unchanged re-deploy reads the baseline, it does not write it. */
+async function applyIfChanged(cluster: Cluster, object: KubeObject): Promise<void> {
+  const what = `applying ${object.kind} ${BASELINE_NAME} in namespace ${object.metadata.namespace ?? ""}`;
+  const live = await cluster.objects.readRaw(object).catch((error: unknown) => {
+    if (isNotFound(error)) return undefined;
+    throw classifyApiError(error, what);
+  });
+  if (isUnchanged(object, live)) return;
+  await call(what, () => cluster.objects.apply(object));
+}
+
 /**
  * Makes a pull request's namespace safe before anything of the spec is applied: the NetworkPolicy,
  * ResourceQuota and LimitRange prbox-baseline (each rule switched off is removed), and the
@@ -29,7 +41,7 @@ async function removeSwitchedOff(cluster: Cluster, namespace: string, kind: stri
  */
 export async function applyBaseline(cluster: Cluster, namespace: string, baseline: Baseline, sources: readonly V1Secret[]): Promise<void> {
   const { apply, off } = baselineObjects(namespace, baseline);
-  for (const object of apply) await call(`applying ${object.kind} ${BASELINE_NAME} in namespace ${namespace}`, () => cluster.objects.apply(object));
+  for (const object of apply) await applyIfChanged(cluster, withAppliedHash(object));
   for (const kind of off) await removeSwitchedOff(cluster, namespace, kind);
   if (baseline.secrets) await copySecrets(cluster, namespace, baseline.secrets, sources);
 }
