@@ -14,6 +14,12 @@ const forbidden = {
   render: ["cluster", ...ABOVE_ENGINE, "config/config.js"],
   cluster: [...ABOVE_ENGINE, "config/config.js"],
   config: ["render", "cluster", ...ABOVE_ENGINE],
+  // The core decides; it reaches forges, Redis and HTTP only through the interfaces it defines
+  // (core/forge.ts, core/events.ts, the stores and queues named in its modules).
+  core: ["forges", "queue", "server", "main"],
+  forges: ["queue", "server", "main"],
+  queue: ["forges", "server", "main"],
+  server: ["forges", "main"],
 };
 
 const layerRules = Object.entries(forbidden).map(([folder, names]) => ({

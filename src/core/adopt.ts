@@ -1,6 +1,6 @@
 import type { EnvironmentRecord } from "../cluster/index.js";
-import type { PullRequestEvent } from "../forges/events.js";
-import { isForgeName, type ForgeRegistry, type PullRequestRef } from "../forges/forge.js";
+import type { PullRequestEvent } from "./events.js";
+import { isForgeName, type ForgeRegistry, type PullRequestRef } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import type { IntakeDeps } from "./intake.js";

@@ -1,4 +1,4 @@
-import type { CommandName } from "../forges/events.js";
+import type { CommandName } from "./events.js";
 
 /** A command as written in a comment: `/deploy 1a2b3c4` carries the commit a maintainer looked at. */
 export interface ParsedCommand {

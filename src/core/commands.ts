@@ -1,5 +1,5 @@
-import type { CommandEvent } from "../forges/events.js";
-import type { CommentAuthor, Forge, PullRequestInfo, PullRequestRef } from "../forges/forge.js";
+import type { CommandEvent } from "./events.js";
+import type { CommentAuthor, Forge, PullRequestInfo, PullRequestRef } from "./forge.js";
 import type { Logger } from "../log.js";
 import { prEnvironmentId } from "../spec/naming.js";
 import { parseCommand, type ParsedCommand } from "./command-text.js";

@@ -1,4 +1,4 @@
-import type { PullRequestRef } from "../forges/forge.js";
+import type { PullRequestRef } from "./forge.js";
 
 /**
  * What should exist for one environment, written by the webhook edge and read by the reconciler

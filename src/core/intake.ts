@@ -1,5 +1,5 @@
 import type { Policy } from "../config/config.js";
-import type { ForgeEvent } from "../forges/events.js";
+import type { ForgeEvent } from "./events.js";
 import type { Logger } from "../log.js";
 import { prEnvironmentId } from "../spec/naming.js";
 import type { DesiredState, ObservedState } from "./desired.js";

@@ -1,6 +1,6 @@
-import type { ChecksVerdict } from "../forges/checks.js";
-import type { HeadCommit } from "../forges/events.js";
-import type { ForgeName, PullRequestRef } from "../forges/forge.js";
+import type { ChecksVerdict } from "./checks.js";
+import type { HeadCommit } from "./events.js";
+import type { ForgeName, PullRequestRef } from "./forge.js";
 
 /** One open PR/MR as a forge's list of open ones shows it. */
 export interface OpenPullRequest {

@@ -5,7 +5,7 @@ import { deleteEnvironment, deployEnvironment, type Cluster } from "../cluster/i
 import type { Baseline } from "../config/baseline.js";
 import type { Policy } from "../config/config.js";
 import { describeError, PrboxError } from "../errors.js";
-import type { Forge, ForgeRegistry } from "../forges/forge.js";
+import type { Forge, ForgeRegistry } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";

@@ -1,4 +1,4 @@
-import type { CommitStatus, ForgeEnvironmentState } from "../forges/forge.js";
+import type { CommitStatus, ForgeEnvironmentState } from "./forge.js";
 
 /** What prbox tells a PR about its environment, forge-neutral; adapters add their own markers. */
 export type Report =

@@ -1,6 +1,6 @@
 import type { EnvironmentRecord } from "../cluster/index.js";
-import type { ChecksEvent, PullRequestEvent } from "../forges/events.js";
-import type { ForgeName, ForgeRegistry, PullRequestRef } from "../forges/forge.js";
+import type { ChecksEvent, PullRequestEvent } from "./events.js";
+import type { ForgeName, ForgeRegistry, PullRequestRef } from "./forge.js";
 import { adoptOrphans, type AdoptResult } from "./adopt.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { intake, type IntakeDeps, type IntakeStore } from "./intake.js";

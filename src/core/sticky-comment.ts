@@ -1,4 +1,4 @@
-import type { Forge, PullRequestRef } from "../forges/forge.js";
+import type { Forge, PullRequestRef } from "./forge.js";
 import type { Logger } from "../log.js";
 
 /** Hidden in the rendered comment; how prbox finds its own comment again after a restart. */

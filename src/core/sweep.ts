@@ -1,5 +1,5 @@
 import type { Policy } from "../config/config.js";
-import type { ForgeRegistry } from "../forges/forge.js";
+import type { ForgeRegistry } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import type { ReconcileQueue } from "./intake.js";

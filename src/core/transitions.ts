@@ -1,5 +1,5 @@
 import type { Policy } from "../config/config.js";
-import type { ChecksEvent, CommandEvent, ForgeEvent, PullRequestEvent } from "../forges/events.js";
+import type { ChecksEvent, CommandEvent, ForgeEvent, PullRequestEvent } from "./events.js";
 import type { DesiredState } from "./desired.js";
 
 type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks"> & Partial<Pick<Policy, "requiredChecks">>;

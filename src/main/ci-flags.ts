@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { FORGE_NAMES } from "../forges/forge.js";
+import { FORGE_NAMES } from "../core/forge.js";
 import { CI_FIELDS, detectCi, readCiContext, type CiField } from "./ci-context.js";
 import { UsageError, type CliIo } from "./io.js";
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Baseline } from "../config/baseline.js";
-import { FORGE_NAMES, isForgeName } from "../forges/forge.js";
+import { FORGE_NAMES, isForgeName } from "../core/forge.js";
 import type { RenderedEnvironment } from "../model.js";
 import type { PrContext } from "../model.js";
 import type { RenderPolicy } from "../spec/context.js";

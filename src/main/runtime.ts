@@ -3,7 +3,7 @@ import type { Logger as PinoLogger } from "pino";
 import { Probot } from "probot";
 import { connectCluster, type Cluster } from "../cluster/index.js";
 import type { Config } from "../config/config.js";
-import { forgeRegistry, type ForgeRegistry } from "../forges/forge.js";
+import { forgeRegistry, type ForgeRegistry } from "../core/forge.js";
 import { appBot, type GitHubBot } from "../forges/github/identity.js";
 import { PrboxOctokit } from "../forges/github/octokit.js";
 import { githubForgeFactory } from "../forges/github/registry.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { age } from "../main/table.js";
+import { age } from "../table.js";
 import type { EnvironmentsView, PageEnvironment, PageQueue } from "./environments-page.js";
 import { Html, html } from "./html.js";
 

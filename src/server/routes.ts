@@ -1,13 +1,14 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
+import type { RouteHandler } from "../http.js";
 import type { Metrics } from "./metrics.js";
+
+export type { RouteHandler };
 
 /** A dependency /readyz checks: a name and a probe that throws when it is not usable. */
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
 }
-
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
 function send(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8"): void {
   res.writeHead(status, { "content-type": type, "cache-control": "no-store" });

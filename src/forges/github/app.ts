@@ -1,8 +1,8 @@
 import type { ApplicationFunction, Context, ProbotOctokit } from "probot";
 import { handleCommand, type CommandResult } from "../../core/commands.js";
 import { intake, type IntakeDeps } from "../../core/intake.js";
-import type { ChecksEvent } from "../events.js";
-import type { Forge, PullRequestRef } from "../forge.js";
+import type { ChecksEvent } from "../../core/events.js";
+import type { Forge, PullRequestRef } from "../../core/forge.js";
 import { pullRequestsAt, requiredChecks } from "./checks.js";
 import { commandComment, prRef, pullRequestEvent } from "./events.js";
 import { checkPayload, checkSuitePayload, commentPayload, pullRequestPayload, statusPayload } from "./payloads.js";

@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import { verdictOf, type CheckOutcome, type ChecksVerdict } from "../checks.js";
+import { verdictOf, type CheckOutcome, type ChecksVerdict } from "../../core/checks.js";
 import { github } from "./errors.js";
 
 const PASSING = new Set(["success", "neutral", "skipped"]);

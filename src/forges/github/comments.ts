@@ -1,4 +1,4 @@
-import type { PullRequestComment } from "../forge.js";
+import type { PullRequestComment } from "../../core/forge.js";
 import { github } from "./errors.js";
 import { NO_PLUGIN_RETRY, prName, type GitHubRepo } from "./repo.js";
 

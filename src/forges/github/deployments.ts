@@ -1,4 +1,4 @@
-import type { ForgeEnvironmentState, ForgeEnvironmentStatus } from "../forge.js";
+import type { ForgeEnvironmentState, ForgeEnvironmentStatus } from "../../core/forge.js";
 import { GitHubError, github } from "./errors.js";
 import { NO_PLUGIN_RETRY, commitName, prName, type GitHubRepo } from "./repo.js";
 import { cut } from "../text.js";

@@ -1,8 +1,8 @@
 import type { Context } from "probot";
 import { PrboxError } from "../../errors.js";
 import type { CommandComment } from "../../core/commands.js";
-import type { HeadCommit, PullRequestEvent } from "../events.js";
-import type { PullRequestRef } from "../forge.js";
+import type { HeadCommit, PullRequestEvent } from "../../core/events.js";
+import type { PullRequestRef } from "../../core/forge.js";
 
 type PullRequestPayload = Context<"pull_request">["payload"];
 type CommentPayload = Context<"issue_comment.created">["payload"];

@@ -10,7 +10,7 @@ import type {
   PullRequestInfo,
   PullRequestRef,
   Reaction,
-} from "../forge.js";
+} from "../../core/forge.js";
 import { createComment, listComments, MAX_COMMENT_LENGTH, updateComment } from "./comments.js";
 import { setDeploymentStatus } from "./deployments.js";
 import type { GitHubBot } from "./identity.js";

@@ -1,9 +1,9 @@
 import type { Probot, ProbotOctokit } from "probot";
 import type { Listing, OpenPullRequest, PullRequestLister } from "../../core/listing.js";
 import type { Logger } from "../../log.js";
-import type { ChecksVerdict } from "../checks.js";
+import type { ChecksVerdict } from "../../core/checks.js";
 import type { CachedPage, ListingCache } from "../listing-cache.js";
-import type { PullRequestRef } from "../forge.js";
+import type { PullRequestRef } from "../../core/forge.js";
 import { requiredChecks } from "./checks.js";
 import { github, statusOf } from "./errors.js";
 

@@ -1,4 +1,4 @@
-import type { PullRequestInfo } from "../forge.js";
+import type { PullRequestInfo } from "../../core/forge.js";
 import { github } from "./errors.js";
 import { prName, type GitHubRepo } from "./repo.js";
 

@@ -1,6 +1,6 @@
 import type { Probot } from "probot";
 import type { Logger } from "../../log.js";
-import type { Forge, PullRequestRef } from "../forge.js";
+import type { Forge, PullRequestRef } from "../../core/forge.js";
 import { GitHubForge } from "./forge.js";
 import type { GitHubBot } from "./identity.js";
 

@@ -1,5 +1,5 @@
 import { PrboxError } from "../../errors.js";
-import type { Reaction } from "../forge.js";
+import type { Reaction } from "../../core/forge.js";
 import { github } from "./errors.js";
 import { prName, type GitHubRepo } from "./repo.js";
 

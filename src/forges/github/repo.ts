@@ -1,7 +1,7 @@
 import type { ProbotOctokit } from "probot";
 import { PrboxError } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import type { PullRequestRef } from "../forge.js";
+import type { PullRequestRef } from "../../core/forge.js";
 
 /** One repository as the GitHub adapter's operations use it: who to ask, about what, for which PR. */
 export interface GitHubRepo {

@@ -1,4 +1,4 @@
-import type { CommitStatus } from "../forge.js";
+import type { CommitStatus } from "../../core/forge.js";
 import { github } from "./errors.js";
 import { commitName, type GitHubRepo } from "./repo.js";
 import { cut } from "../text.js";

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../../log.js";
-import { answer, declaredJson, declaredTooLarge, readBody, refuse } from "../../server/body.js";
-import type { RouteHandler } from "../../server/routes.js";
+import { answer, declaredJson, declaredTooLarge, readBody, refuse } from "../../http.js";
+import type { RouteHandler } from "../../http.js";
 
 export const GITHUB_WEBHOOK_PATH = "/api/github/webhooks";
 /** GitHub does not deliver payloads over 25 MB, so nothing larger is GitHub. */

@@ -1,5 +1,5 @@
 import { PrboxError } from "../../errors.js";
-import type { Reaction } from "../forge.js";
+import type { Reaction } from "../../core/forge.js";
 import { gitlab, statusOf } from "./errors.js";
 import { mrName, type GitLabMergeRequest } from "./project.js";
 

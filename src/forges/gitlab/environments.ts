@@ -1,5 +1,5 @@
 import type { CondensedEnvironmentSchema } from "@gitbeaker/rest";
-import type { ForgeEnvironmentStatus } from "../forge.js";
+import type { ForgeEnvironmentStatus } from "../../core/forge.js";
 import { gitlab, statusOf } from "./errors.js";
 import type { GitLabMergeRequest } from "./project.js";
 

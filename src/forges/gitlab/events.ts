@@ -1,6 +1,6 @@
 import type { CommandComment } from "../../core/commands.js";
-import type { HeadCommit, PullRequestEvent } from "../events.js";
-import type { PullRequestRef } from "../forge.js";
+import type { HeadCommit, PullRequestEvent } from "../../core/events.js";
+import type { PullRequestRef } from "../../core/forge.js";
 import type { MergeRequestHook, MergeRequestNoteHook } from "./payloads.js";
 
 /** What a delivery means to prbox, or why it means nothing (said in the 200 answer). */

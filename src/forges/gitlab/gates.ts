@@ -3,9 +3,9 @@
 // ChecksEvent for the core (src/core/transitions.ts), as GitHub's check suites do.
 import type { IntakeDeps, IntakeResult } from "../../core/intake.js";
 import type { Logger } from "../../log.js";
-import type { ChecksVerdict } from "../checks.js";
-import type { ChecksEvent, PullRequestEvent } from "../events.js";
-import type { PullRequestRef } from "../forge.js";
+import type { ChecksVerdict } from "../../core/checks.js";
+import type { ChecksEvent, PullRequestEvent } from "../../core/events.js";
+import type { PullRequestRef } from "../../core/forge.js";
 import { mrRef } from "./events.js";
 import { ignored, NotStoredError, store, type Outcome } from "./outcome.js";
 import type { PipelineHook } from "./payloads.js";

@@ -1,7 +1,7 @@
 import type { Listing, OpenPullRequest, PullRequestLister } from "../../core/listing.js";
 import type { Logger } from "../../log.js";
-import type { ChecksVerdict } from "../checks.js";
-import type { PullRequestRef } from "../forge.js";
+import type { ChecksVerdict } from "../../core/checks.js";
+import type { PullRequestRef } from "../../core/forge.js";
 import type { GitLabClient } from "./client.js";
 import { gitlab, statusOf } from "./errors.js";
 import { GitLabForge } from "./forge.js";

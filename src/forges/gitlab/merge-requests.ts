@@ -1,4 +1,4 @@
-import type { PullRequestInfo } from "../forge.js";
+import type { PullRequestInfo } from "../../core/forge.js";
 import { gitlab } from "./errors.js";
 import { mrName, type GitLabMergeRequest } from "./project.js";
 

@@ -1,5 +1,5 @@
 import type { MergeRequestNoteSchema } from "@gitbeaker/rest";
-import type { PullRequestComment } from "../forge.js";
+import type { PullRequestComment } from "../../core/forge.js";
 import { gitlab } from "./errors.js";
 import { isBotUsername } from "./events.js";
 import { mrName, type GitLabMergeRequest } from "./project.js";

@@ -1,5 +1,5 @@
 import { intake, type IntakeDeps, type IntakeResult } from "../../core/intake.js";
-import type { ForgeEvent } from "../events.js";
+import type { ForgeEvent } from "../../core/events.js";
 
 /** What prbox did with a delivery, for the metrics and the one-line answer GitLab keeps. */
 export type DeliveryResult = IntakeResult | "ignored" | "refused" | "failed";

@@ -1,7 +1,7 @@
 // PRBOX_REQUIRED_CHECKS on GitLab: a required check is a CI job of that name. Its status comes
 // from a Pipeline Hook's `builds` or, when a merge request opens or moves after its pipeline
 // already finished, from the API (the newest pipelines on the commit and their jobs).
-import { verdictOf, type CheckOutcome, type ChecksVerdict } from "../checks.js";
+import { verdictOf, type CheckOutcome, type ChecksVerdict } from "../../core/checks.js";
 import { gitlab } from "./errors.js";
 import type { GitLabMergeRequest } from "./project.js";
 

@@ -1,6 +1,6 @@
 import { PrboxError } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import type { PullRequestRef } from "../forge.js";
+import type { PullRequestRef } from "../../core/forge.js";
 import type { GitLabClient } from "./client.js";
 import type { TokenUser } from "./identity.js";
 

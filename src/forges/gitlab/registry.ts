@@ -1,5 +1,5 @@
 import type { Logger } from "../../log.js";
-import type { Forge, PullRequestRef } from "../forge.js";
+import type { Forge, PullRequestRef } from "../../core/forge.js";
 import type { GitLabClient } from "./client.js";
 import { GitLabForge } from "./forge.js";
 

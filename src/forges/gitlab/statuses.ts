@@ -1,5 +1,5 @@
 import type { CommitablePipelineStatus } from "@gitbeaker/rest";
-import type { CommitState, CommitStatus } from "../forge.js";
+import type { CommitState, CommitStatus } from "../../core/forge.js";
 import { gitlab, statusOf } from "./errors.js";
 import { commitName, type GitLabMergeRequest } from "./project.js";
 import { cut } from "../text.js";

@@ -3,7 +3,7 @@ import type { EnvironmentDescription } from "../../cluster/index.js";
 import { PrboxError } from "../../errors.js";
 import { addClusterFlags, checkResourceWord, connect, type ClusterFlags } from "../cluster-flags.js";
 import type { CliIo } from "../io.js";
-import { table } from "../table.js";
+import { table } from "../../table.js";
 
 export function describeCommand(io: CliIo): Command {
   const command = new Command("describe")

@@ -2,7 +2,7 @@ import { Command, Option } from "commander";
 import type { EnvironmentRecord } from "../../cluster/index.js";
 import { addClusterFlags, checkResourceWord, connect, type ClusterFlags } from "../cluster-flags.js";
 import type { CliIo } from "../io.js";
-import { age, table } from "../table.js";
+import { age, table } from "../../table.js";
 
 export function getCommand(io: CliIo): Command {
   const command = new Command("get")

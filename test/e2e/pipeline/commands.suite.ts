@@ -1,7 +1,7 @@
 // Commands in PR comments (GitLab: MR notes) on either forge: who may give them, what they do,
 // and /deploy for PRs from forks.
 import { describe, expect } from "vitest";
-import type { ForgeName } from "../../../src/forges/forge.js";
+import type { ForgeName } from "../../../src/core/forge.js";
 import { liveNamespace, namespaceExists, objectsIn } from "../github/support/cluster.js";
 import { newSha, previewRepo } from "../github/support/sources.js";
 import { stays } from "../github/support/wait.js";

@@ -1,7 +1,7 @@
 // What a PR sees when its preview cannot be deployed, on either forge: the reason, where to fix
 // it, and no half environment left running where none could be made.
 import { describe, expect } from "vitest";
-import type { ForgeName } from "../../../src/forges/forge.js";
+import type { ForgeName } from "../../../src/core/forge.js";
 import { namespaceExists } from "../github/support/cluster.js";
 import { changed, newSha, previewRepo, withFailingPods, type Files } from "../github/support/sources.js";
 import type { PipelineTest } from "./support/pipeline.js";

@@ -1,7 +1,7 @@
 // The life of one PR's preview, end to end, for either forge: a webhook over HTTP to the real
 // server, the real worker, Redis, helm and API server; the forge is a fake (test/support/).
 import { describe, expect } from "vitest";
-import type { ForgeName } from "../../../src/forges/forge.js";
+import type { ForgeName } from "../../../src/core/forge.js";
 import { deploymentsAvailable, liveNamespace, namespaceExists, objectsIn } from "../github/support/cluster.js";
 import { changed, newSha, previewRepo } from "../github/support/sources.js";
 import { stays } from "../github/support/wait.js";

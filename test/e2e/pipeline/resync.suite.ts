@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import nock from "nock";
 import { describe, expect, inject, onTestFinished, test } from "vitest";
-import type { ForgeName } from "../../../src/forges/forge.js";
+import type { ForgeName } from "../../../src/core/forge.js";
 import { deleteNamespacesOf, kube, liveNamespace, namespaceExists, type Kube } from "../github/support/cluster.js";
 import { startPrbox, type RunningPrbox } from "../github/support/prbox.js";
 import { newSha, previewRepo } from "../github/support/sources.js";

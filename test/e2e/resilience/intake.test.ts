@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, inject, it, onTestFinished } from "vitest";
 import { intake } from "../../../src/core/intake.js";
-import type { PullRequestEvent } from "../../../src/forges/events.js";
+import type { PullRequestEvent } from "../../../src/core/events.js";
 import { silentLogger } from "../../../src/log.js";
 import { connectRedis, RECONCILE_QUEUE, RedisStateStore } from "../../../src/queue/index.js";
 import { prEnvironmentId } from "../../../src/spec/naming.js";

@@ -9,7 +9,7 @@ import { connectCluster, listEnvironments } from "../../../src/cluster/index.js"
 import type { Policy } from "../../../src/config/config.js";
 import { intake } from "../../../src/core/intake.js";
 import { resync, type ResyncDeps } from "../../../src/core/resync.js";
-import { forgeRegistry } from "../../../src/forges/forge.js";
+import { forgeRegistry } from "../../../src/core/forge.js";
 import { GitHubForge } from "../../../src/forges/github/forge.js";
 import { appBot } from "../../../src/forges/github/identity.js";
 import { GitHubLister } from "../../../src/forges/github/listing.js";

@@ -1,7 +1,7 @@
 import nock from "nock";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { FORGET_AFTER_MS, sweep } from "../../../src/core/sweep.js";
-import { forgeRegistry } from "../../../src/forges/forge.js";
+import { forgeRegistry } from "../../../src/core/forge.js";
 import { GitHubForge } from "../../../src/forges/github/forge.js";
 import { silentLogger } from "../../../src/log.js";
 import { connectRedis, createReconcileQueue, RedisStateStore } from "../../../src/queue/index.js";

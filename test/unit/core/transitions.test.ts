@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../../src/core/desired.js";
 import { nextDesired } from "../../../src/core/transitions.js";
-import type { CommandEvent, ForgeEvent, PullRequestEvent } from "../../../src/forges/events.js";
+import type { CommandEvent, ForgeEvent, PullRequestEvent } from "../../../src/core/events.js";
 
 const ref = { forge: "github" as const, repo: "acme/shop", pr: 7, target: "1" };
 const open: { requiredLabel: string | null; deployForks: boolean } = { requiredLabel: null, deployForks: false };

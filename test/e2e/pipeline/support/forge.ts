@@ -2,7 +2,7 @@
 // driver with one implementation per forge (github.ts over fake-github, gitlab.ts over
 // fake-gitlab). It moves a pull request (GitHub) or merge request (GitLab) through its life,
 // builds the webhook deliveries the forge would send, and reads back what prbox wrote there.
-import type { CommitState, ForgeName } from "../../../../src/forges/forge.js";
+import type { CommitState, ForgeName } from "../../../../src/core/forge.js";
 import type { Files } from "../../github/support/sources.js";
 
 /** Write access in GitHub's words; on GitLab maintain is Maintainer, write Developer, read Guest. */

@@ -1,6 +1,6 @@
 // The forge-neutral driver (forge.ts) on GitHub: a repository of the fake GitHub, deliveries
 // from @octokit/webhooks-examples signed with the app's secret.
-import type { CommitState } from "../../../../src/forges/forge.js";
+import type { CommitState } from "../../../../src/core/forge.js";
 import { STICKY_MARKER } from "../../../../src/core/sticky-comment.js";
 import { environmentName } from "../../../../src/forges/github/deployments.js";
 import { prEnvironmentId, prRepoNamespace } from "../../../../src/spec/naming.js";

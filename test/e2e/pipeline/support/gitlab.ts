@@ -1,7 +1,7 @@
 // The forge-neutral driver (forge.ts) on GitLab: a project of the fake GitLab, webhook payloads
 // after fixtures/gitlab/ sent with the headers GitLab sends (X-Gitlab-Token, Idempotency-Key).
 import { randomUUID } from "node:crypto";
-import type { CommitState } from "../../../../src/forges/forge.js";
+import type { CommitState } from "../../../../src/core/forge.js";
 import { environmentName } from "../../../../src/forges/gitlab/environments.js";
 import { STICKY_MARKER } from "../../../../src/core/sticky-comment.js";
 import { prEnvironmentId, prRepoNamespace } from "../../../../src/spec/naming.js";

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import nock from "nock";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { ForgeName } from "../../../../src/forges/forge.js";
+import type { ForgeName } from "../../../../src/core/forge.js";
 import { deleteNamespacesOf, kube, type Kube } from "../../github/support/cluster.js";
 import { credentialsOf, startPrbox, type PrboxOptions, type RunningPrbox } from "../../github/support/prbox.js";
 import { until, type WaitOptions } from "../../github/support/wait.js";

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import type { ForgeEnvironmentStatus } from "../../../../src/forges/forge.js";
+import type { ForgeEnvironmentStatus } from "../../../../src/core/forge.js";
 import { GitHubForge } from "../../../../src/forges/github/forge.js";
 import { useStrictNock } from "../../../support/nock.js";
 import { API, OTHER_SHA, SHA, deployment, deploymentStatus, ref, testBot, testOctokit } from "./fixtures.js";

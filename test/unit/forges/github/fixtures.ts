@@ -3,7 +3,7 @@
 import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
 import { ProbotOctokit } from "probot";
-import type { PullRequestRef } from "../../../../src/forges/forge.js";
+import type { PullRequestRef } from "../../../../src/core/forge.js";
 import type { GitHubBot } from "../../../../src/forges/github/identity.js";
 
 // The package's main file is JSON: require it rather than depend on JSON import attributes.

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
-import type { ForgeEnvironmentStatus } from "../../../../src/forges/forge.js";
+import type { ForgeEnvironmentStatus } from "../../../../src/core/forge.js";
 import { GitLabForge } from "../../../../src/forges/gitlab/forge.js";
 import { useStrictNock } from "../../../support/nock.js";
 import { HOST, PROJECT, SHA, environment, ref, testClient } from "./fixtures.js";

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGitLabClient, type GitLabClient } from "../../../../src/forges/gitlab/client.js";
-import type { PullRequestRef } from "../../../../src/forges/forge.js";
+import type { PullRequestRef } from "../../../../src/core/forge.js";
 import { tarGz, type TarEntry } from "../support/tarball.js";
 
 export const HOST = "https://gitlab.example.com";

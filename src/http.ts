@@ -51,3 +51,6 @@ export function declaredJson(req: IncomingMessage): boolean {
   const type = req.headers["content-type"];
   return typeof type === "string" && JSON_TYPE.test(type);
 }
+
+/** A route of prbox's HTTP server: answers and returns true, or returns false for the next one. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
