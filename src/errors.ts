@@ -1,5 +1,5 @@
 /**
- * The three kinds of failure prbox distinguishes (STYLE.md rule 6):
+ * The three kinds of failure prbox distinguishes (docs/architecture.md §5):
  * - "permanent": the input is wrong (bad spec, rejected manifest). Report once, never retry.
  * - "transient": the world was unavailable (API server down, 409, 5xx). Retry with backoff.
  * - "internal": a bug in prbox. Log loudly.

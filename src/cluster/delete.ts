@@ -70,7 +70,7 @@ async function waitNamespacesGone(cluster: Cluster, names: readonly string[], de
  * does not exist deletes nothing and is not an error.
  */
 export async function deleteEnvironment(cluster: Cluster, id: string, options: DeleteOptions): Promise<DeleteResult> {
-  const log = (options.log ?? silentLogger).child({ environment: id });
+  const log = (options.log ?? silentLogger).child({ envId: id });
   const deadline = Date.now() + options.timeoutMs;
   const namespaces = await environmentNamespaces(cluster, id);
   const adopted = namespaces.filter(isAdopted);

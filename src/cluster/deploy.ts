@@ -193,7 +193,7 @@ async function recordFailure(ctx: Context, error: unknown): Promise<void> {
  * which is rethrown).
  */
 export async function deployEnvironment(cluster: Cluster, rendered: RenderedEnvironment, options: DeployOptions): Promise<DeployResult> {
-  const log = (options.log ?? silentLogger).child({ environment: rendered.environment.id });
+  const log = (options.log ?? silentLogger).child({ envId: rendered.environment.id });
   const apply: ApplyOptions = { concurrency: options.concurrency ?? 24, timeoutMs: options.timeoutMs, signal: options.signal, log };
   const prepared = (await prepareObjects(cluster, rendered)).map((p) => ({ ...p, object: withAppliedHash(p.object) }));
   throwIfAborted(options.signal, `deploying environment ${rendered.environment.id}`);

@@ -1,6 +1,6 @@
 /**
  * Label and annotation keys prbox writes on namespaces and objects. The cluster
- * is the record of what exists (DESIGN.md section 3), so these keys are a
+ * is the record of what exists (ADR 5), so these keys are a
  * format other prbox versions read back: change them only with a migration.
  */
 export { LABEL_MANAGED_BY, MANAGED_BY, LABEL_ENVIRONMENT } from "../model.js";

@@ -7,7 +7,7 @@ import { parseDuration } from "./durations.js";
 import { baselineCrossChecks, baselineEnv, baselineOf, parseBaseline, type Baseline } from "./baseline.js";
 
 /**
- * Every setting prbox reads from the environment, validated once at start-up (DESIGN.md §6).
+ * Every setting prbox reads from the environment, validated once at start-up (docs/configuration.md is generated from this schema).
  * `loadConfig(env)` is called in src/main and the result passed down; nothing reads
  * process.env anywhere else. .env.example lists every variable with a comment.
  */

@@ -2,7 +2,7 @@ import type { PullRequestRef } from "./forge.js";
 
 /**
  * What should exist for one environment, written by the webhook edge and read by the reconciler
- * (DESIGN.md §1, level-triggered). Job data only names the environment; this says what to do.
+ * (docs/architecture.md §1, level-triggered; ADR 6). Job data only names the environment; this says what to do.
  */
 export interface DesiredState {
   /** The prbox environment id (src/spec/naming.ts prEnvironmentId). */

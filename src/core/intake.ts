@@ -31,7 +31,7 @@ const DELIVERY_TTL_SECONDS = 24 * 3600;
 
 /**
  * The webhook edge's whole job once a delivery is verified and normalised: store the
- * environment's new desired state and enqueue a reconcile (DESIGN.md §1.1). Throws when Redis
+ * environment's new desired state and enqueue a reconcile (docs/architecture.md §1, step 2). Throws when Redis
  * cannot store it, so the HTTP layer answers 5xx and the forge records a failed delivery.
  */
 export async function intake(event: ForgeEvent, deliveryId: string, deps: IntakeDeps): Promise<IntakeResult> {

@@ -68,7 +68,7 @@ export interface ReconcileRun {
 export type Outcome = "deployed" | "destroyed" | "waiting" | "up-to-date" | "superseded" | "gone";
 
 /**
- * Makes the cluster and the PR match the environment's desired state (DESIGN.md §1.3, ADR 18):
+ * Makes the cluster and the PR match the environment's desired state (docs/architecture.md §1, step 4; ADR 18):
  * plans the one action the difference calls for (core/plan.ts), performs it and writes one
  * observed state. Safe to run any number of times. A failure of a deploy or teardown is reported
  * on the PR, as "retrying in …" while the queue retries and as final otherwise, and rethrown.
@@ -104,7 +104,7 @@ async function act(action: Action, desired: DesiredState, observed: ObservedStat
 
 /**
  * With a cap on live environments, an environment that should run claims a slot (atomically, in
- * the store) before the plan: the plan holds it when none is free (DESIGN.md §3).
+ * the store) before the plan: the plan holds it when none is free (ADR 18).
  */
 async function capacity(desired: DesiredState, observed: ObservedState | null, deps: ReconcileDeps): Promise<Capacity | null> {
   const max = deps.policy.maxEnvironments;

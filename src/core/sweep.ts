@@ -37,7 +37,7 @@ export interface SweepResult {
 export const FORGET_AFTER_MS = 7 * 24 * 3600_000;
 
 /**
- * The periodic sweep (DESIGN.md §3): deletes environments whose PR is closed (a webhook was missed)
+ * The periodic sweep (ADR 8): deletes environments whose PR is closed (a webhook was missed)
  * or that have been idle longer than the TTL. It deletes only on a definite answer from the
  * forge: when the API fails, the environment stays and is checked again next time.
  */

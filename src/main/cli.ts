@@ -6,9 +6,11 @@ import { getCommand } from "./commands/get.js";
 import { renderCommand } from "./commands/render.js";
 import { runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
+import packageJson from "../../package.json" with { type: "json" };
 import { EXIT, UsageError, type CliIo } from "./io.js";
 
-const VERSION = "0.1.0";
+// One version, package.json's: the bundle inlines it, so the CLI reads no file for --version.
+const VERSION = packageJson.version;
 
 function program(io: CliIo): Command {
   const root = new Command("prbox")

@@ -30,7 +30,7 @@ async function onPath(name: string): Promise<boolean> {
 }
 
 /**
- * Development convenience (DESIGN.md §6): with no PRBOX_REDIS_URL and nothing answering on
+ * Development convenience (README, "Two commands"; PRBOX_REDIS_URL in docs/configuration.md): with no PRBOX_REDIS_URL and nothing answering on
  * 127.0.0.1:6379, start a private redis-server there (data under prbox's cache directory, with
  * an append-only file so queued work survives a restart) and say so. Never in production, never
  * when the operator named a Redis. Returns the child to stop on exit, or null.

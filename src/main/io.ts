@@ -10,7 +10,7 @@ export function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-/** Exit statuses (DESIGN.md §5). */
+/** Exit statuses (docs/cli.md). */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /** A usage mistake (bad flag value, missing argument): exit status 2. */

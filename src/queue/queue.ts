@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from "../log.js";
 import { RETRY_BACKOFF } from "./backoff.js";
 import { redisFailure } from "./redis.js";
 
-/** The one queue of prbox (DESIGN.md §1.2). */
+/** The one queue of prbox (docs/architecture.md §1, step 3; ADR 6). */
 export const RECONCILE_QUEUE = "prbox-reconcile";
 const JOB_NAME = "reconcile";
 

@@ -4,7 +4,7 @@ import { readableSlug } from "./naming.js";
 /** Built-ins whose value differs between pull requests (the docs mark them). */
 export const PR_SPECIFIC = ["PRBOX_PR", "PRBOX_BRANCH", "PRBOX_BRANCH_SLUG", "PRBOX_ENV_ID"] as const;
 
-/** The PRBOX_* variables of a pull request (DESIGN.md §2), without PRBOX_NAMESPACE, which depends on them. */
+/** The PRBOX_* variables of a pull request (docs/environment-toml.md, "Built-in variables"), without PRBOX_NAMESPACE, which depends on them. */
 export function prBuiltins(pr: PrContext, envId: string): Record<string, string> {
   return {
     PRBOX_FORGE: pr.forge,

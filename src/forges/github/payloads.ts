@@ -1,4 +1,4 @@
-// The parts of GitHub's webhook payloads prbox reads, checked once at the edge (STYLE.md rule 5).
+// The parts of GitHub's webhook payloads prbox reads, checked once at the edge (docs/architecture.md §1: untrusted input is validated at the boundary).
 // Probot's types describe what GitHub sends; a signed delivery that lacks those fields (someone
 // holding the secret, a proxy that rewrote it) must be a 400, not a TypeError and a 500.
 import { z } from "zod";

@@ -1,4 +1,4 @@
-// The parts of GitLab's webhook payloads prbox reads, checked once at the edge (STYLE.md rule 5).
+// The parts of GitLab's webhook payloads prbox reads, checked once at the edge (docs/architecture.md §1: untrusted input is validated at the boundary).
 // Field names follow GitLab's webhook documentation ("Merge request events", "Comment events",
 // "Pipeline events");
 // gitbeaker's WebhookMergeRequestEventSchema / WebhookMergeRequestNoteEventSchema describe the

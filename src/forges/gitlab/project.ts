@@ -23,7 +23,7 @@ export function gitLabMergeRequest(api: GitLabClient, self: TokenUser, ref: Pull
   if (ref.forge !== "gitlab" || !Number.isSafeInteger(projectId) || projectId <= 0 || !ref.repo.includes("/")) {
     throw new PrboxError(`the GitLab adapter was handed ${ref.forge} repository "${ref.repo}" (target "${ref.target}")`, { kind: "internal" });
   }
-  return { api, projectId, iid: ref.pr, path: ref.repo, self, log: log.child({ repo: ref.repo, mr: ref.pr }) };
+  return { api, projectId, iid: ref.pr, path: ref.repo, self, log: log.child({ repo: ref.repo, pr: ref.pr }) };
 }
 
 /** "acme/shop!42": the merge request, in messages (GitLab's own reference syntax). */

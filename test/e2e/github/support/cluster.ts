@@ -16,7 +16,7 @@ export function kube(): Kube {
   return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), networking: kc.makeApiClient(NetworkingV1Api) };
 }
 
-/** The namespace prbox gives PR `pr` of `repo` when the spec names none (DESIGN.md §2, naming). */
+/** The namespace prbox gives PR `pr` of `repo` when the spec names none (ADR 4). */
 export function namespaceOf(repo: string, pr: number): string {
   return prRepoNamespace("github", repo, pr);
 }
