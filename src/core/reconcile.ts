@@ -1,3 +1,4 @@
+import type { RenderedEnvironment } from "../model.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -88,7 +89,12 @@ export async function reconcile(envId: string, deps: ReconcileDeps, run: Reconci
   }
 }
 
-async function act(action: Action, desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
+async function act(
+  action: Action,
+  desired: DesiredState,
+  observed: ObservedState | null,
+  step: Step,
+): Promise<Outcome> {
   switch (action.kind) {
     case "gone":
     case "up-to-date":
@@ -106,7 +112,11 @@ async function act(action: Action, desired: DesiredState, observed: ObservedStat
  * With a cap on live environments, an environment that should run claims a slot (atomically, in
  * the store) before the plan: the plan holds it when none is free (ADR 18).
  */
-async function capacity(desired: DesiredState, observed: ObservedState | null, deps: ReconcileDeps): Promise<Capacity | null> {
+async function capacity(
+  desired: DesiredState,
+  observed: ObservedState | null,
+  deps: ReconcileDeps,
+): Promise<Capacity | null> {
   const max = deps.policy.maxEnvironments;
   if (max <= 0 || desired.action !== "deploy") return null;
   return { max, ...(await deps.store.claimSlot(desired.envId, max, isLive(observed))) };
@@ -117,7 +127,8 @@ async function wakeWaiting(deps: ReconcileDeps): Promise<void> {
   if (!deps.queue || deps.policy.maxEnvironments <= 0) return;
   for (const desired of await deps.store.listDesired()) {
     if (desired.action !== "deploy") continue;
-    if ((await deps.store.getObserved(desired.envId))?.status === "waiting") await deps.queue.enqueueReconcile(desired.envId);
+    if ((await deps.store.getObserved(desired.envId))?.status === "waiting")
+      await deps.queue.enqueueReconcile(desired.envId);
   }
 }
 
@@ -130,7 +141,11 @@ interface Step {
   reports: Promise<void>[];
 }
 
-function observe(desired: DesiredState, step: Step, fields: Pick<ObservedState, "sha" | "status" | "error" | "reloadRequest">): ObservedState {
+function observe(
+  desired: DesiredState,
+  step: Step,
+  fields: Pick<ObservedState, "sha" | "status" | "error" | "reloadRequest">,
+): ObservedState {
   const now = (step.deps.now ?? (() => new Date()))();
   return { envId: desired.envId, generation: desired.generation, at: now.toISOString(), ...fields };
 }
@@ -156,12 +171,19 @@ function background(step: Step, pending: Promise<void>): Promise<void> {
 
 async function teardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
   const cluster = await step.deps.cluster();
-  const result = await deleteEnvironment(cluster, desired.envId, { timeoutMs: step.deps.policy.deployTimeoutMs, signal: step.run.signal, log: step.log });
+  const result = await deleteEnvironment(cluster, desired.envId, {
+    timeoutMs: step.deps.policy.deployTimeoutMs,
+    signal: step.run.signal,
+    log: step.log,
+  });
   step.log.info({ namespaces: result.namespaces }, "environment deleted");
-  const nothingThere = observed === null && result.namespaces.length + result.released.length + result.objects.length === 0;
+  const nothingThere =
+    observed === null && result.namespaces.length + result.released.length + result.objects.length === 0;
   // A PR prbox never acted on (closed before it was seen) gets no comment: just the record.
   if (!nothingThere) await reportTeardown(desired, observed, step);
-  await step.deps.store.setObserved(observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }));
+  await step.deps.store.setObserved(
+    observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }),
+  );
   await step.deps.store.releaseSlot(desired.envId);
   await wakeWaiting(step.deps);
   return "destroyed";
@@ -173,17 +195,76 @@ async function reportTeardown(desired: DesiredState, observed: ObservedState | n
   // A deploy cut short leaves its commit "pending" forever (on a merged PR, in the base branch): settle it.
   const settled = observed?.sha === desired.sha && (observed.status === "ready" || observed.status === "failed");
   if (!settled) {
-    await step.forge.setCommitStatus(desired.ref, desired.sha, { state: "success", description: `Preview deleted before it was ready: ${reason.replaceAll("`", "")}` });
+    await step.forge.setCommitStatus(desired.ref, desired.sha, {
+      state: "success",
+      description: `Preview deleted before it was ready: ${reason.replaceAll("`", "")}`,
+    });
   }
 }
 
-async function hold(desired: DesiredState, observed: ObservedState | null, reason: string, step: Step): Promise<Outcome> {
+async function hold(
+  desired: DesiredState,
+  observed: ObservedState | null,
+  reason: string,
+  step: Step,
+): Promise<Outcome> {
   await report(desired, step, { state: "waiting", sha: desired.sha, reason });
   // `error` keeps the reason shown, so a new reason (cap reached, label missing) is reported once.
-  await step.deps.store.setObserved(observe(desired, step, { sha: observed?.sha ?? null, status: "waiting", error: reason, reloadRequest: observed?.reloadRequest ?? 0 }));
+  await step.deps.store.setObserved(
+    observe(desired, step, {
+      sha: observed?.sha ?? null,
+      status: "waiting",
+      error: reason,
+      reloadRequest: observed?.reloadRequest ?? 0,
+    }),
+  );
   // A slot claimed for a deploy that now waits (a label removed) is free again while nothing runs.
   if (step.deps.policy.maxEnvironments > 0 && !isLive(observed)) await step.deps.store.releaseSlot(desired.envId);
   return "waiting";
+}
+
+/** Milliseconds since the last call (or since it was made). */
+function stopwatch(): () => number {
+  let mark = Date.now();
+  return () => {
+    const now = Date.now();
+    const ms = now - mark;
+    mark = now;
+    return ms;
+  };
+}
+
+/** The PR's environment rendered as the bot renders it: PR mode, the operator's variables and policy. */
+function renderAt(desired: DesiredState, root: string, step: Step, signal: AbortSignal): Promise<RenderedEnvironment> {
+  const { ref, branch, sha } = desired;
+  return renderSpec({
+    file: step.deps.policy.specPath,
+    root,
+    pr: { forge: ref.forge, repo: ref.repo, pr: ref.pr, branch, sha },
+    set: step.deps.policy.variables,
+    policy: { ...step.deps.policy, baseline: step.deps.baseline },
+    helm: step.deps.helm,
+    signal,
+  });
+}
+
+async function reportReady(
+  desired: DesiredState,
+  step: Step,
+  done: { rendered: RenderedEnvironment; namespace: string; seconds: number },
+): Promise<void> {
+  const { rendered, namespace, seconds } = done;
+  await report(desired, step, {
+    state: "ready",
+    sha: desired.sha,
+    url: rendered.environment.url,
+    namespace,
+    boxes: rendered.boxes,
+    seconds,
+  });
+  await step.deps.store.setObserved(
+    observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }),
+  );
 }
 
 async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promise<Outcome> {
@@ -198,26 +279,15 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
   // The comment already says "deploying shortly": only the forge's deployment changes state. The
   // forge writes are throttled; they run alongside the download and the render (and the apply).
   const inProgress = { environment: desired.envId, sha: desired.sha, state: "in_progress" as const, url: null };
-  const deploying = background(step, queued.then(() => step.forge.setEnvironmentStatus(desired.ref, inProgress)));
+  const deploying = background(
+    step,
+    queued.then(() => step.forge.setEnvironmentStatus(desired.ref, inProgress)),
+  );
   try {
-    let mark = Date.now();
-    const lap = (): number => {
-      const now = Date.now();
-      const ms = now - mark;
-      mark = now;
-      return ms;
-    };
+    const lap = stopwatch();
     await step.forge.fetchSources(desired.ref, desired.sha, workDir, signal);
     const fetched = lap();
-    const rendered = await renderSpec({
-      file: step.deps.policy.specPath,
-      root: workDir,
-      pr: { forge: desired.ref.forge, repo: desired.ref.repo, pr: desired.ref.pr, branch: desired.branch, sha: desired.sha },
-      set: step.deps.policy.variables,
-      policy: { ...step.deps.policy, baseline: step.deps.baseline },
-      helm: step.deps.helm,
-      signal,
-    });
+    const rendered = await renderAt(desired, workDir, step, signal);
     const renderedIn = lap();
     // The PR hears of a deploy before the cluster changes; the deployment's "in progress" may follow.
     await queued;
@@ -234,10 +304,14 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
     lap();
     // "ready" comes after the earlier reports, or the PR could end on "in progress".
     await deploying;
-    const seconds = (Date.now() - started) / 1000;
-    await report(desired, step, { state: "ready", sha: desired.sha, url: rendered.environment.url, namespace: result.namespace, boxes: rendered.boxes, seconds });
-    await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }));
-    const phases: DeployPhases = { fetch: fetched, render: renderedIn, apply: result.timings.applyMs, wait: result.timings.waitMs, report: lap() };
+    await reportReady(desired, step, { rendered, namespace: result.namespace, seconds: (Date.now() - started) / 1000 });
+    const phases: DeployPhases = {
+      fetch: fetched,
+      render: renderedIn,
+      apply: result.timings.applyMs,
+      wait: result.timings.waitMs,
+      report: lap(),
+    };
     step.log.info({ ms: phases, objects: rendered.objects.length }, "environment ready");
     step.deps.onPhases?.(phases);
     return "deployed";
@@ -265,7 +339,14 @@ async function failed(desired: DesiredState, step: Step, error: unknown): Promis
   const deleting = desired.action === "destroy";
   await report(desired, step, { state: "failed", sha: desired.sha, error: describeError(error), retry, deleting });
   if (!retry && !deleting) {
-    await step.deps.store.setObserved(observe(desired, step, { sha: desired.sha, status: "failed", error: describeError(error), reloadRequest: desired.reloadRequest }));
+    await step.deps.store.setObserved(
+      observe(desired, step, {
+        sha: desired.sha,
+        status: "failed",
+        error: describeError(error),
+        reloadRequest: desired.reloadRequest,
+      }),
+    );
   }
   throw error;
 }
@@ -278,7 +359,8 @@ function watchForClose(desired: DesiredState, step: Step, controller: AbortContr
   const timer = setInterval(() => {
     step.deps.store.getDesired(desired.envId).then(
       (now) => {
-        if (now?.action === "destroy") controller.abort(new PrboxError("the pull request was closed during the deploy", { kind: "transient" }));
+        if (now?.action === "destroy")
+          controller.abort(new PrboxError("the pull request was closed during the deploy", { kind: "transient" }));
       },
       (error: unknown) => step.log.warn({ err: error }, "could not check whether the deploy is still wanted"),
     );

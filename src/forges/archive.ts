@@ -9,6 +9,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createGunzip } from "node:zlib";
 import { ReadEntry, Unpack } from "tar";
 import { PrboxError } from "../errors.js";
+import { dirOf, joinRel, resolveArchiveLink, stripped } from "./archive-links.js";
 
 export interface ArchiveLimits {
   /** Total size of the files in the archive, uncompressed. */
@@ -27,7 +28,6 @@ export interface ExtractOptions extends Partial<ArchiveLimits> {
 
 /** Git writes only these; anything else in a repository archive is refused. */
 const ALLOWED_TYPES = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink"]);
-const MAX_LINK_HOPS = 40;
 const SIZE_HINT = "keep large files out of the repository, or ask the prbox operator to raise the archive limits";
 const TAMPERED_HINT = "git never produces such an entry: the archive is not a plain git archive of the repository";
 
@@ -133,7 +133,10 @@ async function existingDirectory(dest: string): Promise<string> {
   try {
     return await realpath(dest);
   } catch (cause) {
-    throw new PrboxError(`cannot extract the sources: the directory ${dest} does not exist`, { kind: "internal", cause });
+    throw new PrboxError(`cannot extract the sources: the directory ${dest} does not exist`, {
+      kind: "internal",
+      cause,
+    });
   }
 }
 
@@ -212,7 +215,11 @@ class EntryGuard {
       return undefined;
     }
     const target = entry.linkpath ?? "";
-    if (path.posix.isAbsolute(target) || path.win32.isAbsolute(target) || resolveArchiveLink(joinRel(dirOf(rel), target), this.links) === undefined) {
+    if (
+      path.posix.isAbsolute(target) ||
+      path.win32.isAbsolute(target) ||
+      resolveArchiveLink(joinRel(dirOf(rel), target), this.links) === undefined
+    ) {
       return linkOutside(rel, target);
     }
     this.links.set(rel, target);
@@ -233,7 +240,9 @@ class EntryGuard {
 
 function unsupportedType(entry: ReadEntry): PrboxError {
   const what = entry.type === "Link" ? "a hard link" : `a ${entry.type} entry`;
-  return new PrboxError(`the archive entry ${entry.path} is ${what}, which prbox does not extract`, { hint: TAMPERED_HINT });
+  return new PrboxError(`the archive entry ${entry.path} is ${what}, which prbox does not extract`, {
+    hint: TAMPERED_HINT,
+  });
 }
 
 function checkPath(entryPath: string): PrboxError | undefined {
@@ -241,7 +250,9 @@ function checkPath(entryPath: string): PrboxError | undefined {
     return new PrboxError(`the archive entry ${entryPath} has an absolute path`, { hint: TAMPERED_HINT });
   }
   if (entryPath.split(/[\\/]/).includes("..")) {
-    return new PrboxError(`the archive entry ${entryPath} climbs out of the repository with '..'`, { hint: TAMPERED_HINT });
+    return new PrboxError(`the archive entry ${entryPath} climbs out of the repository with '..'`, {
+      hint: TAMPERED_HINT,
+    });
   }
   return undefined;
 }
@@ -250,54 +261,6 @@ function linkOutside(rel: string, target: string): PrboxError {
   return new PrboxError(`the symbolic link ${rel} points outside the repository (to ${target})`, {
     hint: `replace ${rel} with a copy of what it points to, or make it a relative link to a file inside the repository`,
   });
-}
-
-/**
- * Where tar will put the entry, relative to dest (as tar strips: whole `/`-separated parts, `.`
- * included), or undefined for the stripped directories themselves.
- */
-function stripped(entryPath: string, strip: number): string | undefined {
-  const parts = entryPath.split("/");
-  if (parts.length < strip) return undefined;
-  const rest = path.posix.normalize(parts.slice(strip).join("/")).replace(/\/+$/, "");
-  return rest === "" || rest === "." ? undefined : rest;
-}
-
-function dirOf(rel: string): string {
-  const dir = path.posix.dirname(rel);
-  return dir === "." ? "" : dir;
-}
-
-function joinRel(dir: string, target: string): string {
-  return dir === "" ? target : `${dir}/${target}`;
-}
-
-/**
- * Follows `rel` (relative to dest) through the symbolic links extracted so far, the way the
- * kernel will once they exist: the resolved path relative to dest, or undefined when it leaves
- * dest, meets an absolute link or loops.
- */
-export function resolveArchiveLink(rel: string, links: ReadonlyMap<string, string>): string | undefined {
-  const resolved: string[] = [];
-  const pending = rel.split("/").reverse();
-  let hops = 0;
-  while (pending.length > 0) {
-    const part = pending.pop() as string;
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (resolved.length === 0) return undefined;
-      resolved.pop();
-      continue;
-    }
-    resolved.push(part);
-    const target = links.get(resolved.join("/"));
-    if (target === undefined) continue;
-    hops += 1;
-    if (hops > MAX_LINK_HOPS || path.posix.isAbsolute(target)) return undefined;
-    resolved.pop();
-    pending.push(...target.split("/").reverse());
-  }
-  return resolved.join("/");
 }
 
 /**
@@ -349,15 +312,32 @@ function extractionFailure(error: unknown, fromSource: boolean): PrboxError {
   }
   const reason = error instanceof Error ? error.message : String(error);
   const code = errorCode(error);
-  if (fromSource) return new PrboxError(`the download of the archive failed: ${reason}`, { kind: "transient", cause: error });
+  if (fromSource)
+    return new PrboxError(`the download of the archive failed: ${reason}`, { kind: "transient", cause: error });
   // A truncated gzip stream is most often a download cut short: worth another try.
-  if (code === "Z_BUF_ERROR") return new PrboxError("the archive ended early (truncated download)", { kind: "transient", cause: error });
-  if (code?.startsWith("Z_")) return new PrboxError(`the archive is not a gzip-compressed tar file: ${reason}`, { cause: error });
-  return new PrboxError(`the archive could not be extracted: ${reason}`, { kind: isHostTrouble(code) ? "transient" : "permanent", cause: error });
+  if (code === "Z_BUF_ERROR")
+    return new PrboxError("the archive ended early (truncated download)", { kind: "transient", cause: error });
+  if (code?.startsWith("Z_"))
+    return new PrboxError(`the archive is not a gzip-compressed tar file: ${reason}`, { cause: error });
+  return new PrboxError(`the archive could not be extracted: ${reason}`, {
+    kind: isHostTrouble(code) ? "transient" : "permanent",
+    cause: error,
+  });
 }
 
 /** System errors that say the host is short of something (space, descriptors, memory) or its disk failed: worth a retry. */
-const HOST_TROUBLE = new Set(["ENOSPC", "EDQUOT", "EIO", "EMFILE", "ENFILE", "ENOMEM", "EAGAIN", "EBUSY", "ETIMEDOUT", "EINTR"]);
+const HOST_TROUBLE = new Set([
+  "ENOSPC",
+  "EDQUOT",
+  "EIO",
+  "EMFILE",
+  "ENFILE",
+  "ENOMEM",
+  "EAGAIN",
+  "EBUSY",
+  "ETIMEDOUT",
+  "EINTR",
+]);
 
 function isHostTrouble(code: unknown): boolean {
   return typeof code === "string" && HOST_TROUBLE.has(code);

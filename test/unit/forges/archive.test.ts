@@ -8,7 +8,8 @@ import { gzipSync } from "node:zlib";
 import { Pax } from "tar";
 import { afterEach, describe, expect, it } from "vitest";
 import { PrboxError } from "../../../src/errors.js";
-import { extractTarball, resolveArchiveLink } from "../../../src/forges/archive.js";
+import { resolveArchiveLink } from "../../../src/forges/archive-links.js";
+import { extractTarball } from "../../../src/forges/archive.js";
 import { tar, tarGz, type TarEntry } from "./support/tarball.js";
 
 /** A scratch directory holding only `dest/`: anything else appearing in it escaped extraction. */
@@ -116,7 +117,12 @@ describe("extractTarball", () => {
 
   it("refuses '..' hidden below the stripped directory", async () => {
     const box = await sandbox();
-    const archive = tarGz(under([{ path: "ok.txt", content: "ok" }, { path: "../../evil", content: "pwned" }]));
+    const archive = tarGz(
+      under([
+        { path: "ok.txt", content: "ok" },
+        { path: "../../evil", content: "pwned" },
+      ]),
+    );
 
     const error = await refusal(extractTarball(Readable.from([archive]), box.dest, { stripComponents: 1 }));
 
@@ -235,9 +241,16 @@ describe("extractTarball", () => {
 
   it("refuses an archive over the size limit before writing the large file", async () => {
     const box = await sandbox();
-    const archive = tarGz(under([{ path: "small.txt", content: "s" }, { path: "big.bin", content: Buffer.alloc(2 * 1024 * 1024) }]));
+    const archive = tarGz(
+      under([
+        { path: "small.txt", content: "s" },
+        { path: "big.bin", content: Buffer.alloc(2 * 1024 * 1024) },
+      ]),
+    );
 
-    const error = await refusal(extractTarball(Readable.from([archive]), box.dest, { stripComponents: 1, maxBytes: 1024 * 1024 }));
+    const error = await refusal(
+      extractTarball(Readable.from([archive]), box.dest, { stripComponents: 1, maxBytes: 1024 * 1024 }),
+    );
 
     expect(error.kind).toBe("permanent");
     expect(error.message).toBe("the archive holds more than 1 MiB of files");
@@ -250,7 +263,9 @@ describe("extractTarball", () => {
     const files = Array.from({ length: 20 }, (_, i) => ({ path: `f${i}`, content: "x" }));
     const archive = tarGz(under(files));
 
-    const error = await refusal(extractTarball(Readable.from([archive]), box.dest, { stripComponents: 1, maxEntries: 10 }));
+    const error = await refusal(
+      extractTarball(Readable.from([archive]), box.dest, { stripComponents: 1, maxEntries: 10 }),
+    );
 
     expect(error.message).toBe("the archive has more than 10 entries");
     expect((await readdir(box.dest)).length).toBeLessThan(10);
@@ -269,9 +284,13 @@ describe("extractTarball", () => {
 
   it("extracts an archive with 64 MiB of zeros after its end, dropping them instead of buffering them (tar's buffering is quadratic)", async () => {
     const box = await sandbox();
-    const padded = gzipSync(Buffer.concat([tar(under([{ path: "a.txt", content: "kept" }])), Buffer.alloc(64 * 1024 * 1024)]));
+    const padded = gzipSync(
+      Buffer.concat([tar(under([{ path: "a.txt", content: "kept" }])), Buffer.alloc(64 * 1024 * 1024)]),
+    );
     // Network-sized chunks: the quadratic cost grew with every chunk written after the end.
-    const chunks = Array.from({ length: Math.ceil(padded.length / 16384) }, (_, i) => padded.subarray(i * 16384, (i + 1) * 16384));
+    const chunks = Array.from({ length: Math.ceil(padded.length / 16384) }, (_, i) =>
+      padded.subarray(i * 16384, (i + 1) * 16384),
+    );
 
     await extractTarball(Readable.from(chunks), box.dest, { stripComponents: 1 });
 
