@@ -67,7 +67,11 @@ async function storedDeliveries(redis: Redis, prefix: string): Promise<number> {
 }
 
 function serverEnv(redisUrl: string, port: number, secret: string): Record<string, string> {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   return {
     NODE_ENV: "production",
     LOG_LEVEL: "info",
@@ -91,12 +95,23 @@ async function baseline(): Promise<Map<string, Sample[]>> {
     const child = spawn(process.execPath, ["-e", TRIVIAL_SERVER], { env: { PORT: String(port) }, stdio: "ignore" });
     services.add("trivial server", async () => void child.kill("SIGTERM"));
     const url = `http://127.0.0.1:${String(port)}/`;
-    for (let i = 0; i < 100 && !(await fetch(url).then(() => true, () => false)); i++) await sleep(50);
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await fetch(url).then(
+        () => true,
+        () => false,
+      ));
+      i++
+    )
+      await sleep(50);
     const samples = new Map<string, Sample[]>();
     for (const rate of RATES) {
       const sample = await load(url, "unused", rate);
       samples.set(rate, [{ ...sample, stored: sample.acknowledged, serverCpu: Number.NaN }]);
-      console.error(`trivial server ${rate}/s: ${sample.throughput.toFixed(0)}/s p50 ${String(sample.p50)} ms p99 ${String(sample.p99)} ms`);
+      console.error(
+        `trivial server ${rate}/s: ${sample.throughput.toFixed(0)}/s p50 ${String(sample.p50)} ms p99 ${String(sample.p99)} ms`,
+      );
     }
     return samples;
   });
@@ -109,7 +124,12 @@ async function measure(): Promise<Map<string, Sample[]>> {
     const secret = randomBytes(20).toString("hex");
     const dir = await mkdtemp(path.join(os.tmpdir(), "prbox-bench-intake-"));
     const profile = process.env.BENCH_PROFILE === "1" ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
-    const server = await startPrboxProcess(services, { role: "server", env: serverEnv(redisServer.url, port, secret), logFile: path.join(dir, "server.log"), nodeArgs: profile });
+    const server = await startPrboxProcess(services, {
+      role: "server",
+      env: serverEnv(redisServer.url, port, secret),
+      logFile: path.join(dir, "server.log"),
+      nodeArgs: profile,
+    });
     if (profile.length > 0) console.error(`CPU profile will be written to ${dir}`);
     const redis = new Redis(redisServer.url);
     services.add("redis client", async () => void redis.disconnect());
@@ -125,7 +145,9 @@ async function measure(): Promise<Map<string, Sample[]>> {
         const serverCpu = (server.cpuMs() - cpuBefore) / Math.max(1, sample.acknowledged);
         const stored = await storedDeliveries(redis, "prbox");
         samples.set(rate, [...(samples.get(rate) ?? []), { ...sample, stored, serverCpu }]);
-        console.error(`intake ${rate}/s run ${String(run + 1)}: ${sample.throughput.toFixed(0)}/s p50 ${String(sample.p50)} ms p99 ${String(sample.p99)} ms non2xx ${String(sample.non2xx)} errors ${String(sample.errors)} stored ${String(stored)}/${String(sample.acknowledged)} server CPU ${serverCpu.toFixed(2)} ms/delivery`);
+        console.error(
+          `intake ${rate}/s run ${String(run + 1)}: ${sample.throughput.toFixed(0)}/s p50 ${String(sample.p50)} ms p99 ${String(sample.p99)} ms non2xx ${String(sample.non2xx)} errors ${String(sample.errors)} stored ${String(stored)}/${String(sample.acknowledged)} server CPU ${serverCpu.toFixed(2)} ms/delivery`,
+        );
       }
     }
     return samples;
@@ -147,15 +169,29 @@ function report(samples: Map<string, Sample[]>, floor: Map<string, Sample[]>): s
     ];
   });
   const at = samples.get(String(GOAL.rate));
-  const met = at !== undefined && median(at.map((s) => s.throughput)) >= GOAL.rate * 0.98 && median(at.map((s) => s.p99)) < GOAL.p99Ms;
+  const met =
+    at !== undefined &&
+    median(at.map((s) => s.throughput)) >= GOAL.rate * 0.98 &&
+    median(at.map((s) => s.p99)) < GOAL.p99Ms;
   return [
     `One \`prbox server\` process (NODE_ENV=production, LOG_LEVEL=info, logs to a file), a private redis-server, autocannon with ${String(CONNECTIONS)} keep-alive connections for ${String(DURATION_S)} s per rate, ${String(RUNS)} runs per rate (medians; errors and lost deliveries summed over the runs). Every delivery is a signed \`pull_request.synchronize\` with a new head SHA for one of 5000 PRs, so each one changes a desired state and enqueues a job. "lost" = deliveries answered 2xx but not recorded in Redis.`,
     "",
-    table(["offered rate", "acknowledged/s", "p50 ms", "p99 ms", "errors + non-2xx", "lost", "server CPU ms per delivery"], rows),
+    table(
+      ["offered rate", "acknowledged/s", "p50 ms", "p99 ms", "errors + non-2xx", "lost", "server CPU ms per delivery"],
+      rows,
+    ),
     "",
     "The floor: the same load against a trivial HTTP server (reads the body, answers 200) in its own process, one run. When these figures are far from 0 ms and the offered rate, the machine is busy and prbox's figures above say more about it than about prbox.",
     "",
-    table(["offered rate", "answered/s", "p50 ms", "p99 ms"], [...floor].map(([rate, [s]]) => [rate === "max" ? "max" : `${rate}/s`, ms(s?.throughput ?? NaN), ms(s?.p50 ?? NaN), ms(s?.p99 ?? NaN)])),
+    table(
+      ["offered rate", "answered/s", "p50 ms", "p99 ms"],
+      [...floor].map(([rate, [s]]) => [
+        rate === "max" ? "max" : `${rate}/s`,
+        ms(s?.throughput ?? NaN),
+        ms(s?.p50 ?? NaN),
+        ms(s?.p99 ?? NaN),
+      ]),
+    ),
     "",
     verdict(met, `at least ${String(GOAL.rate)} deliveries/s with p99 under ${String(GOAL.p99Ms)} ms`),
   ].join("\n");

@@ -32,13 +32,17 @@ const newSha = () => randomBytes(20).toString("hex");
 /** preview-repo plus ConfigMaps in its manifests box, `total` objects in all (0: as it is). */
 function padded(files: Files, base: number, total: number): Files {
   const extra = Math.max(0, total - base);
-  const doc = (i: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bench-${String(i)}\ndata:\n  sha: "\${PRBOX_SHORT_SHA}"\n  index: "${String(i)}"\n`;
-  return extra === 0 ? files : { ...files, "config/bench.yaml": Array.from({ length: extra }, (_, i) => doc(i)).join("---\n") };
+  const doc = (i: number) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bench-${String(i)}\ndata:\n  sha: "\${PRBOX_SHORT_SHA}"\n  index: "${String(i)}"\n`;
+  return extra === 0
+    ? files
+    : { ...files, "config/bench.yaml": Array.from({ length: extra }, (_, i) => doc(i)).join("---\n") };
 }
 
 async function baseObjects(): Promise<number> {
   const pr = { forge: "github", repo: "acme/shop", pr: 1, branch: "b", sha: "0".repeat(40) };
-  return (await renderSpec({ file: "environment.toml", root: path.join(REPO_ROOT, "fixtures/preview-repo"), pr })).objects.length;
+  return (await renderSpec({ file: "environment.toml", root: path.join(REPO_ROOT, "fixtures/preview-repo"), pr }))
+    .objects.length;
 }
 
 async function untilReady(app: BenchApp, pr: number, sha: string, limitMs = 120_000): Promise<void> {
@@ -49,11 +53,15 @@ async function untilReady(app: BenchApp, pr: number, sha: string, limitMs = 120_
     if (body.includes("❌")) throw new Error(`PR #${String(pr)} failed to deploy:\n${body}`);
     await sleep(5);
   }
-  throw new Error(`PR #${String(pr)} was not ready at ${sha.slice(0, 7)} within ${String(limitMs / 1000)} s: ${app.sticky(pr)}`);
+  throw new Error(
+    `PR #${String(pr)} was not ready at ${sha.slice(0, 7)} within ${String(limitMs / 1000)} s: ${app.sticky(pr)}`,
+  );
 }
 
-const phaseSums = async (app: BenchApp) => histogramSums(await app.metrics(), "prbox_deploy_phase_seconds", "phase", "sum");
-const deploysSeen = async (app: BenchApp) => histogramSums(await app.metrics(), "prbox_deploy_phase_seconds", "phase", "count").get("report") ?? 0;
+const phaseSums = async (app: BenchApp) =>
+  histogramSums(await app.metrics(), "prbox_deploy_phase_seconds", "phase", "sum");
+const deploysSeen = async (app: BenchApp) =>
+  histogramSums(await app.metrics(), "prbox_deploy_phase_seconds", "phase", "count").get("report") ?? 0;
 
 /**
  * One deploy, timed from sending the delivery to the comment saying ready; phases from /metrics,
@@ -82,7 +90,11 @@ async function measure(): Promise<Map<string, Sample[]>> {
   return withServices(async (services) => {
     const [redis, kubeconfig] = await Promise.all([services.redis(), services.cluster()]);
     const dir = await mkdtemp(path.join(os.tmpdir(), "prbox-bench-preview-"));
-    const app = await startBenchApp(services, { redisUrl: redis.url, kubeconfig, logFile: path.join(dir, "prbox.log") });
+    const app = await startBenchApp(services, {
+      redisUrl: redis.url,
+      kubeconfig,
+      logFile: path.join(dir, "prbox.log"),
+    });
     const samples = new Map<string, Sample[]>();
     let pr = 100;
     for (const size of SIZES) {
@@ -99,8 +111,13 @@ async function measure(): Promise<Map<string, Sample[]>> {
         const redeployed = await timedDeploy(app, pr, second, "synchronize");
         if (run < 0) continue; // warm-up: helm, API discovery, JIT
         samples.set(`${String(objects)} first`, [...(samples.get(`${String(objects)} first`) ?? []), deployed]);
-        samples.set(`${String(objects)} re-deploy`, [...(samples.get(`${String(objects)} re-deploy`) ?? []), redeployed]);
-        console.error(`preview ${String(objects)} objects run ${String(run + 1)}: first ${ms(deployed.total)} ms ${JSON.stringify(deployed.phases)}, re-deploy ${ms(redeployed.total)} ms`);
+        samples.set(`${String(objects)} re-deploy`, [
+          ...(samples.get(`${String(objects)} re-deploy`) ?? []),
+          redeployed,
+        ]);
+        console.error(
+          `preview ${String(objects)} objects run ${String(run + 1)}: first ${ms(deployed.total)} ms ${JSON.stringify(deployed.phases)}, re-deploy ${ms(redeployed.total)} ms`,
+        );
       }
     }
     return samples;
@@ -118,12 +135,29 @@ function report(samples: Map<string, Sample[]>): string {
     const work = median(runs.map((s) => WORK.reduce((sum, p) => sum + (s.phases[p] ?? 0), 0)));
     metTotal &&= total < GOAL.totalMs;
     metShare &&= share < GOAL.renderApplyShare;
-    return [objects ?? "", kind ?? "", ms(total), ms(work), ...PHASES.map((p) => ms(phase(p))), `${(share * 100).toFixed(0)} %`];
+    return [
+      objects ?? "",
+      kind ?? "",
+      ms(total),
+      ms(work),
+      ...PHASES.map((p) => ms(phase(p))),
+      `${(share * 100).toFixed(0)} %`,
+    ];
   });
   return [
     `prbox in this process (server + worker as \`prbox start\` wires them, concurrency 4), a private Redis, the test control plane (kwok makes pods ready), GitHub faked with nock (the tarball is served from memory). fixtures/preview-repo: two helm service boxes, an ingress box and a manifests box; padded with ConfigMaps to 10, 100 and 500 objects. Time from sending the signed delivery to the sticky comment saying ready at that SHA; phases from prbox's \`prbox_deploy_phase_seconds\` histogram ("report" is the whole ready report: comment, commit status, deployment status; the comment is its first write). The rest of "webhook → ready posted" is the queue's 500 ms collection delay and the "deploying" report's writes, which go first. GitHub writes pass a token bucket per installation (${String(WRITE_BURST)} at once, then one a second, src/forges/github/octokit.ts); each deploy starts after ${String(WRITE_BURST)} s without writes, as a push minutes after the last one would. Medians of ${String(RUNS)} runs after a warm-up, ms.`,
     "",
-    table(["objects", "deploy", "webhook → ready posted", "fetch+render+apply+wait", ...PHASES.map((p) => (p === "report" ? "report (3 writes)" : p)), "render+apply share"], rows),
+    table(
+      [
+        "objects",
+        "deploy",
+        "webhook → ready posted",
+        "fetch+render+apply+wait",
+        ...PHASES.map((p) => (p === "report" ? "report (3 writes)" : p)),
+        "render+apply share",
+      ],
+      rows,
+    ),
     "",
     verdict(metTotal, `under ${String(GOAL.totalMs / 1000)} s from webhook to ready posted, for 10 to 500 objects`),
     "",

@@ -14,7 +14,11 @@ import path from "node:path";
 
 const RUNS = Number(process.env.RECOVERY_RUNS ?? 3);
 // RECOVERY_FILES (comma-separated) runs some of the scenarios only.
-const FILES = process.env.RECOVERY_FILES?.split(",") ?? ["test/e2e/resilience/worker-kill.test.ts", "test/e2e/resilience/redis-restart.test.ts", "test/e2e/resilience/api-outage.test.ts"];
+const FILES = process.env.RECOVERY_FILES?.split(",") ?? [
+  "test/e2e/resilience/worker-kill.test.ts",
+  "test/e2e/resilience/redis-restart.test.ts",
+  "test/e2e/resilience/api-outage.test.ts",
+];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -27,7 +31,11 @@ const file = path.join(dir, "times.jsonl");
 try {
   for (let run = 1; run <= RUNS; run++) {
     process.stderr.write(`run ${run}/${RUNS}…\n`);
-    const env = { ...process.env, PRBOX_RECOVERY_TIMES: file, PRBOX_RECOVERY_DEFAULTS: process.env.RECOVERY_FAST_TAKEOVER ? "" : "1" };
+    const env = {
+      ...process.env,
+      PRBOX_RECOVERY_TIMES: file,
+      PRBOX_RECOVERY_DEFAULTS: process.env.RECOVERY_FAST_TAKEOVER ? "" : "1",
+    };
     const result = spawnSync("npx", ["vitest", "run", ...FILES], { env, stdio: ["ignore", "ignore", "inherit"] });
     if (result.status !== 0) process.stderr.write(`run ${run}: some scenario failed (its time is missing)\n`);
   }
@@ -36,9 +44,13 @@ try {
     const { scenario, ms } = JSON.parse(line) as { scenario: string; ms: number };
     samples.set(scenario, [...(samples.get(scenario) ?? []), ms]);
   }
-  console.log(`recovery (median of ${RUNS} runs; ${process.env.RECOVERY_FAST_TAKEOVER ? "2 s lock, 500 ms stalled check" : "default 30 s lock, 15 s stalled check"})`);
+  console.log(
+    `recovery (median of ${RUNS} runs; ${process.env.RECOVERY_FAST_TAKEOVER ? "2 s lock, 500 ms stalled check" : "default 30 s lock, 15 s stalled check"})`,
+  );
   for (const [scenario, values] of samples) {
-    console.log(`  ${scenario.padEnd(56)} ${(median(values) / 1000).toFixed(1).padStart(6)} s   (runs: ${values.map((v) => (v / 1000).toFixed(1)).join(", ")})`);
+    console.log(
+      `  ${scenario.padEnd(56)} ${(median(values) / 1000).toFixed(1).padStart(6)} s   (runs: ${values.map((v) => (v / 1000).toFixed(1)).join(", ")})`,
+    );
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

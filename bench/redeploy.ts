@@ -23,14 +23,28 @@ function objectsOf(total: number, version: number, changedOne = -1): KubeObject[
   const objects: KubeObject[] = [];
   for (let i = 0; i < workloads; i++) {
     const labels = { app: `web-${String(i)}` };
-    const container = { name: "web", image: "registry.example.com/web:1.0", ports: [{ containerPort: 8080 }], env: [{ name: "VERSION", value: String(version) }] };
+    const container = {
+      name: "web",
+      image: "registry.example.com/web:1.0",
+      ports: [{ containerPort: 8080 }],
+      env: [{ name: "VERSION", value: String(version) }],
+    };
     objects.push({
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: { name: `web-${String(i)}` },
-      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container] } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [container] } },
+      },
     });
-    objects.push({ apiVersion: "v1", kind: "Service", metadata: { name: `web-${String(i)}` }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } });
+    objects.push({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `web-${String(i)}` },
+      spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] },
+    });
   }
   for (let i = objects.length; i < total; i++) {
     const data = { index: String(i), version: String(i === changedOne ? version + 1000 : version) };
@@ -67,7 +81,8 @@ interface Row {
 
 async function measureSize(cluster: Cluster, size: number): Promise<Row> {
   const id = `bench-redeploy-${String(size)}`;
-  const deploy = (rendered: RenderedEnvironment) => deployEnvironment(cluster, rendered, { wait: false, timeoutMs: 120_000 });
+  const deploy = (rendered: RenderedEnvironment) =>
+    deployEnvironment(cluster, rendered, { wait: false, timeoutMs: 120_000 });
   const same = environmentOf(id, objectsOf(size, 0));
   const started = performance.now();
   await deploy(same);
@@ -83,7 +98,10 @@ async function measureSize(cluster: Cluster, size: number): Promise<Row> {
   let version = 1;
   const all = await medianTime(() => deploy(environmentOf(id, objectsOf(size, version++))), RUNS);
 
-  const prepared = (await prepareObjects(cluster, environmentOf(id, objectsOf(size, version + 1)))).map((p) => ({ ...p, object: withAppliedHash(p.object) }));
+  const prepared = (await prepareObjects(cluster, environmentOf(id, objectsOf(size, version + 1)))).map((p) => ({
+    ...p,
+    object: withAppliedHash(p.object),
+  }));
   const options = { concurrency: 24, timeoutMs: 120_000, log: silentLogger };
   const dryRun = await medianTime(() => checkObjects(cluster, id, prepared, new Set(), options), RUNS);
   await cluster.core.deleteNamespace({ name: id }).catch(() => undefined);
@@ -102,15 +120,34 @@ async function measure(): Promise<string> {
   const intro = [
     `deployEnvironment on the test control plane, no readiness wait, median of ${String(RUNS)} runs after a warm-up (the first deploy: one run).`,
     "An unchanged re-deploy lists each kind once and sends no object; a changed one dry-runs, then applies, only the changed objects.",
-    "\"dry run alone\" is the check of every object (a server-side dry run each) that a re-deploy of all objects pays before applying them.",
+    '"dry run alone" is the check of every object (a server-side dry run each) that a re-deploy of all objects pays before applying them.',
   ].join(" ");
   const body = table(
-    ["objects", "first deploy ms", "unchanged re-deploy ms", "skipped", "one changed ms", "all changed ms", "dry run alone ms"],
-    rows.map((r) => [String(r.size), ms(r.first), ms(r.unchanged), String(r.skipped), ms(r.one), ms(r.all), ms(r.dryRun)]),
+    [
+      "objects",
+      "first deploy ms",
+      "unchanged re-deploy ms",
+      "skipped",
+      "one changed ms",
+      "all changed ms",
+      "dry run alone ms",
+    ],
+    rows.map((r) => [
+      String(r.size),
+      ms(r.first),
+      ms(r.unchanged),
+      String(r.skipped),
+      ms(r.one),
+      ms(r.all),
+      ms(r.dryRun),
+    ]),
   );
   const largest = rows.find((r) => r.size === 500);
   const goal = largest
-    ? verdict(largest.unchanged < GOAL_MS && largest.skipped === 500, `an unchanged re-deploy of 500 objects sends none of them and takes under ${String(GOAL_MS)} ms`)
+    ? verdict(
+        largest.unchanged < GOAL_MS && largest.skipped === 500,
+        `an unchanged re-deploy of 500 objects sends none of them and takes under ${String(GOAL_MS)} ms`,
+      )
     : "";
   return `${intro}\n\n${body}\n\n${goal}`;
 }

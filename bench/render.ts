@@ -28,17 +28,34 @@ async function syntheticRepo(objects: number): Promise<string> {
     "{{- range $i := until (int .Values.count) }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ $i }}\ndata:\n  sha: {{ $.Values.sha | quote }}\n{{- end }}\n",
   );
   await writeFile(path.join(root, "manifests.toml"), '[[boxes]]\ntype = "manifests"\nchart = "k8s"\nname = "plain"\n');
-  await writeFile(path.join(root, "helm.toml"), '[[boxes]]\ntype = "helm"\nchart = "chart"\nvalues = "chart/values.yaml"\nname = "bench"\n');
+  await writeFile(
+    path.join(root, "helm.toml"),
+    '[[boxes]]\ntype = "helm"\nchart = "chart"\nvalues = "chart/values.yaml"\nname = "bench"\n',
+  );
   return root;
 }
 
-const pr = { forge: "github", repo: "acme/shop", pr: 1, branch: "main", sha: "0123456789abcdef0123456789abcdef01234567" };
+const pr = {
+  forge: "github",
+  repo: "acme/shop",
+  pr: 1,
+  branch: "main",
+  sha: "0123456789abcdef0123456789abcdef01234567",
+};
 
 async function measure(): Promise<string> {
   const helm = await findHelm();
   const intro = `environment.toml → objects in this process (no cluster), median of ${String(RUNS)} runs after a warm-up, helm ${await helmVersion(helm)}.`;
   const rows: string[][] = [];
-  const example = await time(() => renderSpec({ file: "fixtures/k8sbox-example/environment.toml", root: process.cwd(), pr, helm, policy: { ...DEFAULT_RENDER_POLICY, ingressHosts: ["*.preview.example.com"] } }));
+  const example = await time(() =>
+    renderSpec({
+      file: "fixtures/k8sbox-example/environment.toml",
+      root: process.cwd(),
+      pr,
+      helm,
+      policy: { ...DEFAULT_RENDER_POLICY, ingressHosts: ["*.preview.example.com"] },
+    }),
+  );
   rows.push(["k8sbox example (3 helm boxes, 5 objects)", "5", example.toFixed(1), (example / 5).toFixed(2)]);
   for (const n of [10, 100, 500]) {
     const root = await syntheticRepo(n);

@@ -18,7 +18,14 @@ const DOC = path.join(REPO_ROOT, "docs/performance.md");
 const INTRO = path.join(REPO_ROOT, "bench/intro.md");
 
 async function benchmarks(): Promise<Benchmark[]> {
-  const [{ intakeBenchmark }, { previewBenchmark }, { peersBenchmark }, { scaleBenchmark }, { renderBenchmark }, { redeployBenchmark }] = await Promise.all([
+  const [
+    { intakeBenchmark },
+    { previewBenchmark },
+    { peersBenchmark },
+    { scaleBenchmark },
+    { renderBenchmark },
+    { redeployBenchmark },
+  ] = await Promise.all([
     import("./intake.js"),
     import("./preview.js"),
     import("./peers.js"),
@@ -34,7 +41,15 @@ const end = (name: string) => `<!-- /bench:${name} -->`;
 
 function section(bench: Benchmark, markdown: string, took: number): string {
   const when = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  return [begin(bench.name), `## ${bench.title}`, "", `Measured ${when} on ${machineLine()}; \`npm run bench -- ${bench.name}\` took ${(took / 1000).toFixed(0)} s.`, "", markdown.trim(), end(bench.name)].join("\n");
+  return [
+    begin(bench.name),
+    `## ${bench.title}`,
+    "",
+    `Measured ${when} on ${machineLine()}; \`npm run bench -- ${bench.name}\` took ${(took / 1000).toFixed(0)} s.`,
+    "",
+    markdown.trim(),
+    end(bench.name),
+  ].join("\n");
 }
 
 /** The document: the static intro, then one section per benchmark, in the registry's order. */
@@ -46,7 +61,13 @@ async function writeDoc(all: Benchmark[], fresh: Map<string, string>): Promise<v
     const start = old.indexOf(begin(bench.name));
     const stop = old.indexOf(end(bench.name));
     if (start >= 0 && stop > start) return old.slice(start, stop + end(bench.name).length);
-    return [begin(bench.name), `## ${bench.title}`, "", `Not measured yet: \`npm run bench -- ${bench.name}\`.`, end(bench.name)].join("\n");
+    return [
+      begin(bench.name),
+      `## ${bench.title}`,
+      "",
+      `Not measured yet: \`npm run bench -- ${bench.name}\`.`,
+      end(bench.name),
+    ].join("\n");
   });
   await writeFile(DOC, `${[intro, ...parts].join("\n\n")}\n`);
 }
@@ -71,7 +92,10 @@ async function main(argv: string[]): Promise<number> {
     } catch (error) {
       failures++;
       console.error(`benchmark ${bench.name} failed:`, error);
-      fresh.set(bench.name, section(bench, `**Failed:** ${error instanceof Error ? error.message : String(error)}`, Date.now() - started));
+      fresh.set(
+        bench.name,
+        section(bench, `**Failed:** ${error instanceof Error ? error.message : String(error)}`, Date.now() - started),
+      );
     }
   }
   await writeDoc(all, fresh);

@@ -6,7 +6,9 @@
 const NEEDED = [22, 19];
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < NEEDED[0] || (major === NEEDED[0] && minor < NEEDED[1])) {
-  console.error(`prbox needs Node.js ${NEEDED.join(".")} or newer; this is Node.js ${process.versions.node} (${process.execPath}). Install a current Node.js from https://nodejs.org`);
+  console.error(
+    `prbox needs Node.js ${NEEDED.join(".")} or newer; this is Node.js ${process.versions.node} (${process.execPath}). Install a current Node.js from https://nodejs.org`,
+  );
   process.exit(1);
 }
 

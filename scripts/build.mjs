@@ -33,7 +33,8 @@ const EXTERNAL = [
 
 // Bundled CommonJS packages call require() for Node's built-ins; an ES module has no require of
 // its own, so every output file gets one.
-const BANNER = 'import { createRequire as __prboxCreateRequire } from "node:module"; const require = __prboxCreateRequire(import.meta.url);';
+const BANNER =
+  'import { createRequire as __prboxCreateRequire } from "node:module"; const require = __prboxCreateRequire(import.meta.url);';
 
 async function buildCli() {
   const outdir = path.join(ROOT, OUTDIR);

@@ -16,7 +16,8 @@ const zip = readFileSync(archive);
 /** The End Of Central Directory record sits in the last 64 KiB + 22 bytes (after an optional comment). */
 function endOfCentralDirectory() {
   for (let at = zip.length - 22; at >= Math.max(0, zip.length - 65_557); at--) {
-    if (zip.readUInt32LE(at) === 0x06054b50) return { entries: zip.readUInt16LE(at + 10), offset: zip.readUInt32LE(at + 16) };
+    if (zip.readUInt32LE(at) === 0x06054b50)
+      return { entries: zip.readUInt16LE(at + 10), offset: zip.readUInt32LE(at + 16) };
   }
   throw new Error(`${archive} is not a zip archive (no end of central directory record)`);
 }
@@ -42,9 +43,11 @@ function findEntry() {
 
 function extract() {
   const entry = findEntry();
-  const dataStart = entry.localHeader + 30 + zip.readUInt16LE(entry.localHeader + 26) + zip.readUInt16LE(entry.localHeader + 28);
+  const dataStart =
+    entry.localHeader + 30 + zip.readUInt16LE(entry.localHeader + 26) + zip.readUInt16LE(entry.localHeader + 28);
   const raw = zip.subarray(dataStart, dataStart + entry.compressedSize);
-  if (entry.method !== 0 && entry.method !== 8) throw new Error(`${member}: compression method ${entry.method} is not supported (only stored and deflate)`);
+  if (entry.method !== 0 && entry.method !== 8)
+    throw new Error(`${member}: compression method ${entry.method} is not supported (only stored and deflate)`);
   const data = entry.method === 8 ? inflateRawSync(raw) : raw;
   if (crc32(data) !== entry.crc) throw new Error(`${member}: CRC mismatch, the archive is damaged`);
   writeFileSync(dest, data, { mode: 0o755 });

@@ -42,7 +42,9 @@ export class SpecError extends PrboxError {}
 /** The operator's settings are invalid: every problem, one line each (prbox does not start). */
 export class ConfigError extends PrboxError {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`, { hint: "see .env.example for every setting" });
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`, {
+      hint: "see .env.example for every setting",
+    });
   }
 }
 

@@ -39,7 +39,13 @@ export function answer(res: ServerResponse, status: number, text: string, header
 }
 
 /** Answers now and throws the rest of the body away (a refused request is not read). */
-export function refuse(req: IncomingMessage, res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+export function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   answer(res, status, text, headers);
   req.resume();
 }

@@ -60,7 +60,12 @@ export function createLogger(options: LoggerOptions = {}): PinoLogger {
   if (format === "pretty") {
     const pretty = requireLazily("pino-pretty") as typeof import("pino-pretty");
     // sync: the last lines ("stopped") are written before the process exits.
-    const prettyOptions: PrettyOptions = { sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: options.destination ?? 1 };
+    const prettyOptions: PrettyOptions = {
+      sync: true,
+      translateTime: "SYS:HH:MM:ss.l",
+      ignore: "pid,hostname",
+      destination: options.destination ?? 1,
+    };
     return pino(settings, pretty(prettyOptions));
   }
   return options.destination ? pino(settings, options.destination) : pino(settings);

@@ -1,7 +1,11 @@
 /** A kubectl-style table: columns padded to their widest cell, three spaces apart. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("   ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("   ")
+      .trimEnd();
   return `${[headers, ...rows].map(line).join("\n")}\n`;
 }
 

@@ -40,7 +40,11 @@ export interface BenchAppOptions {
 }
 
 export async function startBenchApp(services: Services, options: BenchAppOptions): Promise<BenchApp> {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const port = await freePort();
   const secret = randomBytes(20).toString("hex");
   const installationIds = Array.from({ length: options.installations ?? 1 }, (_, i) => 40_000_001 + i);
@@ -59,12 +63,19 @@ export async function startBenchApp(services: Services, options: BenchAppOptions
     ...options.env,
   };
   const logStream = createWriteStream(options.logFile);
-  const rt = await createRuntime(loadConfig(env), createLogger({ level: env.LOG_LEVEL, destination: logStream }), env as NodeJS.ProcessEnv);
+  const rt = await createRuntime(
+    loadConfig(env),
+    createLogger({ level: env.LOG_LEVEL, destination: logStream }),
+    env as NodeJS.ProcessEnv,
+  );
   services.add("prbox runtime", async () => {
     await rt.close();
     logStream.end();
   });
-  const github = startFakeGitHub({ app: { id: env.APP_ID as string, slug: "prbox-preview", publicKey }, installations: Object.fromEntries(installationIds.map((id) => [id, `ghs_${randomBytes(18).toString("hex")}`])) });
+  const github = startFakeGitHub({
+    app: { id: env.APP_ID as string, slug: "prbox-preview", publicKey },
+    installations: Object.fromEntries(installationIds.map((id) => [id, `ghs_${randomBytes(18).toString("hex")}`])),
+  });
   services.add("fake GitHub", async () => {
     github.stop();
     nock.enableNetConnect();
@@ -73,7 +84,9 @@ export async function startBenchApp(services: Services, options: BenchAppOptions
   services.add("prbox server", () => server.stop());
   const worker = await startWorker(rt);
   services.add("prbox worker", () => worker.stop());
-  const repos = installationIds.map((id, i) => github.addRepository(i === 0 ? "acme/shop" : `acme-${String(i)}/shop`, id));
+  const repos = installationIds.map((id, i) =>
+    github.addRepository(i === 0 ? "acme/shop" : `acme-${String(i)}/shop`, id),
+  );
   const repo = repos[0] as FakeRepository;
   const baseUrl = `http://127.0.0.1:${String(port)}`;
   return {
@@ -83,9 +96,16 @@ export async function startBenchApp(services: Services, options: BenchAppOptions
     repos,
     async send(pr, action, to = repo) {
       const body = JSON.stringify(pullRequestPayload(to, pr, action));
-      const response = await fetch(`${baseUrl}/api/github/webhooks`, { method: "POST", headers: signedHeaders(secret, "pull_request", body), body });
+      const response = await fetch(`${baseUrl}/api/github/webhooks`, {
+        method: "POST",
+        headers: signedHeaders(secret, "pull_request", body),
+        body,
+      });
       await response.text();
-      if (response.status !== 200) throw new Error(`the delivery of pull_request.${action} for #${String(pr)} was answered ${String(response.status)}`);
+      if (response.status !== 200)
+        throw new Error(
+          `the delivery of pull_request.${action} for #${String(pr)} was answered ${String(response.status)}`,
+        );
       return response.status;
     },
     sticky: (pr, on = repo) => on.botComments(pr).find((c) => c.body.includes(STICKY_MARKER))?.body ?? "",
@@ -108,7 +128,12 @@ function pullRequestPayload(repo: FakeRepository, pr: number, action: string): R
 }
 
 /** A histogram's sum or count per label value, from a /metrics text: `name_sum{label="x"} v`. */
-export function histogramSums(metrics: string, name: string, label: string, series: "sum" | "count"): Map<string, number> {
+export function histogramSums(
+  metrics: string,
+  name: string,
+  label: string,
+  series: "sum" | "count",
+): Map<string, number> {
   const sums = new Map<string, number>();
   const pattern = new RegExp(`^${name}_${series}\\{[^}]*${label}="([^"]+)"[^}]*\\} ([0-9.e+-]+)$`);
   for (const line of metrics.split("\n")) {

@@ -16,7 +16,9 @@ export interface DeliveryFactory {
 }
 
 function synchronizeExample(): Record<string, unknown> {
-  const found = examples.find((e) => e.name === "pull_request")?.examples.find((e) => (e as { action?: string }).action === "synchronize");
+  const found = examples
+    .find((e) => e.name === "pull_request")
+    ?.examples.find((e) => (e as { action?: string }).action === "synchronize");
   if (!found) throw new Error("@octokit/webhooks-examples has no pull_request.synchronize");
   return structuredClone(found) as unknown as Record<string, unknown>;
 }

@@ -21,7 +21,11 @@ export async function startPrboxProcess(
   // writes would block on a full pipe and the benchmark would measure its own reading speed.
   const log = openSync(options.logFile, "a");
   const args = [...(options.nodeArgs ?? []), "--import", "tsx", path.join(REPO_ROOT, "src/main/bin.ts"), options.role];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env }, stdio: ["ignore", log, log] });
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
+    stdio: ["ignore", log, log],
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   services.add(`prbox ${options.role}`, async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -35,8 +39,12 @@ export async function startPrboxProcess(
 
 async function waitForHealth(baseUrl: string, child: ChildProcess, logFile: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`prbox exited with status ${String(child.exitCode)} while starting; see ${logFile}`);
-    const ok = await fetch(`${baseUrl}/healthz`).then((r) => r.ok, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`prbox exited with status ${String(child.exitCode)} while starting; see ${logFile}`);
+    const ok = await fetch(`${baseUrl}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(100);
   }

@@ -74,6 +74,10 @@ function testCluster(args: readonly string[]): Promise<string> {
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
     child.stderr.on("data", (chunk: Buffer) => (err = (err + chunk.toString("utf8")).slice(-4000)));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`scripts/test-cluster ${args.join(" ")} failed (exit ${String(code)}):\n${err}`))));
+    child.on("close", (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`scripts/test-cluster ${args.join(" ")} failed (exit ${String(code)}):\n${err}`)),
+    );
   });
 }

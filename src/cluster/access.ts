@@ -30,7 +30,8 @@ export async function currentSubject(cluster: Cluster): Promise<RbacV1Subject> {
     api.createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } }),
   );
   const username = review.status?.userInfo?.username;
-  if (!username) throw new ClusterError("the API server did not say which user prbox is (SelfSubjectReview has no username)");
+  if (!username)
+    throw new ClusterError("the API server did not say which user prbox is (SelfSubjectReview has no username)");
   const [, namespace, name] = SERVICE_ACCOUNT.exec(username) ?? [];
   if (namespace && name) return { kind: "ServiceAccount", namespace, name };
   return { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: username };
@@ -53,7 +54,11 @@ async function canListPods(cluster: Cluster, namespace: string): Promise<boolean
   const api = cluster.kubeConfig.makeApiClient(AuthorizationV1Api);
   const review = await call(`checking prbox's access to namespace ${namespace}`, () =>
     api.createSelfSubjectAccessReview({
-      body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { namespace, verb: "list", resource: "pods" } } },
+      body: {
+        apiVersion: "authorization.k8s.io/v1",
+        kind: "SelfSubjectAccessReview",
+        spec: { resourceAttributes: { namespace, verb: "list", resource: "pods" } },
+      },
     }),
   );
   return review.status?.allowed === true;
@@ -64,7 +69,12 @@ async function canListPods(cluster: Cluster, namespace: string): Promise<boolean
  * namespace, then waits until the authorizer honours it (RBAC caches are eventually consistent:
  * writing at once could be refused with 403).
  */
-export async function ensureEnvironmentAccess(cluster: Cluster, namespace: string, subject: RbacV1Subject, options: AccessOptions): Promise<void> {
+export async function ensureEnvironmentAccess(
+  cluster: Cluster,
+  namespace: string,
+  subject: RbacV1Subject,
+  options: AccessOptions,
+): Promise<void> {
   await call(`binding ClusterRole ${options.clusterRole} to prbox in namespace ${namespace}`, () =>
     cluster.objects.apply(binding(namespace, options.clusterRole, subject)),
   );
@@ -75,8 +85,11 @@ export async function ensureEnvironmentAccess(cluster: Cluster, namespace: strin
     what: `waiting for access to namespace ${namespace}`,
   });
   if (!granted) {
-    throw new ClusterError(`prbox still cannot list pods in namespace ${namespace} after binding ClusterRole ${options.clusterRole} there`, {
-      hint: `the ClusterRole ${options.clusterRole} must grant get/list/watch on pods, pods/log and events (the chart's <release>-environment role does); check PRBOX_ENVIRONMENT_CLUSTER_ROLE`,
-    });
+    throw new ClusterError(
+      `prbox still cannot list pods in namespace ${namespace} after binding ClusterRole ${options.clusterRole} there`,
+      {
+        hint: `the ClusterRole ${options.clusterRole} must grant get/list/watch on pods, pods/log and events (the chart's <release>-environment role does); check PRBOX_ENVIRONMENT_CLUSTER_ROLE`,
+      },
+    );
   }
 }

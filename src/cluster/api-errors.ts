@@ -49,7 +49,9 @@ function retryAfterMs(error: ApiException<unknown>): number | undefined {
   if (error.code !== 429 && error.code !== 503) return undefined;
   const header = Object.entries(error.headers ?? {}).find(([name]) => name.toLowerCase() === "retry-after")?.[1];
   const seconds = Number(header);
-  return header !== undefined && header.trim() !== "" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+  return header !== undefined && header.trim() !== "" && Number.isFinite(seconds) && seconds >= 0
+    ? seconds * 1000
+    : undefined;
 }
 
 function hintForStatus(code: number): string | undefined {

@@ -32,7 +32,11 @@ async function applyRaw(cluster: Cluster, item: PreparedObject): Promise<void> {
 async function replaceJob(cluster: Cluster, item: PreparedObject, options: ApplyOptions): Promise<void> {
   const ref = refOf(item.object);
   options.log.info({ object: describeRef(ref) }, "replacing a Job whose immutable fields changed");
-  await deleteAndWait(cluster, [ref], { timeoutMs: options.timeoutMs, signal: options.signal, propagation: "Background" });
+  await deleteAndWait(cluster, [ref], {
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    propagation: "Background",
+  });
   await applyRaw(cluster, item);
 }
 
@@ -99,7 +103,11 @@ export async function applyObjects(
   for (const inWave of WAVES) {
     throwIfAborted(options.signal, "applying objects");
     const wave = items.filter(inWave);
-    applied.push(...(await mapLimit(wave, options.concurrency, async (item) => (unchanged(item) ? refOf(item.object) : applyObject(cluster, item, options)))));
+    applied.push(
+      ...(await mapLimit(wave, options.concurrency, async (item) =>
+        unchanged(item) ? refOf(item.object) : applyObject(cluster, item, options),
+      )),
+    );
   }
   return applied;
 }

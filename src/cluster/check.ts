@@ -47,7 +47,8 @@ function dependencyOf(item: PreparedObject): ObjectRef | undefined {
   const namespace = object.metadata.namespace;
   if (object.kind === "RoleBinding" && groupOf(object.apiVersion) === RBAC) {
     const roleRef = object.roleRef as { kind?: string; name?: string } | undefined;
-    if (roleRef?.kind === "Role" && roleRef.name) return { apiVersion: `${RBAC}/v1`, kind: "Role", namespace, name: roleRef.name };
+    if (roleRef?.kind === "Role" && roleRef.name)
+      return { apiVersion: `${RBAC}/v1`, kind: "Role", namespace, name: roleRef.name };
   }
   if (object.kind === "Pod" && object.apiVersion === "v1") {
     const account = (object.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName;
@@ -67,7 +68,10 @@ async function dryRunAll(cluster: Cluster, items: readonly PreparedObject[], con
       await dryRun(cluster, item);
       return undefined;
     } catch (error) {
-      return { item, error: classifyApiError(error, `${describeRef(refOf(item.object))} (box ${item.box}, ${item.source})`) };
+      return {
+        item,
+        error: classifyApiError(error, `${describeRef(refOf(item.object))} (box ${item.box}, ${item.source})`),
+      };
     }
   });
   return outcomes.filter((o): o is Refusal => o !== undefined);
@@ -80,10 +84,13 @@ function refusalError(id: string, refusals: readonly Refusal[]): PrboxError {
   const list = refusals.map((r) => r.error.message).join("; ");
   const count = refusals.length === 1 ? "1 object" : `${String(refusals.length)} objects`;
   // The objects' own errors first: with one refusal the message starts as an apply error would.
-  return new ClusterError(`${list} (the API server refused ${count} of environment ${id} in a dry run, so nothing was applied)`, {
-    hint: refusals[0]?.error.hint ?? "fix the objects named above in the chart, then push again",
-    cause: refusals[0]?.error,
-  });
+  return new ClusterError(
+    `${list} (the API server refused ${count} of environment ${id} in a dry run, so nothing was applied)`,
+    {
+      hint: refusals[0]?.error.hint ?? "fix the objects named above in the chart, then push again",
+      cause: refusals[0]?.error,
+    },
+  );
 }
 
 /**
@@ -93,7 +100,13 @@ function refusalError(id: string, refusals: readonly Refusal[]): PrboxError {
  * dependencyOf) is checked once that one is: such dependencies grant nothing on their own (a Role
  * with no binding, a ServiceAccount), are created first and deleted again when the check fails.
  */
-export async function checkObjects(cluster: Cluster, id: string, items: readonly PreparedObject[], live: ReadonlySet<string>, options: ApplyOptions): Promise<void> {
+export async function checkObjects(
+  cluster: Cluster,
+  id: string,
+  items: readonly PreparedObject[],
+  live: ReadonlySet<string>,
+  options: ApplyOptions,
+): Promise<void> {
   const byIdentity = new Map(items.map((item) => [identity(refOf(item.object)), item]));
   const needed = new Map<string, PreparedObject>();
   const later: PreparedObject[] = [];
@@ -111,10 +124,19 @@ export async function checkObjects(cluster: Cluster, id: string, items: readonly
   if (later.length === 0) return;
 
   const providers = [...needed.values()];
-  options.log.info({ objects: providers.map((p) => describeRef(refOf(p.object))) }, "creating what other objects need before checking them");
-  await mapLimit(providers, options.concurrency, (item) => call(describeRef(refOf(item.object)), () => cluster.objects.apply(item.object)));
+  options.log.info(
+    { objects: providers.map((p) => describeRef(refOf(p.object))) },
+    "creating what other objects need before checking them",
+  );
+  await mapLimit(providers, options.concurrency, (item) =>
+    call(describeRef(refOf(item.object)), () => cluster.objects.apply(item.object)),
+  );
   const refusedLater = await dryRunAll(cluster, later, options.concurrency);
   if (refusedLater.length === 0) return;
-  await deleteAndWait(cluster, providers.map((p) => refOf(p.object)), { timeoutMs: options.timeoutMs, signal: options.signal });
+  await deleteAndWait(
+    cluster,
+    providers.map((p) => refOf(p.object)),
+    { timeoutMs: options.timeoutMs, signal: options.signal },
+  );
   throw refusalError(id, refusedLater);
 }

@@ -112,7 +112,12 @@ export function clusterFromKubeConfig(kc: KubeConfig): Cluster {
     throw new ClusterError(`the kubeconfig's current context names no cluster; ${WHAT_TO_DO}`);
   }
   reuseConnections(kc);
-  return { kubeConfig: kc, server: current.server, objects: ObjectApi.forConfig(kc), core: kc.makeApiClient(CoreV1Api) };
+  return {
+    kubeConfig: kc,
+    server: current.server,
+    objects: ObjectApi.forConfig(kc),
+    core: kc.makeApiClient(CoreV1Api),
+  };
 }
 
 /** One line that says which API server failed and how, instead of a stack trace. */
@@ -121,10 +126,13 @@ async function probe(cluster: Cluster): Promise<void> {
     await cluster.kubeConfig.makeApiClient(VersionApi).getCode();
   } catch (error) {
     if (apiStatus(error) === undefined && networkCode(error) !== undefined) {
-      throw new ClusterError(`cannot reach the Kubernetes API at ${cluster.server}: ${networkReason(error)}; ${WHAT_TO_DO}`, {
-        kind: "transient",
-        cause: error,
-      });
+      throw new ClusterError(
+        `cannot reach the Kubernetes API at ${cluster.server}: ${networkReason(error)}; ${WHAT_TO_DO}`,
+        {
+          kind: "transient",
+          cause: error,
+        },
+      );
     }
     throw classifyApiError(error, `the Kubernetes API at ${cluster.server}`);
   }

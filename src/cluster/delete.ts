@@ -51,7 +51,12 @@ async function release(cluster: Cluster, ns: V1Namespace): Promise<void> {
   });
 }
 
-async function waitNamespacesGone(cluster: Cluster, names: readonly string[], deadline: number, options: DeleteOptions): Promise<void> {
+async function waitNamespacesGone(
+  cluster: Cluster,
+  names: readonly string[],
+  deadline: number,
+  options: DeleteOptions,
+): Promise<void> {
   for (const name of names) {
     const left = Math.max(0, deadline - Date.now());
     if (!(await waitNamespaceGone(cluster, name, { timeoutMs: left, signal: options.signal }))) {

@@ -13,7 +13,12 @@ import { checkObjects } from "./check.js";
 import { listOwnedObjects, type OwnedObject } from "./inventory.js";
 import { ANNOTATION_KINDS } from "./keys.js";
 import { formatKinds, kindsOf, unionKinds, type KindRef } from "./kinds.js";
-import { ensureNamespace, environmentNamespaces, patchNamespaceMetadata, type NamespaceMetadata } from "./namespaces.js";
+import {
+  ensureNamespace,
+  environmentNamespaces,
+  patchNamespaceMetadata,
+  type NamespaceMetadata,
+} from "./namespaces.js";
 import { throwIfAborted } from "./poll.js";
 import { prepareObjects, type PreparedObject } from "./prepare.js";
 import { pruneObjects, staleObjects } from "./prune.js";
@@ -78,10 +83,18 @@ async function ensureUsable(ctx: Context, name: string, metadata: NamespaceMetad
   const { cluster, rendered, options } = ctx;
   // A pull request's namespace is always prbox's own: never adopt an existing one in PR mode.
   const adopt = rendered.environment.mode !== "pr";
-  await ensureNamespace(cluster, name, rendered.environment.id, metadata, { timeoutMs: options.timeoutMs, signal: options.signal, adopt });
+  await ensureNamespace(cluster, name, rendered.environment.id, metadata, {
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    adopt,
+  });
   if (ctx.subject && options.environmentClusterRole) {
     const timeoutMs = Math.min(options.timeoutMs, ACCESS_WAIT_MS);
-    await ensureEnvironmentAccess(cluster, name, ctx.subject, { clusterRole: options.environmentClusterRole, timeoutMs, signal: options.signal });
+    await ensureEnvironmentAccess(cluster, name, ctx.subject, {
+      clusterRole: options.environmentClusterRole,
+      timeoutMs,
+      signal: options.signal,
+    });
   }
 }
 
@@ -102,7 +115,9 @@ function extraNamespaces(rendered: RenderedEnvironment, prepared: readonly Prepa
  */
 async function recordKinds(ctx: Context, kinds: readonly KindRef[]): Promise<void> {
   if (formatKinds(kinds) === formatKinds(ctx.recorded)) return;
-  await patchNamespaceMetadata(ctx.cluster, ctx.rendered.environment.namespace, { annotations: { [ANNOTATION_KINDS]: formatKinds(kinds) } });
+  await patchNamespaceMetadata(ctx.cluster, ctx.rendered.environment.namespace, {
+    annotations: { [ANNOTATION_KINDS]: formatKinds(kinds) },
+  });
   ctx.recorded = [...kinds];
 }
 
@@ -114,7 +129,8 @@ async function ensurePrimary(ctx: Context, startedAt: Date): Promise<void> {
 }
 
 async function ensureExtras(ctx: Context, prepared: readonly PreparedObject[]): Promise<void> {
-  for (const extra of extraNamespaces(ctx.rendered, prepared)) await ensureUsable(ctx, extra, extraMetadata(ctx.rendered));
+  for (const extra of extraNamespaces(ctx.rendered, prepared))
+    await ensureUsable(ctx, extra, extraMetadata(ctx.rendered));
 }
 
 async function namespaceNames(ctx: Context): Promise<string[]> {
@@ -126,12 +142,22 @@ async function namespaceNames(ctx: Context): Promise<string[]> {
 async function deleteAllObjects(ctx: Context, owned: readonly OwnedObject[]): Promise<void> {
   ctx.apply.log.info({ objects: owned.length }, "deleting every object of the environment before a fresh deploy");
   const refs = owned.map((o) => o.ref);
-  await deleteAndWait(ctx.cluster, refs, { timeoutMs: ctx.options.timeoutMs, signal: ctx.options.signal, propagation: "Foreground" });
+  await deleteAndWait(ctx.cluster, refs, {
+    timeoutMs: ctx.options.timeoutMs,
+    signal: ctx.options.signal,
+    propagation: "Foreground",
+  });
 }
 
 /** The environment's objects as they are now: one list per kind and namespace (none after /reload deleted them). */
 async function liveObjects(ctx: Context): Promise<OwnedObject[]> {
-  const owned = await listOwnedObjects(ctx.cluster, ctx.rendered.environment.id, ctx.kinds, await namespaceNames(ctx), ctx.apply.log);
+  const owned = await listOwnedObjects(
+    ctx.cluster,
+    ctx.rendered.environment.id,
+    ctx.kinds,
+    await namespaceNames(ctx),
+    ctx.apply.log,
+  );
   if (!ctx.options.fresh) return owned;
   await deleteAllObjects(ctx, owned);
   return [];
@@ -140,7 +166,9 @@ async function liveObjects(ctx: Context): Promise<OwnedObject[]> {
 /** Main-phase objects whose live version already is what prbox would apply; hooks always run. */
 function unchangedObjects(prepared: readonly PreparedObject[], live: readonly OwnedObject[]): Set<PreparedObject> {
   const byIdentity = new Map(live.map((o) => [identity(o.ref), o.object]));
-  return new Set(prepared.filter((p) => p.phase === "main" && isUnchanged(p.object, byIdentity.get(identity(refOf(p.object))))));
+  return new Set(
+    prepared.filter((p) => p.phase === "main" && isUnchanged(p.object, byIdentity.get(identity(refOf(p.object))))),
+  );
 }
 
 async function rollOut(ctx: Context, prepared: readonly PreparedObject[]): Promise<DeployResult> {
@@ -148,13 +176,20 @@ async function rollOut(ctx: Context, prepared: readonly PreparedObject[]): Promi
   const { cluster, apply, rendered } = ctx;
   const phase = (p: PreparedObject["phase"]): PreparedObject[] => prepared.filter((o) => o.phase === p);
   const { baseline } = ctx;
-  if (baseline) await applyBaseline(ctx.cluster, ctx.rendered.environment.namespace, baseline.baseline, baseline.sources);
+  if (baseline)
+    await applyBaseline(ctx.cluster, ctx.rendered.environment.namespace, baseline.baseline, baseline.sources);
   await ensureExtras(ctx, prepared);
   const live = await liveObjects(ctx);
   const unchanged = unchangedObjects(prepared, live);
-  const stale = staleObjects(live, prepared.map((p) => refOf(p.object)));
+  const stale = staleObjects(
+    live,
+    prepared.map((p) => refOf(p.object)),
+  );
   const changed = prepared.filter((p) => !unchanged.has(p));
-  apply.log.info({ changed: changed.length, unchanged: unchanged.size, stale: stale.length }, "compared the render with the live objects");
+  apply.log.info(
+    { changed: changed.length, unchanged: unchanged.size, stale: stale.length },
+    "compared the render with the live objects",
+  );
   if (changed.length > 0) {
     await checkObjects(cluster, rendered.environment.id, changed, new Set(live.map((o) => identity(o.ref))), apply);
     await recordKinds(ctx, unionKinds(ctx.recorded, kindsOf(prepared.map((p) => p.object))));
@@ -171,7 +206,13 @@ async function rollOut(ctx: Context, prepared: readonly PreparedObject[]): Promi
   const waitMs = Date.now() - waitStarted;
   applied.push(...(await runHooks(cluster, phase("post"), apply)));
   const timings = { applyMs: Date.now() - started - waitMs, waitMs };
-  return { namespace: rendered.environment.namespace, applied, unchanged: [...unchanged].map((p) => refOf(p.object)), pruned, timings };
+  return {
+    namespace: rendered.environment.namespace,
+    applied,
+    unchanged: [...unchanged].map((p) => refOf(p.object)),
+    pruned,
+    timings,
+  };
 }
 
 async function recordFailure(ctx: Context, error: unknown): Promise<void> {
@@ -192,9 +233,18 @@ async function recordFailure(ctx: Context, error: unknown): Promise<void> {
  * record says "deploying" during, then "ready" or "failed" (with the error,
  * which is rethrown).
  */
-export async function deployEnvironment(cluster: Cluster, rendered: RenderedEnvironment, options: DeployOptions): Promise<DeployResult> {
+export async function deployEnvironment(
+  cluster: Cluster,
+  rendered: RenderedEnvironment,
+  options: DeployOptions,
+): Promise<DeployResult> {
   const log = (options.log ?? silentLogger).child({ envId: rendered.environment.id });
-  const apply: ApplyOptions = { concurrency: options.concurrency ?? 24, timeoutMs: options.timeoutMs, signal: options.signal, log };
+  const apply: ApplyOptions = {
+    concurrency: options.concurrency ?? 24,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    log,
+  };
   const prepared = (await prepareObjects(cluster, rendered)).map((p) => ({ ...p, object: withAppliedHash(p.object) }));
   throwIfAborted(options.signal, `deploying environment ${rendered.environment.id}`);
   const recorded = recordedKinds(await environmentNamespaces(cluster, rendered.environment.id));
@@ -203,13 +253,24 @@ export async function deployEnvironment(cluster: Cluster, rendered: RenderedEnvi
   const kinds = unionKinds(recorded, kindsOf(prepared.map((p) => p.object)));
   const ctx: Context = { cluster, rendered, options, apply, kinds, recorded, subject, baseline };
 
-  log.info({ namespace: rendered.environment.namespace, objects: prepared.length, fresh: options.fresh ?? false }, "deploying");
+  log.info(
+    { namespace: rendered.environment.namespace, objects: prepared.length, fresh: options.fresh ?? false },
+    "deploying",
+  );
   // Outside the try: a namespace refused as another environment's must not get our "failed" status.
   await ensurePrimary(ctx, (options.now ?? (() => new Date()))());
   try {
     const result = await rollOut(ctx, prepared);
     await setStatus(cluster, rendered.environment.namespace, "ready");
-    log.info({ applied: result.applied.length, unchanged: result.unchanged.length, pruned: result.pruned.length, ...result.timings }, "deployed");
+    log.info(
+      {
+        applied: result.applied.length,
+        unchanged: result.unchanged.length,
+        pruned: result.pruned.length,
+        ...result.timings,
+      },
+      "deployed",
+    );
     return result;
   } catch (error) {
     await recordFailure(ctx, error);

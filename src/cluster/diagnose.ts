@@ -41,7 +41,16 @@ function replicaFailure(rs: KubernetesObject): string | undefined {
 async function replicaSetFailures(cluster: Cluster, ref: ObjectRef, deployment: DiagnosedObject): Promise<string[]> {
   const selector = selectorString(deployment.spec?.selector);
   if (!selector || !ref.namespace) return [];
-  const list = await cluster.objects.list("apps/v1", "ReplicaSet", ref.namespace, undefined, undefined, undefined, undefined, selector);
+  const list = await cluster.objects.list(
+    "apps/v1",
+    "ReplicaSet",
+    ref.namespace,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    selector,
+  );
   const uid = deployment.metadata?.uid;
   const owned = list.items.filter((rs) => !uid || rs.metadata?.ownerReferences?.some((o) => o.uid === uid));
   return owned.map(replicaFailure).filter((line): line is string => line !== undefined);

@@ -32,7 +32,11 @@ function byWeight(hooks: readonly PreparedObject[]): PreparedObject[][] {
   return [...groups.entries()].sort(([a], [b]) => a - b).map(([, group]) => group);
 }
 
-async function runGroup(cluster: Cluster, group: readonly PreparedObject[], options: ApplyOptions): Promise<ObjectRef[]> {
+async function runGroup(
+  cluster: Cluster,
+  group: readonly PreparedObject[],
+  options: ApplyOptions,
+): Promise<ObjectRef[]> {
   const gone = { timeoutMs: options.timeoutMs, signal: options.signal };
   await deleteAndWait(cluster, withPolicy(group, "before-hook-creation"), gone);
   const refs = await applyObjects(cluster, group, options);
@@ -52,7 +56,11 @@ async function runGroup(cluster: Cluster, group: readonly PreparedObject[], opti
  * objects applied together and waited for (Jobs complete) before the next,
  * honouring hook-delete-policy. A failing hook stops the deploy.
  */
-export async function runHooks(cluster: Cluster, hooks: readonly PreparedObject[], options: ApplyOptions): Promise<ObjectRef[]> {
+export async function runHooks(
+  cluster: Cluster,
+  hooks: readonly PreparedObject[],
+  options: ApplyOptions,
+): Promise<ObjectRef[]> {
   const applied: ObjectRef[] = [];
   for (const group of byWeight(hooks)) {
     applied.push(...(await runGroup(cluster, group, options)));

@@ -41,7 +41,12 @@ function unlistable(error: unknown): boolean {
   return status === 403 || status === 404;
 }
 
-async function listKind(cluster: Cluster, { kind, namespace }: Listing, selector: string, log: Logger): Promise<OwnedObject[]> {
+async function listKind(
+  cluster: Cluster,
+  { kind, namespace }: Listing,
+  selector: string,
+  log: Logger,
+): Promise<OwnedObject[]> {
   const owned: OwnedObject[] = [];
   const where = namespace ? ` in ${namespace}` : "";
   let token: string | undefined;
@@ -52,7 +57,10 @@ async function listKind(cluster: Cluster, { kind, namespace }: Listing, selector
       page = await cluster.objects.listRaw(kind.apiVersion, kind.kind, namespace, query);
     } catch (error) {
       if (!unlistable(error)) throw classifyApiError(error, `listing ${kind.kind} objects${where}`);
-      log.warn({ kind: `${kind.apiVersion}/${kind.kind}`, namespace, status: apiStatus(error) }, "cannot list this kind; skipping it");
+      log.warn(
+        { kind: `${kind.apiVersion}/${kind.kind}`, namespace, status: apiStatus(error) },
+        "cannot list this kind; skipping it",
+      );
       return owned;
     }
     for (const item of page.items) {
@@ -60,7 +68,12 @@ async function listKind(cluster: Cluster, { kind, namespace }: Listing, selector
       // Items of a list carry no apiVersion and kind: the list's own are theirs.
       const object = { ...item, apiVersion: kind.apiVersion, kind: kind.kind };
       const ns = item.metadata.namespace;
-      const ref: ObjectRef = { apiVersion: kind.apiVersion, kind: kind.kind, name: item.metadata.name, ...(ns ? { namespace: ns } : {}) };
+      const ref: ObjectRef = {
+        apiVersion: kind.apiVersion,
+        kind: kind.kind,
+        name: item.metadata.name,
+        ...(ns ? { namespace: ns } : {}),
+      };
       owned.push({ ref, object });
     }
     token = page.metadata?.continue || undefined;
@@ -85,9 +98,14 @@ export async function listOwnedObjects(
   const selector = environmentSelector(id);
   const listings: Listing[] = [];
   for (const kind of kinds) {
-    const info = await call(`discovering ${kind.apiVersion} ${kind.kind}`, () => cluster.objects.kindInfo(kind.apiVersion, kind.kind));
+    const info = await call(`discovering ${kind.apiVersion} ${kind.kind}`, () =>
+      cluster.objects.kindInfo(kind.apiVersion, kind.kind),
+    );
     if (!info) {
-      log.warn({ kind: `${kind.apiVersion}/${kind.kind}` }, "the cluster no longer serves this kind; its objects cannot be listed");
+      log.warn(
+        { kind: `${kind.apiVersion}/${kind.kind}` },
+        "the cluster no longer serves this kind; its objects cannot be listed",
+      );
       continue;
     }
     const scopes = info.namespaced ? namespaces : [undefined];

@@ -37,7 +37,9 @@ export async function readNamespace(cluster: Cluster, name: string): Promise<V1N
 /** Every namespace labelled as this environment's (primary, extras, adopted ones). */
 export async function environmentNamespaces(cluster: Cluster, id: string): Promise<V1Namespace[]> {
   const labelSelector = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_ENVIRONMENT}=${id}`;
-  const list = await call(`listing the namespaces of environment ${id}`, () => cluster.core.listNamespace({ labelSelector }));
+  const list = await call(`listing the namespaces of environment ${id}`, () =>
+    cluster.core.listNamespace({ labelSelector }),
+  );
   return list.items;
 }
 
@@ -63,7 +65,11 @@ export async function patchNamespaceMetadata(
 }
 
 /** Waits until the namespace no longer exists; false when the time ran out first. */
-export async function waitNamespaceGone(cluster: Cluster, name: string, options: NamespaceWaitOptions): Promise<boolean> {
+export async function waitNamespaceGone(
+  cluster: Cluster,
+  name: string,
+  options: NamespaceWaitOptions,
+): Promise<boolean> {
   return pollUntil(async () => (await readNamespace(cluster, name)) === null, {
     timeoutMs: options.timeoutMs,
     intervalMs: 500,
@@ -73,7 +79,10 @@ export async function waitNamespaceGone(cluster: Cluster, name: string, options:
 }
 
 async function createNamespace(cluster: Cluster, name: string, metadata: NamespaceMetadata): Promise<boolean> {
-  const annotations = Object.fromEntries(Object.entries(metadata.annotations).filter(([, v]) => v !== null)) as Record<string, string>;
+  const annotations = Object.fromEntries(Object.entries(metadata.annotations).filter(([, v]) => v !== null)) as Record<
+    string,
+    string
+  >;
   try {
     await cluster.core.createNamespace({ body: { metadata: { name, labels: metadata.labels, annotations } } });
     return true;
@@ -94,9 +103,12 @@ function refuseForeign(namespace: V1Namespace, name: string, id: string): void {
 
 /** PR mode: a namespace prbox did not create for this environment is never taken over (ADR 15). */
 function refuseAdoption(name: string, id: string): never {
-  throw new ClusterError(`namespace ${name} exists and is not environment ${id}'s: a pull request's environment never takes over an existing namespace`, {
-    hint: `delete or rename the namespace ${name} if it is a leftover; prbox creates the pull request's namespace itself`,
-  });
+  throw new ClusterError(
+    `namespace ${name} exists and is not environment ${id}'s: a pull request's environment never takes over an existing namespace`,
+    {
+      hint: `delete or rename the namespace ${name} if it is a leftover; prbox creates the pull request's namespace itself`,
+    },
+  );
 }
 
 async function waitTerminated(cluster: Cluster, name: string, options: NamespaceWaitOptions): Promise<void> {

@@ -69,7 +69,12 @@ export class ObjectApi extends KubernetesObjectApi {
    * the typed models, which rename fields (`from` to `_from`) and turn timestamps into Dates, and
    * prbox compares listed objects with rendered ones field by field.
    */
-  async listRaw(apiVersion: string, kind: string, namespace: string | undefined, query: { labelSelector: string; limit: number; continue?: string }): Promise<RawList> {
+  async listRaw(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    query: { labelSelector: string; limit: number; continue?: string },
+  ): Promise<RawList> {
     const path = await this.specUriPath({ apiVersion, kind, metadata: { namespace } }, "list");
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
     request.setHeaderParam("Accept", "application/json");

@@ -47,7 +47,10 @@ function waitingProblem(where: Where): PodProblem | undefined {
   if (!reason || reason === "ContainerCreating" || reason === "PodInitializing") return undefined;
   if (IMAGE_REASONS.has(reason)) return imageProblem(where, reason, waiting.message);
   if (reason === "CrashLoopBackOff") return crashProblem(where);
-  return { key: `${where.status.name}|${reason}`, text: `${where.text}: ${reason}${waiting.message ? `: ${waiting.message}` : ""}` };
+  return {
+    key: `${where.status.name}|${reason}`,
+    text: `${where.text}: ${reason}${waiting.message ? `: ${waiting.message}` : ""}`,
+  };
 }
 
 function terminatedProblem(where: Where): PodProblem | undefined {

@@ -34,7 +34,11 @@ export function refusedByCondition(object: { status?: { conditions?: Condition[]
 const EVENT_KINDS = new Set(["StatefulSet", "DaemonSet", "Job"]);
 
 /** For kinds that create pods themselves: a Pod Security refusal among the object's FailedCreate events. */
-export async function refusedByEvents(cluster: Cluster, ref: ObjectRef, uid: string | undefined): Promise<Readiness | undefined> {
+export async function refusedByEvents(
+  cluster: Cluster,
+  ref: ObjectRef,
+  uid: string | undefined,
+): Promise<Readiness | undefined> {
   if (!EVENT_KINDS.has(ref.kind) || !ref.namespace || !uid) return undefined;
   const fieldSelector = `involvedObject.uid=${uid},reason=FailedCreate`;
   const events = await cluster.core.listNamespacedEvent({ namespace: ref.namespace, fieldSelector });

@@ -1,5 +1,11 @@
 import { ClusterError } from "../errors.js";
-import { LABEL_ENVIRONMENT, LABEL_MANAGED_BY, MANAGED_BY, type RenderedEnvironment, type RenderedObject } from "../model.js";
+import {
+  LABEL_ENVIRONMENT,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  type RenderedEnvironment,
+  type RenderedObject,
+} from "../model.js";
 import { call } from "./api-errors.js";
 import type { Cluster } from "./client.js";
 import { describeRef, refOf } from "./refs.js";
@@ -25,7 +31,11 @@ async function discoverScopes(cluster: Cluster, objects: readonly RenderedObject
   return scopes;
 }
 
-function problemOf(rendered: RenderedEnvironment, item: RenderedObject, namespaced: boolean | undefined): string | undefined {
+function problemOf(
+  rendered: RenderedEnvironment,
+  item: RenderedObject,
+  namespaced: boolean | undefined,
+): string | undefined {
   const { object } = item;
   const ref = refOf(object);
   if (namespaced === false) delete ref.namespace; // a namespace on a cluster-scoped object means nothing
@@ -72,7 +82,12 @@ export async function prepareObjects(cluster: Cluster, rendered: RenderedEnviron
     const namespaced = scopes.get(`${item.object.apiVersion} ${item.object.kind}`);
     const problem = problemOf(rendered, item, namespaced);
     if (problem !== undefined) problems.push(problem);
-    else prepared.push({ ...item, object: labelled(item, rendered, namespaced === true), namespaced: namespaced === true });
+    else
+      prepared.push({
+        ...item,
+        object: labelled(item, rendered, namespaced === true),
+        namespaced: namespaced === true,
+      });
   }
   if (problems.length > 0) {
     throw new ClusterError(`refusing to deploy environment ${rendered.environment.id}: ${problems.join("; ")}`);

@@ -22,7 +22,11 @@ export function staleObjects(owned: readonly OwnedObject[], keep: readonly Objec
 }
 
 /** Deletes the stale objects (Background propagation: their pods go with them). */
-export async function pruneObjects(cluster: Cluster, stale: readonly ObjectRef[], options: PruneOptions = {}): Promise<ObjectRef[]> {
+export async function pruneObjects(
+  cluster: Cluster,
+  stale: readonly ObjectRef[],
+  options: PruneOptions = {},
+): Promise<ObjectRef[]> {
   const log = options.log ?? silentLogger;
   await mapLimit(stale, options.concurrency ?? 8, async (ref) => {
     log.info({ object: describeRef(ref) }, "pruning an object the render no longer contains");

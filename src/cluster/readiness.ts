@@ -5,10 +5,7 @@ import { groupOf, type ObjectRef } from "./refs.js";
  * Whether a workload has rolled out, from the object alone (no pods): the same
  * rules as `kubectl rollout status` and `kubectl wait --for=condition=complete`.
  */
-export type Readiness =
-  | { state: "ready" }
-  | { state: "pending"; reason: string }
-  | { state: "failed"; reason: string };
+export type Readiness = { state: "ready" } | { state: "pending"; reason: string } | { state: "failed"; reason: string };
 
 interface Condition {
   type?: string;
@@ -73,7 +70,9 @@ function deploymentReplicas(want: number, s: NonNullable<WorkloadLike["status"]>
 function deploymentReadiness(d: WorkloadLike): Readiness {
   if (d.spec?.paused) return READY; // a paused rollout will not progress: nothing to wait for
   if (!generationObserved(d)) return pending("waiting for the controller to see the new spec");
-  return progressDeadlineExceeded(d) ?? refusedByCondition(d) ?? deploymentReplicas(d.spec?.replicas ?? 1, d.status ?? {});
+  return (
+    progressDeadlineExceeded(d) ?? refusedByCondition(d) ?? deploymentReplicas(d.spec?.replicas ?? 1, d.status ?? {})
+  );
 }
 
 function statefulSetUpdate(st: WorkloadLike, want: number): Readiness {
@@ -100,7 +99,8 @@ function daemonSetReadiness(ds: WorkloadLike): Readiness {
   if (!generationObserved(ds)) return pending("waiting for the controller to see the new spec");
   const s = ds.status ?? {};
   const want = s.desiredNumberScheduled ?? 0;
-  if ((s.updatedNumberScheduled ?? 0) < want) return pending(`${s.updatedNumberScheduled ?? 0} of ${want} pods updated`);
+  if ((s.updatedNumberScheduled ?? 0) < want)
+    return pending(`${s.updatedNumberScheduled ?? 0} of ${want} pods updated`);
   if ((s.numberAvailable ?? 0) < want) return pending(`${s.numberAvailable ?? 0} of ${want} pods available`);
   return READY;
 }

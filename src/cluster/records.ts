@@ -22,21 +22,33 @@ export interface EnvironmentDescription {
 }
 
 /** Writes the deploy status (and the error, or clears it) on the primary namespace. */
-export async function setStatus(cluster: Cluster, namespace: string, status: EnvironmentStatus, error?: string): Promise<void> {
-  const annotations = { [ANNOTATION_STATUS]: status, [ANNOTATION_LAST_ERROR]: error === undefined ? null : truncateError(error) };
+export async function setStatus(
+  cluster: Cluster,
+  namespace: string,
+  status: EnvironmentStatus,
+  error?: string,
+): Promise<void> {
+  const annotations = {
+    [ANNOTATION_STATUS]: status,
+    [ANNOTATION_LAST_ERROR]: error === undefined ? null : truncateError(error),
+  };
   await patchNamespaceMetadata(cluster, namespace, { annotations });
 }
 
 /** Every kind any of the environment's namespaces records (the primary's list, in practice). */
 export function recordedKinds(namespaces: readonly V1Namespace[]): KindRef[] {
-  return namespaces.reduce<KindRef[]>((all, ns) => unionKinds(all, parseKinds(ns.metadata?.annotations?.[ANNOTATION_KINDS])), []);
+  return namespaces.reduce<KindRef[]>(
+    (all, ns) => unionKinds(all, parseKinds(ns.metadata?.annotations?.[ANNOTATION_KINDS])),
+    [],
+  );
 }
 
 function recordsFrom(namespaces: readonly V1Namespace[]): EnvironmentRecord[] {
   const extras = new Map<string, string[]>();
   for (const ns of namespaces) {
     const id = readRecord(ns)?.id;
-    if (id !== undefined && roleOf(ns) === "extra") extras.set(id, [...(extras.get(id) ?? []), ns.metadata?.name ?? ""]);
+    if (id !== undefined && roleOf(ns) === "extra")
+      extras.set(id, [...(extras.get(id) ?? []), ns.metadata?.name ?? ""]);
   }
   return namespaces
     .filter((ns) => roleOf(ns) === "primary")
@@ -68,6 +80,8 @@ export async function describeEnvironment(cluster: Cluster, id: string): Promise
   const owned = await listOwnedObjects(cluster, id, recordedKinds(namespaces), names);
   const objects = owned
     .map(({ ref, object }) => ({ ...ref, readiness: readinessWord(ref, object as WorkloadLike) }))
-    .sort((a, b) => `${a.namespace ?? ""}/${a.kind}/${a.name}`.localeCompare(`${b.namespace ?? ""}/${b.kind}/${b.name}`));
+    .sort((a, b) =>
+      `${a.namespace ?? ""}/${a.kind}/${a.name}`.localeCompare(`${b.namespace ?? ""}/${b.kind}/${b.name}`),
+    );
   return { record, objects };
 }

@@ -12,7 +12,11 @@ function header(ref: ObjectRef): { apiVersion: string; kind: string; metadata: {
 }
 
 /** Deletes one object; true when it existed. Already gone is not an error: delete is a goal, not an event. */
-export async function deleteObject(cluster: Cluster, ref: ObjectRef, propagation: Propagation = "Background"): Promise<boolean> {
+export async function deleteObject(
+  cluster: Cluster,
+  ref: ObjectRef,
+  propagation: Propagation = "Background",
+): Promise<boolean> {
   try {
     await cluster.objects.delete(header(ref), undefined, undefined, undefined, undefined, propagation);
     return true;

@@ -7,7 +7,9 @@ import { ANNOTATION_APPLIED_HASH } from "./keys.js";
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
@@ -24,11 +26,15 @@ export function appliedHash(object: KubeObject): string {
 /** The object with its applied hash on it, as it is sent to the API server. */
 export function withAppliedHash(object: KubeObject): KubeObject {
   const hash = appliedHash(object);
-  return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash } } };
+  return {
+    ...object,
+    metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash } },
+  };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-const isEmpty = (v: unknown): boolean => v === null || v === undefined || (Array.isArray(v) ? v.length === 0 : isRecord(v) && Object.keys(v).length === 0);
+const isEmpty = (v: unknown): boolean =>
+  v === null || v === undefined || (Array.isArray(v) ? v.length === 0 : isRecord(v) && Object.keys(v).length === 0);
 
 /**
  * Does the live value hold every field the applied one sets, with the same value? This is what a
@@ -55,7 +61,9 @@ export function holds(live: unknown, applied: unknown): boolean {
 function comparable(object: KubeObject): Record<string, unknown> {
   if (object.apiVersion !== "v1" || object.kind !== "Secret" || !isRecord(object.stringData)) return object;
   const { stringData, ...rest } = object;
-  const encoded = Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(String(v), "utf8").toString("base64")]));
+  const encoded = Object.fromEntries(
+    Object.entries(stringData).map(([k, v]) => [k, Buffer.from(String(v), "utf8").toString("base64")]),
+  );
   return { ...rest, data: { ...(isRecord(rest.data) ? rest.data : {}), ...encoded } };
 }
 
@@ -67,6 +75,7 @@ function comparable(object: KubeObject): Record<string, unknown> {
  */
 export function isUnchanged(applied: KubeObject, live: KubernetesObject | undefined): boolean {
   if (!live?.metadata || live.metadata.deletionTimestamp) return false;
-  if (live.metadata.annotations?.[ANNOTATION_APPLIED_HASH] !== applied.metadata.annotations?.[ANNOTATION_APPLIED_HASH]) return false;
+  if (live.metadata.annotations?.[ANNOTATION_APPLIED_HASH] !== applied.metadata.annotations?.[ANNOTATION_APPLIED_HASH])
+    return false;
   return holds(live, comparable(applied));
 }

@@ -34,10 +34,15 @@ interface Tracked {
  */
 async function refresh(cluster: Cluster, item: Tracked): Promise<void> {
   try {
-    const header = { apiVersion: item.ref.apiVersion, kind: item.ref.kind, metadata: { name: item.ref.name, namespace: item.ref.namespace } };
+    const header = {
+      apiVersion: item.ref.apiVersion,
+      kind: item.ref.kind,
+      metadata: { name: item.ref.name, namespace: item.ref.namespace },
+    };
     item.object = (await cluster.objects.read(header)) as DiagnosedObject & WorkloadLike;
     item.readiness = readinessOf(item.ref, item.object);
-    if (item.readiness.state === "pending") item.readiness = (await refusedByEvents(cluster, item.ref, item.object.metadata?.uid)) ?? item.readiness;
+    if (item.readiness.state === "pending")
+      item.readiness = (await refusedByEvents(cluster, item.ref, item.object.metadata?.uid)) ?? item.readiness;
   } catch (error) {
     if (isNotFound(error)) {
       item.readiness = { state: "pending", reason: "does not exist (deleted while waiting?)" };
@@ -65,10 +70,16 @@ function summary(items: readonly Tracked[]): string {
  * early. Throws NotReadyError naming each failing object with the cluster's
  * reasons.
  */
-export async function waitForReady(cluster: Cluster, refs: readonly ObjectRef[], options: WaitOptions = {}): Promise<void> {
+export async function waitForReady(
+  cluster: Cluster,
+  refs: readonly ObjectRef[],
+  options: WaitOptions = {},
+): Promise<void> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const log = options.log ?? silentLogger;
-  const items: Tracked[] = refs.filter(hasReadiness).map((ref) => ({ ref, object: undefined, readiness: { state: "pending", reason: "not read yet" } }));
+  const items: Tracked[] = refs
+    .filter(hasReadiness)
+    .map((ref) => ({ ref, object: undefined, readiness: { state: "pending", reason: "not read yet" } }));
   if (items.length === 0) return;
   log.debug({ objects: summary(items), timeoutMs }, "waiting for workloads");
 

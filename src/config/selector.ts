@@ -8,7 +8,8 @@ export interface ParsedSelector {
 }
 
 // A qualified name with an optional DNS prefix (kubernetes.io/metadata.name), and a label value.
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** Splits on commas outside parentheses: `a in (x,y),b` is two requirements. */
@@ -56,7 +57,10 @@ function addRequirement(out: ParsedSelector, requirement: string): void {
     return;
   }
   const exists = /^(!?)\s*(\S+)$/.exec(requirement);
-  if (!exists) throw new Error(`"${requirement}" is not a requirement (write key=value, key!=value, key in (a,b), key notin (a,b), key or !key)`);
+  if (!exists)
+    throw new Error(
+      `"${requirement}" is not a requirement (write key=value, key!=value, key in (a,b), key notin (a,b), key or !key)`,
+    );
   checkKey(exists[2] ?? "");
   out.matchExpressions.push({ key: exists[2] ?? "", operator: exists[1] === "!" ? "DoesNotExist" : "Exists" });
 }

@@ -69,21 +69,33 @@ async function lookUp(record: EnvironmentRecord, deps: AdoptDeps): Promise<Verdi
   const forgeName = record.forge;
   const lister = deps.listers.find((l) => l.forge === forgeName);
   if (forgeName === null || !isForgeName(forgeName) || record.repo === null || record.pr === null || !lister) {
-    log.warn({ forge: forgeName, repo: record.repo, pr: record.pr }, "resync: a prbox namespace without a desired state names no pull request prbox can look up; leaving it");
+    log.warn(
+      { forge: forgeName, repo: record.repo, pr: record.pr },
+      "resync: a prbox namespace without a desired state names no pull request prbox can look up; leaving it",
+    );
     return null;
   }
   try {
     const ref = await lister.refFor(record.repo, record.pr);
     if (!ref) {
-      log.warn({ repo: record.repo }, "resync: prbox cannot reach the repository of a namespace without a desired state; leaving it");
+      log.warn(
+        { repo: record.repo },
+        "resync: prbox cannot reach the repository of a namespace without a desired state; leaving it",
+      );
       return null;
     }
     const pr = await (await deps.forges.forgeFor(ref)).pullRequest(ref);
     if (pr.state === "closed") return { state: "closed", ref };
     // No updated_at from this call: dated as early as can be, so the next webhook of the PR applies.
-    return { state: "open", pull: { ref, head: { branch: pr.headBranch, sha: pr.headSha, fork: pr.fork, labels: [] }, updatedAt: EARLIEST } };
+    return {
+      state: "open",
+      pull: { ref, head: { branch: pr.headBranch, sha: pr.headSha, fork: pr.fork, labels: [] }, updatedAt: EARLIEST },
+    };
   } catch (error) {
-    log.warn({ err: error }, "resync: the forge could not say whether the pull request of a namespace without a desired state is open; leaving it");
+    log.warn(
+      { err: error },
+      "resync: the forge could not say whether the pull request of a namespace without a desired state is open; leaving it",
+    );
     return null;
   }
 }
@@ -93,8 +105,15 @@ async function lookUp(record: EnvironmentRecord, deps: AdoptDeps): Promise<Verdi
  * the observed one the record tells, then queues a reconcile.
  */
 async function takeBack(record: EnvironmentRecord, verdict: Verdict, deps: AdoptDeps): Promise<boolean> {
-  const seed = seedFrom(record, verdict.state === "open" ? verdict.pull.ref : verdict.ref, verdict.state === "open" ? verdict.pull : null);
-  const desired = verdict.state === "open" ? rebuilt(seed, verdict.pull, deps) : { ...seed, action: "destroy" as const, closed: true };
+  const seed = seedFrom(
+    record,
+    verdict.state === "open" ? verdict.pull.ref : verdict.ref,
+    verdict.state === "open" ? verdict.pull : null,
+  );
+  const desired =
+    verdict.state === "open"
+      ? rebuilt(seed, verdict.pull, deps)
+      : { ...seed, action: "destroy" as const, closed: true };
   let written = false;
   const stored = await deps.store.updateDesired(record.id, (current) => {
     written = current === null;
@@ -104,7 +123,12 @@ async function takeBack(record: EnvironmentRecord, verdict: Verdict, deps: Adopt
   const observed = observedFrom(record, stored, deps);
   if (observed) await deps.store.setObserved(observed);
   await deps.queue.enqueueReconcile(record.id);
-  deps.log.info({ envId: record.id, namespace: record.namespace, sha: record.sha, action: stored.action }, verdict.state === "open" ? "resync: adopted a namespace back" : "resync: the pull request of a namespace without a desired state is closed; deleting it");
+  deps.log.info(
+    { envId: record.id, namespace: record.namespace, sha: record.sha, action: stored.action },
+    verdict.state === "open"
+      ? "resync: adopted a namespace back"
+      : "resync: the pull request of a namespace without a desired state is closed; deleting it",
+  );
   return true;
 }
 
@@ -136,7 +160,14 @@ function seedFrom(record: EnvironmentRecord, ref: PullRequestRef, pull: OpenPull
 
 /** The open PR as it is now, through the same transition as a webhook (gates, fork pinning). */
 function rebuilt(seed: DesiredState, pull: OpenPullRequest, deps: AdoptDeps): DesiredState {
-  const event: PullRequestEvent = { kind: "pull_request", action: "synchronize", ref: pull.ref, head: pull.head, merged: false, at: pull.updatedAt };
+  const event: PullRequestEvent = {
+    kind: "pull_request",
+    action: "synchronize",
+    ref: pull.ref,
+    head: pull.head,
+    merged: false,
+    at: pull.updatedAt,
+  };
   return nextDesired(seed, event, seed.envId, deps.policy) ?? seed;
 }
 
@@ -145,5 +176,13 @@ function observedFrom(record: EnvironmentRecord, desired: DesiredState, deps: Ad
   if (record.sha === null || (record.status !== "ready" && record.status !== "failed")) return null;
   const at = record.deployedAt ?? (deps.now ?? (() => new Date()))().toISOString();
   const error = record.status === "failed" ? (record.lastError ?? "the last deploy failed") : null;
-  return { envId: record.id, sha: record.sha, reloadRequest: 0, generation: desired.generation, status: record.status, error, at };
+  return {
+    envId: record.id,
+    sha: record.sha,
+    reloadRequest: 0,
+    generation: desired.generation,
+    status: record.status,
+    error,
+    at,
+  };
 }

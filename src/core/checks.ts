@@ -18,7 +18,12 @@ export interface CheckOutcome {
 /** Failed as soon as one failed (naming it), passed when all passed, else not settled. */
 export function verdictOf(outcomes: readonly CheckOutcome[], sha: string): ChecksVerdict {
   const failed = outcomes.filter((o) => o.state === "failed").map((o) => o.name);
-  if (failed.length > 0) return { settled: true, passed: false, summary: `the check${failed.length > 1 ? "s" : ""} ${failed.join(", ")} failed on \`${sha.slice(0, 7)}\`` };
+  if (failed.length > 0)
+    return {
+      settled: true,
+      passed: false,
+      summary: `the check${failed.length > 1 ? "s" : ""} ${failed.join(", ")} failed on \`${sha.slice(0, 7)}\``,
+    };
   const pending = outcomes.filter((o) => o.state === "pending").map((o) => o.name);
   if (pending.length > 0) return { settled: false, passed: false, summary: `waiting for ${pending.join(", ")}` };
   return { settled: true, passed: true, summary: "all required checks passed" };

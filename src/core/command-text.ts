@@ -25,7 +25,9 @@ export function parseCommand(body: string): ParsedCommand | null {
     if (!match) continue;
     const name = match[1] as CommandName;
     const argument = match[2];
-    return name === "deploy" && argument !== undefined && SHA.test(argument) ? { name, sha: argument.toLowerCase() } : { name };
+    return name === "deploy" && argument !== undefined && SHA.test(argument)
+      ? { name, sha: argument.toLowerCase() }
+      : { name };
   }
   return null;
 }

@@ -41,24 +41,42 @@ export const REFUSAL_QUIET_SECONDS = 24 * 3600;
  * write, and their later commands are only logged. Failing to acknowledge or reply does not undo
  * a stored command.
  */
-export async function handleCommand(comment: CommandComment, forge: Forge, deliveryId: string, deps: IntakeDeps, record: RecordCommand): Promise<CommandOutcome> {
+export async function handleCommand(
+  comment: CommandComment,
+  forge: Forge,
+  deliveryId: string,
+  deps: IntakeDeps,
+  record: RecordCommand,
+): Promise<CommandOutcome> {
   const command = parseCommand(comment.body);
   if (!command) return { result: "ignored", text: "ignored: no command in the comment" };
   if (comment.author.bot) return { result: "ignored", text: "ignored: a comment by a bot" };
-  if (comment.body.includes(STICKY_MARKER) || (await forge.isOwnComment(comment.author))) return { result: "ignored", text: "ignored: prbox's own comment" };
+  if (comment.body.includes(STICKY_MARKER) || (await forge.isOwnComment(comment.author)))
+    return { result: "ignored", text: "ignored: prbox's own comment" };
   const user = comment.author.login;
   const envId = prEnvironmentId(comment.ref.forge, comment.ref.repo, comment.ref.pr);
   const log = deps.log.child({ envId, user, command: command.name });
   if (!(await forge.canWrite(comment.ref, user))) {
     // Every answer is a write from the installation's shared budget (one a second): only the first is given.
     const answer = await firstRefusal(`refused:${envId}:${comment.author.id}`, deps, log);
-    if (answer) await refuse(forge, comment, `@${user} thanks! Only ${forge.writers} can run \`/${command.name}\`; a maintainer can run it for you.`, log);
+    if (answer)
+      await refuse(
+        forge,
+        comment,
+        `@${user} thanks! Only ${forge.writers} can run \`/${command.name}\`; a maintainer can run it for you.`,
+        log,
+      );
     log.info({ answered: answer }, "command refused: the user may not run commands");
     return { result: "refused", text: `refused: ${user} may not run /${command.name}` };
   }
   const pr = await forge.pullRequest(comment.ref);
   if (pr.state === "closed") {
-    await refuse(forge, comment, `@${user} ${forge.pullRequestLabel(comment.ref)} is closed, so \`/${command.name}\` does nothing; reopen it to get a preview again.`, log);
+    await refuse(
+      forge,
+      comment,
+      `@${user} ${forge.pullRequestLabel(comment.ref)} is closed, so \`/${command.name}\` does nothing; reopen it to get a preview again.`,
+      log,
+    );
     return { result: "refused", text: "refused: the pull request is closed" };
   }
   const sha = command.name === "deploy" ? await deployTarget(command, pr, comment, forge) : { sha: pr.headSha };
@@ -77,7 +95,8 @@ export async function handleCommand(comment: CommandComment, forge: Forge, deliv
     at: comment.at,
   };
   const result = await record(event, deliveryId, deps);
-  if (result !== "duplicate") await bestEffort(log, "react 👍 to", () => forge.acknowledge(comment.ref, comment.commentId, "+1"));
+  if (result !== "duplicate")
+    await bestEffort(log, "react 👍 to", () => forge.acknowledge(comment.ref, comment.commentId, "+1"));
   return { result, text: `/${command.name}: ${result}` };
 }
 
@@ -87,7 +106,12 @@ export async function handleCommand(comment: CommandComment, forge: Forge, deliv
  * comment was written; a fork's author who pushes between a maintainer's look and the comment
  * must not get the new commit deployed. Otherwise the reply asks for the SHA.
  */
-async function deployTarget(command: ParsedCommand, pr: PullRequestInfo, comment: CommandComment, forge: Forge): Promise<{ sha: string } | { refusal: string }> {
+async function deployTarget(
+  command: ParsedCommand,
+  pr: PullRequestInfo,
+  comment: CommandComment,
+  forge: Forge,
+): Promise<{ sha: string } | { refusal: string }> {
   const label = forge.pullRequestLabel(comment.ref);
   const head = pr.headSha.slice(0, 7);
   if (command.sha !== undefined) {
@@ -95,7 +119,9 @@ async function deployTarget(command: ParsedCommand, pr: PullRequestInfo, comment
     const matches = (await forge.pullRequestCommits(comment.ref)).filter((sha) => sha.startsWith(command.sha ?? ""));
     if (matches.length === 1 && matches[0]) return { sha: matches[0] };
     const why = matches.length > 1 ? "names more than one commit of" : "is not a commit of";
-    return { refusal: `\`${command.sha}\` ${why} ${label}; its head is \`${head}\`. Comment \`/deploy <sha>\` with the commit to deploy.` };
+    return {
+      refusal: `\`${command.sha}\` ${why} ${label}; its head is \`${head}\`. Comment \`/deploy <sha>\` with the commit to deploy.`,
+    };
   }
   const since = await forge.headSince(comment.ref, pr.headSha);
   if (since !== null && before(since, comment.at)) return { sha: pr.headSha };
@@ -116,7 +142,10 @@ async function firstRefusal(key: string, deps: IntakeDeps, log: Logger): Promise
     // The delivery store's SET NX EX, with a key of its own per environment and person.
     return await deps.store.rememberDelivery(key, REFUSAL_QUIET_SECONDS);
   } catch (error) {
-    log.warn({ err: error }, "could not remember the refusal; not answering, so a reader cannot make prbox answer without limit");
+    log.warn(
+      { err: error },
+      "could not remember the refusal; not answering, so a reader cannot make prbox answer without limit",
+    );
     return false;
   }
 }
@@ -133,4 +162,3 @@ async function bestEffort(log: Logger, what: string, action: () => Promise<void>
     log.warn({ err: error }, `could not ${what} the command comment`);
   }
 }
-

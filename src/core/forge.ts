@@ -120,11 +120,16 @@ export interface ForgeRegistry {
 }
 
 /** A registry from one adapter factory per forge; a forge without one is a permanent error. */
-export function forgeRegistry(factories: Partial<Record<ForgeName, (ref: PullRequestRef) => Promise<Forge>>>): ForgeRegistry {
+export function forgeRegistry(
+  factories: Partial<Record<ForgeName, (ref: PullRequestRef) => Promise<Forge>>>,
+): ForgeRegistry {
   return {
     async forgeFor(ref) {
       const factory = factories[ref.forge];
-      if (!factory) throw new PrboxError(`prbox is not configured for ${ref.forge} (environment of ${ref.repo}#${ref.pr})`, { kind: "permanent" });
+      if (!factory)
+        throw new PrboxError(`prbox is not configured for ${ref.forge} (environment of ${ref.repo}#${ref.pr})`, {
+          kind: "permanent",
+        });
       return factory(ref);
     },
   };

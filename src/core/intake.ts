@@ -42,7 +42,10 @@ export async function intake(event: ForgeEvent, deliveryId: string, deps: Intake
   // taken for a duplicate. Two copies of one delivery processed at once are harmless (the
   // transition is idempotent, the queue de-duplicates); not remembering it only costs that.
   await deps.store.rememberDelivery(deliveryId, DELIVERY_TTL_SECONDS).catch((error: unknown) => {
-    deps.log.warn({ err: error, deliveryId }, "stored and queued, but could not remember the delivery id; a redelivery would be processed again (harmless)");
+    deps.log.warn(
+      { err: error, deliveryId },
+      "stored and queued, but could not remember the delivery id; a redelivery would be processed again (harmless)",
+    );
   });
   return result;
 }

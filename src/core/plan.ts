@@ -35,7 +35,8 @@ export function isLive(observed: ObservedState | null): boolean {
 /** The one decision of a reconcile: a pure function of what is wanted, what was done and the cap. */
 export function plan(desired: DesiredState | null, observed: ObservedState | null, capacity: Capacity | null): Action {
   if (!desired) return { kind: "gone" };
-  if (desired.action === "destroy") return observed?.status === "destroyed" ? { kind: "up-to-date" } : { kind: "tear-down" };
+  if (desired.action === "destroy")
+    return observed?.status === "destroyed" ? { kind: "up-to-date" } : { kind: "tear-down" };
   if (desired.action === "wait") return hold(desired, observed, desired.waitReason ?? "waiting");
   if (upToDate(desired, observed)) return { kind: "up-to-date" };
   // Environments already live always redeploy: the claim of a live one is always granted.
@@ -54,7 +55,8 @@ function upToDate(desired: DesiredState, observed: ObservedState | null): boolea
 
 /** A reason is reported once: `observed.error` keeps the reason shown for this generation. */
 function hold(desired: DesiredState, observed: ObservedState | null, reason: string): Action {
-  const reported = observed?.status === "waiting" && observed.generation === desired.generation && observed.error === reason;
+  const reported =
+    observed?.status === "waiting" && observed.generation === desired.generation && observed.error === reason;
   return reported ? { kind: "up-to-date" } : { kind: "hold", reason };
 }
 

@@ -75,7 +75,9 @@ function inSeconds(retry: Retry): string {
 
 function failed(title: string, report: { sha: string; error: string; deleting?: boolean }): string {
   const what = report.deleting ? "deleting the environment" : `deploying ${short(report.sha)}`;
-  const next = report.deleting ? "Comment `/destroy` to try again." : "Fix it and push, or comment `/reload` to try again.";
+  const next = report.deleting
+    ? "Comment `/destroy` to try again."
+    : "Fix it and push, or comment `/reload` to try again.";
   return [`${title}: ❌ ${what} failed.`, "", fence(report.error), "", next].join("\n");
 }
 
@@ -89,7 +91,8 @@ export function commitStatus(report: Report): CommitStatus | null {
     case "failed":
       // A teardown's failure is not the commit's; a retry keeps the commit pending.
       if (report.deleting) return null;
-      if (report.retry) return { state: "pending", description: `Retrying in ${inSeconds(report.retry)}: ${firstLine(report.error)}` };
+      if (report.retry)
+        return { state: "pending", description: `Retrying in ${inSeconds(report.retry)}: ${firstLine(report.error)}` };
       return { state: "failure", description: firstLine(report.error) };
     case "waiting":
       return { state: "success", description: `Preview not deployed: ${report.reason}` };

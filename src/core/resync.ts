@@ -48,10 +48,22 @@ export interface ResyncResult extends AdoptResult {
  * answer: a forge or cluster that fails leaves everything as it is until the next run.
  */
 export async function resync(deps: ResyncDeps): Promise<ResyncResult> {
-  const result: ResyncResult = { fed: [], closed: [], unknown: [], failedForges: [], cost: {}, adopted: [], condemned: [], unsure: [] };
+  const result: ResyncResult = {
+    fed: [],
+    closed: [],
+    unknown: [],
+    failedForges: [],
+    cost: {},
+    adopted: [],
+    condemned: [],
+    unsure: [],
+  };
   const desired = await deps.store.listDesired();
   const records = await deps.records().catch((error: unknown) => {
-    deps.log.warn({ err: error }, "resync: could not list the cluster's environments; namespaces are checked next time");
+    deps.log.warn(
+      { err: error },
+      "resync: could not list the cluster's environments; namespaces are checked next time",
+    );
     return null;
   });
   const { open, listed } = await listForges(deps, desired, result);
@@ -68,22 +80,44 @@ export async function resync(deps: ResyncDeps): Promise<ResyncResult> {
     if (verdict === "closed") result.closed.push(d.envId);
     if (verdict === "unknown") result.unknown.push(d.envId);
   }
-  deps.log.info({ ...result, fed: result.fed.length, closed: result.closed.length, adopted: result.adopted.length, condemned: result.condemned.length }, "resync done");
+  deps.log.info(
+    {
+      ...result,
+      fed: result.fed.length,
+      closed: result.closed.length,
+      adopted: result.adopted.length,
+      condemned: result.condemned.length,
+    },
+    "resync done",
+  );
   return result;
 }
 
 /** Every forge's open PRs by environment id; a forge whose listing failed is left out of `listed`. */
-async function listForges(deps: ResyncDeps, desired: readonly DesiredState[], result: ResyncResult): Promise<{ open: Map<string, OpenPullRequest>; listed: Set<ForgeName> }> {
+async function listForges(
+  deps: ResyncDeps,
+  desired: readonly DesiredState[],
+  result: ResyncResult,
+): Promise<{ open: Map<string, OpenPullRequest>; listed: Set<ForgeName> }> {
   const open = new Map<string, OpenPullRequest>();
   const listed = new Set<ForgeName>();
   for (const lister of deps.listers) {
     try {
       const listing = await lister.listOpen(desired.map((d) => d.ref).filter((ref) => ref.forge === lister.forge));
       for (const pull of listing.pulls) open.set(envIdOf(pull.ref), pull);
-      result.cost[lister.forge] = { repositories: listing.repositories, unlisted: listing.unlisted, requests: listing.requests, notModified: listing.notModified, pulls: listing.pulls.length };
+      result.cost[lister.forge] = {
+        repositories: listing.repositories,
+        unlisted: listing.unlisted,
+        requests: listing.requests,
+        notModified: listing.notModified,
+        pulls: listing.pulls.length,
+      };
       listed.add(lister.forge);
     } catch (error) {
-      deps.log.warn({ err: error, forge: lister.forge }, "resync: could not list the open pull requests; nothing is decided from this forge until the next run");
+      deps.log.warn(
+        { err: error, forge: lister.forge },
+        "resync: could not list the open pull requests; nothing is decided from this forge until the next run",
+      );
       result.failedForges.push(lister.forge);
     }
   }
@@ -105,7 +139,14 @@ async function feedOpen(deps: ResyncDeps, current: DesiredState | null, pull: Op
   const action = actionFor(current, pull);
   if (!action) return false;
   const envId = envIdOf(pull.ref);
-  const event: PullRequestEvent = { kind: "pull_request", action, ref: pull.ref, head: pull.head, merged: false, at: pull.updatedAt };
+  const event: PullRequestEvent = {
+    kind: "pull_request",
+    action,
+    ref: pull.ref,
+    head: pull.head,
+    merged: false,
+    at: pull.updatedAt,
+  };
   const next = nextDesired(current, event, envId, deps.policy);
   if (next === null || !differs(current, next)) return false;
   const result = await intake(event, `resync:${envId}:${action}:${pull.head.sha}:${pull.updatedAt}`, deps);
@@ -146,7 +187,14 @@ async function feedChecks(deps: ResyncDeps, envId: string, pull: OpenPullRequest
   try {
     const verdict = await lister.checks(current.ref, current.sha, required);
     if (!verdict.settled) return false;
-    const event: ChecksEvent = { kind: "checks", ref: current.ref, sha: current.sha, passed: verdict.passed, summary: verdict.summary, at: pull.updatedAt };
+    const event: ChecksEvent = {
+      kind: "checks",
+      ref: current.ref,
+      sha: current.sha,
+      passed: verdict.passed,
+      summary: verdict.summary,
+      at: pull.updatedAt,
+    };
     return (await intake(event, `resync:${envId}:checks:${current.sha}:${String(verdict.passed)}`, deps)) === "queued";
   } catch (error) {
     deps.log.warn({ envId, err: error }, "resync: could not read the required checks; asked again next time");
@@ -161,13 +209,23 @@ async function closedOnForge(deps: ResyncDeps, desired: DesiredState): Promise<"
     const pr = await forge.pullRequest(desired.ref);
     if (pr.state === "open") return "open";
   } catch (error) {
-    deps.log.warn({ envId: desired.envId, err: error }, "resync: the forge could not say whether the pull request is open; keeping the environment");
+    deps.log.warn(
+      { envId: desired.envId, err: error },
+      "resync: the forge could not say whether the pull request is open; keeping the environment",
+    );
     return "unknown";
   }
   // Dated like the last event applied, not by prbox's clock: the forge's clock orders events, and a
   // reopen after this close (a later updated_at) must still win.
   const at = desired.eventAt;
-  const event: PullRequestEvent = { kind: "pull_request", action: "closed", ref: desired.ref, head: { branch: desired.branch, sha: desired.sha, fork: desired.fork, labels: desired.labels }, merged: false, at };
+  const event: PullRequestEvent = {
+    kind: "pull_request",
+    action: "closed",
+    ref: desired.ref,
+    head: { branch: desired.branch, sha: desired.sha, fork: desired.fork, labels: desired.labels },
+    merged: false,
+    at,
+  };
   const result = await intake(event, `resync:${desired.envId}:closed:${desired.generation}`, deps);
   return result === "queued" ? "closed" : "open";
 }

@@ -28,7 +28,10 @@ export async function upsertStickyComment(forge: Forge, ref: PullRequestRef, bod
 }
 
 /** The oldest comment carrying the marker that prbox wrote, page by page until found. */
-export async function findStickyComment(forge: Forge, ref: PullRequestRef): Promise<{ id: string; body: string } | undefined> {
+export async function findStickyComment(
+  forge: Forge,
+  ref: PullRequestRef,
+): Promise<{ id: string; body: string } | undefined> {
   for await (const comment of forge.comments(ref)) {
     if (comment.body.includes(STICKY_MARKER) && (await forge.isOwnComment(comment.author))) return comment;
   }

@@ -53,21 +53,43 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
     const verdict = await verdictFor(deps, desired, now);
     if (verdict === "unknown") result.unknown.push(desired.envId);
     if (verdict === "closed" || verdict === "idle") {
-      await destroy(deps, desired.envId, verdict === "closed" ? { closed: true, reason: "the pull request was closed" } : { closed: false, reason: `no activity for ${hours(deps.policy.idleTtlMs)}` });
+      await destroy(
+        deps,
+        desired.envId,
+        verdict === "closed"
+          ? { closed: true, reason: "the pull request was closed" }
+          : { closed: false, reason: `no activity for ${hours(deps.policy.idleTtlMs)}` },
+      );
       result[verdict].push(desired.envId);
     }
   }
-  deps.log.info({ ...result, closed: result.closed.length, idle: result.idle.length, unknown: result.unknown.length, forgotten: result.forgotten.length }, "sweep done");
+  deps.log.info(
+    {
+      ...result,
+      closed: result.closed.length,
+      idle: result.idle.length,
+      unknown: result.unknown.length,
+      forgotten: result.forgotten.length,
+    },
+    "sweep done",
+  );
   return result;
 }
 
-async function verdictFor(deps: SweepDeps, desired: DesiredState, now: number): Promise<"open" | "closed" | "idle" | "unknown"> {
+async function verdictFor(
+  deps: SweepDeps,
+  desired: DesiredState,
+  now: number,
+): Promise<"open" | "closed" | "idle" | "unknown"> {
   try {
     const forge = await deps.forges.forgeFor(desired.ref);
     const pr = await forge.pullRequest(desired.ref);
     if (pr.state === "closed") return "closed";
   } catch (error) {
-    deps.log.warn({ envId: desired.envId, err: error }, "sweep: the forge could not say whether the pull request is open; keeping the environment");
+    deps.log.warn(
+      { envId: desired.envId, err: error },
+      "sweep: the forge could not say whether the pull request is open; keeping the environment",
+    );
     return "unknown";
   }
   const idleFor = now - Date.parse(desired.eventAt);
@@ -76,7 +98,9 @@ async function verdictFor(deps: SweepDeps, desired: DesiredState, now: number): 
 
 async function destroy(deps: SweepDeps, envId: string, why: { closed: boolean; reason: string }): Promise<void> {
   await deps.store.updateDesired(envId, (current) =>
-    current && current.action !== "destroy" ? { ...current, action: "destroy", closed: why.closed || current.closed, waitReason: why.reason } : current,
+    current && current.action !== "destroy"
+      ? { ...current, action: "destroy", closed: why.closed || current.closed, waitReason: why.reason }
+      : current,
   );
   await deps.queue.enqueueReconcile(envId);
 }

@@ -10,7 +10,12 @@ type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks"> & Partial<Pick<P
  * and nothing but a newer reopen brings a closed PR's environment back).
  * Returns the next state, or `current` itself when the event changes nothing.
  */
-export function nextDesired(current: DesiredState | null, event: ForgeEvent, envId: string, policy: GatePolicy): DesiredState | null {
+export function nextDesired(
+  current: DesiredState | null,
+  event: ForgeEvent,
+  envId: string,
+  policy: GatePolicy,
+): DesiredState | null {
   // Checks are matched by commit, not by time: a check suite may finish "before" a PR edit.
   if (event.kind === "checks") return current ? afterChecks(current, event, policy) : null;
   if (current && event.at < current.eventAt) return current;
@@ -39,9 +44,15 @@ function base(current: DesiredState | null, event: PullRequestEvent | CommandEve
   };
 }
 
-function afterPullRequest(current: DesiredState | null, event: PullRequestEvent, envId: string, policy: GatePolicy): DesiredState | null {
+function afterPullRequest(
+  current: DesiredState | null,
+  event: PullRequestEvent,
+  envId: string,
+  policy: GatePolicy,
+): DesiredState | null {
   // A close of a PR never seen leaves a tombstone: an older "opened" delivered after it must not deploy.
-  if (event.action === "closed") return { ...base(current, event, envId), action: "destroy", waitReason: null, closed: true };
+  if (event.action === "closed")
+    return { ...base(current, event, envId), action: "destroy", waitReason: null, closed: true };
   if (!current && (event.action === "labeled" || event.action === "unlabeled") && !policy.requiredLabel) return null;
   // A closed PR's environment comes back only through a reopen, never through a late push or label.
   const reopening = event.action === "reopened" || event.action === "opened";
@@ -58,11 +69,19 @@ function gate(next: DesiredState, labels: readonly string[], policy: GatePolicy)
     return { ...next, action: "wait", waitReason: `add the label \`${policy.requiredLabel}\` to deploy a preview` };
   }
   if (next.fork && !policy.deployForks && next.forkApprovedSha === null) {
-    return { ...next, action: "wait", waitReason: "this pull request comes from a fork: a maintainer can deploy it with `/deploy`" };
+    return {
+      ...next,
+      action: "wait",
+      waitReason: "this pull request comes from a fork: a maintainer can deploy it with `/deploy`",
+    };
   }
   const checks = policy.requiredChecks ?? [];
   if (checks.length > 0 && next.checksPassedSha !== next.sha) {
-    return { ...next, action: "wait", waitReason: `waiting for the checks ${checks.join(", ")} to pass on \`${next.sha.slice(0, 7)}\`` };
+    return {
+      ...next,
+      action: "wait",
+      waitReason: `waiting for the checks ${checks.join(", ")} to pass on \`${next.sha.slice(0, 7)}\``,
+    };
   }
   return { ...next, action: "deploy", waitReason: null };
 }
@@ -90,6 +109,14 @@ function afterCommand(current: DesiredState, event: CommandEvent, policy: GatePo
     }
     case "deploy":
       // A maintainer vouches for the head as it is now: pin it, label, fork and checks notwithstanding.
-      return { ...next, sha: event.head.sha, branch: event.head.branch, forkApprovedSha: event.head.sha, checksPassedSha: event.head.sha, action: "deploy", waitReason: null };
+      return {
+        ...next,
+        sha: event.head.sha,
+        branch: event.head.branch,
+        forkApprovedSha: event.head.sha,
+        checksPassedSha: event.head.sha,
+        action: "deploy",
+        waitReason: null,
+      };
   }
 }

@@ -31,7 +31,8 @@ export async function readCiContext(forge: "github" | "gitlab", env: Env): Promi
   return forge === "github" ? githubActions(env) : gitlabCi(env);
 }
 
-const given = (value: string | undefined): string | undefined => (value === undefined || value === "" ? undefined : value);
+const given = (value: string | undefined): string | undefined =>
+  value === undefined || value === "" ? undefined : value;
 
 /**
  * GitHub Actions. In a pull_request workflow GITHUB_SHA is the merge commit GitHub made for the
@@ -108,6 +109,9 @@ function gitlabCi(env: Env): CiContext {
   return { ci: "GitLab CI", hint, values, missing: unset(values, missing) };
 }
 
-function unset(values: CiContext["values"], variables: Record<Exclude<CiField, "forge">, string>): CiContext["missing"] {
+function unset(
+  values: CiContext["values"],
+  variables: Record<Exclude<CiField, "forge">, string>,
+): CiContext["missing"] {
   return Object.fromEntries(Object.entries(variables).filter(([field]) => values[field as CiField] === undefined));
 }

@@ -10,7 +10,10 @@ import { UsageError, type CliIo } from "./io.js";
  */
 export function addCiFlag(command: Command, io: CliIo): Command {
   return command
-    .option("--ci", "PR mode from the CI job: --forge, --repo, --pr, --branch and --sha from GitHub Actions or GitLab CI variables (flags given win)")
+    .option(
+      "--ci",
+      "PR mode from the CI job: --forge, --repo, --pr, --branch and --sha from GitHub Actions or GitLab CI variables (flags given win)",
+    )
     .hook("preAction", async (self) => {
       if (self.getOptionValue("ci") !== true) return;
       const explicit = (field: CiField) => self.getOptionValueSource(field) === "cli";
@@ -19,11 +22,12 @@ export function addCiFlag(command: Command, io: CliIo): Command {
       if (forge === null) {
         if (needed.length === 0) return;
         throw new UsageError(
-          "--ci: this is not a GitHub Actions or GitLab CI job (neither GITHUB_ACTIONS nor GITLAB_CI is \"true\"); " +
+          '--ci: this is not a GitHub Actions or GitLab CI job (neither GITHUB_ACTIONS nor GITLAB_CI is "true"); ' +
             `run it in a pull request's pipeline, or give ${needed.map((f) => `--${f}`).join(", ")}`,
         );
       }
-      if (forge !== "github" && forge !== "gitlab") throw new UsageError(`--forge ${forge}: expected ${FORGE_NAMES.join(" or ")}`);
+      if (forge !== "github" && forge !== "gitlab")
+        throw new UsageError(`--forge ${forge}: expected ${FORGE_NAMES.join(" or ")}`);
       const context = await readCiContext(forge, io.env);
       const missing = needed.filter((field) => context.values[field] === undefined);
       if (missing.length > 0) {

@@ -30,7 +30,11 @@ function program(io: CliIo): Command {
     serveCommand("worker", io),
   ];
   for (const command of commands) {
-    root.addCommand(command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
+    root.addCommand(
+      command
+        .exitOverride()
+        .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }),
+    );
   }
   return root;
 }
@@ -50,10 +54,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code) ? EXIT.ok : EXIT.usage;
+      return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code)
+        ? EXIT.ok
+        : EXIT.usage;
     }
     io.stderr.write(`error: ${describeError(error)}\n`);
-    if (!(error instanceof PrboxError) && !(error instanceof UsageError)) io.stderr.write(`${(error as Error).stack ?? ""}\n`);
+    if (!(error instanceof PrboxError) && !(error instanceof UsageError))
+      io.stderr.write(`${(error as Error).stack ?? ""}\n`);
     return await exitStatus(error);
   }
 }

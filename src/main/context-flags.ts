@@ -35,24 +35,50 @@ export function addSpecFlags(command: Command, options: { fileRequired: boolean 
     .option("--sha <commit>", "PR mode: the head commit")
     .option("--forge <github|gitlab>", "PR mode: the forge", "github")
     .option("--set <KEY=VALUE>", "set a variable (repeatable; wins over every other source)", collect, [])
-    .option("--allow-kind <Kind>", "allow a cluster-scoped kind or a foreign namespace for it (repeatable)", collect, [])
+    .option(
+      "--allow-kind <Kind>",
+      "allow a cluster-scoped kind or a foreign namespace for it (repeatable)",
+      collect,
+      [],
+    )
     .option("--allow-cluster-role <name>", "PR mode: a ClusterRole a RoleBinding may name (repeatable)", collect, [])
-    .option("--allow-service-type <type>", "PR mode: allow NodePort, LoadBalancer, ExternalName or ExternalIPs (repeatable)", collect, [])
-    .option("--ingress-host <pattern>", "PR mode: a host pattern an Ingress may claim, e.g. '*.preview.example.com' (repeatable)", collect, []);
+    .option(
+      "--allow-service-type <type>",
+      "PR mode: allow NodePort, LoadBalancer, ExternalName or ExternalIPs (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--ingress-host <pattern>",
+      "PR mode: a host pattern an Ingress may claim, e.g. '*.preview.example.com' (repeatable)",
+      collect,
+      [],
+    );
 }
 
 /** PR mode needs all four of --pr, --repo, --branch and --sha; none of them means CLI mode. */
 export function prContext(flags: SpecFlags): PrContext | null {
   const given = { pr: flags.pr, repo: flags.repo, branch: flags.branch, sha: flags.sha };
-  const missing = Object.entries(given).filter(([, v]) => v === undefined).map(([k]) => `--${k}`);
+  const missing = Object.entries(given)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => `--${k}`);
   if (missing.length === 4) return null;
-  if (missing.length > 0) throw new UsageError(`PR mode needs --pr, --repo, --branch and --sha; missing ${missing.join(", ")}`);
+  if (missing.length > 0)
+    throw new UsageError(`PR mode needs --pr, --repo, --branch and --sha; missing ${missing.join(", ")}`);
   const pr = Number(flags.pr);
   if (!Number.isSafeInteger(pr) || pr <= 0) throw new UsageError(`--pr ${flags.pr}: expected a positive number`);
-  if (!/^[^/\s]+\/[^\s]+$/.test(flags.repo as string)) throw new UsageError(`--repo ${flags.repo}: expected owner/name`);
-  if (!/^[0-9a-f]{7,64}$/i.test(flags.sha as string)) throw new UsageError(`--sha ${flags.sha}: expected a commit hash`);
+  if (!/^[^/\s]+\/[^\s]+$/.test(flags.repo as string))
+    throw new UsageError(`--repo ${flags.repo}: expected owner/name`);
+  if (!/^[0-9a-f]{7,64}$/i.test(flags.sha as string))
+    throw new UsageError(`--sha ${flags.sha}: expected a commit hash`);
   if (!isForgeName(flags.forge)) throw new UsageError(`--forge ${flags.forge}: expected ${FORGE_NAMES.join(" or ")}`);
-  return { forge: flags.forge, repo: flags.repo as string, pr, branch: flags.branch as string, sha: (flags.sha as string).toLowerCase() };
+  return {
+    forge: flags.forge,
+    repo: flags.repo as string,
+    pr,
+    branch: flags.branch as string,
+    sha: (flags.sha as string).toLowerCase(),
+  };
 }
 
 export async function setVariables(flags: SpecFlags): Promise<Record<string, string>> {

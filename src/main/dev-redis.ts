@@ -24,7 +24,13 @@ async function onPath(name: string): Promise<boolean> {
   const dirs = (process.env.PATH ?? "").split(path.delimiter).filter(Boolean);
   const { access, constants } = await import("node:fs/promises");
   for (const dir of dirs) {
-    if (await access(path.join(dir, name), constants.X_OK).then(() => true, () => false)) return true;
+    if (
+      await access(path.join(dir, name), constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
   }
   return false;
 }
@@ -39,13 +45,23 @@ export async function startDevRedis(config: Config, log: Logger): Promise<ChildP
   if (config.mode !== "development" || !config.redisDefaulted) return null;
   if (await answers("127.0.0.1", 6379)) return null;
   if (!(await onPath("redis-server"))) {
-    log.warn({}, "nothing answers at redis://127.0.0.1:6379 and redis-server is not installed: install it (apt-get install redis-server) or set PRBOX_REDIS_URL");
+    log.warn(
+      {},
+      "nothing answers at redis://127.0.0.1:6379 and redis-server is not installed: install it (apt-get install redis-server) or set PRBOX_REDIS_URL",
+    );
     return null;
   }
   const dir = path.join(cacheDirectory(process.env), "dev-redis");
   await mkdir(dir, { recursive: true });
-  const child = spawn("redis-server", ["--bind", "127.0.0.1", "--port", "6379", "--dir", dir, "--appendonly", "yes", "--save", ""], { stdio: "ignore" });
+  const child = spawn(
+    "redis-server",
+    ["--bind", "127.0.0.1", "--port", "6379", "--dir", dir, "--appendonly", "yes", "--save", ""],
+    { stdio: "ignore" },
+  );
   for (let i = 0; i < 50 && !(await answers("127.0.0.1", 6379)); i++) await new Promise((r) => setTimeout(r, 100));
-  log.info({ dir, pid: child.pid }, "started a private redis-server on 127.0.0.1:6379 for development (set PRBOX_REDIS_URL to use your own)");
+  log.info(
+    { dir, pid: child.pid },
+    "started a private redis-server on 127.0.0.1:6379 for development (set PRBOX_REDIS_URL to use your own)",
+  );
   return child;
 }

@@ -9,6 +9,9 @@ export function renderJson(rendered: RenderedEnvironment): string {
 /** A multi-document stream `kubectl apply -f -` accepts; a comment names each object's source. */
 export function renderYaml(rendered: RenderedEnvironment): string {
   return rendered.objects
-    .map((o) => `---\n# Source: ${o.source} (box ${o.box}${o.phase === "main" ? "" : `, ${o.phase} hook`})\n${stringify(o.object, { lineWidth: 0 })}`)
+    .map(
+      (o) =>
+        `---\n# Source: ${o.source} (box ${o.box}${o.phase === "main" ? "" : `, ${o.phase} hook`})\n${stringify(o.object, { lineWidth: 0 })}`,
+    )
     .join("");
 }

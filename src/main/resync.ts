@@ -12,7 +12,10 @@ export function listersFor(rt: Runtime): PullRequestLister[] {
   const { config, log, redis } = rt;
   const listers: PullRequestLister[] = [];
   if (rt.probot) listers.push(new GitHubLister(rt.probot, redisListingCache(redis, config.redisPrefix), log));
-  if (rt.gitlab) listers.push(new GitLabLister(rt.gitlab, redisProjectMemory(redis, config.redisPrefix), config.resync.gitlabProjects, log));
+  if (rt.gitlab)
+    listers.push(
+      new GitLabLister(rt.gitlab, redisProjectMemory(redis, config.redisPrefix), config.resync.gitlabProjects, log),
+    );
   return listers;
 }
 

@@ -9,7 +9,14 @@ import { PrboxOctokit } from "../forges/github/octokit.js";
 import { githubForgeFactory } from "../forges/github/registry.js";
 import { createGitLabClient, type GitLabClient } from "../forges/gitlab/client.js";
 import { gitlabForgeFactory } from "../forges/gitlab/registry.js";
-import { checkRedisSettings, connectRedis, createReconcileQueue, RedisStateStore, type PrboxRedis, type ReconcileQueue } from "../queue/index.js";
+import {
+  checkRedisSettings,
+  connectRedis,
+  createReconcileQueue,
+  RedisStateStore,
+  type PrboxRedis,
+  type ReconcileQueue,
+} from "../queue/index.js";
 import { createMetrics, type Metrics } from "../server/metrics.js";
 
 /** Everything the server and the worker share, built once from the configuration in src/main. */
@@ -54,7 +61,11 @@ export function githubAppOptions(config: Config, env: NodeJS.ProcessEnv): GitHub
   };
 }
 
-export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
+export async function createRuntime(
+  config: Config,
+  log: PinoLogger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Runtime> {
   const redis = await connectRedis(config.redisUrl, { role: "client", log });
   try {
     await checkRedisSettings(redis, config.redisCheck, log);
@@ -63,7 +74,13 @@ export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS
     throw error;
   }
   const store = new RedisStateStore(redis, { prefix: config.redisPrefix });
-  const queue = createReconcileQueue({ connection: redis, prefix: config.redisPrefix, log, attempts: config.jobAttempts, backoffMs: config.retryDelayMs });
+  const queue = createReconcileQueue({
+    connection: redis,
+    prefix: config.redisPrefix,
+    log,
+    attempts: config.jobAttempts,
+    backoffMs: config.retryDelayMs,
+  });
   const github = githubAppOptions(config, env);
   const probot = github ? new Probot({ ...github, log: log.child({ name: "probot" }), Octokit: PrboxOctokit }) : null;
   const githubBot = probot ? appBot(() => probot.auth()) : null;
@@ -79,7 +96,9 @@ export async function createRuntime(config: Config, log: PinoLogger, env: NodeJS
     probot,
     githubBot,
     gitlab,
-    metrics: createMetrics({ liveEnvironments: async () => (await store.listDesired()).filter((d) => d.action === "deploy").length }),
+    metrics: createMetrics({
+      liveEnvironments: async () => (await store.listDesired()).filter((d) => d.action === "deploy").length,
+    }),
     forges: forgeRegistry({
       ...(probot && githubBot ? { github: githubForgeFactory(probot, githubBot, log) } : {}),
       ...(gitlab && config.gitlab ? { gitlab: gitlabForgeFactory(gitlab, config.gitlab.url, log) } : {}),

@@ -27,7 +27,10 @@ export interface Stoppable {
 export async function startServer(rt: Runtime): Promise<Stoppable> {
   const { config, log } = rt;
   if (!rt.github && !rt.gitlab) {
-    log.warn({}, `no GitHub App credentials: open http://${config.host}:${config.port}/probot to register prbox from app.yml, then restart`);
+    log.warn(
+      {},
+      `no GitHub App credentials: open http://${config.host}:${config.port}/probot to register prbox from app.yml, then restart`,
+    );
     const setup = await run(() => {}, { env: { ...process.env, HOST: config.host, PORT: String(config.port) }, log });
     return { stop: () => setup.stop() };
   }
@@ -43,7 +46,8 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
   });
   for (const route of routes) server.addHandler(route);
   const githubBot = rt.githubBot;
-  if (!githubBot) throw new PrboxError("bug: the GitHub App is configured but its bot account is not", { kind: "internal" });
+  if (!githubBot)
+    throw new PrboxError("bug: the GitHub App is configured but its bot account is not", { kind: "internal" });
   await server.load(
     githubApp({
       intake: { store: rt.store, queue: rt.queue, policy: config.policy, log },
@@ -51,7 +55,11 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
       onDelivery: (event, result) => rt.metrics.deliveries.inc({ forge: "github", event, result }),
     }),
   );
-  guardFirst(await server.start(), githubWebhookGuard({ secret: rt.github.secret ?? PROBOT_DEFAULT_SECRET, maxBodyBytes: GITHUB_MAX_BODY_BYTES, log }), log);
+  guardFirst(
+    await server.start(),
+    githubWebhookGuard({ secret: rt.github.secret ?? PROBOT_DEFAULT_SECRET, maxBodyBytes: GITHUB_MAX_BODY_BYTES, log }),
+    log,
+  );
   log.info({ host: config.host, port: config.port }, "webhook server listening");
   return { stop: () => server.stop() };
 }
@@ -94,7 +102,13 @@ async function plainServer(rt: Runtime, routes: RouteHandler[], message: string)
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "EADDRINUSE" ? new Error(`cannot listen on ${rt.config.host}:${rt.config.port}: the port is in use; set PORT to a free one`) : error),
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(
+              `cannot listen on ${rt.config.host}:${rt.config.port}: the port is in use; set PORT to a free one`,
+            )
+          : error,
+      ),
     );
     server.listen(rt.config.port, rt.config.host, resolve);
   });

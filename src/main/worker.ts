@@ -26,7 +26,16 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
       try {
         // The cluster is connected inside reconcile, after the PR heard of the job: an unreachable
         // API server is reported on the PR like any other failure, not retried in silence.
-        const deps: ReconcileDeps = { store: rt.store, forges: rt.forges, queue: rt.queue, cluster: () => rt.cluster(), policy: config.policy, log: job.log, onPhases: (phases) => observePhases(metrics, phases), baseline: config.baseline };
+        const deps: ReconcileDeps = {
+          store: rt.store,
+          forges: rt.forges,
+          queue: rt.queue,
+          cluster: () => rt.cluster(),
+          policy: config.policy,
+          log: job.log,
+          onPhases: (phases) => observePhases(metrics, phases),
+          baseline: config.baseline,
+        };
         const outcome = await reconcile(envId, deps, { nextAttempt: job.nextAttempt });
         metrics.jobs.inc({ outcome });
         if (outcome === "deployed") metrics.deployDuration.observe({ outcome: "ready" }, seconds());
@@ -70,9 +79,21 @@ function observePhases(metrics: Metrics, phases: DeployPhases): void {
 async function sweepOnce(rt: Runtime): Promise<void> {
   const { config, log } = rt;
   try {
-    const lock = await rt.redis.set(`${config.redisPrefix}:sweep-lock`, String(process.pid), "PX", Math.max(1000, config.policy.sweepIntervalMs - 1000), "NX");
+    const lock = await rt.redis.set(
+      `${config.redisPrefix}:sweep-lock`,
+      String(process.pid),
+      "PX",
+      Math.max(1000, config.policy.sweepIntervalMs - 1000),
+      "NX",
+    );
     if (lock !== "OK") return;
-    await sweep({ store: rt.store, queue: rt.queue, forges: rt.forges, policy: config.policy, log: log.child({ component: "sweep" }) });
+    await sweep({
+      store: rt.store,
+      queue: rt.queue,
+      forges: rt.forges,
+      policy: config.policy,
+      log: log.child({ component: "sweep" }),
+    });
   } catch (error) {
     log.warn({ err: error }, "the sweep failed; it runs again at the next interval");
   }

@@ -34,7 +34,12 @@ export function exponentialDelay(attemptsMade: number, delay: number, jitter = 0
  * forge asked for. Retrying a rate-limited call sooner only prolongs the limit (GitHub may block
  * an app that keeps calling while limited).
  */
-export function retryDelay(attemptsMade: number, _type: string | undefined, error: Error | undefined, job: MinimalJob | undefined): number {
+export function retryDelay(
+  attemptsMade: number,
+  _type: string | undefined,
+  error: Error | undefined,
+  job: MinimalJob | undefined,
+): number {
   const backoff = job?.opts.backoff;
   const delay = typeof backoff === "object" ? (backoff.delay ?? 2000) : (backoff ?? 2000);
   const jitter = typeof backoff === "object" ? (backoff.jitter ?? 0) : 0;

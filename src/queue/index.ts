@@ -1,7 +1,28 @@
-export { connectRedis, PrboxRedis, redactRedisUrl, redisFailure, type ConnectRedisOptions, type RedisRole } from "./redis.js";
+export {
+  connectRedis,
+  PrboxRedis,
+  redactRedisUrl,
+  redisFailure,
+  type ConnectRedisOptions,
+  type RedisRole,
+} from "./redis.js";
 export { RedisStateStore, type DesiredUpdate, type StoredEnvironment, type StateStoreOptions } from "./store.js";
-export { createReconcileQueue, RECONCILE_QUEUE, type QueueCounts, type ReconcileJobData, type ReconcileQueue, type ReconcileQueueOptions } from "./queue.js";
-export { startReconcileWorker, type NextAttempt, type ReconcileContext, type ReconcileHandler, type ReconcileWorker, type ReconcileWorkerOptions } from "./worker.js";
+export {
+  createReconcileQueue,
+  RECONCILE_QUEUE,
+  type QueueCounts,
+  type ReconcileJobData,
+  type ReconcileQueue,
+  type ReconcileQueueOptions,
+} from "./queue.js";
+export {
+  startReconcileWorker,
+  type NextAttempt,
+  type ReconcileContext,
+  type ReconcileHandler,
+  type ReconcileWorker,
+  type ReconcileWorkerOptions,
+} from "./worker.js";
 export { toJobError } from "./failures.js";
 export { checkRedisSettings, readRedisSettings, redisProblems, type RedisSettings } from "./redis-check.js";
 export { exponentialDelay, retryAfterOf, retryDelay } from "./backoff.js";

@@ -87,7 +87,12 @@ export function createReconcileQueue(options: ReconcileQueueOptions): ReconcileQ
     async queueCounts() {
       try {
         const counts = await bull.getJobCounts("waiting", "active", "delayed", "failed");
-        return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
+        return {
+          waiting: counts.waiting ?? 0,
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0,
+        };
       } catch (error) {
         throw redisFailure(options.connection, error);
       }

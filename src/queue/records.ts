@@ -16,7 +16,9 @@ function parse(raw: string, key: string, shape: z.ZodType): unknown {
   }
   const checked = shape.safeParse(value);
   if (!checked.success) {
-    throw new PrboxError(`the record at Redis key ${key} is not a prbox record: ${z.prettifyError(checked.error)}`, { kind: "internal" });
+    throw new PrboxError(`the record at Redis key ${key} is not a prbox record: ${z.prettifyError(checked.error)}`, {
+      kind: "internal",
+    });
   }
   return checked.data;
 }

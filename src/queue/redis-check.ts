@@ -46,10 +46,14 @@ export function redisProblems(settings: RedisSettings): string[] {
       `Redis has no append-only file (appendonly ${settings.appendonly ?? "unknown"}): a Redis restart loses queued jobs and desired states that prbox already acknowledged to GitHub/GitLab; set "appendonly yes" (and "appendfsync everysec" or "always")`,
     );
   } else if (settings.appendfsync === "no") {
-    problems.push(`Redis writes its append-only file without fsync (appendfsync no): a machine crash loses up to ~30 s of acknowledged deliveries; set "appendfsync everysec" (≤ 1 s) or "always"`);
+    problems.push(
+      `Redis writes its append-only file without fsync (appendfsync no): a machine crash loses up to ~30 s of acknowledged deliveries; set "appendfsync everysec" (≤ 1 s) or "always"`,
+    );
   }
   if (settings.maxmemoryPolicy !== undefined && settings.maxmemoryPolicy !== "noeviction") {
-    problems.push(`Redis may evict keys (maxmemory-policy ${settings.maxmemoryPolicy}): BullMQ's queue breaks when its keys are evicted; set "maxmemory-policy noeviction"`);
+    problems.push(
+      `Redis may evict keys (maxmemory-policy ${settings.maxmemoryPolicy}): BullMQ's queue breaks when its keys are evicted; set "maxmemory-policy noeviction"`,
+    );
   }
   return problems;
 }
@@ -65,7 +69,9 @@ export async function checkRedisSettings(redis: Redis, mode: "warn" | "require" 
   try {
     problems = redisProblems(await readRedisSettings(redis));
   } catch (error) {
-    problems = [`cannot read Redis's persistence settings (INFO refused: ${error instanceof Error ? error.message : String(error)}); make sure it runs with "appendonly yes" and "maxmemory-policy noeviction"`];
+    problems = [
+      `cannot read Redis's persistence settings (INFO refused: ${error instanceof Error ? error.message : String(error)}); make sure it runs with "appendonly yes" and "maxmemory-policy noeviction"`,
+    ];
   }
   if (problems.length === 0) return;
   if (mode === "require") {

@@ -173,17 +173,23 @@ export function redisFailure(redis: Redis, error: unknown): PrboxError {
   const where = locationOf(redis);
   const code = replyCode(error);
   if (code === "WRONGPASS" || code === "NOAUTH") {
-    return new PrboxError(`Redis at ${where} refused the credentials (${code}); check the user and password in PRBOX_REDIS_URL`, {
-      kind: "permanent",
-      cause: error,
-    });
+    return new PrboxError(
+      `Redis at ${where} refused the credentials (${code}); check the user and password in PRBOX_REDIS_URL`,
+      {
+        kind: "permanent",
+        cause: error,
+      },
+    );
   }
   const connected = redis.status === "ready";
   const lastError = redis instanceof PrboxRedis ? redis.lastError : undefined;
   if (!connected) {
     // The command's own error ("Stream isn't writeable…") says nothing useful; the socket's does.
     const reason = lastError ? reasonOf(lastError) : "connection closed";
-    return new PrboxError(`cannot reach Redis at ${where}: ${reason}; ${SETUP_HINT}`, { kind: "transient", cause: error });
+    return new PrboxError(`cannot reach Redis at ${where}: ${reason}; ${SETUP_HINT}`, {
+      kind: "transient",
+      cause: error,
+    });
   }
   return new PrboxError(`Redis at ${where} failed: ${reasonOf(error)}`, { kind: "transient", cause: error });
 }

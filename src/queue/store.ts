@@ -115,17 +115,24 @@ export class RedisStateStore {
       const next = fn(current);
       if (next === null || !changed(current, next)) return current;
       if (next.envId !== envId) {
-        throw new PrboxError(`a desired state for ${next.envId} was about to be stored as ${envId}`, { kind: "internal" });
+        throw new PrboxError(`a desired state for ${next.envId} was about to be stored as ${envId}`, {
+          kind: "internal",
+        });
       }
       const stored: DesiredState = { ...next, generation: (current?.generation ?? 0) + 1 };
-      const written = await this.call(() => this.redis.eval(COMPARE_AND_SET, 2, key, this.indexKey(), raw ?? "", JSON.stringify(stored), envId));
+      const written = await this.call(() =>
+        this.redis.eval(COMPARE_AND_SET, 2, key, this.indexKey(), raw ?? "", JSON.stringify(stored), envId),
+      );
       if (written === 1) return stored;
       // Lost the race: back off a little (randomly, so racers spread out) and read again.
       await sleep(Math.random() * Math.min(50, attempt * 2));
     }
-    throw new PrboxError(`could not update the desired state of ${envId}: ${String(this.maxUpdateAttempts)} concurrent updates won the race`, {
-      kind: "transient",
-    });
+    throw new PrboxError(
+      `could not update the desired state of ${envId}: ${String(this.maxUpdateAttempts)} concurrent updates won the race`,
+      {
+        kind: "transient",
+      },
+    );
   }
 
   async getObserved(envId: string): Promise<ObservedState | null> {
@@ -155,7 +162,12 @@ export class RedisStateStore {
     return ids.flatMap((id, i) => {
       const [desired, observed] = [values[2 * i] ?? null, values[2 * i + 1] ?? null];
       if (desired === null) return [];
-      return [{ desired: parseDesired(desired, this.desiredKey(id)), observed: observed === null ? null : parseObserved(observed, this.observedKey(id)) }];
+      return [
+        {
+          desired: parseDesired(desired, this.desiredKey(id)),
+          observed: observed === null ? null : parseObserved(observed, this.observedKey(id)),
+        },
+      ];
     });
   }
 
@@ -195,7 +207,9 @@ export class RedisStateStore {
    * holding one (or `live` already) keeps it. Returns whether it holds a slot and how many are held.
    */
   async claimSlot(envId: string, max: number, live: boolean): Promise<{ claimed: boolean; live: number }> {
-    const answer = await this.call(() => this.redis.eval(CLAIM_SLOT, 1, this.slotsKey(), envId, String(max), live ? "1" : "0"));
+    const answer = await this.call(() =>
+      this.redis.eval(CLAIM_SLOT, 1, this.slotsKey(), envId, String(max), live ? "1" : "0"),
+    );
     const [granted, held] = answer as [number, number];
     return { claimed: granted === 1, live: held };
   }

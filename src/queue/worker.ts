@@ -91,13 +91,20 @@ function processorFor(handler: ReconcileHandler, log: Logger, planned: PlannedDe
     const jobLog = log.child({ envId, jobId, attempt });
     const nextAttempt = (error: unknown): NextAttempt | null => {
       if (attempt >= maxAttempts || !mayRetry(error)) return null;
-      const inMs = planned.get(jobId) ?? retryDelay(attempt, undefined, error instanceof Error ? error : undefined, job);
+      const inMs =
+        planned.get(jobId) ?? retryDelay(attempt, undefined, error instanceof Error ? error : undefined, job);
       planned.set(jobId, inMs);
       return { inMs, attempt: attempt + 1, of: maxAttempts };
     };
     planned.delete(jobId);
     try {
-      const result = await handler(envId, { attempt, maxAttempts, finalAttempt: attempt >= maxAttempts, log: jobLog, nextAttempt });
+      const result = await handler(envId, {
+        attempt,
+        maxAttempts,
+        finalAttempt: attempt >= maxAttempts,
+        log: jobLog,
+        nextAttempt,
+      });
       planned.delete(jobId);
       return result;
     } catch (error) {
@@ -153,5 +160,7 @@ function watchWorker(worker: Worker<ReconcileJobData>, log: Logger): void {
     if (final) log.error(fields, "reconcile failed");
     else log.warn(fields, "reconcile failed; retrying");
   });
-  worker.on("completed", (job, result: unknown) => log.debug({ envId: job.data.envId, jobId: job.id, result }, "reconcile done"));
+  worker.on("completed", (job, result: unknown) =>
+    log.debug({ envId: job.data.envId, jobId: job.id, result }, "reconcile done"),
+  );
 }

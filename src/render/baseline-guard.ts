@@ -35,8 +35,14 @@ function reaches(block: { cidr?: string; except?: string[] }, denied: string): b
   if (family(cidr) !== family(denied)) return false;
   const [deniedAddress = ""] = denied.split("/");
   const [blockAddress = ""] = cidr.split("/");
-  const overlaps = blockOf(cidr).check(deniedAddress, family(denied)) || blockOf(denied).check(blockAddress, family(cidr));
-  const excepted = (block.except ?? []).some((e) => family(e) === family(denied) && blockOf(e).check(deniedAddress, family(denied)) && Number(e.split("/")[1]) <= Number(denied.split("/")[1]));
+  const overlaps =
+    blockOf(cidr).check(deniedAddress, family(denied)) || blockOf(denied).check(blockAddress, family(cidr));
+  const excepted = (block.except ?? []).some(
+    (e) =>
+      family(e) === family(denied) &&
+      blockOf(e).check(deniedAddress, family(denied)) &&
+      Number(e.split("/")[1]) <= Number(denied.split("/")[1]),
+  );
   return overlaps && !excepted;
 }
 
@@ -69,7 +75,10 @@ function looserPolicy(object: KubeObject, baseline: Baseline): string | undefine
   const settings = baseline.networkPolicy;
   if (!settings) return undefined;
   const spec = (object.spec ?? {}) as { ingress?: Rule[]; egress?: Rule[] };
-  return ingressProblem(spec.ingress ?? [], settings.ingressNamespaces) ?? (settings.egressDeny.length > 0 ? egressProblem(spec.egress ?? [], settings.egressDeny) : undefined);
+  return (
+    ingressProblem(spec.ingress ?? [], settings.ingressNamespaces) ??
+    (settings.egressDeny.length > 0 ? egressProblem(spec.egress ?? [], settings.egressDeny) : undefined)
+  );
 }
 
 /** What the guard knows of the namespace: the Secrets copied into it, and its name. */
@@ -79,13 +88,24 @@ export interface GuardContext {
   namespace: string;
 }
 
-function problemOf(object: KubeObject, baseline: Baseline, { copiedSecrets, namespace }: GuardContext): string | undefined {
+function problemOf(
+  object: KubeObject,
+  baseline: Baseline,
+  { copiedSecrets, namespace }: GuardContext,
+): string | undefined {
   const { kind, metadata } = object;
   // Only reachable when the operator allows the kind Namespace: its labels are the Pod Security level.
-  if (kind === "Namespace" && metadata.name === namespace) return "sets the labels of the environment's own namespace (its Pod Security level among them)";
-  if (BASELINE_KINDS.has(kind) && metadata.name === BASELINE_NAME) return `replaces the baseline's ${kind} ${BASELINE_NAME}`;
-  if (kind === "Secret" && copiedSecrets.includes(metadata.name)) return `has the name of a Secret the operator copies into every preview`;
-  if (kind === "ServiceAccount" && metadata.name === "default" && (baseline.secrets?.imagePullSecrets.length ?? 0) > 0) {
+  if (kind === "Namespace" && metadata.name === namespace)
+    return "sets the labels of the environment's own namespace (its Pod Security level among them)";
+  if (BASELINE_KINDS.has(kind) && metadata.name === BASELINE_NAME)
+    return `replaces the baseline's ${kind} ${BASELINE_NAME}`;
+  if (kind === "Secret" && copiedSecrets.includes(metadata.name))
+    return `has the name of a Secret the operator copies into every preview`;
+  if (
+    kind === "ServiceAccount" &&
+    metadata.name === "default" &&
+    (baseline.secrets?.imagePullSecrets.length ?? 0) > 0
+  ) {
     return "replaces the default ServiceAccount, which carries the operator's imagePullSecrets (use a ServiceAccount of your own name)";
   }
   if (kind === "NetworkPolicy") {
@@ -100,10 +120,13 @@ export function guardBaseline(object: KubeObject, source: string, baseline: Base
   if (baseline.allowOverride) return;
   const problem = problemOf(object, baseline, context);
   if (problem === undefined) return;
-  throw new RenderError(`${object.kind} ${object.metadata.name} (${source}) ${problem}; a pull request cannot weaken its namespace's baseline`, {
-    location: { file: source },
-    hint: "rename or remove the object (the baseline already isolates, bounds and supplies the namespace), or ask the operator to set PRBOX_ALLOW_BASELINE_OVERRIDE=true",
-  });
+  throw new RenderError(
+    `${object.kind} ${object.metadata.name} (${source}) ${problem}; a pull request cannot weaken its namespace's baseline`,
+    {
+      location: { file: source },
+      hint: "rename or remove the object (the baseline already isolates, bounds and supplies the namespace), or ask the operator to set PRBOX_ALLOW_BASELINE_OVERRIDE=true",
+    },
+  );
 }
 
 /** Every render-time check of a pull request's object against the baseline: Pod Security, then the guard. */

@@ -25,17 +25,29 @@ export async function assertLocalSchemas(tree: SourceTree, files: readonly strin
   for (const file of files) {
     const shown = displayPath(tree, file);
     if (path.basename(file) === "values.schema.json") checkSchema(await readFile(file, "utf8"), shown, field);
-    else if (/\.t(ar\.)?gz$/.test(file) && path.basename(path.dirname(file)) === "charts") await checkArchive(await readFile(file), shown, field, 1);
+    else if (/\.t(ar\.)?gz$/.test(file) && path.basename(path.dirname(file)) === "charts")
+      await checkArchive(await readFile(file), shown, field, 1);
   }
 }
 
 async function checkArchive(data: Buffer, shown: string, field: string, depth: number): Promise<void> {
-  if (depth > MAX_ARCHIVE_DEPTH) throw refused(field, shown, `packaged subcharts nest deeper than ${MAX_ARCHIVE_DEPTH} levels`, "unpack the subcharts into charts/<name>/");
+  if (depth > MAX_ARCHIVE_DEPTH)
+    throw refused(
+      field,
+      shown,
+      `packaged subcharts nest deeper than ${MAX_ARCHIVE_DEPTH} levels`,
+      "unpack the subcharts into charts/<name>/",
+    );
   let tar: Buffer;
   try {
     tar = await gunzipAsync(data, { maxOutputLength: MAX_ARCHIVE });
   } catch {
-    throw refused(field, shown, `is not a gzip-compressed chart archive of at most ${MAX_ARCHIVE / (1024 * 1024)} MiB`, "unpack the subchart into charts/<name>/");
+    throw refused(
+      field,
+      shown,
+      `is not a gzip-compressed chart archive of at most ${MAX_ARCHIVE / (1024 * 1024)} MiB`,
+      "unpack the subchart into charts/<name>/",
+    );
   }
   const entries = await tarEntries(tar);
   for (const entry of entries) {
@@ -70,7 +82,13 @@ function checkSchema(text: string, shown: string, field: string): void {
     return; // not JSON: helm reports it as such, and loads nothing from it
   }
   const outside = findOutsideReference(schema);
-  if (outside) throw refused(field, shown, `refers to ${JSON.stringify(outside.value)} (${outside.key}), outside the chart`, "inline the referenced schema into values.schema.json (under $defs) and refer to it as \"#/$defs/...\"");
+  if (outside)
+    throw refused(
+      field,
+      shown,
+      `refers to ${JSON.stringify(outside.value)} (${outside.key}), outside the chart`,
+      'inline the referenced schema into values.schema.json (under $defs) and refer to it as "#/$defs/..."',
+    );
 }
 
 function findOutsideReference(node: unknown): { key: string; value: string } | null {
@@ -92,5 +110,8 @@ function findOutsideReference(node: unknown): { key: string; value: string } | n
 }
 
 function refused(field: string, shown: string, why: string, hint: string): RenderError {
-  return new RenderError(`${field}: ${shown} ${why}; in a pull request a chart's schema may only refer inside itself`, { location: { file: shown.split("!")[0] as string }, hint });
+  return new RenderError(`${field}: ${shown} ${why}; in a pull request a chart's schema may only refer inside itself`, {
+    location: { file: shown.split("!")[0] as string },
+    hint,
+  });
 }

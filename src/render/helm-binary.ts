@@ -32,7 +32,10 @@ async function onPath(env: NodeJS.ProcessEnv): Promise<string | null> {
 async function inCache(env: NodeJS.ProcessEnv): Promise<string | null> {
   const cache = cacheDirectory(env);
   const entries = await readdir(cache).catch(() => [] as string[]);
-  for (const entry of entries.filter((e) => e.startsWith("helm-")).sort().reverse()) {
+  for (const entry of entries
+    .filter((e) => e.startsWith("helm-"))
+    .sort()
+    .reverse()) {
     const candidate = path.join(cache, entry, "helm");
     if (await executable(candidate)) return candidate;
   }
@@ -43,7 +46,9 @@ async function inCache(env: NodeJS.ProcessEnv): Promise<string | null> {
 export async function findHelm(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.HELM_BIN) {
     if (await executable(env.HELM_BIN)) return env.HELM_BIN;
-    throw new PrboxError(`HELM_BIN=${env.HELM_BIN} is not an executable file`, { hint: "point HELM_BIN at the helm binary" });
+    throw new PrboxError(`HELM_BIN=${env.HELM_BIN} is not an executable file`, {
+      hint: "point HELM_BIN at the helm binary",
+    });
   }
   const found = (await onPath(env)) ?? (await inCache(env));
   if (found) return found;

@@ -56,9 +56,12 @@ async function valuesFile(box: ResolvedBox, ctx: BoxRenderContext): Promise<stri
   if (!box.values) return null;
   const documents = await readInterpolatedYaml(box.values, displayPath(ctx.tree, box.values), box.vars);
   if (documents.length > 1) {
-    throw new RenderError(`boxes[${box.index}].values: ${displayPath(ctx.tree, box.values)} holds ${documents.length} YAML documents; a values file holds one`, {
-      location: { file: displayPath(ctx.tree, box.values) },
-    });
+    throw new RenderError(
+      `boxes[${box.index}].values: ${displayPath(ctx.tree, box.values)} holds ${documents.length} YAML documents; a values file holds one`,
+      {
+        location: { file: displayPath(ctx.tree, box.values) },
+      },
+    );
   }
   const file = path.join(ctx.scratch, "values.json");
   // JSON is YAML: helm reads it, and no YAML re-serialisation can change a type.
@@ -67,7 +70,11 @@ async function valuesFile(box: ResolvedBox, ctx: BoxRenderContext): Promise<stri
 }
 
 /** The chart to render and the templates (relative to it) the applications select, or null for all. */
-async function chartWithApplications(box: ResolvedBox, chart: { dir: string; files: string[] }, scratch: string): Promise<{ dir: string; templates: string[] | null }> {
+async function chartWithApplications(
+  box: ResolvedBox,
+  chart: { dir: string; files: string[] },
+  scratch: string,
+): Promise<{ dir: string; templates: string[] | null }> {
   const chartDir = chart.dir;
   if (box.applications.length === 0) return { dir: chartDir, templates: null };
   const relative = box.applications.map((app) => path.relative(chartDir, app.file));

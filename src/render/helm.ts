@@ -44,7 +44,10 @@ export async function helmTemplate(request: HelmTemplateRequest): Promise<string
   const args = ["template", request.release, request.chartDir, "--namespace", request.namespace];
   if (request.valuesFile) args.push("--values", request.valuesFile);
   const { limits } = request;
-  const env = { ...helmEnvironment(request.scratch), ...(limits.memoryMb > 0 ? { GOMEMLIMIT: `${limits.memoryMb}MiB` } : {}) };
+  const env = {
+    ...helmEnvironment(request.scratch),
+    ...(limits.memoryMb > 0 ? { GOMEMLIMIT: `${limits.memoryMb}MiB` } : {}),
+  };
   const child = spawn(request.helm, args, { env, stdio: ["ignore", "pipe", "pipe"], signal: request.signal });
   let overrun: Overrun | null = null;
   const stop = (why: Overrun) => {
@@ -63,7 +66,10 @@ export async function helmTemplate(request: HelmTemplateRequest): Promise<string
     if (stderr.length < MAX_STDERR) stderr += chunk.toString("utf8");
   });
   const timer = setTimeout(() => stop("time"), limits.timeoutMs);
-  const watcher = limits.memoryMb > 0 && child.pid !== undefined ? watchMemory(child.pid, limits.memoryMb, () => stop("memory")) : null;
+  const watcher =
+    limits.memoryMb > 0 && child.pid !== undefined
+      ? watchMemory(child.pid, limits.memoryMb, () => stop("memory"))
+      : null;
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once("error", reject);
@@ -99,9 +105,18 @@ function watchMemory(pid: number, limitMb: number, onExceeded: () => void): Node
 function overrunError(request: HelmTemplateRequest, overrun: Overrun): RenderError {
   const { limits, release } = request;
   const text = {
-    time: [`helm took longer than ${limits.timeoutMs / 1000} s rendering box ${release}; the limit is PRBOX_RENDER_TIMEOUT`, "look for a template that loops (a range over a huge number, tpl or include calling itself)"],
-    memory: [`helm used more than ${limits.memoryMb} MiB of memory rendering box ${release}; the limit is PRBOX_RENDER_MEMORY_MB`, "look for a template that builds huge strings (repeat, a recursive tpl)"],
-    output: [`helm printed more than ${limits.maxOutputMb} MiB of YAML rendering box ${release}; the limit is PRBOX_RENDER_MAX_OUTPUT_MB (output this large is almost always a runaway template, and would not fit into the cluster's objects anyway)`, "look for a range or repeat that prints far more than intended"],
+    time: [
+      `helm took longer than ${limits.timeoutMs / 1000} s rendering box ${release}; the limit is PRBOX_RENDER_TIMEOUT`,
+      "look for a template that loops (a range over a huge number, tpl or include calling itself)",
+    ],
+    memory: [
+      `helm used more than ${limits.memoryMb} MiB of memory rendering box ${release}; the limit is PRBOX_RENDER_MEMORY_MB`,
+      "look for a template that builds huge strings (repeat, a recursive tpl)",
+    ],
+    output: [
+      `helm printed more than ${limits.maxOutputMb} MiB of YAML rendering box ${release}; the limit is PRBOX_RENDER_MAX_OUTPUT_MB (output this large is almost always a runaway template, and would not fit into the cluster's objects anyway)`,
+      "look for a range or repeat that prints far more than intended",
+    ],
   }[overrun];
   return new RenderError(text[0] as string, {
     location: { file: request.shownChart },
@@ -112,8 +127,11 @@ function overrunError(request: HelmTemplateRequest, overrun: Overrun): RenderErr
 /** Turns helm's stderr into one located message: helm names the template and line, we add the repository path. */
 function helmFailure(request: HelmTemplateRequest, error: Error & { stderr?: string }): RenderError {
   const stderr = (error.stderr ?? "").trim();
-  const firstError = stderr.split("\n").find((line) => line.startsWith("Error:")) ?? stderr.split("\n")[0] ?? error.message;
-  const detail = (firstError || error.message).replace(/^Error:\s*/, "").replaceAll(request.chartDir, request.shownChart);
+  const firstError =
+    stderr.split("\n").find((line) => line.startsWith("Error:")) ?? stderr.split("\n")[0] ?? error.message;
+  const detail = (firstError || error.message)
+    .replace(/^Error:\s*/, "")
+    .replaceAll(request.chartDir, request.shownChart);
   const at = /\(([^():\s]+\/templates\/[^():\s]+):(\d+)(?::(\d+))?\)/.exec(detail);
   // helm names files from the chart's name ("api/templates/x.yaml"); the repository path starts at the chart directory.
   const file = at?.[1] ? path.join(request.shownChart, at[1].split("/").slice(1).join("/")) : request.shownChart;

@@ -14,16 +14,20 @@ export interface SourcedObject {
 export function toObjects(value: unknown, source: string): KubeObject[] {
   if (!isRecord(value)) throw notAnObject(source, "a document that is not a mapping");
   // kubectl takes apart any `…List` with items (ConfigMapList, v1 List); the API serves no such kind to apply.
-  if (typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items)) return value.items.flatMap((item) => toObjects(item, source));
+  if (typeof value.kind === "string" && value.kind.endsWith("List") && Array.isArray(value.items))
+    return value.items.flatMap((item) => toObjects(item, source));
   const metadata = value.metadata;
   if (typeof value.apiVersion !== "string" || typeof value.kind !== "string") {
     throw notAnObject(source, "a document without apiVersion and kind");
   }
   if (!/^[A-Z]/.test(value.kind)) {
-    throw new RenderError(`${source} contains a document of kind "${value.kind}": kinds are written as Kubernetes spells them, starting with a capital letter`, {
-      location: { file: source },
-      hint: `write e.g. ${value.kind.charAt(0).toUpperCase()}${value.kind.slice(1)} (ConfigMap, Deployment, Service)`,
-    });
+    throw new RenderError(
+      `${source} contains a document of kind "${value.kind}": kinds are written as Kubernetes spells them, starting with a capital letter`,
+      {
+        location: { file: source },
+        hint: `write e.g. ${value.kind.charAt(0).toUpperCase()}${value.kind.slice(1)} (ConfigMap, Deployment, Service)`,
+      },
+    );
   }
   if (!isRecord(metadata) || typeof metadata.name !== "string" || metadata.name === "") {
     throw notAnObject(source, `a ${value.kind} without metadata.name`);
@@ -46,7 +50,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * Splits `helm template` output into objects, each with the template it came from
  * (helm prefixes every document with `# Source: <chart>/templates/x.yaml`).
  */
-export async function parseHelmOutput(stdout: string, sourceOf: (helmSource: string) => string): Promise<SourcedObject[]> {
+export async function parseHelmOutput(
+  stdout: string,
+  sourceOf: (helmSource: string) => string,
+): Promise<SourcedObject[]> {
   const out: SourcedObject[] = [];
   let parsed = 0;
   for (const chunk of stdout.split(/^---\s*$/m)) {
@@ -59,11 +66,16 @@ export async function parseHelmOutput(stdout: string, sourceOf: (helmSource: str
       parsed = 0;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    for (const doc of parseAllDocuments(chunk, { uniqueKeys: false }) as ReturnType<typeof parseAllDocuments> & unknown[]) {
-      if (doc.errors[0]) throw new RenderError(`${source} renders invalid YAML: ${doc.errors[0].message.split("\n")[0]}`, { location: { file: source } });
+    for (const doc of parseAllDocuments(chunk, { uniqueKeys: false }) as ReturnType<typeof parseAllDocuments> &
+      unknown[]) {
+      if (doc.errors[0])
+        throw new RenderError(`${source} renders invalid YAML: ${doc.errors[0].message.split("\n")[0]}`, {
+          location: { file: source },
+        });
       assertUniqueKeys(doc, source);
       const value = documentValue(doc, source);
-      if (value !== null && value !== undefined) out.push(...toObjects(value, source).map((object) => ({ object, source })));
+      if (value !== null && value !== undefined)
+        out.push(...toObjects(value, source).map((object) => ({ object, source })));
     }
   }
   return out;
@@ -97,5 +109,8 @@ export function hookInfo(object: KubeObject): HookInfo {
 }
 
 function splitList(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -1,5 +1,12 @@
 import { RenderError } from "../errors.js";
-import { LABEL_BOX, LABEL_ENVIRONMENT, LABEL_MANAGED_BY, MANAGED_BY, type EnvironmentInfo, type KubeObject } from "../model.js";
+import {
+  LABEL_BOX,
+  LABEL_ENVIRONMENT,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  type EnvironmentInfo,
+  type KubeObject,
+} from "../model.js";
 import type { RenderPolicy } from "../spec/context.js";
 import { DEFAULT_BASELINE } from "../config/baseline.js";
 import { checkAgainstBaseline } from "./baseline-guard.js";
@@ -46,7 +53,12 @@ export const CLUSTER_SCOPED_KINDS = new Set([
  * object, is refused unless the operator allows that kind. The labels tie objects to their
  * environment so that prune, get and delete need no other record.
  */
-export function placeObject(item: SourcedObject, box: { name: string; namespace: string }, env: EnvironmentInfo, policy: RenderPolicy): KubeObject {
+export function placeObject(
+  item: SourcedObject,
+  box: { name: string; namespace: string },
+  env: EnvironmentInfo,
+  policy: RenderPolicy,
+): KubeObject {
   const object = structuredClone(item.object);
   const what = `${object.kind} ${object.metadata.name} (${item.source})`;
   const allowed = policy.allowKinds.includes(object.kind);
@@ -97,10 +109,13 @@ export function assertUnique(objects: { object: KubeObject; box: string; source:
     const key = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
     const first = seen.get(key);
     if (first) {
-      throw new RenderError(`${object.kind} ${object.metadata.name} is rendered twice: by ${first.source} (box ${first.box}) and ${source} (box ${box})`, {
-        location: { file: source },
-        hint: "give the objects distinct names, e.g. with the release name in them",
-      });
+      throw new RenderError(
+        `${object.kind} ${object.metadata.name} is rendered twice: by ${first.source} (box ${first.box}) and ${source} (box ${box})`,
+        {
+          location: { file: source },
+          hint: "give the objects distinct names, e.g. with the release name in them",
+        },
+      );
     }
     seen.set(key, { box, source });
   }

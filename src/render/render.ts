@@ -64,16 +64,34 @@ async function renderBox(
   if (box.type === "manifests") return renderManifestsBox(box, ctx.spec.tree);
   const scratch = path.join(ctx.scratch, `box-${box.index}-${box.name}`);
   const { policy, environment } = ctx.spec;
-  const limits = { timeoutMs: policy.renderTimeoutMs, memoryMb: policy.renderMemoryMb, maxOutputMb: policy.renderMaxOutputMb };
-  return renderHelmBox(box, { tree: ctx.spec.tree, helm: ctx.helm, scratch, limits, pullRequest: environment.pr !== null, signal: ctx.signal });
+  const limits = {
+    timeoutMs: policy.renderTimeoutMs,
+    memoryMb: policy.renderMemoryMb,
+    maxOutputMb: policy.renderMaxOutputMb,
+  };
+  return renderHelmBox(box, {
+    tree: ctx.spec.tree,
+    helm: ctx.helm,
+    scratch,
+    limits,
+    pullRequest: environment.pr !== null,
+    signal: ctx.signal,
+  });
 }
 
-function placeBox(box: ResolvedBox, sourced: SourcedObject[], spec: ResolvedSpec, warnings: string[]): RenderedObject[] {
+function placeBox(
+  box: ResolvedBox,
+  sourced: SourcedObject[],
+  spec: ResolvedSpec,
+  warnings: string[],
+): RenderedObject[] {
   const out: RenderedObject[] = [];
   for (const item of sourced) {
     const hook = hookInfo(item.object);
     if (hook.phase === null) {
-      warnings.push(`${item.object.kind} ${item.object.metadata.name} (${item.source}) is a helm hook prbox does not run (${item.object.metadata.annotations?.["helm.sh/hook"]}); skipped`);
+      warnings.push(
+        `${item.object.kind} ${item.object.metadata.name} (${item.source}) is a helm hook prbox does not run (${item.object.metadata.annotations?.["helm.sh/hook"]}); skipped`,
+      );
       continue;
     }
     out.push({
@@ -89,9 +107,12 @@ function placeBox(box: ResolvedBox, sourced: SourcedObject[], spec: ResolvedSpec
 
 function checkCount(count: number, policy: RenderPolicy): void {
   if (count <= policy.renderMaxObjects) return;
-  throw new RenderError(`the environment renders ${count} objects or more, more than the limit of ${policy.renderMaxObjects}`, {
-    hint: "render fewer objects (a template loop?), or ask the operator to raise PRBOX_RENDER_MAX_OBJECTS",
-  });
+  throw new RenderError(
+    `the environment renders ${count} objects or more, more than the limit of ${policy.renderMaxObjects}`,
+    {
+      hint: "render fewer objects (a template loop?), or ask the operator to raise PRBOX_RENDER_MAX_OBJECTS",
+    },
+  );
 }
 
 /** The rules only a pull request's environment is held to: its RBAC and its network stay its own. */

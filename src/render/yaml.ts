@@ -56,16 +56,23 @@ export function documentValue(doc: Document, shown: string): unknown {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     if (!(error instanceof ReferenceError)) throw error;
-    throw new RenderError(`${shown} expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times; a document like this is a resource exhaustion attack ("billion laughs")`, {
-      location: { file: shown },
-      hint: "write the repeated parts out, or use fewer aliases",
-      cause: error,
-    });
+    throw new RenderError(
+      `${shown} expands its YAML aliases (*name) more than ${MAX_ALIAS_COUNT} times; a document like this is a resource exhaustion attack ("billion laughs")`,
+      {
+        location: { file: shown },
+        hint: "write the repeated parts out, or use fewer aliases",
+        cause: error,
+      },
+    );
   }
 }
 
 /** A key twice in one mapping is an error (as the YAML library would say), checked in linear time. */
-export function assertUniqueKeys(doc: Document, shown: string, locate: (offset: number) => SourceLocation = () => ({ file: shown })): void {
+export function assertUniqueKeys(
+  doc: Document,
+  shown: string,
+  locate: (offset: number) => SourceLocation = () => ({ file: shown }),
+): void {
   visit(doc, {
     Map(_key, map) {
       const seen = new Set<unknown>();

@@ -92,13 +92,29 @@ export async function gatherEnvironments(sources: PageSources): Promise<Environm
     settle(() => sources.clusterRecords(), timeoutMs),
   ]);
   const notices: string[] = [];
-  if (!states.ok) notices.push(`Redis did not give the environments' records (${states.reason}); only what the cluster knows is shown.`);
+  if (!states.ok)
+    notices.push(
+      `Redis did not give the environments' records (${states.reason}); only what the cluster knows is shown.`,
+    );
   if (!counts.ok) notices.push(`Redis did not give the queue's counts (${counts.reason}).`);
-  if (!records.ok) notices.push(`The Kubernetes cluster did not answer (${records.reason}); preview links and deploy times are missing.`);
+  if (!records.ok)
+    notices.push(
+      `The Kubernetes cluster did not answer (${records.reason}); preview links and deploy times are missing.`,
+    );
   return {
     generatedAt: (sources.now?.() ?? new Date()).toISOString(),
-    environments: mergeEnvironments(states.ok ? states.value : [], records.ok ? records.value : [], sources.forgeWebUrls),
-    queue: counts.ok ? { waiting: counts.value.waiting + counts.value.delayed, active: counts.value.active, failed: counts.value.failed } : null,
+    environments: mergeEnvironments(
+      states.ok ? states.value : [],
+      records.ok ? records.value : [],
+      sources.forgeWebUrls,
+    ),
+    queue: counts.ok
+      ? {
+          waiting: counts.value.waiting + counts.value.delayed,
+          active: counts.value.active,
+          failed: counts.value.failed,
+        }
+      : null,
     notices,
   };
 }
@@ -107,9 +123,15 @@ export async function gatherEnvironments(sources: PageSources): Promise<Environm
  * The live environments: every Redis record that is not torn down yet, with its cluster record,
  * then the cluster's records Redis does not know. Sorted by repository and PR.
  */
-export function mergeEnvironments(states: StoredEnvironment[], records: EnvironmentRecord[], forges: PageSources["forgeWebUrls"]): PageEnvironment[] {
+export function mergeEnvironments(
+  states: StoredEnvironment[],
+  records: EnvironmentRecord[],
+  forges: PageSources["forgeWebUrls"],
+): PageEnvironment[] {
   const byId = new Map(records.map((r) => [r.id, r]));
-  const known = states.filter(({ desired, observed }) => !(desired.action === "destroy" && observed?.status === "destroyed"));
+  const known = states.filter(
+    ({ desired, observed }) => !(desired.action === "destroy" && observed?.status === "destroyed"),
+  );
   const fromRedis = known.map((s) => fromState(s, byId.get(s.desired.envId) ?? null, forges));
   const ids = new Set(states.map((s) => s.desired.envId));
   const clusterOnly = records.filter((r) => !ids.has(r.id)).map((r) => fromRecord(r, forges));
@@ -117,10 +139,16 @@ export function mergeEnvironments(states: StoredEnvironment[], records: Environm
 }
 
 function byRepoAndPr(a: PageEnvironment, b: PageEnvironment): number {
-  return (a.repo ?? "\uffff").localeCompare(b.repo ?? "\uffff") || (a.pr ?? 0) - (b.pr ?? 0) || a.id.localeCompare(b.id);
+  return (
+    (a.repo ?? "\uffff").localeCompare(b.repo ?? "\uffff") || (a.pr ?? 0) - (b.pr ?? 0) || a.id.localeCompare(b.id)
+  );
 }
 
-function fromState({ desired, observed }: StoredEnvironment, record: EnvironmentRecord | null, forges: PageSources["forgeWebUrls"]): PageEnvironment {
+function fromState(
+  { desired, observed }: StoredEnvironment,
+  record: EnvironmentRecord | null,
+  forges: PageSources["forgeWebUrls"],
+): PageEnvironment {
   const { forge, repo, pr } = desired.ref;
   return {
     id: desired.envId,
@@ -141,7 +169,11 @@ function fromState({ desired, observed }: StoredEnvironment, record: Environment
   };
 }
 
-function runningSha(desired: DesiredState, observed: ObservedState | null, record: EnvironmentRecord | null): string | null {
+function runningSha(
+  desired: DesiredState,
+  observed: ObservedState | null,
+  record: EnvironmentRecord | null,
+): string | null {
   const running = record?.sha ?? observed?.sha ?? null;
   return running !== desired.sha ? running : null;
 }
@@ -158,7 +190,8 @@ function fromRecord(record: EnvironmentRecord, forges: PageSources["forgeWebUrls
     forge: record.forge,
     repo: record.repo,
     pr: record.pr,
-    prUrl: record.forge && record.repo && record.pr !== null ? prUrl(record.forge, record.repo, record.pr, forges) : null,
+    prUrl:
+      record.forge && record.repo && record.pr !== null ? prUrl(record.forge, record.repo, record.pr, forges) : null,
     branch: record.branch,
     sha: record.sha,
     runningSha: null,
@@ -173,9 +206,14 @@ function fromRecord(record: EnvironmentRecord, forges: PageSources["forgeWebUrls
 }
 
 /** Level-triggered like the reconciler: compare what should be with what was last done. */
-export function stateOf(desired: DesiredState, observed: ObservedState | null, record: EnvironmentRecord | null): PageState {
+export function stateOf(
+  desired: DesiredState,
+  observed: ObservedState | null,
+  record: EnvironmentRecord | null,
+): PageState {
   if (desired.action === "destroy") return "tearing down";
-  if (desired.action === "wait" || (observed?.status === "waiting" && observed.generation === desired.generation)) return "waiting";
+  if (desired.action === "wait" || (observed?.status === "waiting" && observed.generation === desired.generation))
+    return "waiting";
   const done = observed !== null && observed.sha === desired.sha && observed.reloadRequest >= desired.reloadRequest;
   if (done && (observed.status === "ready" || observed.status === "failed")) return observed.status;
   return record?.status === "deploying" && record.sha === desired.sha ? "deploying" : "queued";

@@ -30,13 +30,20 @@ export function environmentsRoute(options: EnvironmentsRouteOptions): RouteHandl
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method !== "GET" || !PATHS.has(path)) return false;
     const headers = { "cache-control": "no-store", "content-security-policy": csp, ...SAFETY_HEADERS };
-    if (!authorized) return send(res, 404, headers, "not found: the environments page is off (set PRBOX_PAGE_TOKEN to turn it on)\n");
+    if (!authorized)
+      return send(res, 404, headers, "not found: the environments page is off (set PRBOX_PAGE_TOKEN to turn it on)\n");
     if (!authorized(presentedToken(req))) {
       return send(res, 401, { ...headers, "www-authenticate": 'Basic realm="prbox", charset="UTF-8"' }, UNAUTHORIZED);
     }
     try {
       const view = await gatherEnvironments(options.sources);
-      if (path.endsWith(".json")) return send(res, 200, { ...headers, "content-type": "application/json; charset=utf-8" }, `${JSON.stringify(view, null, 2)}\n`);
+      if (path.endsWith(".json"))
+        return send(
+          res,
+          200,
+          { ...headers, "content-type": "application/json; charset=utf-8" },
+          `${JSON.stringify(view, null, 2)}\n`,
+        );
       return send(res, 200, { ...headers, "content-type": "text/html; charset=utf-8" }, renderEnvironmentsPage(view));
     } catch (error) {
       log.error({ err: error }, "the environments page failed");
@@ -52,7 +59,8 @@ const SAFETY_HEADERS = {
   "referrer-policy": "no-referrer",
 };
 
-const UNAUTHORIZED = "unauthorized: send Authorization: Bearer <PRBOX_PAGE_TOKEN>, or log in with the token as the password\n";
+const UNAUTHORIZED =
+  "unauthorized: send Authorization: Bearer <PRBOX_PAGE_TOKEN>, or log in with the token as the password\n";
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): true {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });

@@ -22,7 +22,12 @@ export function createMetrics(options: { liveEnvironments?: () => Promise<number
       labelNames: ["forge", "event", "result"],
       registers: [registry],
     }),
-    jobs: new Counter({ name: "prbox_reconcile_jobs_total", help: "Reconcile jobs by outcome", labelNames: ["outcome"], registers: [registry] }),
+    jobs: new Counter({
+      name: "prbox_reconcile_jobs_total",
+      help: "Reconcile jobs by outcome",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
     deployDuration: new Histogram({
       name: "prbox_deploy_duration_seconds",
       help: "Time from a reconcile job's start to its environment being ready or failed",

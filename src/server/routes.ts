@@ -19,7 +19,11 @@ function send(res: ServerResponse, status: number, body: string, type = "text/pl
  * /healthz (the process answers), /readyz (Redis and the cluster answer: 503 with the failing
  * ones otherwise) and /metrics (Prometheus text format). Returns false for other paths.
  */
-export function operationalRoutes(options: { checks: ReadinessCheck[]; metrics: Metrics; timeoutMs?: number }): RouteHandler {
+export function operationalRoutes(options: {
+  checks: ReadinessCheck[];
+  metrics: Metrics;
+  timeoutMs?: number;
+}): RouteHandler {
   return async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET") return false;
@@ -44,7 +48,12 @@ async function failingChecks(checks: ReadinessCheck[], timeoutMs: number): Promi
   const results = await Promise.all(
     checks.map(async ({ name, check }) => {
       try {
-        await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref())]);
+        await Promise.race([
+          check(),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref(),
+          ),
+        ]);
         return null;
       } catch (error) {
         return `${name}: ${(error as Error).message}`;

@@ -38,7 +38,12 @@ export interface BoxEnvironment {
   pr: number | null;
 }
 
-export async function resolveBox(ctx: SpecContext, raw: RawBox, index: number, env: BoxEnvironment): Promise<ResolvedBox> {
+export async function resolveBox(
+  ctx: SpecContext,
+  raw: RawBox,
+  index: number,
+  env: BoxEnvironment,
+): Promise<ResolvedBox> {
   const at = (...keys: (string | number)[]) => ["boxes", index, ...keys];
   let vars = env.vars;
   if (raw.variables !== undefined) {
@@ -92,7 +97,10 @@ function boxNamespace(ctx: SpecContext, raw: RawBox, index: number, vars: Variab
   if (ctx.mode === "pr" && !ctx.policy.allowForeignNamespaces) {
     throw new SpecError(
       `boxes[${index}].namespace = "${written}" differs from the environment's namespace ${envNamespace}; a pull request's environment stays in its own namespace`,
-      { location: ctx.locate(["boxes", index, "namespace"]), hint: "remove the box's namespace (the environment's namespace is used)" },
+      {
+        location: ctx.locate(["boxes", index, "namespace"]),
+        hint: "remove the box's namespace (the environment's namespace is used)",
+      },
     );
   }
   if (!isDnsLabel(wanted)) {
@@ -116,10 +124,13 @@ async function chartDirectory(ctx: SpecContext, chart: string | null, index: num
   try {
     await access(path.join(dir, "Chart.yaml"));
   } catch {
-    throw new SpecError(`boxes[${index}].chart: ${path.relative(ctx.tree.root, dir) || "."} is not a Helm chart (it has no Chart.yaml)`, {
-      location,
-      hint: "point chart at a chart directory or its Chart.yaml",
-    });
+    throw new SpecError(
+      `boxes[${index}].chart: ${path.relative(ctx.tree.root, dir) || "."} is not a Helm chart (it has no Chart.yaml)`,
+      {
+        location,
+        hint: "point chart at a chart directory or its Chart.yaml",
+      },
+    );
   }
   return dir;
 }

@@ -79,7 +79,12 @@ export class SpecContext {
     return value === undefined ? undefined : interpolate(value, vars, this.origin(path));
   }
 
-  async path(value: string, path: KeyPath, vars: Variables, kind: "file" | "directory" | "any" = "any"): Promise<string> {
+  async path(
+    value: string,
+    path: KeyPath,
+    vars: Variables,
+    kind: "file" | "directory" | "any" = "any",
+  ): Promise<string> {
     const expanded = interpolate(value, vars, this.origin(path));
     return resolveInside(this.tree, {
       value: expanded,

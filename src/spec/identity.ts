@@ -47,7 +47,10 @@ export function builtinVariables(ctx: SpecContext, pr: PrContext | null, id?: st
 
 /** CLI mode: the spec's id (a label value), else one made from its namespace or name. */
 function cliId(ctx: SpecContext, spec: RawSpec, vars: Variables): string {
-  const raw = ctx.text(spec.id, ["id"], vars) ?? ctx.text(spec.namespace, ["namespace"], vars) ?? ctx.text(spec.name, ["name"], vars);
+  const raw =
+    ctx.text(spec.id, ["id"], vars) ??
+    ctx.text(spec.namespace, ["namespace"], vars) ??
+    ctx.text(spec.name, ["name"], vars);
   if (!raw?.trim()) {
     throw new SpecError("the environment has no id", {
       location: { file: ctx.source.file },
@@ -94,11 +97,15 @@ function checkedUrl(ctx: SpecContext, url: string | null): string | null {
   if (url === null) return null;
   const parsed = URL.canParse(url) ? new URL(url) : null;
   const problem =
-    !parsed || !["http:", "https:"].includes(parsed.protocol) ? "is not an http(s) URL"
-    : parsed.hostname === "" ? "has no host"
-    : parsed.username !== "" || parsed.password !== "" ? "carries a user name or password"
-    : UNSAFE_IN_URL.test(url) ? "contains spaces, quotes, brackets or other characters a link does not need"
-    : null;
+    !parsed || !["http:", "https:"].includes(parsed.protocol)
+      ? "is not an http(s) URL"
+      : parsed.hostname === ""
+        ? "has no host"
+        : parsed.username !== "" || parsed.password !== ""
+          ? "carries a user name or password"
+          : UNSAFE_IN_URL.test(url)
+            ? "contains spaces, quotes, brackets or other characters a link does not need"
+            : null;
   if (problem === null) return url;
   const shown = url.length > 80 ? `${url.slice(0, 79)}…` : url;
   throw new SpecError(`url = ${JSON.stringify(shown)} ${problem}`, {

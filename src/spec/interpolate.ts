@@ -84,7 +84,8 @@ function expandBraced(reference: string, vars: VariableSource, origin: Origin, d
   }
   const value = vars.get(name);
   if (value !== undefined && value !== "") return value;
-  if (depth >= MAX_DEFAULT_NESTING) throw badReference(reference, origin, `defaults nest deeper than ${MAX_DEFAULT_NESTING} levels`);
+  if (depth >= MAX_DEFAULT_NESTING)
+    throw badReference(reference, origin, `defaults nest deeper than ${MAX_DEFAULT_NESTING} levels`);
   return expand(rest.slice(2), vars, origin, depth + 1);
 }
 

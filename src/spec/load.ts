@@ -56,7 +56,9 @@ export async function loadSpec(options: LoadOptions): Promise<ResolvedSpec> {
   const ctx = new SpecContext(source, tree, path.dirname(specPath), mode, options.policy ?? DEFAULT_RENDER_POLICY);
   ctx.warnings.push(...unknownKeyWarnings(source.data));
 
-  let vars = Variables.empty(mode).with("process", options.env ?? {}).with("set", options.set ?? {});
+  let vars = Variables.empty(mode)
+    .with("process", options.env ?? {})
+    .with("set", options.set ?? {});
   vars = vars.with("builtin", builtinVariables(ctx, pr));
   if (spec.variables !== undefined) {
     const file = await ctx.path(spec.variables, ["variables"], vars, "file");
@@ -69,7 +71,15 @@ export async function loadSpec(options: LoadOptions): Promise<ResolvedSpec> {
   return {
     tree,
     specFile: shown,
-    environment: { id: identity.id, name: identity.name, namespace: identity.namespace, extraNamespaces, url: identity.url, mode, pr },
+    environment: {
+      id: identity.id,
+      name: identity.name,
+      namespace: identity.namespace,
+      extraNamespaces,
+      url: identity.url,
+      mode,
+      pr,
+    },
     boxes,
     warnings: ctx.warnings,
     policy: ctx.policy,
@@ -81,10 +91,15 @@ async function specFilePath(tree: SourceTree, file: string): Promise<string> {
   try {
     real = await realpath(file);
   } catch (cause) {
-    throw new SpecError(`environment file not found: ${file}`, { hint: "pass the spec with -f path/to/environment.toml", cause });
+    throw new SpecError(`environment file not found: ${file}`, {
+      hint: "pass the spec with -f path/to/environment.toml",
+      cause,
+    });
   }
   if (!inside(tree.root, real)) {
-    throw new SpecError(`environment file ${file} is outside the sources root ${tree.root}`, { hint: "run prbox from the repository or pass --root" });
+    throw new SpecError(`environment file ${file} is outside the sources root ${tree.root}`, {
+      hint: "run prbox from the repository or pass --root",
+    });
   }
   return real;
 }

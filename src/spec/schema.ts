@@ -19,7 +19,7 @@ export const boxSchema = z.looseObject({
   type: z.enum(BOX_TYPES, {
     error: (issue) =>
       issue.input === undefined
-        ? "type is required: write type = \"helm\" or type = \"manifests\""
+        ? 'type is required: write type = "helm" or type = "manifests"'
         : `type = ${JSON.stringify(issue.input)} is not a box type: use "helm" or "manifests"`,
   }),
   name: text("name").optional(),
@@ -27,7 +27,9 @@ export const boxSchema = z.looseObject({
   values: text("values").optional(),
   namespace: text("namespace").optional(),
   variables: text("variables").optional(),
-  applications: z.array(applicationSchema, { error: "applications must be a list of [[boxes.applications]] tables" }).optional(),
+  applications: z
+    .array(applicationSchema, { error: "applications must be a list of [[boxes.applications]] tables" })
+    .optional(),
 });
 
 export const specSchema = z.looseObject({

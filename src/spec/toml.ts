@@ -47,7 +47,8 @@ export function locateKey(source: TomlSource, keyPath: readonly PathPart[]): Sou
   if (typeof key !== "string") return { file: source.file, line: cursor };
   for (let i = cursor; i < lines.length; i++) {
     const line = lines[i] ?? "";
-    if (new RegExp(`^\\s*${escape(key)}\\s*=`).test(line)) return { file: source.file, line: i + 1, column: line.indexOf(key) + 1 };
+    if (new RegExp(`^\\s*${escape(key)}\\s*=`).test(line))
+      return { file: source.file, line: i + 1, column: line.indexOf(key) + 1 };
     if (i > cursor && /^\s*\[/.test(line) && !line.includes(`[[${table}]]`)) break;
   }
   return tableHeader(source.file, lines, cursor, `[${table ? `${table}.` : ""}${key}]`);

@@ -27,7 +27,9 @@ export function unknownKeyWarnings(data: Record<string, unknown>): string[] {
   boxes.forEach((box: Record<string, unknown>, i) => {
     warnings.push(...unknown(box, KNOWN_KEYS.box, ["boxes", i]));
     const apps = Array.isArray(box.applications) ? box.applications : [];
-    apps.forEach((app: Record<string, unknown>, j) => warnings.push(...unknown(app, KNOWN_KEYS.application, ["boxes", i, "applications", j])));
+    apps.forEach((app: Record<string, unknown>, j) =>
+      warnings.push(...unknown(app, KNOWN_KEYS.application, ["boxes", i, "applications", j])),
+    );
   });
   return warnings;
 }

@@ -40,7 +40,12 @@ function runScript(args: readonly string[], echoStdout: boolean): Promise<string
     child.on("close", (code, signal) => {
       const out = Buffer.concat(chunks).toString("utf8");
       if (code === 0) resolve(out);
-      else reject(new Error(`scripts/test-cluster ${args.join(" ")} failed (${signal ?? `exit ${String(code)}`}); see its messages above`));
+      else
+        reject(
+          new Error(
+            `scripts/test-cluster ${args.join(" ")} failed (${signal ?? `exit ${String(code)}`}); see its messages above`,
+          ),
+        );
     });
   });
 }

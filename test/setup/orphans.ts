@@ -9,5 +9,8 @@ import { spawn } from "node:child_process";
  */
 export function cleanUpIfKilled(condition: string, action: string, args: readonly string[]): void {
   const script = `parent=$1; shift; while kill -0 "$parent" 2>/dev/null && ${condition}; do sleep 2; done; if ${condition}; then ${action}; fi`;
-  spawn("bash", ["-c", script, "prbox-test-cleanup", String(process.pid), ...args], { detached: true, stdio: "ignore" }).unref();
+  spawn("bash", ["-c", script, "prbox-test-cleanup", String(process.pid), ...args], {
+    detached: true,
+    stdio: "ignore",
+  }).unref();
 }

@@ -68,7 +68,8 @@ function exited(child: ChildProcess): Promise<void> {
 
 async function waitUntilReady(child: ChildProcess, port: number, output: () => string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with status ${String(child.exitCode)}:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`redis-server exited with status ${String(child.exitCode)}:\n${output()}`);
     if (await pings(port)) return;
     await sleep(50);
   }
@@ -77,7 +78,20 @@ async function waitUntilReady(child: ChildProcess, port: number, output: () => s
 
 async function startOn(port: number, dir: string): Promise<RedisServer> {
   const bin = process.env.REDIS_SERVER_BIN ?? "redis-server";
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no"];
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--daemonize",
+    "no",
+  ];
   const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (chunk: Buffer) => {
@@ -86,7 +100,13 @@ async function startOn(port: number, dir: string): Promise<RedisServer> {
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const spawnFailed = new Promise<never>((_, reject) => {
-    child.once("error", (error) => reject(new Error(`cannot run ${bin} (install the redis-server package, or set PRBOX_TEST_REDIS_URL)`, { cause: error })));
+    child.once("error", (error) =>
+      reject(
+        new Error(`cannot run ${bin} (install the redis-server package, or set PRBOX_TEST_REDIS_URL)`, {
+          cause: error,
+        }),
+      ),
+    );
   });
   const stop = async () => {
     child.kill("SIGTERM");

@@ -16,7 +16,10 @@ export interface CliResult {
 }
 
 /** Runs the real CLI in-process with its own streams, environment and working directory. */
-export async function cli(argv: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+export async function cli(
+  argv: string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): Promise<CliResult> {
   const stdout = new Capture();
   const stderr = new Capture();
   const status = await runCli(argv, { stdout, stderr, env: options.env ?? {}, cwd: options.cwd });

@@ -14,7 +14,9 @@ export function testKubeconfig(): string {
   const provided = inject("kubeconfig") as string | undefined;
   const path = provided ?? process.env.KUBECONFIG;
   if (!path) {
-    throw new Error("no test cluster: wire test/setup/cluster.ts as vitest globalSetup, or set KUBECONFIG (scripts/test-cluster start DIR)");
+    throw new Error(
+      "no test cluster: wire test/setup/cluster.ts as vitest globalSetup, or set KUBECONFIG (scripts/test-cluster start DIR)",
+    );
   }
   return path;
 }
@@ -34,7 +36,11 @@ export function main(object: KubeObject): RenderedObject {
   return { object, box: "app", source: `templates/${object.metadata.name}.yaml`, phase: "main", deletePolicies: [] };
 }
 
-export function hook(object: KubeObject, phase: Exclude<Phase, "main">, deletePolicies: HookDeletePolicy[] = []): RenderedObject {
+export function hook(
+  object: KubeObject,
+  phase: Exclude<Phase, "main">,
+  deletePolicies: HookDeletePolicy[] = [],
+): RenderedObject {
   return { object, box: "app", source: `templates/${object.metadata.name}.yaml`, phase, deletePolicies };
 }
 
@@ -49,7 +55,10 @@ export interface EnvironmentShape {
 export function environment(shape: EnvironmentShape): RenderedEnvironment {
   const namespace = shape.namespace ?? shape.id;
   const mode = shape.mode ?? "pr";
-  const pr = mode === "pr" ? { forge: "github", repo: "acme/shop", pr: 42, branch: "feature/cart", sha: "0123456789abcdef" } : null;
+  const pr =
+    mode === "pr"
+      ? { forge: "github", repo: "acme/shop", pr: 42, branch: "feature/cart", sha: "0123456789abcdef" }
+      : null;
   return {
     environment: {
       id: shape.id,
@@ -61,7 +70,10 @@ export function environment(shape: EnvironmentShape): RenderedEnvironment {
       pr,
     },
     boxes: ["app"],
-    objects: shape.objects.map((o) => ({ ...o, object: { ...o.object, metadata: { namespace, ...o.object.metadata } } })),
+    objects: shape.objects.map((o) => ({
+      ...o,
+      object: { ...o.object, metadata: { namespace, ...o.object.metadata } },
+    })),
     warnings: [],
   };
 }
@@ -80,7 +92,10 @@ export interface WorkloadShape {
 function podTemplate(name: string, shape: WorkloadShape): Record<string, unknown> {
   const labels: Record<string, string> = { app: name };
   if (shape.failWith) labels["prbox.dev/test-fail"] = shape.failWith;
-  return { metadata: { labels }, spec: { containers: [{ name: "main", image: shape.image ?? "registry.example.com/app:1.0" }] } };
+  return {
+    metadata: { labels },
+    spec: { containers: [{ name: "main", image: shape.image ?? "registry.example.com/app:1.0" }] },
+  };
 }
 
 export function deployment(name: string, shape: WorkloadShape = {}): KubeObject {
@@ -88,7 +103,11 @@ export function deployment(name: string, shape: WorkloadShape = {}): KubeObject 
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: { name },
-    spec: { replicas: shape.replicas ?? 1, selector: { matchLabels: { app: name } }, template: podTemplate(name, shape) },
+    spec: {
+      replicas: shape.replicas ?? 1,
+      selector: { matchLabels: { app: name } },
+      template: podTemplate(name, shape),
+    },
   };
 }
 
@@ -107,13 +126,19 @@ export async function cleanUp(cluster: Cluster, id: string): Promise<void> {
   const { items } = await cluster.core.listNamespace({ labelSelector: `prbox.dev/environment=${id}` });
   for (const ns of items) {
     const name = ns.metadata?.name ?? "";
-    if (ns.metadata?.labels?.["prbox.dev/adopted"] === "true") await deleteEnvironment(cluster, id, { timeoutMs: 30_000 });
+    if (ns.metadata?.labels?.["prbox.dev/adopted"] === "true")
+      await deleteEnvironment(cluster, id, { timeoutMs: 30_000 });
     await cluster.core.deleteNamespace({ name }).catch(() => undefined);
   }
 }
 
 /** An environment of its own for one test (id prefixed), deleted when the test finishes. */
-export function testEnvironment(cluster: Cluster, prefix: string, objects: RenderedObject[], mode: "pr" | "cli" = "pr"): RenderedEnvironment {
+export function testEnvironment(
+  cluster: Cluster,
+  prefix: string,
+  objects: RenderedObject[],
+  mode: "pr" | "cli" = "pr",
+): RenderedEnvironment {
   const id = uniqueName(prefix);
   onTestFinished(() => cleanUp(cluster, id));
   return environment({ id, objects, mode });

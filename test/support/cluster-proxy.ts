@@ -140,7 +140,15 @@ export async function startClusterProxy(kubeconfigPath: string): Promise<Cluster
       return clusterFromKubeConfig(kc);
     },
     inject(fault) {
-      faults.push({ method: fault.method ?? "", path: fault.path, status: fault.status ?? 500, drop: fault.drop ?? false, times: fault.times ?? 1, hold: fault.hold, headers: fault.headers });
+      faults.push({
+        method: fault.method ?? "",
+        path: fault.path,
+        status: fault.status ?? 500,
+        drop: fault.drop ?? false,
+        times: fault.times ?? 1,
+        hold: fault.hold,
+        headers: fault.headers,
+      });
     },
     clearFaults() {
       faults.splice(0);

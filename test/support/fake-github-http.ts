@@ -39,7 +39,8 @@ function route(path: string): { origin: string; rest: string } {
 export async function serveFakeGitHub(github: FakeGitHub): Promise<ServedGitHub> {
   let local = "";
   // Redirects (codeload) and pagination links name github.com's hosts: point them here.
-  const localize = (text: string) => text.replaceAll(CODELOAD, `${local}/codeload`).replaceAll(GITHUB_API, `${local}/api/v3`);
+  const localize = (text: string) =>
+    text.replaceAll(CODELOAD, `${local}/codeload`).replaceAll(GITHUB_API, `${local}/api/v3`);
   const server = createServer((req, res) => {
     const { origin, rest } = route(req.url ?? "/");
     toRequest(req, `${origin}${rest}`)

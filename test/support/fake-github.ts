@@ -127,14 +127,23 @@ const COMMIT_STATES = new Set(["error", "failure", "pending", "success"]);
 const DEPLOYMENT_STATES = new Set(["error", "failure", "inactive", "in_progress", "queued", "pending", "success"]);
 const REACTIONS = new Set(["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]);
 /** The legacy `permission` GitHub reports for each role (maintain shows as write, triage as read). */
-const LEGACY_PERMISSION: Record<Role, string> = { admin: "admin", maintain: "write", write: "write", triage: "read", read: "read", none: "none" };
+const LEGACY_PERMISSION: Record<Role, string> = {
+  admin: "admin",
+  maintain: "write",
+  write: "write",
+  triage: "read",
+  read: "read",
+  none: "none",
+};
 const MAX_COMMENT = 65_536;
 const MAX_DESCRIPTION = 140;
 
 // ---- GitHub's JSON ----
 
 function exampleOf(event: string, action: string): Json {
-  const found = examples.find((e) => e.name === event)?.examples.find((e) => (e as { action?: string }).action === action);
+  const found = examples
+    .find((e) => e.name === event)
+    ?.examples.find((e) => (e as { action?: string }).action === action);
   if (!found) throw new Error(`@octokit/webhooks-examples has no ${event}.${action}`);
   return found as unknown as Json;
 }
@@ -156,7 +165,15 @@ function notFound(): Answer {
 }
 
 function invalid(resource: string, field: string, message: string): Answer {
-  return [422, { message: "Validation Failed", errors: [{ resource, code: "custom", field, message }], documentation_url: "https://docs.github.com/rest", status: "422" }];
+  return [
+    422,
+    {
+      message: "Validation Failed",
+      errors: [{ resource, code: "custom", field, message }],
+      documentation_url: "https://docs.github.com/rest",
+      status: "422",
+    },
+  ];
 }
 
 /** GitHub's checks of an optional short description and URL fields, as 422 answers. */
@@ -165,13 +182,16 @@ function checkFields(resource: string, body: Json, urls: string[]): Answer | und
   if (typeof description === "string" && description.length > MAX_DESCRIPTION) {
     return invalid(resource, "description", `description is too long (maximum is ${MAX_DESCRIPTION} characters)`);
   }
-  const bad = urls.find((field) => body[field] !== undefined && body[field] !== null && !/^https?:\/\//.test(String(body[field])));
+  const bad = urls.find(
+    (field) => body[field] !== undefined && body[field] !== null && !/^https?:\/\//.test(String(body[field])),
+  );
   return bad ? invalid(resource, bad, `${bad} must use the http or https scheme`) : undefined;
 }
 
 function checkCommentBody(body: unknown): Answer | undefined {
   if (typeof body !== "string" || body === "") return invalid("IssueComment", "body", "body wasn't supplied.");
-  if (body.length > MAX_COMMENT) return invalid("IssueComment", "body", `Body is too long (maximum is ${MAX_COMMENT} characters)`);
+  if (body.length > MAX_COMMENT)
+    return invalid("IssueComment", "body", `Body is too long (maximum is ${MAX_COMMENT} characters)`);
   return undefined;
 }
 
@@ -306,7 +326,15 @@ export class FakeRepository {
 
   addComment(issue: number, user: User, body: string): FakeComment {
     const at = this.github.tick();
-    const comment: FakeComment = { id: this.github.nextId(), issue, body, user, created_at: at, updated_at: at, history: [body] };
+    const comment: FakeComment = {
+      id: this.github.nextId(),
+      issue,
+      body,
+      user,
+      created_at: at,
+      updated_at: at,
+      history: [body],
+    };
     this.comments.push(comment);
     return comment;
   }
@@ -321,15 +349,36 @@ export class FakeRepository {
 
   repositoryJson(): Json {
     const example = this.moved(exampleOf("pull_request", "opened").repository);
-    return { ...example, id: this.id, name: this.name, full_name: this.fullName, private: true, owner: gitHubUser(this.owner), default_branch: "main", pushed_at: this.pushedAt };
+    return {
+      ...example,
+      id: this.id,
+      name: this.name,
+      full_name: this.fullName,
+      private: true,
+      owner: gitHubUser(this.owner),
+      default_branch: "main",
+      pushed_at: this.pushedAt,
+    };
   }
 
   pullRequestJson(number: number): Json {
     const pr = this.pull(number);
-    const example = this.moved(exampleOf("pull_request", "opened").pull_request, number) as Json & { head: Json; base: Json };
+    const example = this.moved(exampleOf("pull_request", "opened").pull_request, number) as Json & {
+      head: Json;
+      base: Json;
+    };
     const base = this.repositoryJson();
     const forkOwner = `${pr.user}-fork`;
-    const head = pr.head.fork ? { ...base, id: this.id + 1, full_name: `${forkOwner}/${this.name}`, owner: gitHubUser(forkOwner), fork: true, pushed_at: pr.pushed_at } : base;
+    const head = pr.head.fork
+      ? {
+          ...base,
+          id: this.id + 1,
+          full_name: `${forkOwner}/${this.name}`,
+          owner: gitHubUser(forkOwner),
+          fork: true,
+          pushed_at: pr.pushed_at,
+        }
+      : base;
     return {
       ...example,
       number,
@@ -343,7 +392,14 @@ export class FakeRepository {
       merged: pr.merged,
       merge_commit_sha: null,
       labels: [],
-      head: { ...example.head, ref: pr.head.ref, sha: pr.head.sha, label: `${pr.head.fork ? forkOwner : this.owner}:${pr.head.ref}`, user: head.owner, repo: head },
+      head: {
+        ...example.head,
+        ref: pr.head.ref,
+        sha: pr.head.sha,
+        label: `${pr.head.fork ? forkOwner : this.owner}:${pr.head.ref}`,
+        user: head.owner,
+        repo: head,
+      },
       base: { ...example.base, ref: pr.base.ref, label: `${this.owner}:${pr.base.ref}`, user: base.owner, repo: base },
     };
   }
@@ -361,7 +417,10 @@ export class FakeRepository {
       updated_at: comment.updated_at,
       author_association: comment.user.type === "Bot" ? "NONE" : "MEMBER",
       body: comment.body,
-      reactions: { url: `${api}/issues/comments/${comment.id}/reactions`, total_count: this.reactionsOn(comment.id).length },
+      reactions: {
+        url: `${api}/issues/comments/${comment.id}/reactions`,
+        total_count: this.reactionsOn(comment.id).length,
+      },
       performed_via_github_app: null,
     };
   }
@@ -440,7 +499,24 @@ function appRoutes(r: Routes, installations: Record<number, string>, app: FakeGi
     const refused = r.github.verifyJwt(req.headers.get("authorization"));
     if (refused) return refused;
     const owner = gitHubUser("acme", "User");
-    return [200, { id: Number(app.id), slug: app.slug, node_id: "A_kwHOAA", client_id: "Iv1.8a61f9b3a7aba766", owner, name: app.slug, description: "", external_url: "https://acme.dev", html_url: `https://github.com/apps/${app.slug}`, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", permissions: {}, events: [] }];
+    return [
+      200,
+      {
+        id: Number(app.id),
+        slug: app.slug,
+        node_id: "A_kwHOAA",
+        client_id: "Iv1.8a61f9b3a7aba766",
+        owner,
+        name: app.slug,
+        description: "",
+        external_url: "https://acme.dev",
+        html_url: `https://github.com/apps/${app.slug}`,
+        created_at: "2026-01-01T00:00:00Z",
+        updated_at: "2026-01-01T00:00:00Z",
+        permissions: {},
+        events: [],
+      },
+    ];
   });
   r.on("POST", "/app/installations/:id/access_tokens", (req, { id }) => {
     const refused = r.github.verifyJwt(req.headers.get("authorization"));
@@ -448,14 +524,26 @@ function appRoutes(r: Routes, installations: Record<number, string>, app: FakeGi
     const token = installations[Number(id)];
     if (!token) return notFound();
     const expires = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    const permissions = { contents: "read", deployments: "write", issues: "write", metadata: "read", pull_requests: "write", statuses: "write" };
+    const permissions = {
+      contents: "read",
+      deployments: "write",
+      issues: "write",
+      metadata: "read",
+      pull_requests: "write",
+      statuses: "write",
+    };
     return [201, { token, expires_at: expires, permissions, repository_selection: "selected" }];
   });
 }
 
 function commentRoutes(r: Routes): void {
   r.onRepo("GET", "/repos/:owner/:repo/issues/:number/comments", (repo, req, { number }) =>
-    r.page(req, repo.commentsOn(Number(number)).map((c) => repo.commentJson(c)), repo, `issues/${number}/comments`),
+    r.page(
+      req,
+      repo.commentsOn(Number(number)).map((c) => repo.commentJson(c)),
+      repo,
+      `issues/${number}/comments`,
+    ),
   );
   r.onRepo("POST", "/repos/:owner/:repo/issues/:number/comments", (repo, req, { number }) => {
     const refused = checkCommentBody(req.body.body);
@@ -482,7 +570,10 @@ function commentRoutes(r: Routes): void {
     const existing = repo.reactions.some((x) => x.commentId === comment.id && x.content === content && x.user === user);
     if (!existing) repo.reactions.push({ commentId: comment.id, content, user });
     // GitHub answers 200 for a reaction the user already gave, 201 for a new one.
-    return [existing ? 200 : 201, { id: r.github.nextId(), node_id: "REA_lALO", user: r.github.botUser(), content, created_at: r.github.tick() }];
+    return [
+      existing ? 200 : 201,
+      { id: r.github.nextId(), node_id: "REA_lALO", user: r.github.botUser(), content, created_at: r.github.tick() },
+    ];
   });
 }
 
@@ -490,7 +581,8 @@ function statusRoutes(r: Routes): void {
   r.onRepo("POST", "/repos/:owner/:repo/statuses/:sha", (repo, req, { sha = "" }) => {
     const { state, description, target_url: targetUrl, context } = req.body;
     if (!repo.archives.has(sha)) return invalid("Status", "sha", `No commit found for SHA: ${sha}`);
-    if (typeof state !== "string" || !COMMIT_STATES.has(state)) return invalid("Status", "state", "state is not included in the list");
+    if (typeof state !== "string" || !COMMIT_STATES.has(state))
+      return invalid("Status", "state", "state is not included in the list");
     const refused = checkFields("Status", req.body, ["target_url"]);
     if (refused) return refused;
     const status: FakeStatus = {
@@ -502,16 +594,40 @@ function statusRoutes(r: Routes): void {
     };
     repo.statuses.push(status);
     const at = r.github.tick();
-    return [201, { url: `${GITHUB_API}/repos/${repo.fullName}/statuses/${sha}`, id: r.github.nextId(), node_id: "SC_kwDO", ...status, created_at: at, updated_at: at, creator: r.github.botUser() }];
+    return [
+      201,
+      {
+        url: `${GITHUB_API}/repos/${repo.fullName}/statuses/${sha}`,
+        id: r.github.nextId(),
+        node_id: "SC_kwDO",
+        ...status,
+        created_at: at,
+        updated_at: at,
+        creator: r.github.botUser(),
+      },
+    ];
   });
 }
 
 /** auto_inactive (GitHub's default): earlier successful deployments of a persistent environment go inactive. */
 function autoInactive(repo: FakeRepository, deployment: FakeDeployment, github: FakeGitHub): void {
   for (const other of repo.deployments) {
-    if (other === deployment || other.environment !== deployment.environment || other.transient_environment || other.production_environment) continue;
+    if (
+      other === deployment ||
+      other.environment !== deployment.environment ||
+      other.transient_environment ||
+      other.production_environment
+    )
+      continue;
     if (other.statuses.at(-1)?.state !== "success") continue;
-    other.statuses.push({ id: github.nextId(), state: "inactive", description: "", log_url: "", environment_url: "", created_at: github.tick() });
+    other.statuses.push({
+      id: github.nextId(),
+      state: "inactive",
+      description: "",
+      log_url: "",
+      environment_url: "",
+      created_at: github.tick(),
+    });
   }
 }
 
@@ -519,13 +635,21 @@ function deploymentRoutes(r: Routes): void {
   r.onRepo("GET", "/repos/:owner/:repo/deployments", (repo, req) => {
     const q = req.url.searchParams;
     const wanted = (d: FakeDeployment) =>
-      (!q.has("sha") || d.sha === q.get("sha")) && (!q.has("ref") || d.ref === q.get("ref")) && (!q.has("environment") || d.environment === q.get("environment"));
+      (!q.has("sha") || d.sha === q.get("sha")) &&
+      (!q.has("ref") || d.ref === q.get("ref")) &&
+      (!q.has("environment") || d.environment === q.get("environment"));
     const newestFirst = [...repo.deployments].reverse().filter(wanted);
-    return r.page(req, newestFirst.map((d) => repo.deploymentJson(d)), repo, "deployments");
+    return r.page(
+      req,
+      newestFirst.map((d) => repo.deploymentJson(d)),
+      repo,
+      "deployments",
+    );
   });
   r.onRepo("POST", "/repos/:owner/:repo/deployments", (repo, req) => {
     const { ref, environment, payload, description } = req.body;
-    if (typeof ref !== "string" || !repo.archives.has(ref)) return invalid("Deployment", "ref", `No ref found for: ${String(ref)}`);
+    if (typeof ref !== "string" || !repo.archives.has(ref))
+      return invalid("Deployment", "ref", `No ref found for: ${String(ref)}`);
     const refused = checkFields("Deployment", req.body, []);
     if (refused) return refused;
     const deployment: FakeDeployment = {
@@ -553,11 +677,19 @@ function deploymentRoutes(r: Routes): void {
     const deployment = repo.deployments.find((d) => d.id === Number(id));
     if (!deployment) return notFound();
     const { state, description, log_url: logUrl, environment_url: environmentUrl } = req.body;
-    if (typeof state !== "string" || !DEPLOYMENT_STATES.has(state)) return invalid("DeploymentStatus", "state", "state is not included in the list");
+    if (typeof state !== "string" || !DEPLOYMENT_STATES.has(state))
+      return invalid("DeploymentStatus", "state", "state is not included in the list");
     const refused = checkFields("DeploymentStatus", req.body, ["log_url", "environment_url"]);
     if (refused) return refused;
     const text = (value: unknown) => (typeof value === "string" ? value : "");
-    const status = { id: r.github.nextId(), state, description: text(description), log_url: text(logUrl), environment_url: text(environmentUrl), created_at: r.github.tick() };
+    const status = {
+      id: r.github.nextId(),
+      state,
+      description: text(description),
+      log_url: text(logUrl),
+      environment_url: text(environmentUrl),
+      created_at: r.github.tick(),
+    };
     deployment.statuses.push(status);
     if (state === "success" && req.body.auto_inactive !== false) autoInactive(repo, deployment, r.github);
     return [201, repo.deploymentStatusJson(deployment, status)];
@@ -571,17 +703,32 @@ function sourceRoutes(r: Routes, grants: Map<string, { repo: string; sha: string
     const token = `A${randomBytes(16).toString("hex").toUpperCase()}`;
     grants.set(token, { repo: repo.fullName, sha: ref });
     r.github.credentials.add(token);
-    return [302, "", { location: `${CODELOAD}/${repo.fullName}/legacy.tar.gz/${ref}?token=${token}`, "content-type": "text/html;charset=utf-8" }];
+    return [
+      302,
+      "",
+      {
+        location: `${CODELOAD}/${repo.fullName}/legacy.tar.gz/${ref}?token=${token}`,
+        "content-type": "text/html;charset=utf-8",
+      },
+    ];
   });
   r.on("GET", "codeload:/:owner/:repo/legacy.tar.gz/:ref", (req, { owner, repo: name, ref = "" }) => {
-    if (req.headers.has("authorization")) r.github.problems.push("an Authorization header was sent to codeload (the installation token must stay with the API)");
+    if (req.headers.has("authorization"))
+      r.github.problems.push(
+        "an Authorization header was sent to codeload (the installation token must stay with the API)",
+      );
     const grant = grants.get(req.url.searchParams.get("token") ?? "");
     const repo = r.github.repositories.get(`${owner}/${name}`.toLowerCase());
     const archive = repo?.archives.get(ref);
-    if (!grant || !repo || !archive || grant.repo !== repo.fullName || grant.sha !== ref) return [404, "404: Not Found", { "content-type": "text/plain" }];
+    if (!grant || !repo || !archive || grant.repo !== repo.fullName || grant.sha !== ref)
+      return [404, "404: Not Found", { "content-type": "text/plain" }];
     repo.downloads.push(ref);
     const filename = `${repo.fullName.replace("/", "-")}-${ref.slice(0, 7)}.tar.gz`;
-    return [200, archive, { "content-type": "application/x-gzip", "content-disposition": `attachment; filename=${filename}` }];
+    return [
+      200,
+      archive,
+      { "content-type": "application/x-gzip", "content-disposition": `attachment; filename=${filename}` },
+    ];
   });
 }
 
@@ -596,7 +743,14 @@ function peopleRoutes(r: Routes): void {
       triage: role !== "read" && role !== "none",
       pull: role !== "none",
     };
-    return [200, { permission: LEGACY_PERMISSION[role], role_name: role, user: { ...gitHubUser(user), permissions, role_name: role } }];
+    return [
+      200,
+      {
+        permission: LEGACY_PERMISSION[role],
+        role_name: role,
+        user: { ...gitHubUser(user), permissions, role_name: role },
+      },
+    ];
   });
   r.onRepo("GET", "/repos/:owner/:repo/pulls/:number", (repo, _req, { number }) =>
     repo.pulls.has(Number(number)) ? [200, repo.pullRequestJson(Number(number))] : notFound(),
@@ -604,7 +758,12 @@ function peopleRoutes(r: Routes): void {
   r.onRepo("GET", "/repos/:owner/:repo/pulls/:number/commits", (repo, req, { number }) => {
     const pr = repo.pulls.get(Number(number));
     if (!pr) return notFound();
-    const commits = pr.commits.map((sha) => ({ sha, node_id: "C_kwDO", commit: { message: `commit ${sha.slice(0, 7)}` }, parents: [] }));
+    const commits = pr.commits.map((sha) => ({
+      sha,
+      node_id: "C_kwDO",
+      commit: { message: `commit ${sha.slice(0, 7)}` },
+      parents: [],
+    }));
     return r.page(req, commits, repo, `pulls/${number}/commits`);
   });
 }
@@ -614,13 +773,21 @@ function listingRoutes(r: Routes, installations: Record<number, string>): void {
   r.on("GET", "/app/installations", (req) => {
     const refused = r.github.verifyJwt(req.headers.get("authorization"));
     if (refused) return refused;
-    const items = Object.keys(installations).map((id) => ({ id: Number(id), account: gitHubUser("acme", "User"), app_id: Number(r.github.appId), target_type: "Organization", repository_selection: "selected" }));
+    const items = Object.keys(installations).map((id) => ({
+      id: Number(id),
+      account: gitHubUser("acme", "User"),
+      app_id: Number(r.github.appId),
+      target_type: "Organization",
+      repository_selection: "selected",
+    }));
     return pageOf(req, items, "app/installations");
   });
   r.on("GET", "/installation/repositories", (req) => {
     const installation = r.github.installationOfToken(req.headers.get("authorization"));
     if (typeof installation !== "number") return installation;
-    const repos = [...r.github.repositories.values()].filter((repo) => repo.installationId === installation).map((repo) => repo.repositoryJson());
+    const repos = [...r.github.repositories.values()]
+      .filter((repo) => repo.installationId === installation)
+      .map((repo) => repo.repositoryJson());
     const [status, items, headers] = pageOf(req, repos, "installation/repositories");
     return [status, { total_count: repos.length, repository_selection: "selected", repositories: items }, headers];
   });
@@ -629,13 +796,30 @@ function listingRoutes(r: Routes, installations: Record<number, string>): void {
     const refused = r.github.verifyJwt(req.headers.get("authorization"));
     if (refused) return refused;
     const repo = r.github.repositories.get(`${owner}/${name}`.toLowerCase());
-    return repo ? [200, { id: repo.installationId, account: gitHubUser(repo.owner), app_id: Number(r.github.appId), repository_selection: "selected" }] : notFound();
+    return repo
+      ? [
+          200,
+          {
+            id: repo.installationId,
+            account: gitHubUser(repo.owner),
+            app_id: Number(r.github.appId),
+            repository_selection: "selected",
+          },
+        ]
+      : notFound();
   });
   r.onRepo("GET", "/repos/:owner/:repo/pulls", (repo, req) => {
     const state = req.url.searchParams.get("state") ?? "open";
-    const numbers = [...repo.pulls.values()].filter((pr) => state === "all" || pr.state === state).map((pr) => pr.number);
+    const numbers = [...repo.pulls.values()]
+      .filter((pr) => state === "all" || pr.state === state)
+      .map((pr) => pr.number);
     // GitHub's default order: newest first.
-    return r.page(req, numbers.reverse().map((n) => repo.pullRequestJson(n)), repo, "pulls");
+    return r.page(
+      req,
+      numbers.reverse().map((n) => repo.pullRequestJson(n)),
+      repo,
+      "pulls",
+    );
   });
 }
 
@@ -660,18 +844,21 @@ export class FakeGitHub {
   private readonly onNoMatch = (request: unknown) => {
     if (!(request instanceof globalThis.Request)) return;
     const host = new URL(request.url).hostname;
-    if (host !== "127.0.0.1" && host !== "localhost") this.problems.push(`a request to a host nobody fakes: ${request.method} ${request.url}`);
+    if (host !== "127.0.0.1" && host !== "localhost")
+      this.problems.push(`a request to a host nobody fakes: ${request.method} ${request.url}`);
   };
 
   constructor(private readonly options: FakeGitHubOptions) {
-    this.publicKey = typeof options.app.publicKey === "string" ? createPublicKey(options.app.publicKey) : options.app.publicKey;
+    this.publicKey =
+      typeof options.app.publicKey === "string" ? createPublicKey(options.app.publicKey) : options.app.publicKey;
     this.botLogin = `${options.app.slug}[bot]`;
     this.clock = (options.now ?? new Date()).getTime();
     for (const token of Object.values(options.installations)) this.credentials.add(token);
     const routes: Routes = {
       github: this,
       on: (method, pattern, handler) => this.on(method, pattern, handler),
-      onRepo: (method, pattern, handler) => this.on(method, pattern, (req, params) => this.withRepository(req, params, handler)),
+      onRepo: (method, pattern, handler) =>
+        this.on(method, pattern, (req, params) => this.withRepository(req, params, handler)),
       page: (req, items, repo, resource) => paginate(req, items, repo, resource),
     };
     appRoutes(routes, options.installations, options.app);
@@ -690,7 +877,9 @@ export class FakeGitHub {
     nock.emitter.on("no match", this.onNoMatch);
     for (const method of ["GET", "POST", "PATCH", "PUT", "DELETE"]) {
       for (const origin of [GITHUB_API, CODELOAD]) {
-        const interceptor = nock(origin).persist().intercept(() => true, method);
+        const interceptor = nock(origin)
+          .persist()
+          .intercept(() => true, method);
         interceptor.reply((request: globalThis.Request) => this.handle(request, origin));
         this.interceptors.push(interceptor);
       }
@@ -705,14 +894,18 @@ export class FakeGitHub {
   }
 
   addRepository(fullName: string, installationId: number): FakeRepository {
-    if (!(installationId in this.options.installations)) throw new Error(`the fake has no installation ${installationId}`);
+    if (!(installationId in this.options.installations))
+      throw new Error(`the fake has no installation ${installationId}`);
     const repo = new FakeRepository(this, fullName, installationId);
     this.repositories.set(fullName.toLowerCase(), repo);
     return repo;
   }
 
   assertNoProblems(): void {
-    if (this.problems.length > 0) throw new Error(`the fake GitHub saw requests GitHub would not answer like this:\n  ${this.problems.join("\n  ")}`);
+    if (this.problems.length > 0)
+      throw new Error(
+        `the fake GitHub saw requests GitHub would not answer like this:\n  ${this.problems.join("\n  ")}`,
+      );
   }
 
   /** The fake's clock: every call is one second later, so GitHub's timestamps keep their order. */
@@ -736,13 +929,21 @@ export class FakeGitHub {
 
   /** The installation an installation token belongs to, or the 401 GitHub answers. */
   installationOfToken(authorization: string | null): number | Answer {
-    return this.installationOf({ method: "GET", url: new URL(GITHUB_API), headers: new Headers(authorization ? { authorization } : {}), body: {} });
+    return this.installationOf({
+      method: "GET",
+      url: new URL(GITHUB_API),
+      headers: new Headers(authorization ? { authorization } : {}),
+      body: {},
+    });
   }
 
   /** null when the `Authorization: Bearer <JWT>` is the app's (RS256 with its key, iss = app id, not expired). */
   verifyJwt(authorization: string | null): Answer | null {
     const jwt = /^bearer (.+)$/i.exec(authorization ?? "")?.[1];
-    const refuse = (message: string): Answer => [401, { message, documentation_url: "https://docs.github.com/rest", status: "401" }];
+    const refuse = (message: string): Answer => [
+      401,
+      { message, documentation_url: "https://docs.github.com/rest", status: "401" },
+    ];
     if (!jwt) return refuse("A JSON web token could not be decoded");
     this.credentials.add(jwt);
     const [head, payload, signature] = jwt.split(".");
@@ -752,7 +953,8 @@ export class FakeGitHub {
     }
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { iss?: unknown; exp?: unknown };
     if (String(claims.iss) !== this.options.app.id) return refuse("'Issuer' claim ('iss') must be the app's id");
-    if (typeof claims.exp !== "number" || claims.exp * 1000 < Date.now()) return refuse("'Expiration time' claim ('exp') must be a numeric value in the future");
+    if (typeof claims.exp !== "number" || claims.exp * 1000 < Date.now())
+      return refuse("'Expiration time' claim ('exp') must be a numeric value in the future");
     return null;
   }
 
@@ -776,7 +978,13 @@ export class FakeGitHub {
   async handle(request: globalThis.Request, origin: string): Promise<Answer> {
     const url = new URL(request.url);
     const text = request.method === "GET" ? "" : await request.text();
-    const seen: SeenRequest = { method: request.method, url: `${origin}${url.pathname}${url.search}`, status: 0, body: text, at: Date.now() };
+    const seen: SeenRequest = {
+      method: request.method,
+      url: `${origin}${url.pathname}${url.search}`,
+      status: 0,
+      body: text,
+      at: Date.now(),
+    };
     this.requests.push(seen);
     let body: Json = {};
     try {
@@ -791,9 +999,11 @@ export class FakeGitHub {
     else answer = await this.route({ method: request.method, url, headers: request.headers, body }, origin);
     if (fault?.afterActing) answer = fault.answer;
     if (fault?.hang) await new Promise(() => {});
-    if (request.method === "GET" && origin === GITHUB_API) answer = conditional(answer, request.headers.get("if-none-match"));
+    if (request.method === "GET" && origin === GITHUB_API)
+      answer = conditional(answer, request.headers.get("if-none-match"));
     seen.status = answer[0];
-    if ([400, 401, 422, 501].includes(answer[0])) this.problems.push(`${seen.method} ${seen.url} → ${answer[0]} ${JSON.stringify(answer[1])}`);
+    if ([400, 401, 422, 501].includes(answer[0]))
+      this.problems.push(`${seen.method} ${seen.url} → ${answer[0]} ${JSON.stringify(answer[1])}`);
     return answer;
   }
 
@@ -814,7 +1024,8 @@ export class FakeGitHub {
   /** The installation an access token belongs to, or the 401 GitHub answers. */
   private installationOf(req: Request): number | Answer {
     const [scheme, token] = (req.headers.get("authorization") ?? "").split(" ");
-    if (!token || !/^(token|bearer)$/i.test(scheme ?? "")) return [401, { message: "Requires authentication", status: "401" }];
+    if (!token || !/^(token|bearer)$/i.test(scheme ?? ""))
+      return [401, { message: "Requires authentication", status: "401" }];
     const found = Object.entries(this.options.installations).find(([, t]) => t === token);
     return found ? Number(found[0]) : [401, { message: "Bad credentials", status: "401" }];
   }
@@ -825,7 +1036,9 @@ export class FakeGitHub {
     const repo = this.repositories.get(`${params.owner}/${params.repo}`.toLowerCase());
     if (!repo || repo.installationId !== installation) {
       // GitHub's answer, but in these tests always a wrong address or installation in the app.
-      this.problems.push(`${req.method} ${req.url.pathname}: installation ${installation} has no repository ${params.owner}/${params.repo}`);
+      this.problems.push(
+        `${req.method} ${req.url.pathname}: installation ${installation} has no repository ${params.owner}/${params.repo}`,
+      );
       return notFound();
     }
     return handler(repo, req, params);
@@ -842,7 +1055,10 @@ function paginate(req: Request, items: Json[], repo: FakeRepository, resource: s
     url.searchParams.set("page", String(p));
     return `<${url.toString()}>; rel="${rel}"`;
   };
-  const links = [...(page < last ? [link(page + 1, "next"), link(last, "last")] : []), ...(page > 1 ? [link(1, "first"), link(page - 1, "prev")] : [])];
+  const links = [
+    ...(page < last ? [link(page + 1, "next"), link(last, "last")] : []),
+    ...(page > 1 ? [link(1, "first"), link(page - 1, "prev")] : []),
+  ];
   return [200, items.slice((page - 1) * perPage, page * perPage), links.length > 0 ? { link: links.join(", ") } : {}];
 }
 
@@ -854,7 +1070,11 @@ function pageOf(req: Request, items: Json[], resource: string): Answer {
   const url = new URL(`${GITHUB_API}/${resource}`);
   for (const [key, value] of req.url.searchParams) url.searchParams.set(key, value);
   url.searchParams.set("page", String(page + 1));
-  return [200, items.slice((page - 1) * perPage, page * perPage), page < last ? { link: `<${url.toString()}>; rel="next"` } : {}];
+  return [
+    200,
+    items.slice((page - 1) * perPage, page * perPage),
+    page < last ? { link: `<${url.toString()}>; rel="next"` } : {},
+  ];
 }
 
 /**
@@ -865,7 +1085,10 @@ function pageOf(req: Request, items: Json[], resource: string): Answer {
 function conditional(answer: Answer, ifNoneMatch: string | null): Answer {
   const [status, body, headers = {}] = answer;
   if (status !== 200 || body === undefined || Buffer.isBuffer(body)) return answer;
-  const etag = `W/"${createHash("sha256").update(typeof body === "string" ? body : JSON.stringify(body)).digest("hex").slice(0, 40)}"`;
+  const etag = `W/"${createHash("sha256")
+    .update(typeof body === "string" ? body : JSON.stringify(body))
+    .digest("hex")
+    .slice(0, 40)}"`;
   if (ifNoneMatch === etag) return [304, "", { ...headers, etag }];
   return [status, body, { ...headers, etag }];
 }

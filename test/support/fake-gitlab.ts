@@ -263,18 +263,43 @@ export class FakeProject {
 
   addNote(iid: number, author: GitLabUser, body: string, options: { system?: boolean } = {}): FakeNote {
     const at = this.gitlab.tick();
-    const note: FakeNote = { id: this.gitlab.nextId(), iid, body, author, system: options.system ?? false, created_at: at, updated_at: at, history: [body] };
+    const note: FakeNote = {
+      id: this.gitlab.nextId(),
+      iid,
+      body,
+      author,
+      system: options.system ?? false,
+      created_at: at,
+      updated_at: at,
+      history: [body],
+    };
     this.notes.push(note);
     return note;
   }
 
   /** CI runs on `sha`: a merge request pipeline with `mergeRequest`, else a branch pipeline of `ref`. */
-  runPipeline(sha: string, options: { jobs: Record<string, string>; mergeRequest?: number; ref?: string }): FakePipeline {
+  runPipeline(
+    sha: string,
+    options: { jobs: Record<string, string>; mergeRequest?: number; ref?: string },
+  ): FakePipeline {
     const mr = options.mergeRequest === undefined ? undefined : this.mergeRequest(options.mergeRequest);
     const ref = mr?.source_branch ?? options.ref;
     if (!ref) throw new Error("a branch pipeline needs its ref");
-    const jobs = Object.entries(options.jobs).map(([name, status]) => ({ id: this.gitlab.nextId(), name, stage: "build", status, allow_failure: false }));
-    const pipeline: FakePipeline = { id: this.gitlab.nextId(), iid: this.pipelines.length + 1, sha, ref, mergeRequest: mr?.iid ?? null, jobs };
+    const jobs = Object.entries(options.jobs).map(([name, status]) => ({
+      id: this.gitlab.nextId(),
+      name,
+      stage: "build",
+      status,
+      allow_failure: false,
+    }));
+    const pipeline: FakePipeline = {
+      id: this.gitlab.nextId(),
+      iid: this.pipelines.length + 1,
+      sha,
+      ref,
+      mergeRequest: mr?.iid ?? null,
+      jobs,
+    };
     this.pipelines.push(pipeline);
     return pipeline;
   }
@@ -290,7 +315,8 @@ export class FakeProject {
   pipelineStatus(pipeline: FakePipeline): string {
     const statuses = pipeline.jobs.map((j) => j.status);
     if (statuses.some((status) => !FINISHED.has(status) && status !== "manual")) return "running";
-    if (pipeline.jobs.some((j) => (j.status === "failed" && !j.allow_failure) || j.status === "canceled")) return "failed";
+    if (pipeline.jobs.some((j) => (j.status === "failed" && !j.allow_failure) || j.status === "canceled"))
+      return "failed";
     return "success";
   }
 
@@ -309,11 +335,16 @@ export class FakeProject {
   /** A Merge Request Hook for the MR as the fake has it now. `update` carries `oldrev` only after a push. */
   mergeRequestHook(iid: number, action: "open" | "reopen" | "update" | "close" | "merge"): Json {
     const mr = this.mergeRequest(iid);
-    const example = this.moved(fixture(action === "update" ? "merge_request.update-title" : `merge_request.${action === "reopen" ? "open" : action}`));
+    const example = this.moved(
+      fixture(
+        action === "update" ? "merge_request.update-title" : `merge_request.${action === "reopen" ? "open" : action}`,
+      ),
+    );
     const attributes = example.object_attributes as Json;
     const source = mr.fork ? this.projectJson(this.id + 1, `${mr.author}/${this.name}`) : this.projectJson();
     const { oldrev: _, ...withoutOldrev } = attributes;
-    const changes = action === "update" && mr.oldrev === null ? { title: { previous: "Preview me", current: mr.title } } : {};
+    const changes =
+      action === "update" && mr.oldrev === null ? { title: { previous: "Preview me", current: mr.title } } : {};
     return {
       ...example,
       user: { ...(example.user as Json), ...this.gitlab.user(mr.author), name: mr.author },
@@ -333,7 +364,11 @@ export class FakeProject {
         created_at: mr.created_at,
         updated_at: mr.updated_at,
         url: `${GITLAB_URL}/${this.path}/-/merge_requests/${iid}`,
-        last_commit: { ...(attributes.last_commit as Json), id: mr.sha, url: `${GITLAB_URL}/${this.path}/-/commit/${mr.sha}` },
+        last_commit: {
+          ...(attributes.last_commit as Json),
+          id: mr.sha,
+          url: `${GITLAB_URL}/${this.path}/-/commit/${mr.sha}`,
+        },
         labels: [],
         ...(action === "update" && mr.oldrev !== null ? { oldrev: mr.oldrev } : {}),
       },
@@ -408,8 +443,22 @@ export class FakeProject {
         url: `${GITLAB_URL}/${this.path}/-/merge_requests/${mr.iid}`,
       },
       project: this.projectJson(),
-      commit: { ...(example.commit as Json), id: pipeline.sha, url: `${GITLAB_URL}/${this.path}/-/commit/${pipeline.sha}` },
-      builds: pipeline.jobs.map((job) => ({ ...template, id: job.id, name: job.name, stage: job.stage, status: job.status, allow_failure: job.allow_failure, when: "on_success", manual: false, environment: null })),
+      commit: {
+        ...(example.commit as Json),
+        id: pipeline.sha,
+        url: `${GITLAB_URL}/${this.path}/-/commit/${pipeline.sha}`,
+      },
+      builds: pipeline.jobs.map((job) => ({
+        ...template,
+        id: job.id,
+        name: job.name,
+        stage: job.stage,
+        status: job.status,
+        allow_failure: job.allow_failure,
+        when: "on_success",
+        manual: false,
+        environment: null,
+      })),
     };
   }
 
@@ -418,7 +467,18 @@ export class FakeProject {
   pipelineJson(pipeline: FakePipeline): Json {
     const source = pipeline.mergeRequest === null ? "push" : "merge_request_event";
     const at = this.gitlab.tick();
-    return { id: pipeline.id, iid: pipeline.iid, project_id: this.id, sha: pipeline.sha, ref: pipeline.ref, status: this.pipelineStatus(pipeline), source, created_at: at, updated_at: at, web_url: `${GITLAB_URL}/${this.path}/-/pipelines/${pipeline.id}` };
+    return {
+      id: pipeline.id,
+      iid: pipeline.iid,
+      project_id: this.id,
+      sha: pipeline.sha,
+      ref: pipeline.ref,
+      status: this.pipelineStatus(pipeline),
+      source,
+      created_at: at,
+      updated_at: at,
+      web_url: `${GITLAB_URL}/${this.path}/-/pipelines/${pipeline.id}`,
+    };
   }
 
   jobJson(pipeline: FakePipeline, job: FakeJob): Json {
@@ -431,7 +491,13 @@ export class FakeProject {
       ref: pipeline.ref,
       tag: false,
       created_at: this.gitlab.tick(),
-      pipeline: { id: pipeline.id, project_id: this.id, ref: pipeline.ref, sha: pipeline.sha, status: this.pipelineStatus(pipeline) },
+      pipeline: {
+        id: pipeline.id,
+        project_id: this.id,
+        ref: pipeline.ref,
+        sha: pipeline.sha,
+        status: this.pipelineStatus(pipeline),
+      },
       web_url: `${GITLAB_URL}/${this.path}/-/jobs/${job.id}`,
     };
   }
@@ -479,7 +545,15 @@ export class FakeProject {
   }
 
   environmentJson(e: FakeEnvironment): Json {
-    return { id: e.id, name: e.name, slug: e.name.replace(/[^a-z0-9]+/g, "-"), external_url: e.external_url, state: e.state, tier: e.tier, created_at: this.gitlab.tick() };
+    return {
+      id: e.id,
+      name: e.name,
+      slug: e.name.replace(/[^a-z0-9]+/g, "-"),
+      external_url: e.external_url,
+      state: e.state,
+      tier: e.tier,
+      created_at: this.gitlab.tick(),
+    };
   }
 }
 
@@ -508,13 +582,33 @@ function noteRoutes(g: FakeGitLab): void {
     const mr = mergeRequestOf(project, iid);
     if (!mr) return notFound();
     const newestFirst = [...mr.versions].reverse();
-    return [200, newestFirst.map((v) => ({ ...v, base_commit_sha: "0".repeat(40), start_commit_sha: "0".repeat(40), merge_request_id: 5000 + mr.iid, state: "collected", real_size: "1", patch_id_sha: null }))];
+    return [
+      200,
+      newestFirst.map((v) => ({
+        ...v,
+        base_commit_sha: "0".repeat(40),
+        start_commit_sha: "0".repeat(40),
+        merge_request_id: 5000 + mr.iid,
+        state: "collected",
+        real_size: "1",
+        patch_id_sha: null,
+      })),
+    ];
   });
   g.onProject("GET", "/merge_requests/:iid/commits", (project, req, { iid }) => {
     const mr = mergeRequestOf(project, iid);
     if (!mr) return notFound();
     const newestFirst = [...new Set(mr.versions.map((v) => v.head_commit_sha))].reverse();
-    return page(req, newestFirst.map((sha) => ({ id: sha, short_id: sha.slice(0, 8), title: `commit ${sha.slice(0, 8)}`, created_at: mr.created_at, parent_ids: [] })));
+    return page(
+      req,
+      newestFirst.map((sha) => ({
+        id: sha,
+        short_id: sha.slice(0, 8),
+        title: `commit ${sha.slice(0, 8)}`,
+        created_at: mr.created_at,
+        parent_ids: [],
+      })),
+    );
   });
   g.onProject("GET", "/merge_requests/:iid/notes", (project, req, { iid }) => {
     if (!mergeRequestOf(project, iid)) return notFound();
@@ -544,7 +638,8 @@ function noteRoutes(g: FakeGitLab): void {
     const note = project.notesOn(Number(iid)).find((n) => n.id === Number(noteId));
     if (!note) return notFound("Note");
     const name = String(req.body.name ?? "");
-    if (project.awardsOn(note.id).some((a) => a.name === name && a.user === g.bot.username)) return notFound("Award Emoji Name has already been taken");
+    if (project.awardsOn(note.id).some((a) => a.name === name && a.user === g.bot.username))
+      return notFound("Award Emoji Name has already been taken");
     project.awards.push({ noteId: note.id, name, user: g.bot.username });
     return [201, { id: g.nextId(), name, user: g.userJson(g.bot), awardable_id: note.id, awardable_type: "Note" }];
   });
@@ -552,28 +647,47 @@ function noteRoutes(g: FakeGitLab): void {
 
 /** The Merge requests list (by state and source branch), Pipelines (by SHA, newest first) and a pipeline's Jobs. */
 function pipelineRoutes(g: FakeGitLab): void {
-  const STATES: Record<string, FakeMergeRequest["state"][]> = { opened: ["opened"], closed: ["closed"], merged: ["merged"], all: ["opened", "closed", "merged"] };
+  const STATES: Record<string, FakeMergeRequest["state"][]> = {
+    opened: ["opened"],
+    closed: ["closed"],
+    merged: ["merged"],
+    all: ["opened", "closed", "merged"],
+  };
   g.onProject("GET", "/merge_requests", (project, req) => {
     const q = req.url.searchParams;
     const states = STATES[q.get("state") ?? "all"] ?? [];
-    const found = [...project.mergeRequests.values()].filter((mr) => states.includes(mr.state) && (!q.has("source_branch") || mr.source_branch === q.get("source_branch")));
-    return page(req, found.reverse().map((mr) => project.mergeRequestJson(mr)));
+    const found = [...project.mergeRequests.values()].filter(
+      (mr) => states.includes(mr.state) && (!q.has("source_branch") || mr.source_branch === q.get("source_branch")),
+    );
+    return page(
+      req,
+      found.reverse().map((mr) => project.mergeRequestJson(mr)),
+    );
   });
   g.onProject("GET", "/pipelines", (project, req) => {
     const q = req.url.searchParams;
-    const found = project.pipelines.filter((p) => (!q.has("sha") || p.sha === q.get("sha")) && (!q.has("ref") || p.ref === q.get("ref")));
+    const found = project.pipelines.filter(
+      (p) => (!q.has("sha") || p.sha === q.get("sha")) && (!q.has("ref") || p.ref === q.get("ref")),
+    );
     if (q.get("sort") !== "asc") found.reverse();
-    return page(req, found.map((p) => project.pipelineJson(p)));
+    return page(
+      req,
+      found.map((p) => project.pipelineJson(p)),
+    );
   });
   g.onProject("GET", "/pipelines/:pipelineId/jobs", (project, req, { pipelineId }) => {
     const pipeline = project.pipelines.find((p) => p.id === Number(pipelineId));
     if (!pipeline) return notFound();
-    return page(req, pipeline.jobs.map((job) => project.jobJson(pipeline, job)));
+    return page(
+      req,
+      pipeline.jobs.map((job) => project.jobJson(pipeline, job)),
+    );
   });
 }
 
 function checkNoteBody(body: unknown): Answer | undefined {
-  if (typeof body !== "string" || body.trim() === "") return badRequest("400 Bad request - Note {:note=>[\"can't be blank\"]}");
+  if (typeof body !== "string" || body.trim() === "")
+    return badRequest('400 Bad request - Note {:note=>["can\'t be blank"]}');
   if (body.length > MAX_NOTE) return badRequest({ note: ["is too long (maximum is 1000000 characters)"] });
   return undefined;
 }
@@ -593,16 +707,36 @@ function statusRoutes(g: FakeGitLab): void {
     const name = typeof req.body.name === "string" ? req.body.name : "default";
     const current = project.statuses.filter((s) => s.sha === sha && s.name === name && s.ref === ref).at(-1);
     if (current && current.status === state && !FINISHED.has(state)) {
-      return badRequest(`Cannot transition status via :run from :${state} (Reason(s): Status cannot transition via "run")`);
+      return badRequest(
+        `Cannot transition status via :run from :${state} (Reason(s): Status cannot transition via "run")`,
+      );
     }
     const text = (value: unknown) => (typeof value === "string" ? value : null);
-    const status: FakeStatus = { sha, ref, name, status: state, description: text(req.body.description), target_url: text(req.body.target_url) };
+    const status: FakeStatus = {
+      sha,
+      ref,
+      name,
+      status: state,
+      description: text(req.body.description),
+      target_url: text(req.body.target_url),
+    };
     project.statuses.push(status);
-    return [201, { id: g.nextId(), ...status, pipeline_id: 5000 + idOf(`${sha}${ref}`), allow_failure: false, author: g.userJson(g.bot) }];
+    return [
+      201,
+      {
+        id: g.nextId(),
+        ...status,
+        pipeline_id: 5000 + idOf(`${sha}${ref}`),
+        allow_failure: false,
+        author: g.userJson(g.bot),
+      },
+    ];
   });
   g.onProject("GET", "/repository/commits/:sha/statuses", (project, req, { sha = "" }) => {
     const q = req.url.searchParams;
-    const wanted = project.statuses.filter((s) => s.sha === sha && (!q.has("name") || s.name === q.get("name")) && (!q.has("ref") || s.ref === q.get("ref")));
+    const wanted = project.statuses.filter(
+      (s) => s.sha === sha && (!q.has("name") || s.name === q.get("name")) && (!q.has("ref") || s.ref === q.get("ref")),
+    );
     const latest = new Map(wanted.map((s) => [`${s.name} ${s.ref}`, s]));
     return [200, [...latest.values()].map((s) => ({ id: g.nextId(), ...s, author: g.userJson(g.bot) }))];
   });
@@ -617,14 +751,27 @@ function environmentRoutes(g: FakeGitLab): void {
   const find = (project: FakeProject, id: string | undefined) => live(project).find((e) => e.id === Number(id));
   g.onProject("GET", "/environments", (project, req) => {
     const name = req.url.searchParams.get("name");
-    return page(req, live(project).filter((e) => name === null || e.name === name).map((e) => project.environmentJson(e)));
+    return page(
+      req,
+      live(project)
+        .filter((e) => name === null || e.name === name)
+        .map((e) => project.environmentJson(e)),
+    );
   });
   g.onProject("POST", "/environments", (project, req) => {
     const name = String(req.body.name ?? "");
     if (live(project).some((e) => e.name === name)) return badRequest({ name: ["has already been taken"] });
     const url = typeof req.body.external_url === "string" ? req.body.external_url : null;
-    if (url !== null && !/^https?:\/\//.test(url)) return badRequest({ external_url: ["is blocked: Only allowed schemes are http, https"] });
-    const environment: FakeEnvironment = { id: g.nextId(), name, state: "available", external_url: url, tier: String(req.body.tier ?? "other"), removed: false };
+    if (url !== null && !/^https?:\/\//.test(url))
+      return badRequest({ external_url: ["is blocked: Only allowed schemes are http, https"] });
+    const environment: FakeEnvironment = {
+      id: g.nextId(),
+      name,
+      state: "available",
+      external_url: url,
+      tier: String(req.body.tier ?? "other"),
+      removed: false,
+    };
     project.environments.push(environment);
     return [201, project.environmentJson(environment)];
   });
@@ -644,7 +791,8 @@ function environmentRoutes(g: FakeGitLab): void {
     const environment = find(project, id);
     if (!environment) return notFound("Environment");
     // GitLab deletes only stopped environments.
-    if (environment.state !== "stopped") return [403, { message: "403 Forbidden - Environment must be stopped before it can be deleted" }];
+    if (environment.state !== "stopped")
+      return [403, { message: "403 Forbidden - Environment must be stopped before it can be deleted" }];
     environment.removed = true;
     return [204, ""];
   });
@@ -655,14 +803,29 @@ function peopleAndSourceRoutes(g: FakeGitLab): void {
     const username = g.usernameOf(Number(userId));
     const level = username === undefined ? undefined : project.members.get(username);
     if (username === undefined || level === undefined) return notFound();
-    return [200, { ...g.userJson({ id: Number(userId), username }), access_level: level, membership_state: "active", expires_at: null }];
+    return [
+      200,
+      {
+        ...g.userJson({ id: Number(userId), username }),
+        access_level: level,
+        membership_state: "active",
+        expires_at: null,
+      },
+    ];
   });
   g.onProject("GET", "/repository/archive.tar.gz", (project, req) => {
     const sha = req.url.searchParams.get("sha") ?? "";
     const archive = project.archives.get(sha);
     if (!archive) return notFound();
     project.downloads.push(sha);
-    return [200, archive, { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="${project.name}-${sha}.tar.gz"` }];
+    return [
+      200,
+      archive,
+      {
+        "content-type": "application/octet-stream",
+        "content-disposition": `attachment; filename="${project.name}-${sha}.tar.gz"`,
+      },
+    ];
   });
 }
 
@@ -710,12 +873,17 @@ export class FakeGitLab {
   private readonly users = new Map<string, GitLabUser>([[this.bot.username, this.bot]]);
   private clock: number;
   private ids = 70_000;
-  private readonly routes: { method: string; pattern: RegExp; handler: (req: Request, params: Params) => Answer | Promise<Answer> }[] = [];
+  private readonly routes: {
+    method: string;
+    pattern: RegExp;
+    handler: (req: Request, params: Params) => Answer | Promise<Answer>;
+  }[] = [];
   private readonly interceptors: nock.Interceptor[] = [];
   private readonly onNoMatch = (request: unknown) => {
     if (!(request instanceof globalThis.Request)) return;
     const host = new URL(request.url).hostname;
-    if (host !== "127.0.0.1" && host !== "localhost") this.problems.push(`a request to a host nobody fakes: ${request.method} ${request.url}`);
+    if (host !== "127.0.0.1" && host !== "localhost")
+      this.problems.push(`a request to a host nobody fakes: ${request.method} ${request.url}`);
   };
 
   constructor(private readonly options: FakeGitLabOptions) {
@@ -735,13 +903,18 @@ export class FakeGitLab {
     this.on("GET", "/projects/:projectId", (req, { projectId }) => this.projectAnswer(req, projectId ?? ""));
     this.on("GET", "/projects/:group/:name", (req, { group = "", name }) =>
       // /projects/<id>/<something> is a route the fake lacks, not a path: kept a problem.
-      /^\d+$/.test(group) ? [501, { message: `the fake GitLab has no route for GET ${req.url.pathname}` }] : this.projectAnswer(req, `${group}/${name}`),
+      /^\d+$/.test(group)
+        ? [501, { message: `the fake GitLab has no route for GET ${req.url.pathname}` }]
+        : this.projectAnswer(req, `${group}/${name}`),
     );
   }
 
   private projectAnswer(req: Request, idOrPath: string): Answer {
-    const project = /^\d+$/.test(idOrPath) ? this.projects.get(Number(idOrPath)) : [...this.projects.values()].find((p) => p.path === idOrPath);
-    if (!project && /^\d+$/.test(idOrPath)) this.problems.push(`${req.method} ${req.url.pathname}: the fake has no project ${idOrPath}`);
+    const project = /^\d+$/.test(idOrPath)
+      ? this.projects.get(Number(idOrPath))
+      : [...this.projects.values()].find((p) => p.path === idOrPath);
+    if (!project && /^\d+$/.test(idOrPath))
+      this.problems.push(`${req.method} ${req.url.pathname}: the fake has no project ${idOrPath}`);
     return project ? [200, project.projectJson()] : notFound("Project");
   }
 
@@ -751,7 +924,9 @@ export class FakeGitLab {
     nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
     nock.emitter.on("no match", this.onNoMatch);
     for (const method of ["GET", "POST", "PUT", "DELETE"]) {
-      const interceptor = nock(GITLAB_URL).persist().intercept(() => true, method);
+      const interceptor = nock(GITLAB_URL)
+        .persist()
+        .intercept(() => true, method);
       interceptor.reply((request: globalThis.Request) => this.handle(request));
       this.interceptors.push(interceptor);
     }
@@ -771,7 +946,10 @@ export class FakeGitLab {
   }
 
   assertNoProblems(): void {
-    if (this.problems.length > 0) throw new Error(`the fake GitLab saw requests GitLab would not answer like this:\n  ${this.problems.join("\n  ")}`);
+    if (this.problems.length > 0)
+      throw new Error(
+        `the fake GitLab saw requests GitLab would not answer like this:\n  ${this.problems.join("\n  ")}`,
+      );
   }
 
   /** A GitLab user by username, made on first use. */
@@ -789,7 +967,14 @@ export class FakeGitLab {
   }
 
   userJson(user: GitLabUser): Json {
-    return { id: user.id, username: user.username, name: user.username, state: "active", avatar_url: null, web_url: `${GITLAB_URL}/${user.username}` };
+    return {
+      id: user.id,
+      username: user.username,
+      name: user.username,
+      state: "active",
+      avatar_url: null,
+      web_url: `${GITLAB_URL}/${user.username}`,
+    };
   }
 
   /** The fake's clock: every call is one second later, so timestamps keep their order. */
@@ -823,12 +1008,18 @@ export class FakeGitLab {
   private async handle(request: globalThis.Request): Promise<Answer> {
     const url = new URL(request.url);
     const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
-    const seen: SeenRequest = { method: request.method, url: `${url.origin}${url.pathname}${url.search}`, status: 0, body: text };
+    const seen: SeenRequest = {
+      method: request.method,
+      url: `${url.origin}${url.pathname}${url.search}`,
+      status: 0,
+      body: text,
+    };
     this.requests.push(seen);
     const answer = await this.answer(request, url, text);
     seen.status = answer[0];
     const expected = answer[0] === 400 && /Cannot transition status/.test(JSON.stringify(answer[1]));
-    if ([400, 401, 403, 422, 501].includes(answer[0]) && !expected) this.problems.push(`${seen.method} ${seen.url} → ${answer[0]} ${JSON.stringify(answer[1])}`);
+    if ([400, 401, 403, 422, 501].includes(answer[0]) && !expected)
+      this.problems.push(`${seen.method} ${seen.url} → ${answer[0]} ${JSON.stringify(answer[1])}`);
     return answer;
   }
 
@@ -842,7 +1033,8 @@ export class FakeGitLab {
     }
     for (const route of this.routes) {
       const match = route.method === request.method ? route.pattern.exec(decodeURIComponent(url.pathname)) : null;
-      if (match) return route.handler({ method: request.method, url, headers: request.headers, body }, match.groups ?? {});
+      if (match)
+        return route.handler({ method: request.method, url, headers: request.headers, body }, match.groups ?? {});
     }
     return [501, { message: `the fake GitLab has no route for ${request.method} ${url.pathname}` }];
   }

@@ -42,4 +42,10 @@ export const configMapChart: Record<string, string> = {
   ].join("\n"),
 };
 
-export const PR = { forge: "github", repo: "acme/shop", pr: 42, branch: "feature/login", sha: "0123456789abcdef0123456789abcdef01234567" };
+export const PR = {
+  forge: "github",
+  repo: "acme/shop",
+  pr: 42,
+  branch: "feature/login",
+  sha: "0123456789abcdef0123456789abcdef01234567",
+};

@@ -8,7 +8,11 @@ import { isUnchanged, withAppliedHash } from "../unchanged.js";
 import { BASELINE_NAME, baselineObjects, LABEL_BASELINE } from "./objects.js";
 import { copySecrets, sourceSecrets } from "./secrets.js";
 
-const API_VERSIONS: Record<string, string> = { NetworkPolicy: "networking.k8s.io/v1", ResourceQuota: "v1", LimitRange: "v1" };
+const API_VERSIONS: Record<string, string> = {
+  NetworkPolicy: "networking.k8s.io/v1",
+  ResourceQuota: "v1",
+  LimitRange: "v1",
+};
 
 /** A rule the operator switched off goes away; an object of that name prbox did not write stays. */
 async function removeSwitchedOff(cluster: Cluster, namespace: string, kind: string): Promise<void> {
@@ -39,7 +43,12 @@ async function applyIfChanged(cluster: Cluster, object: KubeObject): Promise<voi
  * ResourceQuota and LimitRange prbox-baseline (each rule switched off is removed), and the
  * operator's Secrets (`sources`, read by sourceSecrets before the namespace was touched).
  */
-export async function applyBaseline(cluster: Cluster, namespace: string, baseline: Baseline, sources: readonly V1Secret[]): Promise<void> {
+export async function applyBaseline(
+  cluster: Cluster,
+  namespace: string,
+  baseline: Baseline,
+  sources: readonly V1Secret[],
+): Promise<void> {
   const { apply, off } = baselineObjects(namespace, baseline);
   for (const object of apply) await applyIfChanged(cluster, withAppliedHash(object));
   for (const kind of off) await removeSwitchedOff(cluster, namespace, kind);
@@ -57,10 +66,18 @@ export interface PreparedBaseline {
  * that would weaken the baseline, now that the names a selector matches are known. Nothing is
  * written yet, so a refusal changes nothing.
  */
-export async function prepareBaseline(cluster: Cluster, rendered: RenderedEnvironment, objects: readonly RenderedObject[], baseline: Baseline): Promise<PreparedBaseline | null> {
+export async function prepareBaseline(
+  cluster: Cluster,
+  rendered: RenderedEnvironment,
+  objects: readonly RenderedObject[],
+  baseline: Baseline,
+): Promise<PreparedBaseline | null> {
   if (rendered.environment.mode !== "pr") return null;
   const sources = baseline.secrets ? await sourceSecrets(cluster, baseline.secrets) : [];
-  const context = { copiedSecrets: sources.map((s) => s.metadata?.name ?? ""), namespace: rendered.environment.namespace };
+  const context = {
+    copiedSecrets: sources.map((s) => s.metadata?.name ?? ""),
+    namespace: rendered.environment.namespace,
+  };
   for (const item of objects) guardBaseline(item.object, item.source, baseline, context);
   return { baseline, sources };
 }

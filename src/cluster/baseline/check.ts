@@ -16,7 +16,9 @@ export async function checkBaselineSettings(cluster: Cluster, baseline: Baseline
     await cluster.core.readNamespace({ name: from });
   } catch (error) {
     if (apiStatus(error) === 404) {
-      throw new ConfigError([`PRBOX_COPY_SECRETS_FROM: namespace ${from} does not exist; create it and put the Secrets to copy there, or change the setting`]);
+      throw new ConfigError([
+        `PRBOX_COPY_SECRETS_FROM: namespace ${from} does not exist; create it and put the Secrets to copy there, or change the setting`,
+      ]);
     }
     throw classifyApiError(error, `reading namespace ${from} (PRBOX_COPY_SECRETS_FROM)`);
   }

@@ -64,7 +64,12 @@ export function resourceQuota(namespace: string, hard: Record<string, string>): 
 }
 
 export function limitRange(namespace: string, limits: NonNullable<Baseline["limits"]>): KubeObject {
-  return { apiVersion: "v1", kind: "LimitRange", metadata: metadata(BASELINE_NAME, namespace), spec: { limits: [{ type: "Container", ...limits }] } };
+  return {
+    apiVersion: "v1",
+    kind: "LimitRange",
+    metadata: metadata(BASELINE_NAME, namespace),
+    spec: { limits: [{ type: "Container", ...limits }] },
+  };
 }
 
 /** The baseline's objects for one namespace, and the kinds switched off (to delete if present). */

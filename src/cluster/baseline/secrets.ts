@@ -22,10 +22,13 @@ async function readSource(cluster: Cluster, settings: SecretCopySettings, name: 
   try {
     return await cluster.core.readNamespacedSecret({ name, namespace: settings.from });
   } catch (error) {
-    throw new ClusterError(`Secret ${name} to copy into previews (PRBOX_COPY_SECRETS) does not exist in namespace ${settings.from} or cannot be read`, {
-      hint: `create it in ${settings.from}, or remove it from PRBOX_COPY_SECRETS; prbox needs get/list on Secrets there`,
-      cause: error,
-    });
+    throw new ClusterError(
+      `Secret ${name} to copy into previews (PRBOX_COPY_SECRETS) does not exist in namespace ${settings.from} or cannot be read`,
+      {
+        hint: `create it in ${settings.from}, or remove it from PRBOX_COPY_SECRETS; prbox needs get/list on Secrets there`,
+        cause: error,
+      },
+    );
   }
 }
 
@@ -35,16 +38,21 @@ export async function sourceSecrets(cluster: Cluster, settings: SecretCopySettin
   for (const name of settings.names) byName.set(name, await readSource(cluster, settings, name));
   if (settings.selector !== null) {
     const what = `listing the Secrets to copy (PRBOX_COPY_SECRETS_SELECTOR ${settings.selector}) in namespace ${settings.from}`;
-    const list = await call(what, () => cluster.core.listNamespacedSecret({ namespace: settings.from, labelSelector: settings.selector ?? undefined }));
+    const list = await call(what, () =>
+      cluster.core.listNamespacedSecret({ namespace: settings.from, labelSelector: settings.selector ?? undefined }),
+    );
     for (const secret of list.items) byName.set(secret.metadata?.name ?? "", secret);
   }
   byName.delete("");
   const sources = [...byName.values()].filter((s) => !NEVER_COPIED.has(s.type ?? ""));
   const missing = settings.imagePullSecrets.filter((n) => !sources.some((s) => s.metadata?.name === n));
   if (missing.length > 0) {
-    throw new ClusterError(`PRBOX_IMAGE_PULL_SECRETS names ${missing.join(", ")}, which PRBOX_COPY_SECRETS_SELECTOR does not select in namespace ${settings.from}`, {
-      hint: "label the Secret so the selector matches it, or add it to PRBOX_COPY_SECRETS",
-    });
+    throw new ClusterError(
+      `PRBOX_IMAGE_PULL_SECRETS names ${missing.join(", ")}, which PRBOX_COPY_SECRETS_SELECTOR does not select in namespace ${settings.from}`,
+      {
+        hint: "label the Secret so the selector matches it, or add it to PRBOX_COPY_SECRETS",
+      },
+    );
   }
   return sources;
 }
@@ -80,14 +88,17 @@ async function applyCopy(cluster: Cluster, copy: KubeObject, from: string): Prom
 
 async function deleteStale(cluster: Cluster, namespace: string, keep: ReadonlySet<string>): Promise<void> {
   const labelSelector = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_COPIED_FROM}`;
-  const copies = await call(`listing the copied Secrets in namespace ${namespace}`, () => cluster.core.listNamespacedSecret({ namespace, labelSelector }));
+  const copies = await call(`listing the copied Secrets in namespace ${namespace}`, () =>
+    cluster.core.listNamespacedSecret({ namespace, labelSelector }),
+  );
   for (const copy of copies.items) {
     const name = copy.metadata?.name ?? "";
     if (keep.has(name)) continue;
     try {
       await cluster.core.deleteNamespacedSecret({ name, namespace });
     } catch (error) {
-      if (!isNotFound(error)) throw classifyApiError(error, `deleting Secret ${name} in namespace ${namespace}, no longer copied`);
+      if (!isNotFound(error))
+        throw classifyApiError(error, `deleting Secret ${name} in namespace ${namespace}, no longer copied`);
     }
   }
 }
@@ -102,11 +113,18 @@ async function addPullSecrets(cluster: Cluster, namespace: string, names: readon
     metadata: { name: "default", namespace },
     imagePullSecrets: names.map((name) => ({ name })),
   };
-  await call(`adding imagePullSecrets to ServiceAccount default in namespace ${namespace}`, () => cluster.objects.apply(account));
+  await call(`adding imagePullSecrets to ServiceAccount default in namespace ${namespace}`, () =>
+    cluster.objects.apply(account),
+  );
 }
 
 /** Copies the operator's Secrets (as sourceSecrets read them) into `namespace`. */
-export async function copySecrets(cluster: Cluster, namespace: string, settings: SecretCopySettings, sources: readonly V1Secret[]): Promise<void> {
+export async function copySecrets(
+  cluster: Cluster,
+  namespace: string,
+  settings: SecretCopySettings,
+  sources: readonly V1Secret[],
+): Promise<void> {
   const names = sources.map((s) => s.metadata?.name ?? "");
   for (const source of sources) await applyCopy(cluster, copyOf(source, namespace, settings.from), settings.from);
   await deleteStale(cluster, namespace, new Set(names));

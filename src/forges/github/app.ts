@@ -37,22 +37,39 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
       const event = pullRequestEvent(context.payload);
       const result = event ? await intake(event, context.id, deps.intake) : "ignored";
       // Checks may have finished before this push was seen: look once, so the PR is not stuck waiting.
-      if (event && event.action !== "closed") await checkGate(context.octokit, event.ref, event.head.sha, `${context.id}:checks`, deps);
+      if (event && event.action !== "closed")
+        await checkGate(context.octokit, event.ref, event.head.sha, `${context.id}:checks`, deps);
       deps.onDelivery?.("pull_request", result);
     });
     app.on("check_suite.completed", async (context) => {
       checkPayload(checkSuitePayload, context.payload, "check_suite");
       const suite = context.payload.check_suite;
       for (const pr of suite.pull_requests ?? []) {
-        await checkGate(context.octokit, prRef(context.payload, pr.number), suite.head_sha, `${context.id}:${pr.number}`, deps);
+        await checkGate(
+          context.octokit,
+          prRef(context.payload, pr.number),
+          suite.head_sha,
+          `${context.id}:${pr.number}`,
+          deps,
+        );
       }
       deps.onDelivery?.("check_suite", "queued");
     });
     app.on("status", async (context) => {
       checkPayload(statusPayload, context.payload, "status");
       if (context.payload.state === "pending" || (deps.intake.policy.requiredChecks ?? []).length === 0) return;
-      for (const number of await pullRequestsAt(context.octokit, context.payload.repository.full_name, context.payload.sha)) {
-        await checkGate(context.octokit, prRef(context.payload, number), context.payload.sha, `${context.id}:${number}`, deps);
+      for (const number of await pullRequestsAt(
+        context.octokit,
+        context.payload.repository.full_name,
+        context.payload.sha,
+      )) {
+        await checkGate(
+          context.octokit,
+          prRef(context.payload, number),
+          context.payload.sha,
+          `${context.id}:${number}`,
+          deps,
+        );
       }
       deps.onDelivery?.("status", "queued");
     });
@@ -70,11 +87,24 @@ async function handleComment(context: Context<"issue_comment.created">, deps: Gi
 }
 
 /** With PRBOX_REQUIRED_CHECKS, tells the core when a commit's required checks settled. */
-async function checkGate(octokit: ProbotOctokit, ref: PullRequestRef, sha: string, deliveryId: string, deps: GitHubAppDeps): Promise<void> {
+async function checkGate(
+  octokit: ProbotOctokit,
+  ref: PullRequestRef,
+  sha: string,
+  deliveryId: string,
+  deps: GitHubAppDeps,
+): Promise<void> {
   const required = deps.intake.policy.requiredChecks ?? [];
   if (required.length === 0) return;
   const verdict = await requiredChecks(octokit, ref.repo, sha, required);
   if (!verdict.settled) return;
-  const event: ChecksEvent = { kind: "checks", ref, sha, passed: verdict.passed, summary: verdict.summary, at: new Date().toISOString() };
+  const event: ChecksEvent = {
+    kind: "checks",
+    ref,
+    sha,
+    passed: verdict.passed,
+    summary: verdict.summary,
+    at: new Date().toISOString(),
+  };
   await intake(event, deliveryId, deps.intake);
 }

@@ -14,7 +14,12 @@ interface IssueComment {
 /** The PR's comments, oldest first, a page of 100 at a time (src/core/sticky-comment.ts stops at what it looks for). */
 export async function* listComments(gh: GitHubRepo): AsyncIterable<PullRequestComment> {
   const { octokit, owner, repo } = gh;
-  const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: gh.pr, per_page: 100 });
+  const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
+    owner,
+    repo,
+    issue_number: gh.pr,
+    per_page: 100,
+  });
   const iterator = pages[Symbol.asyncIterator]();
   for (;;) {
     const page = await github(`reading the comments of ${prName(gh)}`, () => iterator.next());
@@ -43,5 +48,7 @@ export async function createComment(gh: GitHubRepo, body: string): Promise<strin
 
 export async function updateComment(gh: GitHubRepo, commentId: string, body: string): Promise<void> {
   const { octokit, owner, repo } = gh;
-  await github(`editing the prbox comment on ${prName(gh)}`, () => octokit.rest.issues.updateComment({ owner, repo, comment_id: Number(commentId), body }));
+  await github(`editing the prbox comment on ${prName(gh)}`, () =>
+    octokit.rest.issues.updateComment({ owner, repo, comment_id: Number(commentId), body }),
+  );
 }

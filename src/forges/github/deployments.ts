@@ -31,10 +31,16 @@ interface StatusFields {
  * and later states, never created twice), then a deployment status unless the latest one already
  * says the same. "inactive" marks the environment's latest deployment, whatever its SHA.
  */
-export async function setDeploymentStatus(gh: GitHubRepo, status: ForgeEnvironmentStatus, logUrl: string): Promise<void> {
+export async function setDeploymentStatus(
+  gh: GitHubRepo,
+  status: ForgeEnvironmentStatus,
+  logUrl: string,
+): Promise<void> {
   const environment = environmentName(gh.pr);
   const deploymentId =
-    status.state === "inactive" ? await latestDeployment(gh, environment) : await deploymentFor(gh, environment, status);
+    status.state === "inactive"
+      ? await latestDeployment(gh, environment)
+      : await deploymentFor(gh, environment, status);
   if (deploymentId === undefined) {
     gh.log.debug({ environment }, "no deployment to mark inactive");
     return;
@@ -78,7 +84,8 @@ async function deploymentFor(gh: GitHubRepo, environment: string, status: ForgeE
     }),
   );
   // 202 with a message instead of a deployment happens only with auto_merge, which prbox turns off.
-  if (!("id" in data)) throw new GitHubError(`${what}: GitHub created none (${data.message ?? "no reason given"})`, { kind: "internal" });
+  if (!("id" in data))
+    throw new GitHubError(`${what}: GitHub created none (${data.message ?? "no reason given"})`, { kind: "internal" });
   gh.log.info({ deploymentId: data.id, sha: status.sha }, "created a deployment");
   return data.id;
 }

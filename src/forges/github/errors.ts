@@ -1,5 +1,12 @@
 import { PrboxError, type ErrorKind } from "../../errors.js";
-import { ForgeError, guarded, isUnreachable, unreachableReason, type ForgeErrorOptions, type StatusWords } from "../forge-errors.js";
+import {
+  ForgeError,
+  guarded,
+  isUnreachable,
+  unreachableReason,
+  type ForgeErrorOptions,
+  type StatusWords,
+} from "../forge-errors.js";
 
 export { statusOf, type StatusWords } from "../forge-errors.js";
 
@@ -44,8 +51,13 @@ function githubMessage(data: unknown): string | undefined {
   if (typeof data !== "object" || data === null) return undefined;
   const { message, errors } = data as { message?: unknown; errors?: unknown };
   if (typeof message !== "string") return undefined;
-  const first = Array.isArray(errors) ? (errors[0] as { message?: unknown; code?: unknown; field?: unknown } | undefined) : undefined;
-  const detail = typeof first?.message === "string" ? first.message : [first?.field, first?.code].filter((x) => typeof x === "string").join(" ");
+  const first = Array.isArray(errors)
+    ? (errors[0] as { message?: unknown; code?: unknown; field?: unknown } | undefined)
+    : undefined;
+  const detail =
+    typeof first?.message === "string"
+      ? first.message
+      : [first?.field, first?.code].filter((x) => typeof x === "string").join(" ");
   return detail ? `${message} (${detail})` : message;
 }
 
@@ -70,7 +82,11 @@ export function retryAfter(headers: Record<string, unknown> | undefined, now = D
  * limit, which GitHub marks only with `retry-after` or in the message (as Octokit's throttling
  * plugin detects it).
  */
-function isRateLimited(status: number, headers: Record<string, unknown> | undefined, message: string | undefined): boolean {
+function isRateLimited(
+  status: number,
+  headers: Record<string, unknown> | undefined,
+  message: string | undefined,
+): boolean {
   if (status === 429) return true;
   if (status !== 403) return false;
   if (header(headers, "x-ratelimit-remaining") === "0" || header(headers, "retry-after") !== undefined) return true;
@@ -85,7 +101,8 @@ function hintFor(status: number, rateLimited: boolean): string | undefined {
   if (rateLimited) return "GitHub rate-limits the app; prbox tries again after the time GitHub asked for";
   if (status >= 500) return "GitHub is having trouble; prbox tries again";
   if (status === 401) return "GitHub refused the app's credentials: check APP_ID and PRIVATE_KEY";
-  if (status === 403) return "the GitHub App lacks a permission for this: compare its permissions with app.yml and accept them on the installation";
+  if (status === 403)
+    return "the GitHub App lacks a permission for this: compare its permissions with app.yml and accept them on the installation";
   return undefined;
 }
 

@@ -7,18 +7,31 @@ import type { PullRequestRef } from "../../core/forge.js";
 type PullRequestPayload = Context<"pull_request">["payload"];
 type CommentPayload = Context<"issue_comment.created">["payload"];
 
-const ACTIONS = new Set<PullRequestEvent["action"]>(["opened", "reopened", "synchronize", "closed", "labeled", "unlabeled"]);
+const ACTIONS = new Set<PullRequestEvent["action"]>([
+  "opened",
+  "reopened",
+  "synchronize",
+  "closed",
+  "labeled",
+  "unlabeled",
+]);
 
 /** The installation a delivery came through: every API call for it is made as that installation. */
 function installationOf(payload: { installation?: { id: number } | null }): string {
   const id = payload.installation?.id;
   if (id === undefined) {
-    throw new PrboxError("the delivery names no installation; prbox only serves repositories where the GitHub App is installed", { kind: "permanent" });
+    throw new PrboxError(
+      "the delivery names no installation; prbox only serves repositories where the GitHub App is installed",
+      { kind: "permanent" },
+    );
   }
   return String(id);
 }
 
-export function prRef(payload: { repository: { full_name: string }; installation?: { id: number } | null }, number: number): PullRequestRef {
+export function prRef(
+  payload: { repository: { full_name: string }; installation?: { id: number } | null },
+  number: number,
+): PullRequestRef {
   return { forge: "github", repo: payload.repository.full_name, pr: number, target: installationOf(payload) };
 }
 
@@ -34,7 +47,14 @@ export function pullRequestEvent(payload: PullRequestPayload): PullRequestEvent 
     fork: pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name,
     labels: (pr.labels ?? []).map((label) => label.name),
   };
-  return { kind: "pull_request", action, ref: prRef(payload, pr.number), head, merged: pr.merged === true, at: pr.updated_at };
+  return {
+    kind: "pull_request",
+    action,
+    ref: prRef(payload, pr.number),
+    head,
+    merged: pr.merged === true,
+    at: pr.updated_at,
+  };
 }
 
 /** A comment on a PR as a command candidate, or null when it was made on a plain issue. */

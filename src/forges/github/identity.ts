@@ -17,8 +17,13 @@ export function appBot(appOctokit: () => Promise<ProbotOctokit>): GitHubBot {
   return {
     login: rememberSuccess(async () => {
       const octokit = await appOctokit();
-      const { data } = await github("finding out the GitHub App's bot account (GET /app)", () => octokit.rest.apps.getAuthenticated());
-      if (!data?.slug) throw new PrboxError("GitHub's answer to GET /app names no app slug; prbox cannot tell its own comments", { kind: "transient" });
+      const { data } = await github("finding out the GitHub App's bot account (GET /app)", () =>
+        octokit.rest.apps.getAuthenticated(),
+      );
+      if (!data?.slug)
+        throw new PrboxError("GitHub's answer to GET /app names no app slug; prbox cannot tell its own comments", {
+          kind: "transient",
+        });
       return `${data.slug}[bot]`;
     }),
   };

@@ -42,33 +42,78 @@ export class GitHubLister implements PullRequestLister {
   async listOpen(): Promise<Listing> {
     const count: Counter = { requests: 0, notModified: 0 };
     const app = await this.probot.auth();
-    const installations = await pages({ octokit: app, route: "GET /app/installations", params: {}, who: "app", keep: (data) => (data as { id: number }[]).map((i) => ({ id: i.id })) }, this.cache, count);
+    const installations = await pages(
+      {
+        octokit: app,
+        route: "GET /app/installations",
+        params: {},
+        who: "app",
+        keep: (data) => (data as { id: number }[]).map((i) => ({ id: i.id })),
+      },
+      this.cache,
+      count,
+    );
     const listing: Listing = { pulls: [], repositories: 0, unlisted: [], requests: 0, notModified: 0 };
     for (const installation of installations) {
       try {
         await this.listInstallation(String(installation.id), listing, count);
       } catch (error) {
         // One installation (suspended, its token refused) must not stop the others' catch-up.
-        this.log.warn({ forge: "github", installation: installation.id, err: error }, "resync: could not list an installation's repositories; its PRs are caught up next time");
+        this.log.warn(
+          { forge: "github", installation: installation.id, err: error },
+          "resync: could not list an installation's repositories; its PRs are caught up next time",
+        );
         listing.unlisted.push(`installation ${installation.id}`);
       }
     }
-    this.log.debug({ forge: "github", installations: installations.length, repositories: listing.repositories, pulls: listing.pulls.length, ...count }, "listed the open pull requests");
+    this.log.debug(
+      {
+        forge: "github",
+        installations: installations.length,
+        repositories: listing.repositories,
+        pulls: listing.pulls.length,
+        ...count,
+      },
+      "listed the open pull requests",
+    );
     return { ...listing, ...count };
   }
 
   private async listInstallation(target: string, listing: Listing, count: Counter): Promise<void> {
     const octokit = await this.probot.auth(Number(target));
-    const repos = await pages({ octokit, route: "GET /installation/repositories", params: {}, who: target, keep: (data) => (data as { repositories: { full_name: string }[] }).repositories.map((r) => r.full_name) }, this.cache, count);
+    const repos = await pages(
+      {
+        octokit,
+        route: "GET /installation/repositories",
+        params: {},
+        who: target,
+        keep: (data) => (data as { repositories: { full_name: string }[] }).repositories.map((r) => r.full_name),
+      },
+      this.cache,
+      count,
+    );
     for (const fullName of repos) {
       this.installations.set(fullName.toLowerCase(), target);
       const [owner, repo] = fullName.split("/");
       try {
-        const open = await pages({ octokit, route: "GET /repos/{owner}/{repo}/pulls", params: { owner, repo, state: "open" }, who: target, keep: (data) => (data as PullFields[]).map((pr) => openPull(pr, fullName, target)) }, this.cache, count);
+        const open = await pages(
+          {
+            octokit,
+            route: "GET /repos/{owner}/{repo}/pulls",
+            params: { owner, repo, state: "open" },
+            who: target,
+            keep: (data) => (data as PullFields[]).map((pr) => openPull(pr, fullName, target)),
+          },
+          this.cache,
+          count,
+        );
         listing.pulls.push(...open);
         listing.repositories++;
       } catch (error) {
-        this.log.warn({ forge: "github", repo: fullName, err: error }, "resync: could not list a repository's open pull requests; they are caught up next time");
+        this.log.warn(
+          { forge: "github", repo: fullName, err: error },
+          "resync: could not list a repository's open pull requests; they are caught up next time",
+        );
         listing.unlisted.push(fullName);
       }
     }
@@ -84,7 +129,9 @@ export class GitHubLister implements PullRequestLister {
     const [owner, name] = repo.split("/");
     const app = await this.probot.auth();
     try {
-      const { data } = await github(`looking up the installation of ${repo}`, () => app.request("GET /repos/{owner}/{repo}/installation", { owner: owner ?? "", repo: name ?? "" }));
+      const { data } = await github(`looking up the installation of ${repo}`, () =>
+        app.request("GET /repos/{owner}/{repo}/installation", { owner: owner ?? "", repo: name ?? "" }),
+      );
       return { forge: "github", repo, pr, target: String(data.id) };
     } catch (error) {
       if (statusOf(error) === 404) return null;
@@ -128,7 +175,9 @@ async function pages<T>(list: ListRequest<T>, cache: ListingCache, count: Counte
     const key = `github ${who} ${route} ${JSON.stringify(params)} ${page}`;
     const cached = await cache.get<T>(key);
     const fresh = await ask(octokit, route, { ...params, per_page: PER_PAGE, page }, cached, count);
-    const current: CachedPage<T> | null = fresh ? { etag: fresh.etag, items: keep(fresh.data), next: fresh.next } : cached;
+    const current: CachedPage<T> | null = fresh
+      ? { etag: fresh.etag, items: keep(fresh.data), next: fresh.next }
+      : cached;
     if (!current) break; // unreachable: a 304 comes only with a cached page
     if (fresh && fresh.etag !== "") await cache.set(key, current);
     all.push(...current.items);

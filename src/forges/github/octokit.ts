@@ -26,7 +26,8 @@ interface OctokitOptionsSeen {
 
 /** Probot's handler (retry up to three times), for resets within MAX_RATE_LIMIT_WAIT_IN_PLACE_S only. */
 function shortWaitsOnly(handler: RateLimitHandler | undefined): RateLimitHandler {
-  return (retryAfter, ...rest) => retryAfter <= MAX_RATE_LIMIT_WAIT_IN_PLACE_S && (handler?.(retryAfter, ...rest) ?? false);
+  return (retryAfter, ...rest) =>
+    retryAfter <= MAX_RATE_LIMIT_WAIT_IN_PLACE_S && (handler?.(retryAfter, ...rest) ?? false);
 }
 
 /**
@@ -83,7 +84,10 @@ export const GITHUB_ANSWER_TIMEOUT_MS = 30_000;
 export function fetchWithAnswerTimeout(ms: number, inner?: typeof fetch): typeof fetch {
   return async (input, init = {}) => {
     const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(Object.assign(new Error(`GitHub did not answer within ${ms / 1000} s`), { code: "ETIMEDOUT" })), ms);
+    const timeout = setTimeout(
+      () => timer.abort(Object.assign(new Error(`GitHub did not answer within ${ms / 1000} s`), { code: "ETIMEDOUT" })),
+      ms,
+    );
     const signal = init.signal ? AbortSignal.any([init.signal, timer.signal]) : timer.signal;
     try {
       // The global fetch of the moment, not of import time: test HTTP mocks replace it.

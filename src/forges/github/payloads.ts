@@ -5,7 +5,10 @@ import { z } from "zod";
 import { PrboxError } from "../../errors.js";
 
 const repository = z.looseObject({ full_name: z.string().min(1) });
-const installation = z.looseObject({ id: z.number().int().positive() }, { error: "the delivery names no installation" });
+const installation = z.looseObject(
+  { id: z.number().int().positive() },
+  { error: "the delivery names no installation" },
+);
 const user = z.looseObject({ login: z.string(), type: z.string().optional() });
 const sha = z.string().regex(/^[0-9a-f]{40}$/, { error: "expected a 40-digit commit SHA" });
 
@@ -34,7 +37,10 @@ export const commentPayload = z.looseObject({
 export const checkSuitePayload = z.looseObject({
   repository,
   installation,
-  check_suite: z.looseObject({ head_sha: sha, pull_requests: z.array(z.looseObject({ number: z.number().int().positive() })).nullish() }),
+  check_suite: z.looseObject({
+    head_sha: sha,
+    pull_requests: z.array(z.looseObject({ number: z.number().int().positive() })).nullish(),
+  }),
 });
 
 export const statusPayload = z.looseObject({ repository, installation, sha, state: z.string() });
@@ -50,5 +56,7 @@ export function checkPayload(schema: z.ZodType, payload: unknown, event: string)
   if (result.success) return;
   const issue = result.error.issues[0];
   const where = issue?.path.join(".");
-  throw new BadPayloadError(`not a ${event} payload prbox can use: ${where ? `${where}: ` : ""}${issue?.message ?? "invalid"}`);
+  throw new BadPayloadError(
+    `not a ${event} payload prbox can use: ${where ? `${where}: ` : ""}${issue?.message ?? "invalid"}`,
+  );
 }

@@ -40,7 +40,9 @@ export async function pullRequestCommits(gh: GitHubRepo): Promise<string[]> {
  */
 export async function headSince(gh: GitHubRepo, headSha: string): Promise<string | null> {
   const { octokit, owner, repo } = gh;
-  const { data } = await github(`reading ${prName(gh)}`, () => octokit.rest.pulls.get({ owner, repo, pull_number: gh.pr }));
+  const { data } = await github(`reading ${prName(gh)}`, () =>
+    octokit.rest.pulls.get({ owner, repo, pull_number: gh.pr }),
+  );
   if (data.head.sha !== headSha) return null;
   return data.head.repo?.pushed_at ?? null;
 }

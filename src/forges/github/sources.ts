@@ -31,7 +31,12 @@ export async function fetchSources(
  * short-lived token in the URL. The redirect is followed here, not by fetch: the installation
  * token is never sent there, and the tokenized URL appears in no error or log.
  */
-async function downloadTarball(gh: GitHubRepo, sha: string, what: string, signal?: AbortSignal): Promise<ReadableStream> {
+async function downloadTarball(
+  gh: GitHubRepo,
+  sha: string,
+  what: string,
+  signal?: AbortSignal,
+): Promise<ReadableStream> {
   const { octokit, owner, repo } = gh;
   const response = await github(
     what,
@@ -50,13 +55,21 @@ async function downloadTarball(gh: GitHubRepo, sha: string, what: string, signal
   void body?.cancel().catch(() => {}); // not awaited: nothing depends on it
   const location = response.headers.location;
   if (status < 300 || status >= 400 || !location) {
-    throw new GitHubError(`${what}: GitHub answered ${status} without an archive to download`, { kind: "transient", status });
+    throw new GitHubError(`${what}: GitHub answered ${status} without an archive to download`, {
+      kind: "transient",
+      status,
+    });
   }
   const fetcher = (octokit.request.endpoint.DEFAULTS.request?.fetch as typeof fetch | undefined) ?? fetch;
   return fetchArchive(fetcher, location, what, signal);
 }
 
-async function fetchArchive(fetcher: typeof fetch, location: string, what: string, signal?: AbortSignal): Promise<ReadableStream> {
+async function fetchArchive(
+  fetcher: typeof fetch,
+  location: string,
+  what: string,
+  signal?: AbortSignal,
+): Promise<ReadableStream> {
   let response: Response;
   try {
     response = await fetcher(location, { signal, redirect: "follow" });
@@ -69,7 +82,11 @@ async function fetchArchive(fetcher: typeof fetch, location: string, what: strin
   }
   if (response.ok && response.body) return response.body;
   const text = await response.text().catch(() => "");
-  throw errorForStatus(what, { status: response.status, headers: Object.fromEntries(response.headers), data: text }, {
-    notFound: NOT_FOUND,
-  });
+  throw errorForStatus(
+    what,
+    { status: response.status, headers: Object.fromEntries(response.headers), data: text },
+    {
+      notFound: NOT_FOUND,
+    },
+  );
 }

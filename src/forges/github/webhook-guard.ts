@@ -49,7 +49,11 @@ function webhookPath(url = "/"): string | null {
 }
 
 /** The body of a delivery that passed every check, or null when the delivery was answered. */
-async function verifiedBody(req: IncomingMessage, res: ServerResponse, options: GitHubGuardOptions): Promise<string | null> {
+async function verifiedBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: GitHubGuardOptions,
+): Promise<string | null> {
   const refusal = headerProblem(req, options.maxBodyBytes);
   if (refusal) {
     refuse(req, res, refusal.status, refusal.text, refusal.headers);
@@ -62,8 +66,15 @@ async function verifiedBody(req: IncomingMessage, res: ServerResponse, options: 
     return null;
   }
   if (!signedBy(options.secret, body, req.headers["x-hub-signature-256"])) {
-    options.log.warn({ forge: "github", delivery: req.headers["x-github-delivery"] }, "refused a GitHub webhook delivery: its signature does not match WEBHOOK_SECRET");
-    answer(res, 401, "signature does not match the payload and the webhook secret (X-Hub-Signature-256 must be sha256=<64 hex digits>)");
+    options.log.warn(
+      { forge: "github", delivery: req.headers["x-github-delivery"] },
+      "refused a GitHub webhook delivery: its signature does not match WEBHOOK_SECRET",
+    );
+    answer(
+      res,
+      401,
+      "signature does not match the payload and the webhook secret (X-Hub-Signature-256 must be sha256=<64 hex digits>)",
+    );
     return null;
   }
   const text = body.toString("utf8");
@@ -79,9 +90,16 @@ function signedBy(secret: string, body: Buffer, signature: string | string[] | u
   return timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
 }
 
-function headerProblem(req: IncomingMessage, maxBodyBytes: number): { status: number; text: string; headers?: Record<string, string> } | null {
+function headerProblem(
+  req: IncomingMessage,
+  maxBodyBytes: number,
+): { status: number; text: string; headers?: Record<string, string> } | null {
   if (req.method !== "POST") return { status: 405, text: "only POST is accepted here", headers: { allow: "POST" } };
-  if (!declaredJson(req)) return { status: 415, text: "the body must be application/json: set the webhook's content type to application/json" };
+  if (!declaredJson(req))
+    return {
+      status: 415,
+      text: "the body must be application/json: set the webhook's content type to application/json",
+    };
   const missing = ["x-github-event", "x-github-delivery"].filter((name) => typeof req.headers[name] !== "string");
   if (missing.length > 0) return { status: 400, text: `required headers missing: ${missing.join(", ")}` };
   if (declaredTooLarge(req, maxBodyBytes)) return { status: 413, text: tooLarge(maxBodyBytes) };

@@ -37,14 +37,18 @@ export async function setEnvironmentStatus(mr: GitLabMergeRequest, status: Forge
   }
   if (url !== undefined && existing.external_url !== url) {
     const { api, projectId } = mr;
-    await gitlab(`setting the URL of the environment ${name} on ${mr.path}`, () => api.Environments.edit(projectId, existing.id, { externalUrl: url }));
+    await gitlab(`setting the URL of the environment ${name} on ${mr.path}`, () =>
+      api.Environments.edit(projectId, existing.id, { externalUrl: url }),
+    );
     mr.log.info({ environmentId: existing.id, url }, "updated the environment's URL");
   }
 }
 
 async function findEnvironment(mr: GitLabMergeRequest, name: string): Promise<Environment | undefined> {
   const { api, projectId } = mr;
-  const found = await gitlab(`finding the environment ${name} on ${mr.path}`, () => api.Environments.all(projectId, { name }));
+  const found = await gitlab(`finding the environment ${name} on ${mr.path}`, () =>
+    api.Environments.all(projectId, { name }),
+  );
   return found.find((environment) => environment.name === name);
 }
 

@@ -1,6 +1,13 @@
 import { GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from "@gitbeaker/rest";
 import { PrboxError, type ErrorKind } from "../../errors.js";
-import { ForgeError, guarded, isUnreachable, unreachableReason, type ForgeErrorOptions, type StatusWords } from "../forge-errors.js";
+import {
+  ForgeError,
+  guarded,
+  isUnreachable,
+  unreachableReason,
+  type ForgeErrorOptions,
+  type StatusWords,
+} from "../forge-errors.js";
 import { retryAfterMs } from "./client.js";
 
 export { statusOf, type StatusWords } from "../forge-errors.js";
@@ -35,7 +42,8 @@ function hintFor(status: number): string | undefined {
   if (status === 429) return "GitLab rate-limits the token; prbox tries again after the time GitLab asked for";
   if (status >= 500) return "GitLab is having trouble; prbox tries again";
   if (status === 401) return "GitLab refused GITLAB_TOKEN: check that it is valid, not expired and has the api scope";
-  if (status === 403) return "the GitLab token's user lacks a permission for this: give it the Developer role (or higher) on the project";
+  if (status === 403)
+    return "the GitLab token's user lacks a permission for this: give it the Developer role (or higher) on the project";
   return undefined;
 }
 
@@ -68,7 +76,8 @@ export function errorForStatus(
  */
 function scrub(error: GitbeakerRequestError): void {
   const cause = error.cause as { request?: unknown } | undefined;
-  if (cause?.request instanceof Request) cause.request = { method: cause.request.method, url: redact(cause.request.url) };
+  if (cause?.request instanceof Request)
+    cause.request = { method: cause.request.method, url: redact(cause.request.url) };
 }
 
 /**
@@ -81,7 +90,12 @@ export function classifyGitLabError(error: unknown, what: string, words: StatusW
   if (error instanceof GitbeakerRequestError && error.cause?.response) {
     scrub(error);
     const { response } = error.cause;
-    return errorForStatus(what, { status: response.status, retryAfter: response.headers.get("retry-after"), message: error.message }, words, error);
+    return errorForStatus(
+      what,
+      { status: response.status, retryAfter: response.headers.get("retry-after"), message: error.message },
+      words,
+      error,
+    );
   }
   if (error instanceof Error && error.name === "AbortError") {
     return new GitLabError(`${what}: cancelled`, { kind: "transient", cause: error });

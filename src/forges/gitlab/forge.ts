@@ -1,7 +1,16 @@
 import { silentLogger, type Logger } from "../../log.js";
 import type { ArchiveLimits } from "../archive.js";
 import type { ChecksVerdict } from "../../core/checks.js";
-import type { CommentAuthor, CommitStatus, ForgeEnvironmentStatus, Forge, PullRequestComment, PullRequestInfo, PullRequestRef, Reaction } from "../../core/forge.js";
+import type {
+  CommentAuthor,
+  CommitStatus,
+  ForgeEnvironmentStatus,
+  Forge,
+  PullRequestComment,
+  PullRequestInfo,
+  PullRequestRef,
+  Reaction,
+} from "../../core/forge.js";
 import { award } from "./awards.js";
 import type { GitLabClient } from "./client.js";
 import { setEnvironmentStatus } from "./environments.js";

@@ -32,16 +32,26 @@ function checksEvent(ref: PullRequestRef, sha: string, verdict: ChecksVerdict): 
  * not, so the open MRs from that branch whose head is the pipeline's commit are asked for. A
  * pipeline whose required jobs are still to come changes nothing.
  */
-export async function pipelineGate(hook: PipelineHook, required: readonly string[], deliveryId: string, deps: GateDeps): Promise<Outcome> {
+export async function pipelineGate(
+  hook: PipelineHook,
+  required: readonly string[],
+  deliveryId: string,
+  deps: GateDeps,
+): Promise<Outcome> {
   const pipeline = hook.object_attributes;
   const verdict = jobsVerdict(hook.builds, required, pipeline.sha);
   if (!verdict.settled) return ignored(`pipeline ${pipeline.id}: ${verdict.summary}`);
   const iids = await mergeRequestsOf(hook, deps.checks);
-  if (iids.length === 0) return ignored(`pipeline ${pipeline.id} ran for no open merge request of ${hook.project.path_with_namespace}`);
+  if (iids.length === 0)
+    return ignored(`pipeline ${pipeline.id} ran for no open merge request of ${hook.project.path_with_namespace}`);
   const results: string[] = [];
   let combined: IntakeResult = "duplicate";
   for (const iid of iids) {
-    const result = await store(checksEvent(mrRef(hook.project, iid), pipeline.sha, verdict), `${deliveryId}:${iid}`, deps.intake);
+    const result = await store(
+      checksEvent(mrRef(hook.project, iid), pipeline.sha, verdict),
+      `${deliveryId}:${iid}`,
+      deps.intake,
+    );
     results.push(`!${iid} ${result}`);
     if (result === "queued" || (result === "unchanged" && combined === "duplicate")) combined = result;
   }
@@ -62,7 +72,12 @@ async function mergeRequestsOf(hook: PipelineHook, checks: PipelineChecks): Prom
  * once, as on GitHub. GitLab's API failing here is logged, not answered with an error: the MR
  * event is stored, and a later pipeline or a `/deploy` still decides.
  */
-export async function gateOnHead(event: PullRequestEvent, deliveryId: string, deps: GateDeps, log: Logger): Promise<IntakeResult | null> {
+export async function gateOnHead(
+  event: PullRequestEvent,
+  deliveryId: string,
+  deps: GateDeps,
+  log: Logger,
+): Promise<IntakeResult | null> {
   const required = deps.intake.policy.requiredChecks ?? [];
   if (required.length === 0 || event.action === "closed") return null;
   try {

@@ -97,11 +97,17 @@ export class GitLabLister implements PullRequestLister {
       } catch (error) {
         // A project deleted or out of the token's reach must not stop the others' catch-up.
         count.requests++;
-        this.log.warn({ forge: "gitlab", project: path, err: error }, "resync: could not list a project's open merge requests; they are caught up next time");
+        this.log.warn(
+          { forge: "gitlab", project: path, err: error },
+          "resync: could not list a project's open merge requests; they are caught up next time",
+        );
         unlisted.push(path);
       }
     }
-    this.log.debug({ forge: "gitlab", projects: projects.size, pulls: pulls.length, ...count }, "listed the open merge requests");
+    this.log.debug(
+      { forge: "gitlab", projects: projects.size, pulls: pulls.length, ...count },
+      "listed the open merge requests",
+    );
     return { pulls, repositories: projects.size - unlisted.length, unlisted, ...count };
   }
 
@@ -120,7 +126,10 @@ export class GitLabLister implements PullRequestLister {
       return Number(project.id);
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
-      this.log.warn({ forge: "gitlab", project: path }, "resync: GITLAB_TOKEN cannot see this project (404); it is not listed");
+      this.log.warn(
+        { forge: "gitlab", project: path },
+        "resync: GITLAB_TOKEN cannot see this project (404); it is not listed",
+      );
       return null;
     }
   }
@@ -133,7 +142,9 @@ function openMergeRequest(mr: MergeRequestFields, path: string, projectId: numbe
       branch: mr.source_branch,
       sha: mr.sha,
       fork: mr.source_project_id !== mr.target_project_id,
-      labels: (mr.labels ?? []).map((l) => (typeof l === "string" ? l : String((l as { name?: unknown }).name ?? ""))).filter((n) => n !== ""),
+      labels: (mr.labels ?? [])
+        .map((l) => (typeof l === "string" ? l : String((l as { name?: unknown }).name ?? "")))
+        .filter((n) => n !== ""),
     },
     updatedAt: mr.updated_at,
   };

@@ -25,7 +25,9 @@ export async function mergeRequest(mr: GitLabMergeRequest): Promise<PullRequestI
 /** The SHAs of the merge request's commits. */
 export async function mergeRequestCommits(mr: GitLabMergeRequest): Promise<string[]> {
   const { api, projectId, iid } = mr;
-  const commits = await gitlab(`listing the commits of ${mrName(mr)}`, () => api.MergeRequests.allCommits(projectId, iid));
+  const commits = await gitlab(`listing the commits of ${mrName(mr)}`, () =>
+    api.MergeRequests.allCommits(projectId, iid),
+  );
   return commits.map((commit) => commit.id);
 }
 
@@ -35,7 +37,12 @@ export async function mergeRequestCommits(mr: GitLabMergeRequest): Promise<strin
  */
 export async function headSince(mr: GitLabMergeRequest, headSha: string): Promise<string | null> {
   const { api, projectId, iid } = mr;
-  const versions = await gitlab(`reading the diff versions of ${mrName(mr)}`, () => api.MergeRequests.allDiffVersions(projectId, iid));
-  const newest = versions.reduce<(typeof versions)[number] | undefined>((a, b) => (a === undefined || b.id > a.id ? b : a), undefined);
+  const versions = await gitlab(`reading the diff versions of ${mrName(mr)}`, () =>
+    api.MergeRequests.allDiffVersions(projectId, iid),
+  );
+  const newest = versions.reduce<(typeof versions)[number] | undefined>(
+    (a, b) => (a === undefined || b.id > a.id ? b : a),
+    undefined,
+  );
   return newest?.head_commit_sha === headSha ? newest.created_at : null;
 }

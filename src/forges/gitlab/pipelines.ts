@@ -41,7 +41,11 @@ const PIPELINES_READ = 5;
  * pipeline and a merge request pipeline may both run on it), newest first, until every required
  * name was found. A required job in no pipeline is pending, as its pipeline may not exist yet.
  */
-export async function requiredJobs(project: GitLabProject, sha: string, required: readonly string[]): Promise<ChecksVerdict> {
+export async function requiredJobs(
+  project: GitLabProject,
+  sha: string,
+  required: readonly string[],
+): Promise<ChecksVerdict> {
   const { api, projectId } = project;
   const at = `${project.path}@${sha.slice(0, 7)}`;
   const pipelines = await gitlab(`listing the pipelines of ${at}`, () =>
@@ -49,7 +53,9 @@ export async function requiredJobs(project: GitLabProject, sha: string, required
   );
   const jobs: PipelineJob[] = [];
   for (const pipeline of pipelines.slice(0, PIPELINES_READ)) {
-    const found = await gitlab(`listing the jobs of pipeline ${pipeline.id} of ${at}`, () => api.Jobs.all(projectId, { pipelineId: pipeline.id, perPage: 100 }));
+    const found = await gitlab(`listing the jobs of pipeline ${pipeline.id} of ${at}`, () =>
+      api.Jobs.all(projectId, { pipelineId: pipeline.id, perPage: 100 }),
+    );
     jobs.push(...found.map((job) => ({ name: job.name, status: job.status })));
     if (required.every((name) => jobs.some((job) => job.name === name))) break;
   }
@@ -66,5 +72,7 @@ export async function mergeRequestsAt(project: GitLabProject, branch: string, sh
   const found = await gitlab(`listing the open merge requests of ${project.path} from ${branch}`, () =>
     api.MergeRequests.all({ projectId, state: "opened", sourceBranch: branch, perPage: 100 }),
   );
-  return found.filter((mr) => mr.sha === sha && mr.source_project_id === projectId && mr.target_project_id === projectId).map((mr) => mr.iid);
+  return found
+    .filter((mr) => mr.sha === sha && mr.source_project_id === projectId && mr.target_project_id === projectId)
+    .map((mr) => mr.iid);
 }

@@ -18,10 +18,18 @@ export interface GitLabMergeRequest {
   log: Logger;
 }
 
-export function gitLabMergeRequest(api: GitLabClient, self: TokenUser, ref: PullRequestRef, log: Logger): GitLabMergeRequest {
+export function gitLabMergeRequest(
+  api: GitLabClient,
+  self: TokenUser,
+  ref: PullRequestRef,
+  log: Logger,
+): GitLabMergeRequest {
   const projectId = Number(ref.target);
   if (ref.forge !== "gitlab" || !Number.isSafeInteger(projectId) || projectId <= 0 || !ref.repo.includes("/")) {
-    throw new PrboxError(`the GitLab adapter was handed ${ref.forge} repository "${ref.repo}" (target "${ref.target}")`, { kind: "internal" });
+    throw new PrboxError(
+      `the GitLab adapter was handed ${ref.forge} repository "${ref.repo}" (target "${ref.target}")`,
+      { kind: "internal" },
+    );
   }
   return { api, projectId, iid: ref.pr, path: ref.repo, self, log: log.child({ repo: ref.repo, pr: ref.pr }) };
 }

@@ -33,7 +33,12 @@ export async function fetchSources(
  * not followed: GitLab serves archives itself, and following one would send PRIVATE-TOKEN to
  * wherever it pointed.
  */
-async function downloadArchive(mr: GitLabMergeRequest, sha: string, what: string, signal?: AbortSignal): Promise<ReadableStream> {
+async function downloadArchive(
+  mr: GitLabMergeRequest,
+  sha: string,
+  what: string,
+  signal?: AbortSignal,
+): Promise<ReadableStream> {
   const url = new URL(`projects/${mr.projectId}/repository/archive.tar.gz`, apiBase(mr.api));
   url.searchParams.set("sha", sha);
   let response: Response;
@@ -50,7 +55,11 @@ async function downloadArchive(mr: GitLabMergeRequest, sha: string, what: string
       hint: "check that GITLAB_URL is GitLab's address as GitLab itself knows it (scheme and host)",
     });
   }
-  throw errorForStatus(what, { status: response.status, retryAfter: response.headers.get("retry-after"), message: messageOf(text) }, { notFound: NOT_FOUND });
+  throw errorForStatus(
+    what,
+    { status: response.status, retryAfter: response.headers.get("retry-after"), message: messageOf(text) },
+    { notFound: NOT_FOUND },
+  );
 }
 
 /** The client's API base URL, "https://gitlab.example.com/api/v4/". */

@@ -25,7 +25,12 @@ const STATES: Record<CommitState, CommitablePipelineStatus> = {
  * what prbox wanted, that 400 is success. Any other 400 stays an error. The status names its ref
  * (status-ref.ts): a fork's commit is on no branch of the target project.
  */
-export async function setCommitStatus(mr: GitLabMergeRequest, sha: string, status: CommitStatus, refs: StatusRefs): Promise<void> {
+export async function setCommitStatus(
+  mr: GitLabMergeRequest,
+  sha: string,
+  status: CommitStatus,
+  refs: StatusRefs,
+): Promise<void> {
   const { api, projectId } = mr;
   const ref = await refs.of(mr);
   const state = STATES[status.state];
@@ -47,7 +52,12 @@ export async function setCommitStatus(mr: GitLabMergeRequest, sha: string, statu
   mr.log.debug({ sha, state }, "set the commit status");
 }
 
-async function currentState(mr: GitLabMergeRequest, sha: string, ref: string, what: string): Promise<string | undefined> {
+async function currentState(
+  mr: GitLabMergeRequest,
+  sha: string,
+  ref: string,
+  what: string,
+): Promise<string | undefined> {
   const { api, projectId } = mr;
   const statuses = await gitlab(what, () => api.Commits.allStatuses(projectId, sha, { name: STATUS_NAME, ref }));
   return statuses.find((s) => s.name === STATUS_NAME)?.status;

@@ -48,7 +48,10 @@ export function gitlabWebhookRoute(options: GitLabWebhookOptions): RouteHandler 
     }
     if (!tokenMatches(req.headers["x-gitlab-token"])) {
       // Worth a warning: most often the webhook's secret and GITLAB_WEBHOOK_SECRET differ.
-      options.intake.log.warn({ forge: "gitlab", event: eventName(req) }, "refused a GitLab webhook delivery: wrong or missing X-Gitlab-Token");
+      options.intake.log.warn(
+        { forge: "gitlab", event: eventName(req) },
+        "refused a GitLab webhook delivery: wrong or missing X-Gitlab-Token",
+      );
       refuse(req, res, 401, "X-Gitlab-Token is missing or does not match the webhook secret");
       return true;
     }
@@ -82,19 +85,33 @@ async function receive(req: IncomingMessage, res: ServerResponse, options: GitLa
 
 type Answered = Outcome & { status: number };
 
-async function dispatch(event: string, payload: unknown, id: string, options: GitLabWebhookOptions, log: Logger): Promise<Answered> {
+async function dispatch(
+  event: string,
+  payload: unknown,
+  id: string,
+  options: GitLabWebhookOptions,
+  log: Logger,
+): Promise<Answered> {
   if (event === "Merge Request Hook") return onMergeRequest(payload, id, options, log);
   if (event === "Pipeline Hook") return onPipeline(payload, id, options);
   if (event !== "Note Hook") return { status: 200, ...ignored(`prbox does not act on ${event}`) };
   const head = noteHead.safeParse(payload);
-  if (!head.success) return { status: 400, result: "ignored", text: `not a note payload: ${describeIssues(head.error)}` };
-  if (head.data.object_attributes.noteable_type !== "MergeRequest") return { status: 200, ...ignored("not a merge request note") };
+  if (!head.success)
+    return { status: 400, result: "ignored", text: `not a note payload: ${describeIssues(head.error)}` };
+  if (head.data.object_attributes.noteable_type !== "MergeRequest")
+    return { status: 200, ...ignored("not a merge request note") };
   return onNote(payload, id, options, log);
 }
 
-async function onMergeRequest(payload: unknown, id: string, options: GitLabWebhookOptions, log: Logger): Promise<Answered> {
+async function onMergeRequest(
+  payload: unknown,
+  id: string,
+  options: GitLabWebhookOptions,
+  log: Logger,
+): Promise<Answered> {
   const hook = mergeRequestHook.safeParse(payload);
-  if (!hook.success) return { status: 400, result: "ignored", text: `not a merge request payload: ${describeIssues(hook.error)}` };
+  if (!hook.success)
+    return { status: 400, result: "ignored", text: `not a merge request payload: ${describeIssues(hook.error)}` };
   const normalised = mergeRequestEvent(hook.data);
   if ("ignored" in normalised) return { status: 200, ...ignored(normalised.ignored) };
   const result = await store(normalised.event, id, options.intake);
@@ -106,19 +123,25 @@ async function onMergeRequest(payload: unknown, id: string, options: GitLabWebho
 /** Only with PRBOX_REQUIRED_CHECKS: without them a pipeline means nothing to prbox and is not even parsed. */
 async function onPipeline(payload: unknown, id: string, options: GitLabWebhookOptions): Promise<Answered> {
   const required = options.intake.policy.requiredChecks ?? [];
-  if (required.length === 0) return { status: 200, ...ignored("no required checks are configured (PRBOX_REQUIRED_CHECKS)") };
+  if (required.length === 0)
+    return { status: 200, ...ignored("no required checks are configured (PRBOX_REQUIRED_CHECKS)") };
   const hook = pipelineHook.safeParse(payload);
-  if (!hook.success) return { status: 400, result: "ignored", text: `not a pipeline payload: ${describeIssues(hook.error)}` };
+  if (!hook.success)
+    return { status: 400, result: "ignored", text: `not a pipeline payload: ${describeIssues(hook.error)}` };
   return { status: 200, ...(await pipelineGate(hook.data, required, id, options)) };
 }
 
 async function onNote(payload: unknown, id: string, options: GitLabWebhookOptions, log: Logger): Promise<Answered> {
   const hook = mergeRequestNoteHook.safeParse(payload);
-  if (!hook.success) return { status: 400, result: "ignored", text: `not a merge request note payload: ${describeIssues(hook.error)}` };
+  if (!hook.success)
+    return { status: 400, result: "ignored", text: `not a merge request note payload: ${describeIssues(hook.error)}` };
   const candidate = commandNote(hook.data);
   if ("ignored" in candidate) return { status: 200, ...ignored(candidate.ignored) };
   const comment = candidate.event;
-  return { status: 200, ...(await handleCommand(comment, options.forgeFor(comment.ref.target), id, { ...options.intake, log }, store)) };
+  return {
+    status: 200,
+    ...(await handleCommand(comment, options.forgeFor(comment.ref.target), id, { ...options.intake, log }, store)),
+  };
 }
 
 /**
@@ -134,7 +157,11 @@ function failed(error: unknown, log: Logger): Answered {
   }
   const known = error instanceof PrboxError && error.kind !== "internal";
   log.error({ err: error }, known ? "the delivery could not be processed" : "bug: the delivery could not be processed");
-  return { status: 200, result: "failed", text: `not processed: ${known ? (error as PrboxError).message : "internal error"}` };
+  return {
+    status: 200,
+    result: "failed",
+    text: `not processed: ${known ? (error as PrboxError).message : "internal error"}`,
+  };
 }
 
 /** A bounded set of event names for the metrics' labels. */

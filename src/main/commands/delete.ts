@@ -17,30 +17,44 @@ export function deleteCommand(io: CliIo): Command {
     .argument("[environment]", "environment | environments | env")
     .argument("[id]", "the environment id")
     .option("--timeout <duration>", "how long to wait for the namespaces to disappear", "2m");
-  addCiFlag(addClusterFlags(addSpecFlags(command, { fileRequired: false })), io).action(async (word: string | undefined, id: string | undefined, flags: DeleteFlags) => {
-    checkResourceWord(word);
-    const target = await environmentId(id, flags, io);
-    const cluster = await connect(flags, io);
-    const { deleteEnvironment } = await import("../../cluster/index.js");
-    const result = await deleteEnvironment(cluster, target, { timeoutMs: timeoutMs(flags.timeout) });
-    if (result.namespaces.length === 0 && result.released.length === 0 && result.objects.length === 0) {
-      io.stdout.write(`environment ${target} does not exist; nothing to delete\n`);
-      return;
-    }
-    const parts = [
-      result.namespaces.length ? `deleted namespace${result.namespaces.length > 1 ? "s" : ""} ${result.namespaces.join(", ")}` : "",
-      result.released.length ? `kept adopted namespace${result.released.length > 1 ? "s" : ""} ${result.released.join(", ")}` : "",
-    ].filter(Boolean);
-    io.stdout.write(`environment ${target}: ${parts.join("; ") || `deleted ${result.objects.length} objects`}\n`);
-  });
+  addCiFlag(addClusterFlags(addSpecFlags(command, { fileRequired: false })), io).action(
+    async (word: string | undefined, id: string | undefined, flags: DeleteFlags) => {
+      checkResourceWord(word);
+      const target = await environmentId(id, flags, io);
+      const cluster = await connect(flags, io);
+      const { deleteEnvironment } = await import("../../cluster/index.js");
+      const result = await deleteEnvironment(cluster, target, { timeoutMs: timeoutMs(flags.timeout) });
+      if (result.namespaces.length === 0 && result.released.length === 0 && result.objects.length === 0) {
+        io.stdout.write(`environment ${target} does not exist; nothing to delete\n`);
+        return;
+      }
+      const parts = [
+        result.namespaces.length
+          ? `deleted namespace${result.namespaces.length > 1 ? "s" : ""} ${result.namespaces.join(", ")}`
+          : "",
+        result.released.length
+          ? `kept adopted namespace${result.released.length > 1 ? "s" : ""} ${result.released.join(", ")}`
+          : "",
+      ].filter(Boolean);
+      io.stdout.write(`environment ${target}: ${parts.join("; ") || `deleted ${result.objects.length} objects`}\n`);
+    },
+  );
   return command;
 }
 
 async function environmentId(id: string | undefined, flags: DeleteFlags, io: CliIo): Promise<string> {
-  if (id !== undefined && flags.file !== undefined) throw new UsageError("give either an environment id or -f, not both");
+  if (id !== undefined && flags.file !== undefined)
+    throw new UsageError("give either an environment id or -f, not both");
   if (id !== undefined) return id;
-  if (flags.file === undefined) throw new UsageError("name the environment: prbox delete environment ID, or prbox delete -f environment.toml");
+  if (flags.file === undefined)
+    throw new UsageError("name the environment: prbox delete environment ID, or prbox delete -f environment.toml");
   const { loadSpec } = await import("../../spec/load.js");
-  const spec = await loadSpec({ file: flags.file, root: flags.root ?? io.cwd, pr: prContext(flags), set: await setVariables(flags), env: io.env });
+  const spec = await loadSpec({
+    file: flags.file,
+    root: flags.root ?? io.cwd,
+    pr: prContext(flags),
+    set: await setVariables(flags),
+    env: io.env,
+  });
   return spec.environment.id;
 }

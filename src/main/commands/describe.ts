@@ -17,7 +17,9 @@ export function describeCommand(io: CliIo): Command {
     const { describeEnvironment } = await import("../../cluster/index.js");
     const description = await describeEnvironment(cluster, id);
     if (!description) {
-      throw new PrboxError(`environment ${id} not found on ${cluster.server}`, { hint: "list the environments with: prbox get environments" });
+      throw new PrboxError(`environment ${id} not found on ${cluster.server}`, {
+        hint: "list the environments with: prbox get environments",
+      });
     }
     io.stdout.write(flags.output === "json" ? `${JSON.stringify(description, null, 2)}\n` : describeText(description));
   });
@@ -41,7 +43,9 @@ export function describeText({ record, objects }: EnvironmentDescription): strin
   ];
   const shown = fields.filter((f): f is [string, string] => f[1] !== null && f[1] !== "");
   const width = Math.max(...shown.map(([k]) => k.length)) + 1;
-  const head = shown.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v.replaceAll("\n", `\n${" ".repeat(width + 1)}`)}`).join("\n");
+  const head = shown
+    .map(([k, v]) => `${`${k}:`.padEnd(width)} ${v.replaceAll("\n", `\n${" ".repeat(width + 1)}`)}`)
+    .join("\n");
   const rows = objects.map((o) => [o.kind, o.namespace ?? "-", o.name, o.readiness]);
   return `${head}\n\nObjects:\n${rows.length ? table(["KIND", "NAMESPACE", "NAME", "READY"], rows) : "  (none)\n"}`;
 }

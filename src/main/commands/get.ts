@@ -10,15 +10,22 @@ export function getCommand(io: CliIo): Command {
     .argument("<environments>", "environments | environment | env")
     .option("-n, --namespace <namespace>", "only the environment in this namespace")
     .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table"));
-  addClusterFlags(command).action(async (word: string, flags: ClusterFlags & { namespace?: string; output: string }) => {
-    checkResourceWord(word);
-    const cluster = await connect(flags, io);
-    const { listEnvironments } = await import("../../cluster/index.js");
-    const records = (await listEnvironments(cluster)).filter(
-      (r) => flags.namespace === undefined || r.namespace === flags.namespace || r.extraNamespaces.includes(flags.namespace),
-    );
-    io.stdout.write(flags.output === "json" ? `${JSON.stringify(records, null, 2)}\n` : environmentsTable(records, new Date()));
-  });
+  addClusterFlags(command).action(
+    async (word: string, flags: ClusterFlags & { namespace?: string; output: string }) => {
+      checkResourceWord(word);
+      const cluster = await connect(flags, io);
+      const { listEnvironments } = await import("../../cluster/index.js");
+      const records = (await listEnvironments(cluster)).filter(
+        (r) =>
+          flags.namespace === undefined ||
+          r.namespace === flags.namespace ||
+          r.extraNamespaces.includes(flags.namespace),
+      );
+      io.stdout.write(
+        flags.output === "json" ? `${JSON.stringify(records, null, 2)}\n` : environmentsTable(records, new Date()),
+      );
+    },
+  );
   return command;
 }
 

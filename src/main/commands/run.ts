@@ -29,8 +29,15 @@ export function runCommand(io: CliIo): Command {
     const { checkBaselineSettings, deployEnvironment } = await import("../../cluster/index.js");
     if (baseline) await checkBaselineSettings(cluster, baseline);
     const { environment } = rendered;
-    io.stderr.write(`deploying ${environment.id} (${rendered.objects.length} objects) to namespace ${environment.namespace} on ${cluster.server}\n`);
-    const result = await deployEnvironment(cluster, rendered, { wait: flags.wait, timeoutMs: timeout, fresh: flags.reload === true, baseline });
+    io.stderr.write(
+      `deploying ${environment.id} (${rendered.objects.length} objects) to namespace ${environment.namespace} on ${cluster.server}\n`,
+    );
+    const result = await deployEnvironment(cluster, rendered, {
+      wait: flags.wait,
+      timeoutMs: timeout,
+      fresh: flags.reload === true,
+      baseline,
+    });
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
     io.stdout.write(
       [

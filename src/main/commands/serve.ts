@@ -20,7 +20,14 @@ export function serveCommand(role: Role, io: CliIo): Command {
     .action(async () => {
       // Loaded here, not at the top: Probot, BullMQ and prom-client take about a second to load,
       // which `prbox run`, `render` and `--help` need not pay (docs/adr/0020-cli-start-up.md).
-      const [{ loadConfig }, { createLogger }, { startDevRedis }, { createRuntime }, { startOperationalServer, startServer }, { startWorker }] = await Promise.all([
+      const [
+        { loadConfig },
+        { createLogger },
+        { startDevRedis },
+        { createRuntime },
+        { startOperationalServer, startServer },
+        { startWorker },
+      ] = await Promise.all([
         import("../../config/config.js"),
         import("../../log.js"),
         import("../dev-redis.js"),

@@ -10,12 +10,21 @@ import { pullRequestDelivery } from "./support/webhooks.js";
 const it = useGitHubApp({ env: { PRBOX_DEPLOY_TIMEOUT: "45s" } });
 
 function deliveriesCounted(metrics: string, result: string): number {
-  const line = metrics.split("\n").find((l) => l.startsWith(`prbox_webhook_deliveries_total{`) && l.includes(`result="${result}"`) && l.includes(`event="pull_request"`));
+  const line = metrics
+    .split("\n")
+    .find(
+      (l) =>
+        l.startsWith(`prbox_webhook_deliveries_total{`) &&
+        l.includes(`result="${result}"`) &&
+        l.includes(`event="pull_request"`),
+    );
   return line ? Number(line.split(" ").at(-1)) : 0;
 }
 
 describe.concurrent("bursts and repeats of deliveries", () => {
-  it("deploys at most twice for 20 pushes arriving in a burst during a deploy, and the last SHA pushed wins", async ({ t }) => {
+  it("deploys at most twice for 20 pushes arriving in a burst during a deploy, and the last SHA pushed wins", async ({
+    t,
+  }) => {
     const pr = 11;
     const files = await previewRepo();
     const [opened, ...pushed] = Array.from({ length: 21 }, () => newSha());
@@ -30,9 +39,13 @@ describe.concurrent("bursts and repeats of deliveries", () => {
     }
 
     const last = pushed.at(-1) ?? "";
-    await t.until("the comment says ready at the last SHA pushed", () => t.sticky(pr).includes("✅ ready") && t.sticky(pr).includes(last.slice(0, 7)), {
-      state: () => t.sticky(pr),
-    });
+    await t.until(
+      "the comment says ready at the last SHA pushed",
+      () => t.sticky(pr).includes("✅ ready") && t.sticky(pr).includes(last.slice(0, 7)),
+      {
+        state: () => t.sticky(pr),
+      },
+    );
     await t.settled();
     // The deploy that was running finishes with its SHA, then one more deploys the last push.
     expect(t.repo.downloads).toEqual([opened, last]);
@@ -71,23 +84,33 @@ describe.concurrent("bursts and repeats of deliveries", () => {
     t.repo.openPullRequest(pr, { ref: "feature/slow", sha });
     await t.deliver(pullRequestDelivery(t.repo, pr, "opened"));
     const namespace = t.namespace(pr);
-    await t.until("the deploy waits for its Deployments", async () => (await objectsIn(t.kube, namespace)).some((o) => o.kind === "Deployment"));
+    await t.until("the deploy waits for its Deployments", async () =>
+      (await objectsIn(t.kube, namespace)).some((o) => o.kind === "Deployment"),
+    );
     expect(t.sticky(pr)).toContain("deploying");
 
     t.repo.closePullRequest(pr, { merged: false });
     await t.deliver(pullRequestDelivery(t.repo, pr, "closed"));
 
-    await t.until("the comment says the environment was deleted", () => t.sticky(pr).includes("environment deleted"), { state: () => t.sticky(pr) });
+    await t.until("the comment says the environment was deleted", () => t.sticky(pr).includes("environment deleted"), {
+      state: () => t.sticky(pr),
+    });
     await t.settled();
     expect(await namespaceExists(t.kube, namespace)).toBe(false);
-    await stays("the namespace stays gone and the comment says deleted", async () => !(await namespaceExists(t.kube, namespace)) && t.sticky(pr).includes("environment deleted"), {
-      forMs: 3000,
-      check: () => t.github.assertNoProblems(),
-    });
+    await stays(
+      "the namespace stays gone and the comment says deleted",
+      async () => !(await namespaceExists(t.kube, namespace)) && t.sticky(pr).includes("environment deleted"),
+      {
+        forMs: 3000,
+        check: () => t.github.assertNoProblems(),
+      },
+    );
     expect(t.stickyComments(pr)).toHaveLength(1);
     expect(t.repo.deploymentsOf(environmentName(pr)).at(-1)?.statuses.at(-1)?.state).toBe("inactive");
     // The interrupted deploy said "pending" on the commit; a deleted preview must not leave it pending
     // forever (on a merged PR that commit is in the base branch, with a yellow dot for good).
-    expect(t.repo.statusesOf(sha).at(-1)?.state, "the commit status of the deploy the close interrupted").not.toBe("pending");
+    expect(t.repo.statusesOf(sha).at(-1)?.state, "the commit status of the deploy the close interrupted").not.toBe(
+      "pending",
+    );
   });
 });

@@ -46,7 +46,10 @@ describe("deliveries prbox must not acknowledge", () => {
     await t.prbox.rt.redis.del(jobCounter);
     const redelivered = await t.send(opened, { id: failed.id });
     expect(redelivered.status).toBe(200);
-    await t.until("the redelivered PR is deployed", () => t.sticky(pr).includes("✅ ready"), { timeoutMs: 30_000, state: () => t.sticky(pr) });
+    await t.until("the redelivered PR is deployed", () => t.sticky(pr).includes("✅ ready"), {
+      timeoutMs: 30_000,
+      state: () => t.sticky(pr),
+    });
     await t.settled();
   });
 });
@@ -64,7 +67,9 @@ describe("deliveries while Redis is down", () => {
     return { redisUrl: redis.url };
   });
 
-  it("answers 5xx while Redis is down, acknowledges nothing, and processes the redelivery once Redis is back", async ({ t }) => {
+  it("answers 5xx while Redis is down, acknowledges nothing, and processes the redelivery once Redis is back", async ({
+    t,
+  }) => {
     const pr = 33;
     const sha = newSha();
     await t.repo.push(sha, await previewRepo());
@@ -79,10 +84,14 @@ describe("deliveries while Redis is down", () => {
     expect(t.github.requests).toEqual([]);
 
     restarted = await startRedisOn(port);
-    await until("prbox is connected to Redis again", async () => (await fetch(`${t.prbox.baseUrl}/readyz`)).ok, { timeoutMs: 20_000 });
+    await until("prbox is connected to Redis again", async () => (await fetch(`${t.prbox.baseUrl}/readyz`)).ok, {
+      timeoutMs: 20_000,
+    });
     const redelivered = await t.send(opened, { id: failed.id });
     expect(redelivered.status).toBe(200);
-    await t.until("the redelivered PR is deployed", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
+    await t.until("the redelivered PR is deployed", () => t.sticky(pr).includes("✅ ready"), {
+      state: () => t.sticky(pr),
+    });
     await t.settled();
     expect(t.stickyComments(pr)).toHaveLength(1);
   });

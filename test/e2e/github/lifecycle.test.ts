@@ -7,7 +7,9 @@ import { newSha, previewRepo } from "./support/sources.js";
 const it = lifecycleSuite("github");
 
 describe("the GitHub App's credentials", () => {
-  it("authenticates with the app's JWT and an installation token, and neither appears in a log line or in anything sent to GitHub", async ({ t }) => {
+  it("authenticates with the app's JWT and an installation token, and neither appears in a log line or in anything sent to GitHub", async ({
+    t,
+  }) => {
     const pr = 6;
     const sha = newSha();
     await t.forge.push(sha, await previewRepo());
@@ -16,9 +18,13 @@ describe("the GitHub App's credentials", () => {
 
     await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
 
-    await t.until("the comment says a maintainer can /deploy", () => t.sticky(pr).includes("`/deploy`"), { state: () => t.sticky(pr) });
+    await t.until("the comment says a maintainer can /deploy", () => t.sticky(pr).includes("`/deploy`"), {
+      state: () => t.sticky(pr),
+    });
     await t.settled();
-    expect([...t.github.credentials]).toEqual(expect.arrayContaining([t.prbox.installationToken, expect.stringMatching(/^eyJ/)]));
+    expect([...t.github.credentials]).toEqual(
+      expect.arrayContaining([t.prbox.installationToken, expect.stringMatching(/^eyJ/)]),
+    );
     expect(t.prbox.logs()).toContain("/access_tokens");
     // The fixture checks after every test that no credential leaked; this test makes sure there were some.
   });

@@ -26,7 +26,10 @@ describe("deploy phase timing", () => {
 
     const after = await t.prbox.metrics();
     for (const phase of PHASES) expect(phaseCount(after, phase), phase).toBe(phaseCount(before, phase) + 1);
-    const line = t.prbox.logs().split("\n").find((l) => l.includes('"environment ready"') && l.includes(t.environment(pr)));
+    const line = t.prbox
+      .logs()
+      .split("\n")
+      .find((l) => l.includes('"environment ready"') && l.includes(t.environment(pr)));
     const logged = JSON.parse(line ?? "{}") as { ms?: Record<string, number>; objects?: number };
     expect(Object.keys(logged.ms ?? {}).sort()).toEqual([...PHASES].sort());
     for (const phase of PHASES) expect(logged.ms?.[phase], phase).toBeGreaterThanOrEqual(0);

@@ -30,7 +30,9 @@ async function ready(t: PipelineTest, iid: number, sha: string): Promise<void> {
 }
 
 describe.concurrent("required jobs on GitLab (PRBOX_REQUIRED_CHECKS), end to end", () => {
-  it("waits for the merge request pipeline's build-image job, says so on the note, and deploys once it succeeded", async ({ t }) => {
+  it("waits for the merge request pipeline's build-image job, says so on the note, and deploys once it succeeded", async ({
+    t,
+  }) => {
     const iid = 31;
     const sha = newSha();
     const project = projectOf(t);
@@ -38,8 +40,15 @@ describe.concurrent("required jobs on GitLab (PRBOX_REQUIRED_CHECKS), end to end
     t.forge.open(iid, { ref: "feature/gated", sha });
 
     await t.deliver(t.forge.pullRequestEvent(iid, "opened"));
-    await t.until("the note says what it waits for", () => t.sticky(iid).includes("waiting for the checks build-image to pass"), { state: () => t.sticky(iid) });
-    const pipeline = project.runPipeline(sha, { mergeRequest: iid, jobs: { "build-image": "running", unit: "created" } });
+    await t.until(
+      "the note says what it waits for",
+      () => t.sticky(iid).includes("waiting for the checks build-image to pass"),
+      { state: () => t.sticky(iid) },
+    );
+    const pipeline = project.runPipeline(sha, {
+      mergeRequest: iid,
+      jobs: { "build-image": "running", unit: "created" },
+    });
     expect(await pipelineHook(t, project, pipeline)).toBe(`ignored: pipeline ${pipeline.id}: waiting for build-image`);
     await t.settled();
     expect(t.forge.downloads()).toEqual([]);
@@ -50,14 +59,18 @@ describe.concurrent("required jobs on GitLab (PRBOX_REQUIRED_CHECKS), end to end
     await ready(t, iid, sha);
   });
 
-  it("deploys a merge request opened after its branch pipeline passed: the Pipeline Hook came first, the head's jobs are read", async ({ t }) => {
+  it("deploys a merge request opened after its branch pipeline passed: the Pipeline Hook came first, the head's jobs are read", async ({
+    t,
+  }) => {
     const iid = 32;
     const sha = newSha();
     const project = projectOf(t);
     await t.forge.push(sha, await previewRepo());
     const pipeline = project.runPipeline(sha, { ref: "feature/early", jobs: { "build-image": "success" } });
 
-    expect(await pipelineHook(t, project, pipeline)).toBe(`ignored: pipeline ${pipeline.id} ran for no open merge request of ${project.path}`);
+    expect(await pipelineHook(t, project, pipeline)).toBe(
+      `ignored: pipeline ${pipeline.id} ran for no open merge request of ${project.path}`,
+    );
     t.forge.open(iid, { ref: "feature/early", sha });
     const answer = await t.deliver(t.forge.pullRequestEvent(iid, "opened"));
 
@@ -65,7 +78,9 @@ describe.concurrent("required jobs on GitLab (PRBOX_REQUIRED_CHECKS), end to end
     await ready(t, iid, sha);
   });
 
-  it("says on the note that build-image failed in a branch pipeline, and deploys on a Maintainer's /deploy all the same", async ({ t }) => {
+  it("says on the note that build-image failed in a branch pipeline, and deploys on a Maintainer's /deploy all the same", async ({
+    t,
+  }) => {
     const iid = 33;
     const sha = newSha();
     const project = projectOf(t);
@@ -73,9 +88,16 @@ describe.concurrent("required jobs on GitLab (PRBOX_REQUIRED_CHECKS), end to end
     t.forge.open(iid, { ref: "feature/broken", sha });
     await t.deliver(t.forge.pullRequestEvent(iid, "opened"));
 
-    const pipeline = project.runPipeline(sha, { ref: "feature/broken", jobs: { "build-image": "failed", publish: "skipped" } });
+    const pipeline = project.runPipeline(sha, {
+      ref: "feature/broken",
+      jobs: { "build-image": "failed", publish: "skipped" },
+    });
     expect(await pipelineHook(t, project, pipeline)).toBe(`checks failed: !${iid} queued`);
-    await t.until("the note says the job failed", () => t.sticky(iid).includes(`the check build-image failed on \`${sha.slice(0, 7)}\``), { state: () => t.sticky(iid) });
+    await t.until(
+      "the note says the job failed",
+      () => t.sticky(iid).includes(`the check build-image failed on \`${sha.slice(0, 7)}\``),
+      { state: () => t.sticky(iid) },
+    );
     await t.settled();
     expect(t.forge.downloads()).toEqual([]);
 

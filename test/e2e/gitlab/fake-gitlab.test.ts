@@ -41,7 +41,10 @@ describe("the fake GitLab", () => {
   it("records a request it has no route for, and one to any other host", async () => {
     expect(await statusOfCall(client().Branches.all(project.id))).toBe(501);
     await expect(fetch("https://example.com/")).rejects.toThrow();
-    expect(gitlab.problems).toEqual([expect.stringMatching(/no route for GET \/api\/v4\/projects\/\d+\/repository\/branches/), expect.stringMatching(/host nobody fakes/)]);
+    expect(gitlab.problems).toEqual([
+      expect.stringMatching(/no route for GET \/api\/v4\/projects\/\d+\/repository\/branches/),
+      expect.stringMatching(/host nobody fakes/),
+    ]);
   });
 
   it("lists a commit's pipelines newest first with the status their jobs give them, and an open branch's merge requests", async () => {
@@ -61,15 +64,23 @@ describe("the fake GitLab", () => {
       ["lint", "failed"],
     ]);
     expect(mrs.map((mr) => [mr.iid, mr.sha])).toEqual([[1, SHA]]);
-    expect(project.pipelineHook(forMr)).toMatchObject({ object_attributes: { id: forMr.id, sha: SHA, status: "running", source: "merge_request_event" }, merge_request: { iid: 1 } });
+    expect(project.pipelineHook(forMr)).toMatchObject({
+      object_attributes: { id: forMr.id, sha: SHA, status: "running", source: "merge_request_event" },
+      merge_request: { iid: 1 },
+    });
     expect(gitlab.problems).toEqual([]);
   });
 
   it("answers a status without ref for a fork's commit with GitLab's 404 'References for commit', and takes it with the MR's ref", async () => {
-    expect(await statusOfCall(client().Commits.editStatus(project.id, FORK_SHA, "running", { name: "prbox" }))).toBe(404);
+    expect(await statusOfCall(client().Commits.editStatus(project.id, FORK_SHA, "running", { name: "prbox" }))).toBe(
+      404,
+    );
     expect(gitlab.problems).toEqual([]);
 
-    await client().Commits.editStatus(project.id, FORK_SHA, "running", { name: "prbox", ref: "refs/merge-requests/2/head" });
+    await client().Commits.editStatus(project.id, FORK_SHA, "running", {
+      name: "prbox",
+      ref: "refs/merge-requests/2/head",
+    });
     await client().Commits.editStatus(project.id, SHA, "running", { name: "prbox" });
 
     expect(project.statuses.map((s) => [s.sha, s.ref])).toEqual([
@@ -80,7 +91,9 @@ describe("the fake GitLab", () => {
 
   it("answers 400 to a state the status already has, and takes a finished state again", async () => {
     await client().Commits.editStatus(project.id, SHA, "running", { name: "prbox", ref: "feature" });
-    expect(await statusOfCall(client().Commits.editStatus(project.id, SHA, "running", { name: "prbox", ref: "feature" }))).toBe(400);
+    expect(
+      await statusOfCall(client().Commits.editStatus(project.id, SHA, "running", { name: "prbox", ref: "feature" })),
+    ).toBe(400);
     await client().Commits.editStatus(project.id, SHA, "success", { name: "prbox", ref: "feature" });
     await client().Commits.editStatus(project.id, SHA, "success", { name: "prbox", ref: "feature" });
     expect(project.statusesOf(SHA).map((s) => s.status)).toEqual(["running", "success", "success"]);
@@ -88,7 +101,9 @@ describe("the fake GitLab", () => {
   });
 
   it("deletes only a stopped environment (403 otherwise, as a problem)", async () => {
-    const created = await client().Environments.create(project.id, "prbox/mr-1", { externalUrl: "https://pr-1.example.com" });
+    const created = await client().Environments.create(project.id, "prbox/mr-1", {
+      externalUrl: "https://pr-1.example.com",
+    });
     expect(await statusOfCall(client().Environments.remove(project.id, created.id))).toBe(403);
     expect(gitlab.problems).toHaveLength(1);
 
@@ -100,12 +115,18 @@ describe("the fake GitLab", () => {
 
   it("pages notes the way gitbeaker follows them, and tells members by access level", async () => {
     for (let i = 0; i < 130; i++) project.comment(1, "alex", `note ${i}`);
-    const notes = await client().MergeRequestNotes.all(project.id, 1, { sort: "asc", orderBy: "created_at", perPage: 100 });
+    const notes = await client().MergeRequestNotes.all(project.id, 1, {
+      sort: "asc",
+      orderBy: "created_at",
+      perPage: 100,
+    });
     expect(notes.map((n) => n.body)).toEqual(Array.from({ length: 130 }, (_, i) => `note ${i}`));
 
     project.setAccessLevel("alex", ACCESS.developer);
     const [alex] = await client().Users.all({ username: "alex" });
-    expect((await client().ProjectMembers.show(project.id, alex?.id ?? 0, { includeInherited: true })).access_level).toBe(30);
+    expect(
+      (await client().ProjectMembers.show(project.id, alex?.id ?? 0, { includeInherited: true })).access_level,
+    ).toBe(30);
     const [stranger] = await client().Users.all({ username: "stranger" });
     expect(stranger).toBeUndefined();
     gitlab.assertNoProblems();
@@ -113,12 +134,19 @@ describe("the fake GitLab", () => {
 
   it("writes webhook payloads prbox's edge accepts: an update carries oldrev only after a push", () => {
     const open = project.mergeRequestHook(1, "open");
-    expect(open).toMatchObject({ object_kind: "merge_request", project: { id: project.id, path_with_namespace: "acme/shop" }, object_attributes: { iid: 1, action: "open", last_commit: { id: SHA } } });
+    expect(open).toMatchObject({
+      object_kind: "merge_request",
+      project: { id: project.id, path_with_namespace: "acme/shop" },
+      object_attributes: { iid: 1, action: "open", last_commit: { id: SHA } },
+    });
 
     project.editTitle(1, "Better title");
     expect((project.mergeRequestHook(1, "update").object_attributes as Record<string, unknown>).oldrev).toBeUndefined();
     project.pushToMergeRequest(1, FORK_SHA);
-    expect(project.mergeRequestHook(1, "update").object_attributes).toMatchObject({ oldrev: SHA, last_commit: { id: FORK_SHA } });
+    expect(project.mergeRequestHook(1, "update").object_attributes).toMatchObject({
+      oldrev: SHA,
+      last_commit: { id: FORK_SHA },
+    });
 
     const fork = project.mergeRequestHook(2, "open").object_attributes as Record<string, unknown>;
     expect(fork.source_project_id).not.toBe(fork.target_project_id);

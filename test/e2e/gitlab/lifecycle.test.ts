@@ -12,7 +12,9 @@ import { deliverToGitLabRoute } from "../pipeline/support/gitlab.js";
 const it = lifecycleSuite("gitlab");
 
 describe.concurrent("GitLab's edge, end to end", () => {
-  it("redeploys nothing for an update without oldrev (a title edit): no download, no job, the note untouched", async ({ t }) => {
+  it("redeploys nothing for an update without oldrev (a title edit): no download, no job, the note untouched", async ({
+    t,
+  }) => {
     const iid = 11;
     const sha = await openDeployed(t, iid);
     const project = [...t.gitlab.projects.values()].find((p) => p.path === t.forge.repo);
@@ -24,10 +26,14 @@ describe.concurrent("GitLab's edge, end to end", () => {
     const answer = await t.deliver(t.forge.pullRequestEvent(iid, "synchronize"));
 
     expect(answer.body).toContain("edited without new commits");
-    await stays("nothing is queued for the merge request", async () => !(await t.prbox.pendingJobs()).includes(t.forge.environmentId(iid)), {
-      forMs: 1500,
-      check: () => t.forge.assertNoProblems(),
-    });
+    await stays(
+      "nothing is queued for the merge request",
+      async () => !(await t.prbox.pendingJobs()).includes(t.forge.environmentId(iid)),
+      {
+        forMs: 1500,
+        check: () => t.forge.assertNoProblems(),
+      },
+    );
     expect(t.forge.downloads()).toEqual([sha]);
     expect(t.forge.stickyComments(iid)[0]?.history).toHaveLength(edits ?? -1);
     expect(t.forge.statusesOf(sha)).toHaveLength(statuses);
@@ -42,16 +48,24 @@ describe.concurrent("GitLab's edge, end to end", () => {
     const project = [...t.gitlab.projects.values()].find((p) => p.path === t.forge.repo);
     const body = project?.mergeRequestHook(iid, "open");
 
-    const answer = await deliverToGitLabRoute(t.prbox, "Merge Request Hook", body, { token: `${t.prbox.gitlab.secret}x` });
+    const answer = await deliverToGitLabRoute(t.prbox, "Merge Request Hook", body, {
+      token: `${t.prbox.gitlab.secret}x`,
+    });
 
     expect(answer.status).toBe(401);
     expect(await t.prbox.rt.store.getDesired(t.forge.environmentId(iid))).toBeNull();
     expect(await t.prbox.pendingJobs()).not.toContain(t.forge.environmentId(iid));
-    await stays("nothing reaches GitLab or the cluster", async () => t.forge.downloads().length === 0 && !(await namespaceExists(t.kube, t.forge.namespace(iid))), { forMs: 1000 });
+    await stays(
+      "nothing reaches GitLab or the cluster",
+      async () => t.forge.downloads().length === 0 && !(await namespaceExists(t.kube, t.forge.namespace(iid))),
+      { forMs: 1000 },
+    );
     expect(t.forge.stickyComments(iid)).toEqual([]);
   });
 
-  it("processes a delivery GitLab sends twice with the same Idempotency-Key once: one deploy, one note", async ({ t }) => {
+  it("processes a delivery GitLab sends twice with the same Idempotency-Key once: one deploy, one note", async ({
+    t,
+  }) => {
     const iid = 13;
     const sha = newSha();
     await t.forge.push(sha, await previewRepo());
@@ -72,7 +86,9 @@ describe.concurrent("GitLab's edge, end to end", () => {
 });
 
 describe("both forges in one process", () => {
-  it("deploys a GitHub pull request and a GitLab merge request side by side, each reported on its own forge", async ({ t }) => {
+  it("deploys a GitHub pull request and a GitLab merge request side by side, each reported on its own forge", async ({
+    t,
+  }) => {
     const github = t.another("github");
     const [onGitLab, onGitHub] = [newSha(), newSha()];
     await t.forge.push(onGitLab, await previewRepo());
@@ -80,7 +96,10 @@ describe("both forges in one process", () => {
     t.forge.open(7, { ref: "feature/gitlab-side", sha: onGitLab });
     github.open(7, { ref: "feature/github-side", sha: onGitHub });
 
-    await Promise.all([t.deliver(t.forge.pullRequestEvent(7, "opened")), t.deliver(github.pullRequestEvent(7, "opened"))]);
+    await Promise.all([
+      t.deliver(t.forge.pullRequestEvent(7, "opened")),
+      t.deliver(github.pullRequestEvent(7, "opened")),
+    ]);
 
     const ready = (sticky: string) => sticky.includes("✅ ready");
     await t.until("both say ready", () => ready(t.sticky(7)) && ready(github.stickyComments(7)[0]?.body ?? ""), {
@@ -89,7 +108,10 @@ describe("both forges in one process", () => {
     await t.settled();
     expect(t.forge.environmentId(7)).not.toBe(github.environmentId(7));
     expect(t.forge.namespace(7)).not.toBe(github.namespace(7));
-    for (const [forge, sha] of [[t.forge, onGitLab], [github, onGitHub]] as const) {
+    for (const [forge, sha] of [
+      [t.forge, onGitLab],
+      [github, onGitHub],
+    ] as const) {
       const ns = await liveNamespace(t.kube, forge.namespace(7));
       expect(ns?.metadata?.labels?.["prbox.dev/forge"]).toBe(forge.name);
       expect(ns?.metadata?.annotations?.["prbox.dev/sha"]).toBe(sha);

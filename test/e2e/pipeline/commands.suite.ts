@@ -25,7 +25,11 @@ async function openFork(t: PipelineTest, pr: number, shas: string[]): Promise<vo
     t.forge.pushTo(pr, sha);
     await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
   }
-  await t.until("the comment says a maintainer can /deploy", () => t.sticky(pr).includes("a maintainer can deploy it with `/deploy`"), { state: () => t.sticky(pr) });
+  await t.until(
+    "the comment says a maintainer can /deploy",
+    () => t.sticky(pr).includes("a maintainer can deploy it with `/deploy`"),
+    { state: () => t.sticky(pr) },
+  );
   await t.settled();
 }
 
@@ -33,7 +37,9 @@ export function commandsSuite(forge: ForgeName) {
   const it = usePipeline(forge);
 
   describe.concurrent(`commands in PR comments on ${forge}`, () => {
-    it("rebuilds the environment from scratch on /reload by a writer, with a +1 reaction, once per comment", async ({ t }) => {
+    it("rebuilds the environment from scratch on /reload by a writer, with a +1 reaction, once per comment", async ({
+      t,
+    }) => {
       const pr = 21;
       await openDeployed(t, pr);
       const namespace = t.forge.namespace(pr);
@@ -50,7 +56,9 @@ export function commandsSuite(forge: ForgeName) {
       expect(t.forge.reactionsOn(command.id)).toEqual(["+1"]);
       await t.until("every object was recreated (new uids)", async () => {
         const after = uids(await objectsIn(t.kube, namespace));
-        return after.size === before.size && [...before].every(([key, uid]) => after.has(key) && after.get(key) !== uid);
+        return (
+          after.size === before.size && [...before].every(([key, uid]) => after.has(key) && after.get(key) !== uid)
+        );
       });
       await t.settled();
       const since = t.forge.stickyComments(pr)[0]?.history.slice(editsBefore) ?? [];
@@ -62,13 +70,17 @@ export function commandsSuite(forge: ForgeName) {
       expect(desired?.reloadRequest).toBe(1);
     });
 
-    it("refuses /reload and /deploy from a reader (GitLab: a Guest) with one -1 reaction and one reply saying why, and changes and queues nothing", async ({ t }) => {
+    it("refuses /reload and /deploy from a reader (GitLab: a Guest) with one -1 reaction and one reply saying why, and changes and queues nothing", async ({
+      t,
+    }) => {
       const pr = 22;
       const sha = newSha();
       await t.forge.push(sha, await previewRepo());
       t.forge.open(pr, { ref: "patch-2", sha, fork: true, user: "contributor" });
       await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
-      await t.until("the comment says a maintainer can /deploy", () => t.sticky(pr).includes("`/deploy`"), { state: () => t.sticky(pr) });
+      await t.until("the comment says a maintainer can /deploy", () => t.sticky(pr).includes("`/deploy`"), {
+        state: () => t.sticky(pr),
+      });
       await t.settled();
       const desiredBefore = await t.prbox.rt.store.getDesired(t.forge.environmentId(pr));
       t.forge.setRole("visitor", "read");
@@ -89,7 +101,9 @@ export function commandsSuite(forge: ForgeName) {
       expect(t.forge.downloads()).toEqual([]);
     });
 
-    it("does not deploy a fork's PR until a maintainer's /deploy, then deploys the head of that moment and not later pushes", async ({ t }) => {
+    it("does not deploy a fork's PR until a maintainer's /deploy, then deploys the head of that moment and not later pushes", async ({
+      t,
+    }) => {
       const pr = 23;
       const files = await previewRepo();
       const [opened, pushed, later] = [newSha(), newSha(), newSha()];
@@ -98,7 +112,11 @@ export function commandsSuite(forge: ForgeName) {
       const namespace = t.forge.namespace(pr);
 
       await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
-      await t.until("the comment says a maintainer can /deploy", () => t.sticky(pr).includes("a maintainer can deploy it with `/deploy`"), { state: () => t.sticky(pr) });
+      await t.until(
+        "the comment says a maintainer can /deploy",
+        () => t.sticky(pr).includes("a maintainer can deploy it with `/deploy`"),
+        { state: () => t.sticky(pr) },
+      );
       t.forge.pushTo(pr, pushed);
       await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
       await t.settled();
@@ -118,7 +136,9 @@ export function commandsSuite(forge: ForgeName) {
       expect((await liveNamespace(t.kube, namespace))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(pushed);
       // The fork's commit got its status (on GitLab: under the MR's ref, the fork's branch is not in the project).
       expect(t.forge.statusesOf(pushed).at(-1)?.state).toBe("success");
-      await stays("the later push to the fork is not deployed", () => !t.forge.downloads().includes(later), { forMs: 1500 });
+      await stays("the later push to the fork is not deployed", () => !t.forge.downloads().includes(later), {
+        forMs: 1500,
+      });
       expect(t.forge.downloads()).toEqual([pushed]);
       expect(t.forge.stickyComments(pr)).toHaveLength(1);
     });
@@ -143,7 +163,9 @@ export function commandsSuite(forge: ForgeName) {
 
   // A second block: fewer tests at once share the installation's write budget (one a second).
   describe.concurrent(`/deploy's commit, quoted commands, readers and other bots on ${forge}`, () => {
-    it("deploys the commit /deploy <sha> names (abbreviated, an earlier commit of the PR), not the head", async ({ t }) => {
+    it("deploys the commit /deploy <sha> names (abbreviated, an earlier commit of the PR), not the head", async ({
+      t,
+    }) => {
       const pr = 25;
       const [first, head] = [newSha(), newSha()];
       await openFork(t, pr, [first, head]);
@@ -155,7 +177,9 @@ export function commandsSuite(forge: ForgeName) {
       expect(t.forge.reactionsOn(command.id)).toEqual(["+1"]);
       await t.until("the comment says ready", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
       await t.settled();
-      expect((await liveNamespace(t.kube, t.forge.namespace(pr)))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(first);
+      expect((await liveNamespace(t.kube, t.forge.namespace(pr)))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(
+        first,
+      );
       expect(t.forge.downloads()).toEqual([first]);
       expect(t.forge.replies(pr)).toEqual([]);
     });
@@ -172,13 +196,21 @@ export function commandsSuite(forge: ForgeName) {
       await t.until("the reply", () => t.forge.replies(pr).length > 0);
 
       expect(t.forge.reactionsOn(command.id)).toEqual(["-1"]);
-      expect(t.forge.replies(pr)).toEqual([expect.stringMatching(new RegExp(`^@maintainer \`${stranger.slice(0, 7)}\` is not a commit of .*its head is \`${head.slice(0, 7)}\``))]);
+      expect(t.forge.replies(pr)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^@maintainer \`${stranger.slice(0, 7)}\` is not a commit of .*its head is \`${head.slice(0, 7)}\``,
+          ),
+        ),
+      ]);
       await t.settled();
       expect(t.forge.downloads()).toEqual([]);
       expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
     });
 
-    it("asks for the SHA when the head moved after the /deploy comment was written, and deploys nothing until given it", async ({ t }) => {
+    it("asks for the SHA when the head moved after the /deploy comment was written, and deploys nothing until given it", async ({
+      t,
+    }) => {
       const pr = 27;
       const [seen, pushedLater] = [newSha(), newSha()];
       await openFork(t, pr, [seen]);
@@ -192,7 +224,13 @@ export function commandsSuite(forge: ForgeName) {
       await t.until("the reply", () => t.forge.replies(pr).length > 0);
 
       expect(t.forge.reactionsOn(command.id)).toEqual(["-1"]);
-      expect(t.forge.replies(pr)).toEqual([expect.stringMatching(new RegExp(`^@maintainer .*\`${pushedLater.slice(0, 7)}\`, pushed after your comment.*\`/deploy ${pushedLater.slice(0, 7)}\``))]);
+      expect(t.forge.replies(pr)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^@maintainer .*\`${pushedLater.slice(0, 7)}\`, pushed after your comment.*\`/deploy ${pushedLater.slice(0, 7)}\``,
+          ),
+        ),
+      ]);
       await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
       await t.settled();
       expect(t.forge.downloads()).toEqual([]);
@@ -232,18 +270,26 @@ export function commandsSuite(forge: ForgeName) {
       const pr = 29;
       await openFork(t, pr, [newSha()]);
       t.forge.setRole("visitor", "read");
-      const commands = Array.from({ length: 10 }, (_, i) => t.forge.comment(pr, "visitor", i % 2 === 0 ? "/deploy" : "/reload"));
+      const commands = Array.from({ length: 10 }, (_, i) =>
+        t.forge.comment(pr, "visitor", i % 2 === 0 ? "/deploy" : "/reload"),
+      );
 
-      for (const [i, command] of commands.entries()) await t.deliver(t.forge.commentEvent(pr, command), { replies: i === 0 });
+      for (const [i, command] of commands.entries())
+        await t.deliver(t.forge.commentEvent(pr, command), { replies: i === 0 });
       await t.until("the reply to the reader", () => t.forge.replies(pr).length > 0);
 
-      expect(commands.map((command) => t.forge.reactionsOn(command.id))).toEqual([["-1"], ...Array.from({ length: 9 }, () => [])]);
+      expect(commands.map((command) => t.forge.reactionsOn(command.id))).toEqual([
+        ["-1"],
+        ...Array.from({ length: 9 }, () => []),
+      ]);
       expect(t.forge.replies(pr)).toEqual([expect.stringMatching(/^@visitor .*`\/deploy`/)]);
       expect(await t.prbox.pendingJobs()).not.toContain(t.forge.environmentId(pr));
       expect(t.forge.downloads()).toEqual([]);
     });
 
-    it("never edits another bot's comment that carries prbox's marker, and keeps one comment of its own", async ({ t }) => {
+    it("never edits another bot's comment that carries prbox's marker, and keeps one comment of its own", async ({
+      t,
+    }) => {
       const pr = 30;
       const sha = newSha();
       await t.forge.push(sha, await previewRepo());
@@ -251,7 +297,9 @@ export function commandsSuite(forge: ForgeName) {
       const copy = t.forge.botComment(pr, `${STICKY_MARKER}\n**prbox preview**: ✅ ready at https://phishing.example`);
 
       await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
-      await t.until("prbox's own comment says a maintainer can /deploy", () => t.sticky(pr).includes("`/deploy`"), { state: () => t.sticky(pr) });
+      await t.until("prbox's own comment says a maintainer can /deploy", () => t.sticky(pr).includes("`/deploy`"), {
+        state: () => t.sticky(pr),
+      });
       await t.settled();
 
       const other = t.forge.comments(pr).find((c) => c.id === copy.id);

@@ -26,7 +26,10 @@ async function openFailing(t: PipelineTest, pr: number, files: Files): Promise<{
 function expectFailedRecords(t: PipelineTest, pr: number, sha: string): void {
   expect(t.forge.statusesOf(sha).at(-1)).toMatchObject({ state: "failure" });
   // A GitLab Environment has no failed state: it stays without a URL.
-  expect(t.forge.environment(pr)).toMatchObject({ state: t.forge.recordsDeployments ? "failed" : "created", url: null });
+  expect(t.forge.environment(pr)).toMatchObject({
+    state: t.forge.recordsDeployments ? "failed" : "created",
+    url: null,
+  });
 }
 
 function edit(files: Files, file: string, from: string, to: string): Files {
@@ -39,9 +42,16 @@ export function failuresSuite(forge: ForgeName) {
   const it = usePipeline(forge, { env: { PRBOX_DEPLOY_TIMEOUT: "8s" } });
 
   describe.concurrent(`previews that cannot be deployed on ${forge}`, () => {
-    it("reports an unknown variable once, quoting it with its file and line, and creates no namespace", async ({ t }) => {
+    it("reports an unknown variable once, quoting it with its file and line, and creates no namespace", async ({
+      t,
+    }) => {
       const pr = 41;
-      const files = edit(await previewRepo(), "box1/values.yaml", "port: 80\n", 'port: 80\ndomain: "${PREVIEW_DOMAIN}"\n');
+      const files = edit(
+        await previewRepo(),
+        "box1/values.yaml",
+        "port: 80\n",
+        'port: 80\ndomain: "${PREVIEW_DOMAIN}"\n',
+      );
 
       const { sha, comment } = await openFailing(t, pr, files);
 
@@ -59,7 +69,11 @@ export function failuresSuite(forge: ForgeName) {
       const line = spec.split("\n").findIndex((l) => l === 'name = "first-box"') + 1;
       expect(line).toBeGreaterThan(0);
 
-      const { sha, comment } = await openFailing(t, pr, edit(files, "environment.toml", 'name = "first-box"', 'name = "first-box'));
+      const { sha, comment } = await openFailing(
+        t,
+        pr,
+        edit(files, "environment.toml", 'name = "first-box"', 'name = "first-box'),
+      );
 
       expect(comment).toMatch(new RegExp(`environment\\.toml:${line}:\\d+`));
       expect(comment).toContain("invalid TOML");
@@ -70,7 +84,12 @@ export function failuresSuite(forge: ForgeName) {
     it("reports a chart helm cannot render, naming the box and the template's line", async ({ t }) => {
       const pr = 44;
       const template = "box2/templates/api-nginx-service.yaml";
-      const files = edit(await previewRepo(), template, "  name: {{ .Values.serviceName }}", "  name: {{ .Values.missing.name }}");
+      const files = edit(
+        await previewRepo(),
+        template,
+        "  name: {{ .Values.serviceName }}",
+        "  name: {{ .Values.missing.name }}",
+      );
 
       const { sha, comment } = await openFailing(t, pr, files);
 
@@ -83,7 +102,16 @@ export function failuresSuite(forge: ForgeName) {
 
     it("reports a manifest the cluster rejects, naming the object and the API server's reason", async ({ t }) => {
       const pr = 45;
-      const rejected = ["apiVersion: v1", "kind: Service", "metadata:", "  name: rejected-port", "spec:", "  ports:", "    - port: 99999", ""].join("\n");
+      const rejected = [
+        "apiVersion: v1",
+        "kind: Service",
+        "metadata:",
+        "  name: rejected-port",
+        "spec:",
+        "  ports:",
+        "    - port: 99999",
+        "",
+      ].join("\n");
       const files = changed(await previewRepo(), { set: { "config/rejected.yaml": rejected } });
 
       const { sha, comment } = await openFailing(t, pr, files);
@@ -93,20 +121,31 @@ export function failuresSuite(forge: ForgeName) {
       expectFailedRecords(t, pr, sha);
     });
 
-    it("refuses a privileged container before deploying, naming the template and the Pod Security rule, and creates no namespace", async ({ t }) => {
+    it("refuses a privileged container before deploying, naming the template and the Pod Security rule, and creates no namespace", async ({
+      t,
+    }) => {
       const pr = 46;
       const template = "box2/templates/api-nginx-deployment.yaml";
-      const files = edit(await previewRepo(), template, "        - name: nginx\n", "        - name: nginx\n          securityContext:\n            privileged: true\n");
+      const files = edit(
+        await previewRepo(),
+        template,
+        "        - name: nginx\n",
+        "        - name: nginx\n          securityContext:\n            privileged: true\n",
+      );
 
       const { sha, comment } = await openFailing(t, pr, files);
 
-      expect(comment).toContain('pods would be refused by Pod Security "baseline": privileged (container "nginx" must not set securityContext.privileged=true)');
+      expect(comment).toContain(
+        'pods would be refused by Pod Security "baseline": privileged (container "nginx" must not set securityContext.privileged=true)',
+      );
       expect(comment).toContain(template);
       expectFailedRecords(t, pr, sha);
       expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
     });
 
-    it("names the Deployment whose image never starts and the reason the cluster gives (ImagePullBackOff)", async ({ t }) => {
+    it("names the Deployment whose image never starts and the reason the cluster gives (ImagePullBackOff)", async ({
+      t,
+    }) => {
       const pr = 42;
 
       const { sha, comment } = await openFailing(t, pr, withFailingPods(await previewRepo(), "ImagePullBackOff"));

@@ -8,7 +8,9 @@ export async function openDeployed(t: PipelineTest, pr: number): Promise<string>
   await t.forge.push(sha, await previewRepo());
   t.forge.open(pr, { ref: `feature/pr-${pr}`, sha });
   await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
-  await t.until(`the comment of #${pr} says ready`, () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
+  await t.until(`the comment of #${pr} says ready`, () => t.sticky(pr).includes("✅ ready"), {
+    state: () => t.sticky(pr),
+  });
   await t.settled();
   return sha;
 }

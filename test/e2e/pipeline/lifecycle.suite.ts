@@ -22,7 +22,9 @@ export function lifecycleSuite(forge: ForgeName) {
   const it = usePipeline(forge);
 
   describe.concurrent(`a pull request's preview on ${forge}`, () => {
-    it("deploys an opened PR: one comment with the preview URL, status pending then success, the forge's environment with its URL, the namespace running", async ({ t }) => {
+    it("deploys an opened PR: one comment with the preview URL, status pending then success, the forge's environment with its URL, the namespace running", async ({
+      t,
+    }) => {
       const pr = 1;
       const sha = newSha();
       const url = `https://pr-${pr}.preview.example.com/`;
@@ -41,11 +43,19 @@ export function lifecycleSuite(forge: ForgeName) {
       const statuses = t.forge.statusesOf(sha);
       expect(statuses[0]?.state).toBe("pending");
       expect(statuses.at(-1)).toMatchObject({ state: "success", url });
-      expect(t.forge.environment(pr)).toEqual({ state: "ready", url, deploys: t.forge.recordsDeployments ? [sha] : [] });
+      expect(t.forge.environment(pr)).toEqual({
+        state: "ready",
+        url,
+        deploys: t.forge.recordsDeployments ? [sha] : [],
+      });
 
       const namespace = t.forge.namespace(pr);
       const ns = await liveNamespace(t.kube, namespace);
-      expect(ns?.metadata?.labels).toMatchObject({ "prbox.dev/environment": t.forge.environmentId(pr), "prbox.dev/pr": String(pr), "prbox.dev/forge": forge });
+      expect(ns?.metadata?.labels).toMatchObject({
+        "prbox.dev/environment": t.forge.environmentId(pr),
+        "prbox.dev/pr": String(pr),
+        "prbox.dev/forge": forge,
+      });
       expect(ns?.metadata?.annotations?.["prbox.dev/sha"]).toBe(sha);
       const objects = await objectsIn(t.kube, namespace);
       expect(objects.map((o) => `${o.kind}/${o.name}`).sort()).toEqual(PREVIEW_OBJECTS);
@@ -54,7 +64,9 @@ export function lifecycleSuite(forge: ForgeName) {
       expect(t.forge.downloads()).toEqual([sha]);
     });
 
-    it("rolls a push out: the same comment is edited, the new SHA is deployed and the object the commit dropped is pruned", async ({ t }) => {
+    it("rolls a push out: the same comment is edited, the new SHA is deployed and the object the commit dropped is pruned", async ({
+      t,
+    }) => {
       const pr = 2;
       const first = await openDeployed(t, pr);
       const [comment] = t.forge.stickyComments(pr);
@@ -66,9 +78,13 @@ export function lifecycleSuite(forge: ForgeName) {
       t.forge.pushTo(pr, second);
       await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
 
-      await t.until("the comment says ready at the new commit", () => t.sticky(pr).includes("✅ ready") && t.sticky(pr).includes(second.slice(0, 7)), {
-        state: () => t.sticky(pr),
-      });
+      await t.until(
+        "the comment says ready at the new commit",
+        () => t.sticky(pr).includes("✅ ready") && t.sticky(pr).includes(second.slice(0, 7)),
+        {
+          state: () => t.sticky(pr),
+        },
+      );
       await t.settled();
       expect(t.forge.stickyComments(pr).map((c) => c.id)).toEqual([comment?.id]);
       expect(t.forge.replies(pr)).toEqual([]);
@@ -77,11 +93,16 @@ export function lifecycleSuite(forge: ForgeName) {
       expect(names).not.toContain("ConfigMap/feature-flags");
       expect(names).toContain("ConfigMap/settings");
       expect(t.forge.statusesOf(second).at(-1)?.state).toBe("success");
-      expect(t.forge.environment(pr)).toMatchObject({ state: "ready", deploys: t.forge.recordsDeployments ? [first, second] : [] });
+      expect(t.forge.environment(pr)).toMatchObject({
+        state: "ready",
+        deploys: t.forge.recordsDeployments ? [first, second] : [],
+      });
       expect(t.forge.downloads()).toEqual([first, second]);
     });
 
-    it("deletes the environment when the PR is merged: namespace gone, the forge's environment stopped, comment says deleted, and it stays so", async ({ t }) => {
+    it("deletes the environment when the PR is merged: namespace gone, the forge's environment stopped, comment says deleted, and it stays so", async ({
+      t,
+    }) => {
       const pr = 3;
       const sha = await openDeployed(t, pr);
       const namespace = t.forge.namespace(pr);
@@ -91,21 +112,32 @@ export function lifecycleSuite(forge: ForgeName) {
       t.forge.close(pr, { merged: true });
       await t.deliver(t.forge.pullRequestEvent(pr, "closed"));
 
-      await t.until("the comment says the environment was deleted", () => t.sticky(pr).includes("environment deleted"), { state: () => t.sticky(pr) });
+      await t.until(
+        "the comment says the environment was deleted",
+        () => t.sticky(pr).includes("environment deleted"),
+        { state: () => t.sticky(pr) },
+      );
       await t.settled();
       expect(await namespaceExists(t.kube, namespace)).toBe(false);
       expect(t.forge.stickyComments(pr).map((c) => c.id)).toEqual([comment?.id]);
       expect(t.sticky(pr)).toContain("the pull request was closed");
       // GitHub keeps the Deployment, marked inactive; GitLab's Environment is stopped, then deleted.
-      expect(t.forge.environment(pr)).toMatchObject({ state: t.forge.recordsDeployments ? "stopped" : "removed", deploys: t.forge.recordsDeployments ? [sha] : [] });
+      expect(t.forge.environment(pr)).toMatchObject({
+        state: t.forge.recordsDeployments ? "stopped" : "removed",
+        deploys: t.forge.recordsDeployments ? [sha] : [],
+      });
 
       // A push delivered late and a redelivered close bring nothing back.
       await t.deliver(late);
       await t.deliver(t.forge.pullRequestEvent(pr, "closed"));
-      await stays("the namespace stays gone and the comment says deleted", async () => !(await namespaceExists(t.kube, namespace)) && t.sticky(pr).includes("environment deleted"), {
-        forMs: 2000,
-        check: () => t.forge.assertNoProblems(),
-      });
+      await stays(
+        "the namespace stays gone and the comment says deleted",
+        async () => !(await namespaceExists(t.kube, namespace)) && t.sticky(pr).includes("environment deleted"),
+        {
+          forMs: 2000,
+          check: () => t.forge.assertNoProblems(),
+        },
+      );
       expect(t.forge.downloads()).toEqual([sha]);
     });
 
@@ -117,7 +149,11 @@ export function lifecycleSuite(forge: ForgeName) {
       t.forge.close(pr, { merged: false });
       await t.deliver(t.forge.pullRequestEvent(pr, "closed"));
 
-      await t.until("the comment says the environment was deleted", () => t.sticky(pr).includes("environment deleted"), { state: () => t.sticky(pr) });
+      await t.until(
+        "the comment says the environment was deleted",
+        () => t.sticky(pr).includes("environment deleted"),
+        { state: () => t.sticky(pr) },
+      );
       await t.settled();
       expect(await namespaceExists(t.kube, namespace)).toBe(false);
       expect(t.forge.environment(pr).state).toBe(t.forge.recordsDeployments ? "stopped" : "removed");
@@ -130,13 +166,19 @@ export function lifecycleSuite(forge: ForgeName) {
       const namespace = t.forge.namespace(pr);
       t.forge.close(pr, { merged: false });
       await t.deliver(t.forge.pullRequestEvent(pr, "closed"));
-      await t.until("the comment says the environment was deleted", () => t.sticky(pr).includes("environment deleted"), { state: () => t.sticky(pr) });
+      await t.until(
+        "the comment says the environment was deleted",
+        () => t.sticky(pr).includes("environment deleted"),
+        { state: () => t.sticky(pr) },
+      );
       await t.settled();
 
       t.forge.reopen(pr);
       await t.deliver(t.forge.pullRequestEvent(pr, "reopened"));
 
-      await t.until("the comment says ready again", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
+      await t.until("the comment says ready again", () => t.sticky(pr).includes("✅ ready"), {
+        state: () => t.sticky(pr),
+      });
       await t.settled();
       expect((await liveNamespace(t.kube, namespace))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(sha);
       expect(await deploymentsAvailable(t.kube, namespace)).toBe(true);

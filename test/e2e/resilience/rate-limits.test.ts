@@ -24,7 +24,9 @@ describe("the delay before a job's next attempt", () => {
   const job = (delay: number, jitter = 0) => ({ opts: { backoff: { type: "prbox", delay, jitter } } }) as never;
 
   it("is exponential when the forge asked for nothing", () => {
-    expect([1, 2, 3, 4].map((n) => retryDelay(n, "prbox", new Error("boom"), job(2000)))).toEqual([2000, 4000, 8000, 16000]);
+    expect([1, 2, 3, 4].map((n) => retryDelay(n, "prbox", new Error("boom"), job(2000)))).toEqual([
+      2000, 4000, 8000, 16000,
+    ]);
   });
 
   it("takes off at most the jitter, at random", () => {
@@ -33,7 +35,11 @@ describe("the delay before a job's next attempt", () => {
   });
 
   it("is never shorter than the retry-after GitHub sent, wherever it is in the cause chain", () => {
-    const limited = new GitHubError("creating the commit status: GitHub answered 429", { kind: "transient", status: 429, retryAfterMs: 30_000 });
+    const limited = new GitHubError("creating the commit status: GitHub answered 429", {
+      kind: "transient",
+      status: 429,
+      retryAfterMs: 30_000,
+    });
     const wrapped = new PrboxError("reporting failed", { kind: "transient", cause: limited });
     expect(retryAfterOf(wrapped)).toBe(30_000);
     expect(retryDelay(1, "prbox", wrapped, job(2000))).toBe(30_000);
@@ -51,7 +57,11 @@ describe("a job that GitHub rate-limited", () => {
       handler: async (_envId, { attempt }) => {
         attempts.push({ attempt, at: Date.now() });
         if (attempt === 1) {
-          throw new GitHubError("posting the prbox comment: GitHub answered 403: " + SECONDARY, { kind: "transient", status: 403, retryAfterMs: 1500 });
+          throw new GitHubError("posting the prbox comment: GitHub answered 403: " + SECONDARY, {
+            kind: "transient",
+            status: 403,
+            retryAfterMs: 1500,
+          });
         }
       },
     });
@@ -65,7 +75,10 @@ describe("a job that GitHub rate-limited", () => {
 });
 
 /** A Probot with prbox's Octokit, authenticated against the fake GitHub. */
-function appWith(installations: Record<number, string>, Octokit: typeof PrboxOctokit = PrboxOctokit): { probot: Probot; github: FakeGitHub } {
+function appWith(
+  installations: Record<number, string>,
+  Octokit: typeof PrboxOctokit = PrboxOctokit,
+): { probot: Probot; github: FakeGitHub } {
   const { privateKey, publicKey } = appCredentials();
   const github = startFakeGitHub({ app: { id: "4242", slug: "prbox-preview", publicKey }, installations });
   const probot = new Probot({ appId: "4242", privateKey, Octokit, log: pino({ level: "silent" }) });
@@ -83,7 +96,10 @@ describe("prbox's Octokit", () => {
   const sha = "c0ffee".padEnd(40, "0");
 
   beforeEach(async () => {
-    ({ github, probot } = appWith({ [A]: "ghs_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", [B]: "ghs_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" }));
+    ({ github, probot } = appWith({
+      [A]: "ghs_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+      [B]: "ghs_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    }));
     repoA = github.addRepository("acme/shop", A);
     repoB = github.addRepository("globex/site", B);
     await repoA.push(sha, { "environment.toml": "" });
@@ -96,7 +112,11 @@ describe("prbox's Octokit", () => {
     nock.enableNetConnect();
   });
 
-  const forgeFor = async (installation: number) => new GitHubForge((await probot.auth(installation)) as ProbotOctokit, appBot(() => probot.auth()));
+  const forgeFor = async (installation: number) =>
+    new GitHubForge(
+      (await probot.auth(installation)) as ProbotOctokit,
+      appBot(() => probot.auth()),
+    );
   const refA = { forge: "github" as const, repo: "acme/shop", pr: 1, target: String(A) };
   const refB = { forge: "github" as const, repo: "globex/site", pr: 1, target: String(B) };
   /**
@@ -107,7 +127,9 @@ describe("prbox's Octokit", () => {
   async function writesInOrder(forgeA: GitHubForge, forgeB: GitHubForge): Promise<string[]> {
     await Promise.all([forgeA.pullRequest(refA), forgeB.pullRequest(refB)]); // installation tokens fetched
     const statusPosts = () => github.requests.filter((r) => r.method === "POST" && r.url.includes("/statuses/"));
-    const writes = Array.from({ length: WRITE_BURST + 3 }, (_, n) => forgeA.setCommitStatus(refA, sha, { state: "pending", description: `write ${n}` }));
+    const writes = Array.from({ length: WRITE_BURST + 3 }, (_, n) =>
+      forgeA.setCommitStatus(refA, sha, { state: "pending", description: `write ${n}` }),
+    );
     await waitFor("A's burst arrived", () => statusPosts().length >= WRITE_BURST);
     writes.push(forgeB.setCommitStatus(refB, sha, { state: "pending", description: "B" }));
     await Promise.all(writes);
@@ -120,11 +142,20 @@ describe("prbox's Octokit", () => {
     expect(order.slice(-2)).toEqual(["A", "A"]);
     expect(order).toContain("B");
   }
-  const posts = (repo: FakeRepository) => github.requests.filter((r) => r.method === "POST" && r.url.includes(`/repos/${repo.fullName}/`));
+  const posts = (repo: FakeRepository) =>
+    github.requests.filter((r) => r.method === "POST" && r.url.includes(`/repos/${repo.fullName}/`));
 
   it("hands a secondary rate limit (403 with retry-after) to the queue with GitHub's wait, without retrying it itself", async () => {
-    github.inject({ method: "POST", path: /\/statuses\//, answer: [403, { message: SECONDARY, documentation_url: "https://docs.github.com/rest" }, { "retry-after": "30" }] });
-    const error = await (await forgeFor(A)).setCommitStatus(refA, sha, { state: "pending", description: "Deploying" }).catch((e: unknown) => e);
+    github.inject({
+      method: "POST",
+      path: /\/statuses\//,
+      answer: [403, { message: SECONDARY, documentation_url: "https://docs.github.com/rest" }, { "retry-after": "30" }],
+    });
+    const error = await (
+      await forgeFor(A)
+    )
+      .setCommitStatus(refA, sha, { state: "pending", description: "Deploying" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubError);
     expect(error).toMatchObject({ kind: "transient", status: 403, retryAfterMs: 30_000 });
     expect(posts(repoA)).toHaveLength(1);
@@ -132,8 +163,16 @@ describe("prbox's Octokit", () => {
   });
 
   it("hands a 429 to the queue with GitHub's wait, without retrying it itself", async () => {
-    github.inject({ method: "POST", path: /\/statuses\//, answer: [429, { message: "Too Many Requests" }, { "retry-after": "12" }] });
-    const error = await (await forgeFor(A)).setCommitStatus(refA, sha, { state: "pending", description: "Deploying" }).catch((e: unknown) => e);
+    github.inject({
+      method: "POST",
+      path: /\/statuses\//,
+      answer: [429, { message: "Too Many Requests" }, { "retry-after": "12" }],
+    });
+    const error = await (
+      await forgeFor(A)
+    )
+      .setCommitStatus(refA, sha, { state: "pending", description: "Deploying" })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: "transient", status: 429, retryAfterMs: 12_000 });
     expect(posts(repoA)).toHaveLength(1);
   });
@@ -142,7 +181,11 @@ describe("prbox's Octokit", () => {
     const limited = (resetInS: number): GitHubFault => ({
       method: "POST",
       path: /\/statuses\//,
-      answer: [403, { message: `API rate limit exceeded for installation ID ${A}.` }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + resetInS) }],
+      answer: [
+        403,
+        { message: `API rate limit exceeded for installation ID ${A}.` },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + resetInS) },
+      ],
     });
     const forge = await forgeFor(A);
     github.inject(limited(1));
@@ -150,7 +193,9 @@ describe("prbox's Octokit", () => {
     expect(posts(repoA).map((r) => r.status)).toEqual([403, 201]);
 
     github.inject(limited(600));
-    const error = await forge.setCommitStatus(refA, sha, { state: "success", description: "Ready" }).catch((e: unknown) => e);
+    const error = await forge
+      .setCommitStatus(refA, sha, { state: "success", description: "Ready" })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: "transient", status: 403 });
     expect((error as GitHubError).retryAfterMs).toBeGreaterThan(590_000);
     expect(posts(repoA).map((r) => r.status)).toEqual([403, 201, 403]);
@@ -159,12 +204,19 @@ describe("prbox's Octokit", () => {
   it("retries a 502 on a read in-process, and the comment gets posted once", async () => {
     github.inject({ method: "GET", path: /\/issues\/1\/comments$/, answer: [502, { message: "Server Error" }] });
     await upsertStickyComment(await forgeFor(A), refA, "deploying", silentLogger);
-    expect(github.requests.filter((r) => r.method === "GET" && r.url.includes("/issues/1/comments")).map((r) => r.status)).toEqual([502, 200]);
+    expect(
+      github.requests.filter((r) => r.method === "GET" && r.url.includes("/issues/1/comments")).map((r) => r.status),
+    ).toEqual([502, 200]);
     expect(repoA.botComments(1)).toHaveLength(1);
   });
 
   it("never repeats a create that GitHub answered 502 after doing it; the next upsert edits that comment", async () => {
-    github.inject({ method: "POST", path: /\/issues\/1\/comments$/, answer: [502, { message: "Server Error" }], afterActing: true });
+    github.inject({
+      method: "POST",
+      path: /\/issues\/1\/comments$/,
+      answer: [502, { message: "Server Error" }],
+      afterActing: true,
+    });
     const forge = await forgeFor(A);
     const error = await upsertStickyComment(forge, refA, "deploying", silentLogger).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: "transient", status: 502 });
@@ -174,10 +226,18 @@ describe("prbox's Octokit", () => {
   });
 
   it("never creates a second deployment when GitHub answered 502 after creating the first", async () => {
-    github.inject({ method: "POST", path: /\/deployments$/, answer: [502, { message: "Server Error" }], afterActing: true });
+    github.inject({
+      method: "POST",
+      path: /\/deployments$/,
+      answer: [502, { message: "Server Error" }],
+      afterActing: true,
+    });
     const forge = await forgeFor(A);
     const status = { environment: "github-acme-shop-pr-1", sha, state: "in_progress" as const, url: null };
-    expect(await forge.setEnvironmentStatus(refA, status).catch((e: unknown) => e)).toMatchObject({ kind: "transient", status: 502 });
+    expect(await forge.setEnvironmentStatus(refA, status).catch((e: unknown) => e)).toMatchObject({
+      kind: "transient",
+      status: 502,
+    });
     await forge.setEnvironmentStatus(refA, { ...status, state: "success", url: "https://pr-1.preview.example.com" });
     expect(repoA.deployments.map((d) => d.sha)).toEqual([sha]);
     expect(repoA.deployments[0]?.statuses.map((x) => x.state)).toEqual(["success"]);
@@ -186,14 +246,20 @@ describe("prbox's Octokit", () => {
   it("gives up on a create GitHub never answers, and the next upsert finds what GitHub did create", async () => {
     github.stop();
     // The same Octokit with a short answer timeout (30 s in production).
-    ({ github, probot } = appWith({ [A]: "ghs_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }, PrboxOctokit.defaults({ request: { fetch: fetchWithAnswerTimeout(500) } })));
+    ({ github, probot } = appWith(
+      { [A]: "ghs_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
+      PrboxOctokit.defaults({ request: { fetch: fetchWithAnswerTimeout(500) } }),
+    ));
     repoA = github.addRepository("acme/shop", A);
     await repoA.push(sha, { "environment.toml": "" });
     repoA.openPullRequest(1, { ref: "feature", sha });
     github.inject({ method: "POST", path: /\/issues\/1\/comments$/, answer: [201, {}], afterActing: true, hang: true });
     const forge = await forgeFor(A);
     const error = await upsertStickyComment(forge, refA, "deploying", silentLogger).catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: "transient", message: expect.stringContaining("cannot reach GitHub (ETIMEDOUT)") });
+    expect(error).toMatchObject({
+      kind: "transient",
+      message: expect.stringContaining("cannot reach GitHub (ETIMEDOUT)"),
+    });
     await upsertStickyComment(forge, refA, "ready", silentLogger);
     expect(repoA.botComments(1).map((c) => c.body)).toEqual([expect.stringContaining("ready")]);
   });
@@ -205,7 +271,21 @@ describe("prbox's Octokit", () => {
   it("throttles a webhook's octokit per installation too", async () => {
     const appOctokit = await probot.auth();
     const eventOctokit = async (installation: number) =>
-      (await appOctokit.auth({ type: "event-octokit", event: { name: "pull_request", payload: { action: "opened", installation: { id: installation } } } })) as ProbotOctokit;
-    expectBNotBehindA(await writesInOrder(new GitHubForge(await eventOctokit(A), appBot(() => probot.auth())), new GitHubForge(await eventOctokit(B), appBot(() => probot.auth()))));
+      (await appOctokit.auth({
+        type: "event-octokit",
+        event: { name: "pull_request", payload: { action: "opened", installation: { id: installation } } },
+      })) as ProbotOctokit;
+    expectBNotBehindA(
+      await writesInOrder(
+        new GitHubForge(
+          await eventOctokit(A),
+          appBot(() => probot.auth()),
+        ),
+        new GitHubForge(
+          await eventOctokit(B),
+          appBot(() => probot.auth()),
+        ),
+      ),
+    );
   });
 });

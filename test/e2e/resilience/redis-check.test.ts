@@ -7,14 +7,26 @@ import { loadConfig } from "../../../src/config/config.js";
 import { PrboxError } from "../../../src/errors.js";
 import type { Logger } from "../../../src/log.js";
 import { createRuntime } from "../../../src/main/runtime.js";
-import { checkRedisSettings, connectRedis, readRedisSettings, redisProblems, type PrboxRedis } from "../../../src/queue/index.js";
+import {
+  checkRedisSettings,
+  connectRedis,
+  readRedisSettings,
+  redisProblems,
+  type PrboxRedis,
+} from "../../../src/queue/index.js";
 import { createLogger } from "../../../src/log.js";
 import { persistentRedis } from "./support.js";
 
 /** A logger that keeps its warnings, to read what the operator would see. */
 function warningsLog(): { log: Logger; warnings: string[] } {
   const warnings: string[] = [];
-  const log: Logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (_obj, msg) => void warnings.push(msg ?? ""), child: () => log };
+  const log: Logger = {
+    debug: () => {},
+    info: () => {},
+    error: () => {},
+    warn: (_obj, msg) => void warnings.push(msg ?? ""),
+    child: () => log,
+  };
   return { log, warnings };
 }
 
@@ -65,7 +77,11 @@ describe("Redis configured as docs/reliability.md says", () => {
     const server = await persistentRedis({ appendfsync: "everysec" });
     servers.push(server);
     const redis = await connect(server.url);
-    expect(await readRedisSettings(redis)).toEqual({ appendonly: "yes", appendfsync: "everysec", maxmemoryPolicy: "noeviction" });
+    expect(await readRedisSettings(redis)).toEqual({
+      appendonly: "yes",
+      appendfsync: "everysec",
+      maxmemoryPolicy: "noeviction",
+    });
     const { log, warnings } = warningsLog();
     await checkRedisSettings(redis, "require", log);
     expect(warnings).toEqual([]);
@@ -74,10 +90,17 @@ describe("Redis configured as docs/reliability.md says", () => {
 
 describe("a managed Redis that forbids CONFIG and evicts keys", () => {
   it("is still checked through INFO, and the eviction policy is reported", async () => {
-    const server = await persistentRedis({ appendfsync: "everysec", extraArgs: ["--rename-command", "CONFIG", "", "--maxmemory-policy", "allkeys-lru"] });
+    const server = await persistentRedis({
+      appendfsync: "everysec",
+      extraArgs: ["--rename-command", "CONFIG", "", "--maxmemory-policy", "allkeys-lru"],
+    });
     servers.push(server);
     const redis = await connect(server.url);
-    expect(await readRedisSettings(redis)).toEqual({ appendonly: "yes", appendfsync: undefined, maxmemoryPolicy: "allkeys-lru" });
+    expect(await readRedisSettings(redis)).toEqual({
+      appendonly: "yes",
+      appendfsync: undefined,
+      maxmemoryPolicy: "allkeys-lru",
+    });
     const { log, warnings } = warningsLog();
     await checkRedisSettings(redis, "warn", log);
     expect(warnings).toEqual([expect.stringContaining('set "maxmemory-policy noeviction"')]);
@@ -86,7 +109,9 @@ describe("a managed Redis that forbids CONFIG and evicts keys", () => {
 
 describe("what counts as a problem", () => {
   it("names an append-only file without fsync, and nothing when fsync is every second", () => {
-    expect(redisProblems({ appendonly: "yes", appendfsync: "no", maxmemoryPolicy: "noeviction" })).toEqual([expect.stringContaining("appendfsync no")]);
+    expect(redisProblems({ appendonly: "yes", appendfsync: "no", maxmemoryPolicy: "noeviction" })).toEqual([
+      expect.stringContaining("appendfsync no"),
+    ]);
     expect(redisProblems({ appendonly: "yes", appendfsync: "everysec", maxmemoryPolicy: "noeviction" })).toEqual([]);
   });
 });

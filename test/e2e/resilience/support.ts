@@ -59,7 +59,14 @@ export async function startPrboxProcess(role: "server" | "worker", env: Record<s
   const child = spawn(process.execPath, ["--import", TSX, BIN, role], {
     cwd,
     // PORT 0: a worker's health server (and a server not given a port) takes a free port.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, HELM_BIN: process.env.HELM_BIN ?? "", HOST: "127.0.0.1", PORT: "0", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? cwd,
+      HELM_BIN: process.env.HELM_BIN ?? "",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let text = "";
@@ -93,7 +100,11 @@ export async function startPrboxProcess(role: "server" | "worker", env: Record<s
       look();
       void exited.then(() => {
         listeners.delete(look);
-        reject(new Error(`prbox ${role} ended (${String(child.signalCode ?? child.exitCode)}) before writing ${String(pattern)}:\n${text.slice(-4000)}`));
+        reject(
+          new Error(
+            `prbox ${role} ended (${String(child.signalCode ?? child.exitCode)}) before writing ${String(pattern)}:\n${text.slice(-4000)}`,
+          ),
+        );
       });
     });
   const started = role === "server" ? /webhook server listening/ : /reconcile worker started/;
@@ -123,7 +134,10 @@ export function prboxEnv(app: AppCredentials, prefix: string, extra: Record<stri
  * A kubeconfig file that reaches the API server through the test's proxy (plain http on
  * loopback); removed when the test finishes, or through `cleanUp` (afterAll, in a beforeAll).
  */
-export async function proxyKubeconfig(proxyUrl: string, cleanUp: (fn: () => Promise<void>) => void = onTestFinished): Promise<string> {
+export async function proxyKubeconfig(
+  proxyUrl: string,
+  cleanUp: (fn: () => Promise<void>) => void = onTestFinished,
+): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "prbox-proxy-kubeconfig-"));
   cleanUp(() => rm(dir, { recursive: true, force: true }));
   const file = path.join(dir, "kubeconfig");
@@ -166,10 +180,29 @@ export interface PersistentRedis {
  * again on the same port and directory; it is stopped and its directory removed when the file's
  * tests finish (call it in a beforeAll).
  */
-export async function persistentRedis(options: { appendfsync: "always" | "everysec"; extraArgs?: string[] }): Promise<PersistentRedis & { stop(): Promise<void> }> {
+export async function persistentRedis(options: {
+  appendfsync: "always" | "everysec";
+  extraArgs?: string[];
+}): Promise<PersistentRedis & { stop(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "prbox-aof-redis-"));
   const port = await freePort();
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", options.appendfsync, "--maxmemory-policy", "noeviction", ...(options.extraArgs ?? [])];
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    options.appendfsync,
+    "--maxmemory-policy",
+    "noeviction",
+    ...(options.extraArgs ?? []),
+  ];
   let child: ChildProcess | undefined;
   // PONG only once the append-only file is read back (LOADING until then).
   const up = () => pings(port);

@@ -7,13 +7,20 @@ import { configMap, deployment, job, main, testCluster, testEnvironment } from "
 
 const cluster = testCluster();
 
-const newEnvironment = (objects: RenderedObject[], mode: "pr" | "cli" = "pr") => testEnvironment(cluster, "apply", objects, mode);
+const newEnvironment = (objects: RenderedObject[], mode: "pr" | "cli" = "pr") =>
+  testEnvironment(cluster, "apply", objects, mode);
 
-async function read<T = KubernetesObject>(apiVersion: string, kind: string, namespace: string, name: string): Promise<T> {
+async function read<T = KubernetesObject>(
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  name: string,
+): Promise<T> {
   return (await cluster.objects.read({ apiVersion, kind, metadata: { name, namespace } })) as T;
 }
 
-const deploy = (rendered: RenderedEnvironment) => deployEnvironment(cluster, rendered, { wait: false, timeoutMs: 30_000 });
+const deploy = (rendered: RenderedEnvironment) =>
+  deployEnvironment(cluster, rendered, { wait: false, timeoutMs: 30_000 });
 
 describe("applying a render", () => {
   it("creates every object in the environment's namespace, labelled as prbox's and the environment's", async () => {
@@ -26,9 +33,15 @@ describe("applying a render", () => {
       { apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: "settings" },
       { apiVersion: "apps/v1", kind: "Deployment", namespace: ns, name: "web" },
     ]);
-    for (const [apiVersion, kind, name] of [["v1", "ConfigMap", "settings"], ["apps/v1", "Deployment", "web"]] as const) {
+    for (const [apiVersion, kind, name] of [
+      ["v1", "ConfigMap", "settings"],
+      ["apps/v1", "Deployment", "web"],
+    ] as const) {
       const object = await read(apiVersion, kind, ns, name);
-      expect(object.metadata?.labels).toMatchObject({ "app.kubernetes.io/managed-by": "prbox", "prbox.dev/environment": rendered.environment.id });
+      expect(object.metadata?.labels).toMatchObject({
+        "app.kubernetes.io/managed-by": "prbox",
+        "prbox.dev/environment": rendered.environment.id,
+      });
       expect(object.metadata?.managedFields?.some((f) => f.manager === "prbox" && f.operation === "Apply")).toBe(true);
     }
   });
@@ -81,8 +94,18 @@ describe("applying a render", () => {
     await deploy(rendered);
 
     const ns = rendered.environment.namespace;
-    const storedPolicy = await read<{ spec: { ingress: { _from?: unknown[] }[] } }>("networking.k8s.io/v1", "NetworkPolicy", ns, "from-frontend");
-    const storedLimits = await read<{ spec: { limits: { _default?: Record<string, string> }[] } }>("v1", "LimitRange", ns, "defaults");
+    const storedPolicy = await read<{ spec: { ingress: { _from?: unknown[] }[] } }>(
+      "networking.k8s.io/v1",
+      "NetworkPolicy",
+      ns,
+      "from-frontend",
+    );
+    const storedLimits = await read<{ spec: { limits: { _default?: Record<string, string> }[] } }>(
+      "v1",
+      "LimitRange",
+      ns,
+      "defaults",
+    );
     // client-node's models rename these fields when reading: `from` is `_from`, `default` is `_default`.
     expect(storedPolicy.spec.ingress[0]?._from).toHaveLength(1);
     expect(storedLimits.spec.limits[0]?._default).toEqual({ memory: "256Mi" });
@@ -97,7 +120,10 @@ describe("applying a render", () => {
     const changed = { ...rendered, objects: [main(job("migrate", { image: "registry.example.com/migrate:2" }))] };
     await deploy(changed);
 
-    const second = await read<{ metadata: { uid: string }; spec: { template: { spec: { containers: { image: string }[] } } } }>("batch/v1", "Job", ns, "migrate");
+    const second = await read<{
+      metadata: { uid: string };
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    }>("batch/v1", "Job", ns, "migrate");
     expect(second.metadata.uid).not.toBe(first.metadata?.uid);
     expect(second.spec.template.spec.containers[0]?.image).toBe("registry.example.com/migrate:2");
   });
@@ -119,7 +145,12 @@ describe("applying a render", () => {
 
 describe("refusing what a pull request environment may not create", () => {
   it("refuses a cluster-scoped object and an object in another namespace before applying anything", async () => {
-    const clusterRole: KubeObject = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "root" }, rules: [] };
+    const clusterRole: KubeObject = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "root" },
+      rules: [],
+    };
     const elsewhere = configMap("elsewhere");
     elsewhere.metadata.namespace = "kube-system";
     const rendered = newEnvironment([main(configMap("settings")), main(clusterRole), main(elsewhere)]);
@@ -129,9 +160,15 @@ describe("refusing what a pull request environment may not create", () => {
     expect(error).toBeInstanceOf(ClusterError);
     expect(error).toMatchObject({ kind: "permanent" });
     const message = (error as Error).message;
-    expect(message).toContain("ClusterRole root (box app, templates/root.yaml): cluster-scoped objects are not allowed in a pull request environment");
-    expect(message).toContain(`ConfigMap elsewhere in kube-system (box app, templates/elsewhere.yaml): a pull request environment may only create objects in its namespace ${rendered.environment.namespace}`);
-    await expect(cluster.core.readNamespace({ name: rendered.environment.namespace })).rejects.toMatchObject({ code: 404 });
+    expect(message).toContain(
+      "ClusterRole root (box app, templates/root.yaml): cluster-scoped objects are not allowed in a pull request environment",
+    );
+    expect(message).toContain(
+      `ConfigMap elsewhere in kube-system (box app, templates/elsewhere.yaml): a pull request environment may only create objects in its namespace ${rendered.environment.namespace}`,
+    );
+    await expect(cluster.core.readNamespace({ name: rendered.environment.namespace })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it("refuses a kind the cluster does not serve, naming the missing CustomResourceDefinition", async () => {
@@ -140,7 +177,9 @@ describe("refusing what a pull request environment may not create", () => {
 
     await expect(deploy(rendered)).rejects.toMatchObject({
       kind: "permanent",
-      message: expect.stringContaining("the cluster does not serve example.com/v1 Widget; install its CustomResourceDefinition first"),
+      message: expect.stringContaining(
+        "the cluster does not serve example.com/v1 Widget; install its CustomResourceDefinition first",
+      ),
     });
   });
 
@@ -149,7 +188,12 @@ describe("refusing what a pull request environment may not create", () => {
     const otherNamespace = `${rendered.environment.namespace}-shared`;
     const there = configMap("there");
     there.metadata.namespace = otherNamespace;
-    const secret: KubeObject = { apiVersion: "v1", kind: "Secret", metadata: { name: "elsewhere", namespace: otherNamespace }, stringData: { a: "b" } };
+    const secret: KubeObject = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "elsewhere", namespace: otherNamespace },
+      stringData: { a: "b" },
+    };
     rendered.objects.push(main(there), main(secret));
 
     const refused: unknown = await deploy({ ...rendered, allowedKinds: ["ConfigMap"] }).catch((e: unknown) => e);

@@ -16,18 +16,36 @@ const DB_VALUE = "postgres://app:s3cr3t-db-password@db.staging:5432/app";
 async function sourceNamespace(): Promise<string> {
   const from = uniqueName("secrets");
   await cluster.core.createNamespace({ body: { metadata: { name: from } } });
-  onTestFinished(() => cluster.core.deleteNamespace({ name: from }).then(() => undefined, () => undefined));
+  onTestFinished(() =>
+    cluster.core.deleteNamespace({ name: from }).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   await cluster.core.createNamespacedSecret({
     namespace: from,
-    body: { metadata: { name: "registry" }, type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": REGISTRY_VALUE } },
+    body: {
+      metadata: { name: "registry" },
+      type: "kubernetes.io/dockerconfigjson",
+      stringData: { ".dockerconfigjson": REGISTRY_VALUE },
+    },
   });
-  await cluster.core.createNamespacedSecret({ namespace: from, body: { metadata: { name: "db", labels: { "prbox.dev/copy": "true" } }, stringData: { url: DB_VALUE } } });
-  await cluster.core.createNamespacedSecret({ namespace: from, body: { metadata: { name: "unrelated" }, stringData: { x: "y" } } });
+  await cluster.core.createNamespacedSecret({
+    namespace: from,
+    body: { metadata: { name: "db", labels: { "prbox.dev/copy": "true" } }, stringData: { url: DB_VALUE } },
+  });
+  await cluster.core.createNamespacedSecret({
+    namespace: from,
+    body: { metadata: { name: "unrelated" }, stringData: { x: "y" } },
+  });
   return from;
 }
 
 function copying(from: string): Baseline {
-  return { ...DEFAULT_BASELINE, secrets: { from, names: ["registry"], selector: "prbox.dev/copy=true", imagePullSecrets: ["registry"] } };
+  return {
+    ...DEFAULT_BASELINE,
+    secrets: { from, names: ["registry"], selector: "prbox.dev/copy=true", imagePullSecrets: ["registry"] },
+  };
 }
 
 function newId(): string {
@@ -36,7 +54,8 @@ function newId(): string {
   return id;
 }
 
-const decoded = (data: Record<string, string> | undefined, key: string) => Buffer.from(data?.[key] ?? "", "base64").toString("utf8");
+const decoded = (data: Record<string, string> | undefined, key: string) =>
+  Buffer.from(data?.[key] ?? "", "base64").toString("utf8");
 
 describe("the operator's Secrets in a pull request's namespace", () => {
   it("are copied, put on the default ServiceAccount's imagePullSecrets, follow the source, and never reach a log", async () => {
@@ -51,8 +70,12 @@ describe("the operator's Secrets in a pull request's namespace", () => {
     const registry = await cluster.core.readNamespacedSecret({ name: "registry", namespace: id });
     expect(registry.type).toBe("kubernetes.io/dockerconfigjson");
     expect(decoded(registry.data, ".dockerconfigjson")).toBe(REGISTRY_VALUE);
-    expect(decoded((await cluster.core.readNamespacedSecret({ name: "db", namespace: id })).data, "url")).toBe(DB_VALUE);
-    await expect(cluster.core.readNamespacedSecret({ name: "unrelated", namespace: id })).rejects.toMatchObject({ code: 404 });
+    expect(decoded((await cluster.core.readNamespacedSecret({ name: "db", namespace: id })).data, "url")).toBe(
+      DB_VALUE,
+    );
+    await expect(cluster.core.readNamespacedSecret({ name: "unrelated", namespace: id })).rejects.toMatchObject({
+      code: 404,
+    });
     const account = await cluster.core.readNamespacedServiceAccount({ name: "default", namespace: id });
     expect(account.imagePullSecrets).toEqual([{ name: "registry" }]);
     // The ServiceAccount admission plugin gave the pods the pull secret: private images pull.
@@ -60,24 +83,49 @@ describe("the operator's Secrets in a pull request's namespace", () => {
     expect(pods.items[0]?.spec?.imagePullSecrets).toEqual([{ name: "registry" }]);
 
     // The source changes: the next deploy carries the change; a Secret no longer selected goes.
-    await cluster.core.replaceNamespacedSecret({ name: "db", namespace: from, body: { metadata: { name: "db", labels: { "prbox.dev/copy": "true" } }, stringData: { url: `${DB_VALUE}-rotated` } } });
+    await cluster.core.replaceNamespacedSecret({
+      name: "db",
+      namespace: from,
+      body: {
+        metadata: { name: "db", labels: { "prbox.dev/copy": "true" } },
+        stringData: { url: `${DB_VALUE}-rotated` },
+      },
+    });
     await deployEnvironment(cluster, rendered, { wait: true, timeoutMs: 60_000, baseline: copying(from), log });
-    expect(decoded((await cluster.core.readNamespacedSecret({ name: "db", namespace: id })).data, "url")).toBe(`${DB_VALUE}-rotated`);
+    expect(decoded((await cluster.core.readNamespacedSecret({ name: "db", namespace: id })).data, "url")).toBe(
+      `${DB_VALUE}-rotated`,
+    );
 
     // Even its type (immutable on a Secret): the copy is replaced.
     await cluster.core.deleteNamespacedSecret({ name: "db", namespace: from });
-    await cluster.core.createNamespacedSecret({ namespace: from, body: { metadata: { name: "db", labels: { "prbox.dev/copy": "true" } }, type: "example.com/database", stringData: { url: DB_VALUE } } });
+    await cluster.core.createNamespacedSecret({
+      namespace: from,
+      body: {
+        metadata: { name: "db", labels: { "prbox.dev/copy": "true" } },
+        type: "example.com/database",
+        stringData: { url: DB_VALUE },
+      },
+    });
     await deployEnvironment(cluster, rendered, { wait: true, timeoutMs: 60_000, baseline: copying(from), log });
     expect((await cluster.core.readNamespacedSecret({ name: "db", namespace: id })).type).toBe("example.com/database");
 
-    await cluster.core.replaceNamespacedSecret({ name: "db", namespace: from, body: { metadata: { name: "db" }, type: "example.com/database", stringData: { url: DB_VALUE } } });
+    await cluster.core.replaceNamespacedSecret({
+      name: "db",
+      namespace: from,
+      body: { metadata: { name: "db" }, type: "example.com/database", stringData: { url: DB_VALUE } },
+    });
     await deployEnvironment(cluster, rendered, { wait: true, timeoutMs: 60_000, baseline: copying(from), log });
     await expect(cluster.core.readNamespacedSecret({ name: "db", namespace: id })).rejects.toMatchObject({ code: 404 });
     expect(await cluster.core.readNamespacedSecret({ name: "registry", namespace: id })).toBeDefined();
 
     const logged = capture.lines.join("");
     expect(logged).toContain("deployed");
-    for (const secret of ["s3cr3t", Buffer.from(DB_VALUE).toString("base64"), registry.data?.[".dockerconfigjson"] ?? "?"]) expect(logged).not.toContain(secret);
+    for (const secret of [
+      "s3cr3t",
+      Buffer.from(DB_VALUE).toString("base64"),
+      registry.data?.[".dockerconfigjson"] ?? "?",
+    ])
+      expect(logged).not.toContain(secret);
   });
 
   it("refuses a spec Secret named like one the selector copies, before the namespace exists, without its value in the message", async () => {
@@ -85,7 +133,11 @@ describe("the operator's Secrets in a pull request's namespace", () => {
     const id = newId();
     const own = main({ apiVersion: "v1", kind: "Secret", metadata: { name: "db" }, stringData: { url: "mine" } });
 
-    const error: unknown = await deployEnvironment(cluster, environment({ id, objects: [own] }), { wait: false, timeoutMs: 30_000, baseline: copying(from) }).catch((e: unknown) => e);
+    const error: unknown = await deployEnvironment(cluster, environment({ id, objects: [own] }), {
+      wait: false,
+      timeoutMs: 30_000,
+      baseline: copying(from),
+    }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(RenderError);
     expect((error as RenderError).message).toBe(
@@ -97,17 +149,29 @@ describe("the operator's Secrets in a pull request's namespace", () => {
 
   it("fail the deploy naming a Secret the operator listed that the source namespace lacks", async () => {
     const from = await sourceNamespace();
-    const baseline: Baseline = { ...DEFAULT_BASELINE, secrets: { from, names: ["registry", "missing"], selector: null, imagePullSecrets: [] } };
+    const baseline: Baseline = {
+      ...DEFAULT_BASELINE,
+      secrets: { from, names: ["registry", "missing"], selector: null, imagePullSecrets: [] },
+    };
 
-    const error: unknown = await deployEnvironment(cluster, environment({ id: newId(), objects: [] }), { wait: false, timeoutMs: 30_000, baseline }).catch((e: unknown) => e);
+    const error: unknown = await deployEnvironment(cluster, environment({ id: newId(), objects: [] }), {
+      wait: false,
+      timeoutMs: 30_000,
+      baseline,
+    }).catch((e: unknown) => e);
 
-    expect((error as Error).message).toBe(`Secret missing to copy into previews (PRBOX_COPY_SECRETS) does not exist in namespace ${from} or cannot be read`);
+    expect((error as Error).message).toBe(
+      `Secret missing to copy into previews (PRBOX_COPY_SECRETS) does not exist in namespace ${from} or cannot be read`,
+    );
   });
 });
 
 describe("the start-up check of the baseline's settings", () => {
   it("stops prbox when the source namespace does not exist, naming the setting", async () => {
-    const baseline: Baseline = { ...DEFAULT_BASELINE, secrets: { from: uniqueName("nowhere"), names: ["registry"], selector: null, imagePullSecrets: [] } };
+    const baseline: Baseline = {
+      ...DEFAULT_BASELINE,
+      secrets: { from: uniqueName("nowhere"), names: ["registry"], selector: null, imagePullSecrets: [] },
+    };
 
     const error: unknown = await checkBaselineSettings(cluster, baseline).catch((e: unknown) => e);
 

@@ -7,7 +7,15 @@ import { DEFAULT_BASELINE, type Baseline } from "../../../src/config/baseline.js
 import { deployEnvironment } from "../../../src/cluster/index.js";
 import { ClusterError, NotReadyError, RenderError } from "../../../src/errors.js";
 import type { KubeObject, RenderedObject } from "../../../src/model.js";
-import { cleanUp, deployment, environment, job, main, testCluster, uniqueName } from "../../support/cluster-fixtures.js";
+import {
+  cleanUp,
+  deployment,
+  environment,
+  job,
+  main,
+  testCluster,
+  uniqueName,
+} from "../../support/cluster-fixtures.js";
 
 const cluster = testCluster();
 
@@ -18,8 +26,14 @@ function newId(prefix = "base"): string {
 }
 
 /** The Deployment fixture with its pod spec changed: `pod` merged into the pod spec, `container` into its one container. */
-function withPod(object: KubeObject, pod: Record<string, unknown>, container: Record<string, unknown> = {}): KubeObject {
-  const copy = structuredClone(object) as KubeObject & { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+function withPod(
+  object: KubeObject,
+  pod: Record<string, unknown>,
+  container: Record<string, unknown> = {},
+): KubeObject {
+  const copy = structuredClone(object) as KubeObject & {
+    spec: { template: { spec: { containers: Record<string, unknown>[] } } };
+  };
   const spec = copy.spec.template.spec;
   Object.assign(spec, pod);
   spec.containers = spec.containers.map((c) => ({ ...c, ...container }));
@@ -35,9 +49,15 @@ async function failure<T extends Error>(promise: Promise<unknown>, type: new (..
   return error as T;
 }
 
-async function read(apiVersion: string, kind: string, name: string, namespace: string): Promise<(KubernetesObject & Record<string, unknown>) | null> {
+async function read(
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace: string,
+): Promise<(KubernetesObject & Record<string, unknown>) | null> {
   try {
-    return (await cluster.objects.read({ apiVersion, kind, metadata: { name, namespace } })) as KubernetesObject & Record<string, unknown>;
+    return (await cluster.objects.read({ apiVersion, kind, metadata: { name, namespace } })) as KubernetesObject &
+      Record<string, unknown>;
   } catch {
     return null;
   }
@@ -46,7 +66,9 @@ async function read(apiVersion: string, kind: string, name: string, namespace: s
 /** A NetworkPolicy's spec as JSON: client-node's model names ingress[].from `_from` when it reads one. */
 async function policySpec(namespace: string): Promise<unknown> {
   const policy = await read("networking.k8s.io/v1", "NetworkPolicy", "prbox-baseline", namespace);
-  return policy === null ? null : (JSON.parse(JSON.stringify(policy.spec).replaceAll('"_from":', '"from":')) as unknown);
+  return policy === null
+    ? null
+    : (JSON.parse(JSON.stringify(policy.spec).replaceAll('"_from":', '"from":')) as unknown);
 }
 
 /** The resourceVersion each object had when it was created (its first ADDED event), by "kind/name". */
@@ -85,7 +107,10 @@ describe("a pull request's namespace", () => {
     const watched = await watchCreations(id);
     onTestFinished(() => watched.stop());
 
-    await deployEnvironment(cluster, environment({ id, objects: [main(deployment("web"))] }), { wait: true, timeoutMs: 60_000 });
+    await deployEnvironment(cluster, environment({ id, objects: [main(deployment("web"))] }), {
+      wait: true,
+      timeoutMs: 60_000,
+    });
 
     const ns = await cluster.core.readNamespace({ name: id });
     expect(ns.metadata?.labels).toMatchObject({
@@ -94,21 +119,37 @@ describe("a pull request's namespace", () => {
       "pod-security.kubernetes.io/audit": "restricted",
     });
     const { created } = watched;
-    const first = (prefix: string) => Math.min(...[...created].filter(([key]) => key.startsWith(prefix)).map(([, rv]) => rv));
+    const first = (prefix: string) =>
+      Math.min(...[...created].filter(([key]) => key.startsWith(prefix)).map(([, rv]) => rv));
     const workload = Math.min(first("Deployment/"), first("Pod/"));
     expect(Number.isFinite(workload), "no workload seen").toBe(true);
-    for (const key of ["Namespace/" + id, "NetworkPolicy/prbox-baseline", "ResourceQuota/prbox-baseline", "LimitRange/prbox-baseline"]) {
+    for (const key of [
+      "Namespace/" + id,
+      "NetworkPolicy/prbox-baseline",
+      "ResourceQuota/prbox-baseline",
+      "LimitRange/prbox-baseline",
+    ]) {
       expect(created.get(key), `${key} created`).toBeDefined();
       expect(created.get(key), `${key} before the first workload`).toBeLessThan(workload);
     }
     // The LimitRange really was in force for the pods: the LimitRanger admission plugin filled in their requests.
     const pods = await cluster.core.listNamespacedPod({ namespace: id });
-    expect(pods.items[0]?.spec?.containers[0]?.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } });
+    expect(pods.items[0]?.spec?.containers[0]?.resources).toEqual({
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { memory: "1Gi" },
+    });
 
     expect(await policySpec(id)).toEqual({
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }] }],
+      ingress: [
+        {
+          from: [
+            { podSelector: {} },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+          ],
+        },
+      ],
       egress: [
         {
           to: [
@@ -123,14 +164,29 @@ describe("a pull request's namespace", () => {
   });
 
   it.each([
-    ["a privileged container", withPod(deployment("web"), {}, { securityContext: { privileged: true } }), 'privileged (container "main" must not set securityContext.privileged=true)'],
-    ["a hostPath volume", withPod(deployment("web"), { volumes: [{ name: "root", hostPath: { path: "/" } }] }), 'hostPath volumes (volume "root")'],
+    [
+      "a privileged container",
+      withPod(deployment("web"), {}, { securityContext: { privileged: true } }),
+      'privileged (container "main" must not set securityContext.privileged=true)',
+    ],
+    [
+      "a hostPath volume",
+      withPod(deployment("web"), { volumes: [{ name: "root", hostPath: { path: "/" } }] }),
+      'hostPath volumes (volume "root")',
+    ],
     ["hostNetwork", withPod(deployment("web"), { hostNetwork: true }), "host namespaces (hostNetwork=true)"],
-    ["an added capability", withPod(deployment("web"), {}, { securityContext: { capabilities: { add: ["SYS_ADMIN"] } } }), 'non-default capabilities (container "main" must not include "SYS_ADMIN" in securityContext.capabilities.add)'],
+    [
+      "an added capability",
+      withPod(deployment("web"), {}, { securityContext: { capabilities: { add: ["SYS_ADMIN"] } } }),
+      'non-default capabilities (container "main" must not include "SYS_ADMIN" in securityContext.capabilities.add)',
+    ],
   ])("fails the deploy quickly for %s, with the API server's reason", async (_what, web, cause) => {
     const id = newId();
     // The timeout is the test's budget, not what it measures: the refusal must end the wait long before.
-    const error = await failure(deployEnvironment(cluster, environment({ id, objects: [main(web)] }), { wait: true, timeoutMs: 120_000 }), NotReadyError);
+    const error = await failure(
+      deployEnvironment(cluster, environment({ id, objects: [main(web)] }), { wait: true, timeoutMs: 120_000 }),
+      NotReadyError,
+    );
 
     expect(error.message).toBe(`Deployment web in ${id} failed`);
     expect(error.diagnostics[0]).toBe(`Deployment web in ${id}: pods refused by Pod Security "baseline": ${cause}`);
@@ -143,20 +199,33 @@ describe("a pull request's namespace", () => {
     const migrate = job("migrate") as KubeObject & { spec: { template: { spec: Record<string, unknown> } } };
     migrate.spec.template.spec.hostPID = true;
 
-    const error = await failure(deployEnvironment(cluster, environment({ id, objects: [main(migrate)] }), { wait: true, timeoutMs: 120_000 }), NotReadyError);
+    const error = await failure(
+      deployEnvironment(cluster, environment({ id, objects: [main(migrate)] }), { wait: true, timeoutMs: 120_000 }),
+      NotReadyError,
+    );
 
-    expect(error.diagnostics[0]).toBe(`Job migrate in ${id}: pods refused by Pod Security "baseline": host namespaces (hostPID=true)`);
+    expect(error.diagnostics[0]).toBe(
+      `Job migrate in ${id}: pods refused by Pod Security "baseline": host namespaces (hostPID=true)`,
+    );
   });
 
   it("follows the operator's settings: each rule changes, and a rule switched off goes away", async () => {
     const id = newId();
-    const loose: Baseline = { ...DEFAULT_BASELINE, podSecurity: "privileged", networkPolicy: null, quota: { pods: "3" }, limits: null };
+    const loose: Baseline = {
+      ...DEFAULT_BASELINE,
+      podSecurity: "privileged",
+      networkPolicy: null,
+      quota: { pods: "3" },
+      limits: null,
+    };
     const privileged = withPod(deployment("web"), {}, { securityContext: { privileged: true } });
     const rendered = environment({ id, objects: [main(privileged)] });
 
     await deployEnvironment(cluster, rendered, { wait: true, timeoutMs: 60_000, baseline: loose });
 
-    expect((await cluster.core.readNamespace({ name: id })).metadata?.labels?.["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+    expect(
+      (await cluster.core.readNamespace({ name: id })).metadata?.labels?.["pod-security.kubernetes.io/enforce"],
+    ).toBe("privileged");
     expect(await read("networking.k8s.io/v1", "NetworkPolicy", "prbox-baseline", id)).toBeNull();
     expect(await read("v1", "LimitRange", "prbox-baseline", id)).toBeNull();
     expect((await read("v1", "ResourceQuota", "prbox-baseline", id))?.spec).toEqual({ hard: { pods: "3" } });
@@ -168,9 +237,15 @@ describe("a pull request's namespace", () => {
       networkPolicy: { ingressNamespaces: { matchLabels: { team: "edge" }, matchExpressions: [] }, egressDeny: [] },
       limits: { max: { memory: "1Gi" } },
     };
-    await deployEnvironment(cluster, environment({ id, objects: [main(configMapOnly())] }), { wait: true, timeoutMs: 60_000, baseline: strict });
+    await deployEnvironment(cluster, environment({ id, objects: [main(configMapOnly())] }), {
+      wait: true,
+      timeoutMs: 60_000,
+      baseline: strict,
+    });
 
-    expect((await cluster.core.readNamespace({ name: id })).metadata?.labels?.["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(
+      (await cluster.core.readNamespace({ name: id })).metadata?.labels?.["pod-security.kubernetes.io/enforce"],
+    ).toBe("restricted");
     expect(await read("v1", "ResourceQuota", "prbox-baseline", id)).toBeNull();
     expect(await policySpec(id)).toEqual({
       podSelector: {},
@@ -178,14 +253,24 @@ describe("a pull request's namespace", () => {
       ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { team: "edge" } } }] }],
     });
     // The API server fills default and defaultRequest in from max.
-    expect((await read("v1", "LimitRange", "prbox-baseline", id))?.spec).toMatchObject({ limits: [{ type: "Container", max: { memory: "1Gi" } }] });
+    expect((await read("v1", "LimitRange", "prbox-baseline", id))?.spec).toMatchObject({
+      limits: [{ type: "Container", max: { memory: "1Gi" } }],
+    });
   });
 
   it("refuses a spec that replaces a baseline object, before anything is created", async () => {
     const id = newId();
-    const quota: RenderedObject = main({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "prbox-baseline" }, spec: { hard: { pods: "1000" } } });
+    const quota: RenderedObject = main({
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: { name: "prbox-baseline" },
+      spec: { hard: { pods: "1000" } },
+    });
 
-    const error = await failure(deployEnvironment(cluster, environment({ id, objects: [quota] }), { wait: false, timeoutMs: 30_000 }), RenderError);
+    const error = await failure(
+      deployEnvironment(cluster, environment({ id, objects: [quota] }), { wait: false, timeoutMs: 30_000 }),
+      RenderError,
+    );
 
     expect(error.message).toBe(
       "ResourceQuota prbox-baseline (templates/prbox-baseline.yaml) replaces the baseline's ResourceQuota prbox-baseline; a pull request cannot weaken its namespace's baseline",
@@ -196,14 +281,33 @@ describe("a pull request's namespace", () => {
   it("is never an existing namespace taken over, while CLI mode still adopts one", async () => {
     const id = newId();
     await cluster.core.createNamespace({ body: { metadata: { name: id, labels: { team: "shop" } } } });
-    onTestFinished(() => cluster.core.deleteNamespace({ name: id }).then(() => undefined, () => undefined));
+    onTestFinished(() =>
+      cluster.core.deleteNamespace({ name: id }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
 
-    const error = await failure(deployEnvironment(cluster, environment({ id, objects: [main(configMapOnly())] }), { wait: false, timeoutMs: 30_000 }), ClusterError);
+    const error = await failure(
+      deployEnvironment(cluster, environment({ id, objects: [main(configMapOnly())] }), {
+        wait: false,
+        timeoutMs: 30_000,
+      }),
+      ClusterError,
+    );
 
-    expect(error.message).toBe(`namespace ${id} exists and is not environment ${id}'s: a pull request's environment never takes over an existing namespace`);
-    expect((await cluster.core.readNamespace({ name: id })).metadata?.labels).toEqual({ team: "shop", "kubernetes.io/metadata.name": id });
+    expect(error.message).toBe(
+      `namespace ${id} exists and is not environment ${id}'s: a pull request's environment never takes over an existing namespace`,
+    );
+    expect((await cluster.core.readNamespace({ name: id })).metadata?.labels).toEqual({
+      team: "shop",
+      "kubernetes.io/metadata.name": id,
+    });
 
-    await deployEnvironment(cluster, environment({ id, mode: "cli", objects: [main(configMapOnly())] }), { wait: false, timeoutMs: 30_000 });
+    await deployEnvironment(cluster, environment({ id, mode: "cli", objects: [main(configMapOnly())] }), {
+      wait: false,
+      timeoutMs: 30_000,
+    });
     expect((await cluster.core.readNamespace({ name: id })).metadata?.labels?.["prbox.dev/adopted"]).toBe("true");
   });
 });

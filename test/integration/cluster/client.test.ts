@@ -39,7 +39,9 @@ describe("connecting to a cluster", () => {
   it("reports an unreachable API server as one transient line that names its URL and what to do", async () => {
     const server = `https://127.0.0.1:${await closedPort()}`;
     const error = await clusterFailure(connectCluster({ kubeconfigPath: await kubeconfigAt(server) }));
-    expect(error.message).toBe(`cannot reach the Kubernetes API at ${server}: connection refused; set KUBECONFIG or pass --kubeconfig to point prbox at a reachable cluster`);
+    expect(error.message).toBe(
+      `cannot reach the Kubernetes API at ${server}: connection refused; set KUBECONFIG or pass --kubeconfig to point prbox at a reachable cluster`,
+    );
     expect(error.kind).toBe("transient");
   });
 
@@ -60,9 +62,14 @@ describe("connecting to a cluster", () => {
     const other = join(dir, "other");
     await writeFile(
       other,
-      ["apiVersion: v1", "kind: Config", "clusters: [{name: elsewhere, cluster: {server: 'https://10.9.9.9:6443'}}]",
-        "users: [{name: someone, user: {token: abc}}]", "contexts: [{name: elsewhere, context: {cluster: elsewhere, user: someone}}]",
-        "current-context: elsewhere"].join("\n"),
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{name: elsewhere, cluster: {server: 'https://10.9.9.9:6443'}}]",
+        "users: [{name: someone, user: {token: abc}}]",
+        "contexts: [{name: elsewhere, context: {cluster: elsewhere, user: someone}}]",
+        "current-context: elsewhere",
+      ].join("\n"),
     );
     const list = `${testKubeconfig()}${delimiter}${other}`;
 
@@ -84,7 +91,8 @@ describe("connections to the API server", () => {
     const cluster = await connectCluster({ kubeconfigPath: testKubeconfig() });
     const opened: string[] = [];
     // undici reports every new connection on this channel (client-node 2.x talks through undici).
-    const onConnected = (message: unknown) => opened.push(String((message as { connectParams?: { host?: string } }).connectParams?.host));
+    const onConnected = (message: unknown) =>
+      opened.push(String((message as { connectParams?: { host?: string } }).connectParams?.host));
     diagnostics.subscribe("undici:client:connected", onConnected);
     try {
       for (let i = 0; i < 5; i++) await cluster.core.listNamespace({ limit: 1 });

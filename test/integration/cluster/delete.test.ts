@@ -1,7 +1,15 @@
 import { PatchStrategy } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { deleteEnvironment, deployEnvironment, listEnvironments } from "../../../src/cluster/index.js";
-import { cleanUp, configMap, deployment, environment, main, testCluster, uniqueName } from "../../support/cluster-fixtures.js";
+import {
+  cleanUp,
+  configMap,
+  deployment,
+  environment,
+  main,
+  testCluster,
+  uniqueName,
+} from "../../support/cluster-fixtures.js";
 
 const cluster = testCluster();
 const deployOptions = { wait: true, timeoutMs: 30_000 };
@@ -22,7 +30,11 @@ async function namespaceExists(name: string): Promise<boolean> {
 describe("deleting an environment", () => {
   it("deletes its namespace and returns only once the namespace is gone", async () => {
     const id = newId();
-    await deployEnvironment(cluster, environment({ id, objects: [main(configMap("settings")), main(deployment("web"))] }), deployOptions);
+    await deployEnvironment(
+      cluster,
+      environment({ id, objects: [main(configMap("settings")), main(deployment("web"))] }),
+      deployOptions,
+    );
 
     const result = await deleteEnvironment(cluster, id, { timeoutMs: 60_000 });
 
@@ -35,7 +47,11 @@ describe("deleting an environment", () => {
     const id = newId();
     const db = configMap("db");
     db.metadata.namespace = `${id}-db`;
-    await deployEnvironment(cluster, environment({ id, mode: "cli", objects: [main(configMap("app")), main(db)] }), deployOptions);
+    await deployEnvironment(
+      cluster,
+      environment({ id, mode: "cli", objects: [main(configMap("app")), main(db)] }),
+      deployOptions,
+    );
 
     const result = await deleteEnvironment(cluster, id, { timeoutMs: 60_000 });
 
@@ -45,13 +61,26 @@ describe("deleting an environment", () => {
 
   it("deletes its cluster-scoped objects too (CLI mode), which no namespace deletion would remove", async () => {
     const id = newId();
-    const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: `${id}-reader` }, rules: [] };
-    await deployEnvironment(cluster, environment({ id, mode: "cli", objects: [main(configMap("app")), main(role)] }), deployOptions);
+    const role = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: `${id}-reader` },
+      rules: [],
+    };
+    await deployEnvironment(
+      cluster,
+      environment({ id, mode: "cli", objects: [main(configMap("app")), main(role)] }),
+      deployOptions,
+    );
 
     const result = await deleteEnvironment(cluster, id, { timeoutMs: 60_000 });
 
-    expect(result.objects).toEqual([{ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", name: `${id}-reader` }]);
-    await expect(cluster.objects.read({ ...role, metadata: { name: role.metadata.name } })).rejects.toMatchObject({ code: 404 });
+    expect(result.objects).toEqual([
+      { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", name: `${id}-reader` },
+    ]);
+    await expect(cluster.objects.read({ ...role, metadata: { name: role.metadata.name } })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it("deletes nothing, and does not fail, for an environment that does not exist", async () => {
@@ -62,8 +91,15 @@ describe("deleting an environment", () => {
   it("leaves an adopted namespace standing, removing only prbox's objects and labels", async () => {
     const id = newId();
     await cluster.core.createNamespace({ body: { metadata: { name: id, labels: { team: "shop" } } } });
-    await cluster.core.createNamespacedConfigMap({ namespace: id, body: { metadata: { name: "theirs" }, data: { a: "b" } } });
-    await deployEnvironment(cluster, environment({ id, mode: "cli", objects: [main(configMap("ours")), main(deployment("web"))] }), deployOptions);
+    await cluster.core.createNamespacedConfigMap({
+      namespace: id,
+      body: { metadata: { name: "theirs" }, data: { a: "b" } },
+    });
+    await deployEnvironment(
+      cluster,
+      environment({ id, mode: "cli", objects: [main(configMap("ours")), main(deployment("web"))] }),
+      deployOptions,
+    );
 
     const result = await deleteEnvironment(cluster, id, { timeoutMs: 60_000 });
 
@@ -75,14 +111,20 @@ describe("deleting an environment", () => {
     expect(ns.metadata?.labels).toEqual({ team: "shop", "kubernetes.io/metadata.name": id });
     expect(Object.keys(ns.metadata?.annotations ?? {}).filter((k) => k.startsWith("prbox.dev/"))).toEqual([]);
     await expect(cluster.core.readNamespacedConfigMap({ name: "theirs", namespace: id })).resolves.toBeDefined();
-    await expect(cluster.core.readNamespacedConfigMap({ name: "ours", namespace: id })).rejects.toMatchObject({ code: 404 });
+    await expect(cluster.core.readNamespacedConfigMap({ name: "ours", namespace: id })).rejects.toMatchObject({
+      code: 404,
+    });
     await cluster.core.deleteNamespace({ name: id });
   });
 
   it("reports a namespace stuck Terminating as a transient error that says so", async () => {
     const id = newId();
     await deployEnvironment(cluster, environment({ id, objects: [main(configMap("settings"))] }), deployOptions);
-    const held = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: id, finalizers: ["prbox.dev/test-hold"] } };
+    const held = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "settings", namespace: id, finalizers: ["prbox.dev/test-hold"] },
+    };
     await cluster.objects.patch(held, undefined, undefined, "test", undefined, PatchStrategy.MergePatch);
     onTestFinished(async () => {
       const release = { ...held, metadata: { ...held.metadata, finalizers: null } };

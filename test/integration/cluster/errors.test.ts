@@ -2,7 +2,17 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { classifyApiError, deployEnvironment } from "../../../src/cluster/index.js";
 import type { KubeObject, RenderedEnvironment } from "../../../src/model.js";
 import { retryAfterOf, retryDelay } from "../../../src/queue/index.js";
-import { cleanUp, clusterFailure, configMap, deployment, environment, main, testCluster, uniqueName, useClusterProxy } from "../../support/cluster-fixtures.js";
+import {
+  cleanUp,
+  clusterFailure,
+  configMap,
+  deployment,
+  environment,
+  main,
+  testCluster,
+  uniqueName,
+  useClusterProxy,
+} from "../../support/cluster-fixtures.js";
 
 const cluster = testCluster();
 const proxy = useClusterProxy();
@@ -25,7 +35,9 @@ describe("classifying what the API server answers", () => {
 
     expect(error.kind).toBe("permanent");
     expect(error.message).toMatch(
-      new RegExp(`^Deployment web in ${rendered.environment.namespace} \\(box app, templates/web.yaml\\): Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: .*\`selector\` does not match template \`labels\``),
+      new RegExp(
+        `^Deployment web in ${rendered.environment.namespace} \\(box app, templates/web.yaml\\): Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: .*\`selector\` does not match template \`labels\``,
+      ),
     );
   });
 
@@ -45,7 +57,9 @@ describe("classifying what the API server answers", () => {
     await cluster.core.createNamespace({ body: { metadata: { name: namespace } } });
     onTestFinished(() => cluster.core.deleteNamespace({ name: namespace }).then(() => undefined));
 
-    const raw: unknown = await cluster.core.createNamespace({ body: { metadata: { name: namespace } } }).catch((e: unknown) => e);
+    const raw: unknown = await cluster.core
+      .createNamespace({ body: { metadata: { name: namespace } } })
+      .catch((e: unknown) => e);
     const error = classifyApiError(raw, `namespace ${namespace}`);
 
     expect(error.kind).toBe("transient");
@@ -59,7 +73,9 @@ describe("classifying what the API server answers", () => {
     const error = await clusterFailure(deployEnvironment(proxy().cluster(), rendered, options));
 
     expect(error.kind).toBe("transient");
-    expect(error.message).toBe(`ConfigMap settings in ${rendered.environment.namespace} (box app, templates/settings.yaml): injected by the test proxy (HTTP 500)`);
+    expect(error.message).toBe(
+      `ConfigMap settings in ${rendered.environment.namespace} (box app, templates/settings.yaml): injected by the test proxy (HTTP 500)`,
+    );
   });
 
   it("classifies a 429 (throttled) as transient and a 403 (forbidden) as permanent", async () => {

@@ -2,7 +2,18 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { deployEnvironment } from "../../../src/cluster/index.js";
 import { NotReadyError } from "../../../src/errors.js";
 import type { RenderedEnvironment, RenderedObject } from "../../../src/model.js";
-import { cleanUp, configMap, deployment, environment, hook, job, main, testCluster, uniqueName, useClusterProxy } from "../../support/cluster-fixtures.js";
+import {
+  cleanUp,
+  configMap,
+  deployment,
+  environment,
+  hook,
+  job,
+  main,
+  testCluster,
+  uniqueName,
+  useClusterProxy,
+} from "../../support/cluster-fixtures.js";
 
 const cluster = testCluster();
 const proxy = useClusterProxy();
@@ -19,15 +30,18 @@ interface Timestamps {
 }
 
 async function read(apiVersion: string, kind: string, namespace: string, name: string): Promise<Timestamps | null> {
-  return (cluster.objects.read({ apiVersion, kind, metadata: { name, namespace } }) as Promise<Timestamps>).catch((e: { code?: number }) =>
-    e.code === 404 ? null : Promise.reject(e),
+  return (cluster.objects.read({ apiVersion, kind, metadata: { name, namespace } }) as Promise<Timestamps>).catch(
+    (e: { code?: number }) => (e.code === 404 ? null : Promise.reject(e)),
   );
 }
 
 const options = { wait: true, timeoutMs: 30_000 };
 
 /** Every request the proxy saw, in order, dry runs left out. */
-const stored = () => proxy().requests.filter((r) => !r.dryRun).map((r) => `${r.method} ${r.path}`);
+const stored = () =>
+  proxy()
+    .requests.filter((r) => !r.dryRun)
+    .map((r) => `${r.method} ${r.path}`);
 
 describe("Helm hooks", () => {
   it("applies the main objects only after the pre-install Job has completed", async () => {
@@ -47,12 +61,19 @@ describe("Helm hooks", () => {
   });
 
   it("does not apply the main objects when a pre-install hook fails, and names the hook", async () => {
-    const rendered = newEnvironment([hook(job("migrate", { failWith: "ImagePullBackOff" }), "pre"), main(deployment("web"))]);
+    const rendered = newEnvironment([
+      hook(job("migrate", { failWith: "ImagePullBackOff" }), "pre"),
+      main(deployment("web")),
+    ]);
 
-    const error: unknown = await deployEnvironment(cluster, rendered, { ...options, timeoutMs: 3000 }).catch((e: unknown) => e);
+    const error: unknown = await deployEnvironment(cluster, rendered, { ...options, timeoutMs: 3000 }).catch(
+      (e: unknown) => e,
+    );
 
     expect(error).toBeInstanceOf(NotReadyError);
-    expect((error as NotReadyError).message).toBe(`Job migrate in ${rendered.environment.namespace} is not ready after 3s`);
+    expect((error as NotReadyError).message).toBe(
+      `Job migrate in ${rendered.environment.namespace} is not ready after 3s`,
+    );
     expect(await read("apps/v1", "Deployment", rendered.environment.namespace, "web")).toBeNull();
   });
 
@@ -75,7 +96,9 @@ describe("Helm hooks", () => {
     second.metadata.annotations = { "helm.sh/hook-weight": "10" };
     const rendered = newEnvironment([hook(second, "pre"), hook(first, "pre"), main(configMap("app"))]);
 
-    await expect(deployEnvironment(cluster, rendered, { ...options, timeoutMs: 2000 })).rejects.toThrow(/Job prepare in .* is not ready/);
+    await expect(deployEnvironment(cluster, rendered, { ...options, timeoutMs: 2000 })).rejects.toThrow(
+      /Job prepare in .* is not ready/,
+    );
 
     const ns = rendered.environment.namespace;
     expect(await read("batch/v1", "Job", ns, "prepare")).not.toBeNull();
@@ -109,7 +132,9 @@ describe("Helm hooks", () => {
     const failing = job("migrate", { failWith: "ImagePullBackOff" });
     const rendered = newEnvironment([hook(failing, "pre", ["hook-failed"]), main(configMap("app"))]);
 
-    const error: unknown = await deployEnvironment(cluster, rendered, { ...options, timeoutMs: 3000 }).catch((e: unknown) => e);
+    const error: unknown = await deployEnvironment(cluster, rendered, { ...options, timeoutMs: 3000 }).catch(
+      (e: unknown) => e,
+    );
 
     expect((error as NotReadyError).diagnostics.join("\n")).toContain("ImagePullBackOff");
     expect(await read("batch/v1", "Job", rendered.environment.namespace, "migrate")).toBeNull();

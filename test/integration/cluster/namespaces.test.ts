@@ -16,7 +16,11 @@ function newId(): string {
 
 /** A finalizer nobody removes keeps the namespace Terminating until the test lets go. */
 async function holdNamespace(c: Cluster, namespace: string): Promise<() => Promise<void>> {
-  const body = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "held", namespace, finalizers: ["prbox.dev/test-hold"] } };
+  const body = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "held", namespace, finalizers: ["prbox.dev/test-hold"] },
+  };
   await c.core.createNamespacedConfigMap({ namespace, body });
   return async () => {
     const release = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "held", namespace, finalizers: null } };
@@ -67,10 +71,15 @@ describe("the environment's namespace", () => {
     ).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(ClusterError);
-    expect(error).toMatchObject({ kind: "permanent", message: `namespace ${owner} belongs to prbox environment ${owner}, not ${intruder}` });
+    expect(error).toMatchObject({
+      kind: "permanent",
+      message: `namespace ${owner} belongs to prbox environment ${owner}, not ${intruder}`,
+    });
     const ns = await cluster.core.readNamespace({ name: owner });
     expect(ns.metadata?.annotations?.["prbox.dev/status"]).toBe("ready");
-    await expect(cluster.core.readNamespacedConfigMap({ name: "other", namespace: owner })).rejects.toMatchObject({ code: 404 });
+    await expect(cluster.core.readNamespacedConfigMap({ name: "other", namespace: owner })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   // Adoption is for CLI mode: a pull request's namespace is never an existing one (test/cluster/baseline.test.ts).
@@ -81,7 +90,11 @@ describe("the environment's namespace", () => {
     await deployEnvironment(cluster, environment({ id, mode: "cli", objects: [main(configMap("settings"))] }), options);
 
     const ns = await cluster.core.readNamespace({ name: id });
-    expect(ns.metadata?.labels).toMatchObject({ team: "shop", "prbox.dev/environment": id, "prbox.dev/adopted": "true" });
+    expect(ns.metadata?.labels).toMatchObject({
+      team: "shop",
+      "prbox.dev/environment": id,
+      "prbox.dev/adopted": "true",
+    });
   });
 
   it("stays adopted on the next deploy", async () => {

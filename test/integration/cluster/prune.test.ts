@@ -1,7 +1,16 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { deployEnvironment } from "../../../src/cluster/index.js";
 import type { RenderedEnvironment } from "../../../src/model.js";
-import { cleanUp, configMap, deployment, environment, main, testCluster, uniqueName, useClusterProxy } from "../../support/cluster-fixtures.js";
+import {
+  cleanUp,
+  configMap,
+  deployment,
+  environment,
+  main,
+  testCluster,
+  uniqueName,
+  useClusterProxy,
+} from "../../support/cluster-fixtures.js";
 
 const cluster = testCluster();
 const proxy = useClusterProxy();
@@ -12,7 +21,10 @@ function newEnvironment(objects: Parameters<typeof environment>[0]["objects"]): 
   return environment({ id, objects });
 }
 
-function withObjects(rendered: RenderedEnvironment, objects: Parameters<typeof environment>[0]["objects"]): RenderedEnvironment {
+function withObjects(
+  rendered: RenderedEnvironment,
+  objects: Parameters<typeof environment>[0]["objects"],
+): RenderedEnvironment {
   return environment({ id: rendered.environment.id, objects });
 }
 
@@ -31,7 +43,11 @@ describe("pruning", () => {
     await deployEnvironment(cluster, first, options);
     const ns = first.environment.namespace;
 
-    const result = await deployEnvironment(cluster, withObjects(first, [main(configMap("settings")), main(deployment("web"))]), options);
+    const result = await deployEnvironment(
+      cluster,
+      withObjects(first, [main(configMap("settings")), main(deployment("web"))]),
+      options,
+    );
 
     expect(result.pruned).toEqual([{ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: "legacy" }]);
     expect(await exists("v1", "ConfigMap", ns, "legacy")).toBe(false);
@@ -54,7 +70,10 @@ describe("pruning", () => {
     const first = newEnvironment([main(deployment("web"))]);
     await deployEnvironment(cluster, first, { ...options, wait: true });
     const ns = first.environment.namespace;
-    await cluster.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "hand-made" }, data: { a: "b" } } });
+    await cluster.core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: "hand-made" }, data: { a: "b" } },
+    });
 
     const result = await deployEnvironment(cluster, first, options);
 
@@ -69,7 +88,11 @@ describe("pruning", () => {
 
     // The second deploy drops the Deployment, but dies (a 500) when prune lists Deployments.
     proxy().inject({ method: "GET", path: new RegExp(`^/apis/apps/v1/namespaces/${ns}/deployments$`), status: 500 });
-    const interrupted = deployEnvironment(proxy().cluster(), withObjects(first, [main(configMap("settings"))]), options);
+    const interrupted = deployEnvironment(
+      proxy().cluster(),
+      withObjects(first, [main(configMap("settings"))]),
+      options,
+    );
     await expect(interrupted).rejects.toMatchObject({ kind: "transient" });
     expect(await exists("apps/v1", "Deployment", ns, "web")).toBe(true);
 

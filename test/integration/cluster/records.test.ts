@@ -1,6 +1,15 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { deployEnvironment, describeEnvironment, listEnvironments } from "../../../src/cluster/index.js";
-import { cleanUp, configMap, deployment, environment, job, main, testCluster, uniqueName } from "../../support/cluster-fixtures.js";
+import {
+  cleanUp,
+  configMap,
+  deployment,
+  environment,
+  job,
+  main,
+  testCluster,
+  uniqueName,
+} from "../../support/cluster-fixtures.js";
 
 const cluster = testCluster();
 
@@ -97,12 +106,17 @@ describe("reading environments back from the cluster", () => {
     const id = newId();
     const bad = deployment("web");
     (bad.spec as { selector: unknown }).selector = { matchLabels: { app: "other" } };
-    await expect(deployEnvironment(cluster, environment({ id, objects: [main(bad)] }), { wait: false, timeoutMs: 30_000 })).rejects.toThrow();
+    await expect(
+      deployEnvironment(cluster, environment({ id, objects: [main(bad)] }), { wait: false, timeoutMs: 30_000 }),
+    ).rejects.toThrow();
     const failed = (await listEnvironments(cluster)).find((r) => r.id === id);
     expect(failed?.status).toBe("failed");
     expect(failed?.lastError).toContain('Deployment.apps "web" is invalid');
 
-    await deployEnvironment(cluster, environment({ id, objects: [main(deployment("web"))] }), { wait: false, timeoutMs: 30_000 });
+    await deployEnvironment(cluster, environment({ id, objects: [main(deployment("web"))] }), {
+      wait: false,
+      timeoutMs: 30_000,
+    });
 
     const fixed = (await listEnvironments(cluster)).find((r) => r.id === id);
     expect(fixed).toMatchObject({ status: "ready", lastError: null });

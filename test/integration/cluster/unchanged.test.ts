@@ -4,7 +4,15 @@ import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { deployEnvironment } from "../../../src/cluster/index.js";
 import type { RenderedEnvironment, RenderedObject } from "../../../src/model.js";
-import { configMap, deployment, environment, main, testCluster, testEnvironment, useClusterProxy } from "../../support/cluster-fixtures.js";
+import {
+  configMap,
+  deployment,
+  environment,
+  main,
+  testCluster,
+  testEnvironment,
+  useClusterProxy,
+} from "../../support/cluster-fixtures.js";
 
 const cluster = testCluster();
 const proxy = useClusterProxy();
@@ -20,7 +28,8 @@ async function read(apiVersion: string, kind: string, namespace: string, name: s
   return (await cluster.objects.read({ apiVersion, kind, metadata: { name, namespace } })) as unknown as Stored;
 }
 
-const sameEnvironment = (rendered: RenderedEnvironment, objects: RenderedObject[]) => environment({ id: rendered.environment.id, objects });
+const sameEnvironment = (rendered: RenderedEnvironment, objects: RenderedObject[]) =>
+  environment({ id: rendered.environment.id, objects });
 
 /** The writes (not reads, not dry runs) the proxy saw since `from`, as "METHOD path". */
 function writesSince(from: number): string[] {
@@ -37,7 +46,10 @@ async function editAs(manager: string, object: KubernetesObject): Promise<void> 
 
 describe("an unchanged re-deploy", () => {
   it("sends no object again, and every skipped object is as the render says", async () => {
-    const rendered = testEnvironment(cluster, "same", [main(configMap("settings", { greeting: "hello" })), main(deployment("web", { replicas: 2 }))]);
+    const rendered = testEnvironment(cluster, "same", [
+      main(configMap("settings", { greeting: "hello" })),
+      main(deployment("web", { replicas: 2 })),
+    ]);
     await deployEnvironment(cluster, rendered, options);
     const ns = rendered.environment.namespace;
     const before = await read("apps/v1", "Deployment", ns, "web");
@@ -50,7 +62,11 @@ describe("an unchanged re-deploy", () => {
     expect(again.applied.map((r) => r.name).sort()).toEqual(["settings", "web"]);
     // Only the namespace record was written: no object, no dry run, no prune.
     expect(writesSince(from).filter((w) => !w.startsWith("PATCH /api/v1/namespaces/"))).toEqual([]);
-    expect(proxy().requests.slice(from).some((r) => r.dryRun)).toBe(false);
+    expect(
+      proxy()
+        .requests.slice(from)
+        .some((r) => r.dryRun),
+    ).toBe(false);
     // The Deployment's status moves on (its rollout), its spec does not; nobody writes the ConfigMap.
     const after = await read("apps/v1", "Deployment", ns, "web");
     expect(after.metadata.generation).toBe(before.metadata.generation);
@@ -61,11 +77,25 @@ describe("an unchanged re-deploy", () => {
   });
 
   it("puts back fields someone else changed since (kubectl edit, a scale)", async () => {
-    const rendered = testEnvironment(cluster, "drift", [main(configMap("settings", { greeting: "hello" })), main(configMap("other")), main(deployment("web", { replicas: 1 }))]);
+    const rendered = testEnvironment(cluster, "drift", [
+      main(configMap("settings", { greeting: "hello" })),
+      main(configMap("other")),
+      main(deployment("web", { replicas: 1 })),
+    ]);
     await deployEnvironment(cluster, rendered, options);
     const ns = rendered.environment.namespace;
-    await editAs("kubectl-edit", { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: ns }, spec: { replicas: 3 } } as KubernetesObject);
-    await editAs("kubectl-edit", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: ns }, data: { greeting: "hacked" } } as KubernetesObject);
+    await editAs("kubectl-edit", {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: ns },
+      spec: { replicas: 3 },
+    } as KubernetesObject);
+    await editAs("kubectl-edit", {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "settings", namespace: ns },
+      data: { greeting: "hacked" },
+    } as KubernetesObject);
     expect((await read("apps/v1", "Deployment", ns, "web")).spec?.replicas).toBe(3);
 
     const again = await deployEnvironment(cluster, rendered, options);
@@ -76,10 +106,17 @@ describe("an unchanged re-deploy", () => {
   });
 
   it("puts back a field someone else removed", async () => {
-    const rendered = testEnvironment(cluster, "removed", [main(configMap("settings", { greeting: "hello", colour: "blue" }))]);
+    const rendered = testEnvironment(cluster, "removed", [
+      main(configMap("settings", { greeting: "hello", colour: "blue" })),
+    ]);
     await deployEnvironment(cluster, rendered, options);
     const ns = rendered.environment.namespace;
-    const removal = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: ns }, data: { colour: null } };
+    const removal = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "settings", namespace: ns },
+      data: { colour: null },
+    };
     await editAs("kubectl-edit", removal as unknown as KubernetesObject);
 
     await deployEnvironment(cluster, rendered, options);
@@ -90,34 +127,55 @@ describe("an unchanged re-deploy", () => {
 
 describe("a changed re-deploy", () => {
   it("applies exactly the objects that changed and prunes what is gone", async () => {
-    const rendered = testEnvironment(cluster, "changed", [main(configMap("a")), main(configMap("b", { v: "1" })), main(configMap("c")), main(deployment("web"))]);
+    const rendered = testEnvironment(cluster, "changed", [
+      main(configMap("a")),
+      main(configMap("b", { v: "1" })),
+      main(configMap("c")),
+      main(deployment("web")),
+    ]);
     await deployEnvironment(cluster, rendered, options);
     const ns = rendered.environment.namespace;
     const from = proxy().requests.length;
 
-    const next = sameEnvironment(rendered, [main(configMap("a")), main(configMap("b", { v: "2" })), main(deployment("web", { image: "registry.example.com/app:2.0" }))]);
+    const next = sameEnvironment(rendered, [
+      main(configMap("a")),
+      main(configMap("b", { v: "2" })),
+      main(deployment("web", { image: "registry.example.com/app:2.0" })),
+    ]);
     const result = await deployEnvironment(proxy().cluster(), next, options);
 
     expect(result.unchanged.map((r) => r.name)).toEqual(["a"]);
     expect(result.pruned.map((r) => r.name)).toEqual(["c"]);
-    const objectWrites = writesSince(from).filter((w) => !w.startsWith("PATCH /api/v1/namespaces/") || w.includes("/configmaps/"));
+    const objectWrites = writesSince(from).filter(
+      (w) => !w.startsWith("PATCH /api/v1/namespaces/") || w.includes("/configmaps/"),
+    );
     expect(objectWrites.sort()).toEqual([
       `DELETE /api/v1/namespaces/${ns}/configmaps/c`,
       `PATCH /api/v1/namespaces/${ns}/configmaps/b`,
       `PATCH /apis/apps/v1/namespaces/${ns}/deployments/web`,
     ]);
     expect((await read("v1", "ConfigMap", ns, "b")).data).toEqual({ v: "2" });
-    expect((await read("apps/v1", "Deployment", ns, "web")).spec?.template?.spec?.containers?.[0]?.image).toBe("registry.example.com/app:2.0");
+    expect((await read("apps/v1", "Deployment", ns, "web")).spec?.template?.spec?.containers?.[0]?.image).toBe(
+      "registry.example.com/app:2.0",
+    );
   });
 
   it("removes from the live object a field the render no longer sets", async () => {
-    const rendered = testEnvironment(cluster, "dropped", [main(configMap("settings", { greeting: "hello", colour: "blue" }))]);
+    const rendered = testEnvironment(cluster, "dropped", [
+      main(configMap("settings", { greeting: "hello", colour: "blue" })),
+    ]);
     await deployEnvironment(cluster, rendered, options);
 
-    const result = await deployEnvironment(cluster, sameEnvironment(rendered, [main(configMap("settings", { greeting: "hello" }))]), options);
+    const result = await deployEnvironment(
+      cluster,
+      sameEnvironment(rendered, [main(configMap("settings", { greeting: "hello" }))]),
+      options,
+    );
 
     expect(result.unchanged).toEqual([]);
-    expect((await read("v1", "ConfigMap", rendered.environment.namespace, "settings")).data).toEqual({ greeting: "hello" });
+    expect((await read("v1", "ConfigMap", rendered.environment.namespace, "settings")).data).toEqual({
+      greeting: "hello",
+    });
   });
 
   it("re-creates every object on /reload even when nothing changed", async () => {
@@ -128,6 +186,8 @@ describe("a changed re-deploy", () => {
     const result = await deployEnvironment(cluster, rendered, { ...options, fresh: true });
 
     expect(result.unchanged).toEqual([]);
-    expect((await read("v1", "ConfigMap", rendered.environment.namespace, "settings")).metadata.uid).not.toBe(before.metadata.uid);
+    expect((await read("v1", "ConfigMap", rendered.environment.namespace, "settings")).metadata.uid).not.toBe(
+      before.metadata.uid,
+    );
   });
 });

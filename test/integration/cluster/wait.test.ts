@@ -2,7 +2,16 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { deployEnvironment } from "../../../src/cluster/index.js";
 import { waitForReady } from "../../../src/cluster/wait.js";
 import { NotReadyError } from "../../../src/errors.js";
-import { cleanUp, configMap, deployment, environment, job, main, testCluster, uniqueName } from "../../support/cluster-fixtures.js";
+import {
+  cleanUp,
+  configMap,
+  deployment,
+  environment,
+  job,
+  main,
+  testCluster,
+  uniqueName,
+} from "../../support/cluster-fixtures.js";
 
 const cluster = testCluster();
 
@@ -26,7 +35,11 @@ describe("waiting for readiness", () => {
   it("returns once a Deployment has rolled out", async () => {
     const { result } = await deployed([main(deployment("web", { replicas: 2 }))]);
     await waitForReady(cluster, result.applied, { timeoutMs: 30_000 });
-    const web = (await cluster.objects.read({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: result.namespace } })) as {
+    const web = (await cluster.objects.read({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: result.namespace },
+    })) as {
       status?: { availableReplicas?: number };
     };
     expect(web.status?.availableReplicas).toBe(2);
@@ -35,7 +48,11 @@ describe("waiting for readiness", () => {
   it("returns once a Job has completed", async () => {
     const { result } = await deployed([main(job("migrate"))]);
     await waitForReady(cluster, result.applied, { timeoutMs: 30_000 });
-    const migrate = (await cluster.objects.read({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "migrate", namespace: result.namespace } })) as {
+    const migrate = (await cluster.objects.read({
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "migrate", namespace: result.namespace },
+    })) as {
       status?: { succeeded?: number };
     };
     expect(migrate.status?.succeeded).toBe(1);
@@ -44,16 +61,28 @@ describe("waiting for readiness", () => {
   it("returns once a StatefulSet and a DaemonSet have rolled out", async () => {
     const pods = (name: string) => ({
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "main", image: "registry.example.com/db:1" }] } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: "main", image: "registry.example.com/db:1" }] },
+      },
     });
-    const db = { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db" }, spec: { replicas: 2, serviceName: "db", ...pods("db") } };
+    const db = {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "db" },
+      spec: { replicas: 2, serviceName: "db", ...pods("db") },
+    };
     const agent = { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent" }, spec: pods("agent") };
     const { result } = await deployed([main(db), main(agent)]);
 
     await waitForReady(cluster, result.applied, { timeoutMs: 30_000 });
 
     const read = (kind: string, name: string) =>
-      cluster.objects.read({ apiVersion: "apps/v1", kind, metadata: { name, namespace: result.namespace } }) as Promise<{ status?: Record<string, number> }>;
+      cluster.objects.read({
+        apiVersion: "apps/v1",
+        kind,
+        metadata: { name, namespace: result.namespace },
+      }) as Promise<{ status?: Record<string, number> }>;
     expect((await read("StatefulSet", "db")).status?.readyReplicas).toBe(2);
     expect((await read("DaemonSet", "agent")).status?.numberAvailable).toBe(2);
   });
@@ -66,11 +95,17 @@ describe("waiting for readiness", () => {
   });
 
   it("fails with a NotReadyError naming the Deployment and ImagePullBackOff when its image cannot be pulled", async () => {
-    const { result } = await deployed([main(deployment("web", { failWith: "ImagePullBackOff", image: "registry.example.com/web:missing" }))]);
+    const { result } = await deployed([
+      main(deployment("web", { failWith: "ImagePullBackOff", image: "registry.example.com/web:missing" })),
+    ]);
     const error = await notReadyError(waitForReady(cluster, result.applied, { timeoutMs: 4000 }));
     expect(error.message).toBe(`Deployment web in ${result.namespace} is not ready after 4s`);
     const pull = error.diagnostics.find((d) => d.includes("ImagePullBackOff"));
-    expect(pull).toMatch(new RegExp(`^Deployment web in ${result.namespace}: pod web-[a-z0-9-]+, container main: ImagePullBackOff: image "registry.example.com/web:missing" cannot be pulled`));
+    expect(pull).toMatch(
+      new RegExp(
+        `^Deployment web in ${result.namespace}: pod web-[a-z0-9-]+, container main: ImagePullBackOff: image "registry.example.com/web:missing" cannot be pulled`,
+      ),
+    );
   });
 
   it("gives up early, before the timeout, once a Deployment exceeds its progress deadline", async () => {
@@ -83,7 +118,11 @@ describe("waiting for readiness", () => {
 
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(error.message).toBe(`Deployment web in ${result.namespace} failed`);
-    expect(error.diagnostics[0]).toMatch(new RegExp(`^Deployment web in ${result.namespace}: ProgressDeadlineExceeded: ReplicaSet "web-[a-z0-9]+" has timed out progressing`));
+    expect(error.diagnostics[0]).toMatch(
+      new RegExp(
+        `^Deployment web in ${result.namespace}: ProgressDeadlineExceeded: ReplicaSet "web-[a-z0-9]+" has timed out progressing`,
+      ),
+    );
   });
 
   it("reports a crash loop with its restart count and says why the logs are missing", async () => {
@@ -102,21 +141,30 @@ describe("waiting for readiness", () => {
   });
 
   it("names the quota a Deployment's pods exceed", async () => {
-    const quota = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "tiny" }, spec: { hard: { pods: "0" } } };
+    const quota = {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: { name: "tiny" },
+      spec: { hard: { pods: "0" } },
+    };
     const { result } = await deployed([main(quota), main(deployment("web"))]);
     const error = await notReadyError(waitForReady(cluster, result.applied, { timeoutMs: 3000 }));
     expect(error.diagnostics.join("\n")).toMatch(
-      new RegExp(`Deployment web in ${result.namespace}: ReplicaSet web-[a-z0-9]+: FailedCreate: pods "web-[a-z0-9]+-[a-z0-9]+" is forbidden: exceeded quota: tiny`),
+      new RegExp(
+        `Deployment web in ${result.namespace}: ReplicaSet web-[a-z0-9]+: FailedCreate: pods "web-[a-z0-9]+-[a-z0-9]+" is forbidden: exceeded quota: tiny`,
+      ),
     );
   });
 
   it("names the scheduler's reason when no node fits a pod", async () => {
     const picky = deployment("web");
     const template = (picky.spec as { template: { spec: Record<string, unknown> } }).template;
-    template.spec.nodeSelector = { "disktype": "ssd-that-nobody-has" };
+    template.spec.nodeSelector = { disktype: "ssd-that-nobody-has" };
     const { result } = await deployed([main(picky)]);
     const error = await notReadyError(waitForReady(cluster, result.applied, { timeoutMs: 3000 }));
-    expect(error.diagnostics.join("\n")).toMatch(/pod web-[a-z0-9-]+: FailedScheduling: 0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector/);
+    expect(error.diagnostics.join("\n")).toMatch(
+      /pod web-[a-z0-9-]+: FailedScheduling: 0\/2 nodes are available: 2 node\(s\) didn't match Pod's node affinity\/selector/,
+    );
   });
 
   it("names every workload still pending when the time runs out, and only those", async () => {
@@ -130,7 +178,9 @@ describe("waiting for readiness", () => {
     const { result } = await deployed([main(deployment("web", { failWith: "ImagePullBackOff" }))]);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 500);
-    await expect(waitForReady(cluster, result.applied, { timeoutMs: 30_000, signal: controller.signal })).rejects.toMatchObject({
+    await expect(
+      waitForReady(cluster, result.applied, { timeoutMs: 30_000, signal: controller.signal }),
+    ).rejects.toMatchObject({
       kind: "transient",
       message: "waiting for workloads: cancelled",
     });

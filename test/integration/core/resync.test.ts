@@ -16,7 +16,13 @@ import { GitHubLister } from "../../../src/forges/github/listing.js";
 import { PrboxOctokit } from "../../../src/forges/github/octokit.js";
 import { noListingCache } from "../../../src/forges/listing-cache.js";
 import { createLogger, silentLogger } from "../../../src/log.js";
-import { connectRedis, createReconcileQueue, RedisStateStore, type PrboxRedis, type ReconcileQueue } from "../../../src/queue/index.js";
+import {
+  connectRedis,
+  createReconcileQueue,
+  RedisStateStore,
+  type PrboxRedis,
+  type ReconcileQueue,
+} from "../../../src/queue/index.js";
 import { prEnvironmentId } from "../../../src/spec/naming.js";
 import { testKubeconfig } from "../../support/cluster-fixtures.js";
 import { startFakeGitHub, type FakeGitHub, type FakeRepository } from "../../support/fake-github.js";
@@ -44,16 +50,30 @@ describe("resync", () => {
   afterAll(() => redis.disconnect());
   beforeEach(async () => {
     prefix = `resync-${randomBytes(3).toString("hex")}`;
-    github = startFakeGitHub({ app: { id: "5151", slug: "prbox-preview", publicKey }, installations: { [INSTALLATION]: TOKEN } });
+    github = startFakeGitHub({
+      app: { id: "5151", slug: "prbox-preview", publicKey },
+      installations: { [INSTALLATION]: TOKEN },
+    });
     repo = github.addRepository(`acme/${prefix}`, INSTALLATION);
-    const probot = new Probot({ appId: 5151, privateKey, log: createLogger({ level: "silent" }), Octokit: PrboxOctokit });
+    const probot = new Probot({
+      appId: 5151,
+      privateKey,
+      log: createLogger({ level: "silent" }),
+      Octokit: PrboxOctokit,
+    });
     const cluster = await connectCluster({ kubeconfigPath: testKubeconfig() });
     const store = new RedisStateStore(redis, { prefix });
     queue = createReconcileQueue({ connection: redis, prefix, log: silentLogger });
     deps = {
       store,
       queue,
-      forges: forgeRegistry({ github: async (ref) => new GitHubForge(await probot.auth(Number(ref.target)), appBot(() => probot.auth())) }),
+      forges: forgeRegistry({
+        github: async (ref) =>
+          new GitHubForge(
+            await probot.auth(Number(ref.target)),
+            appBot(() => probot.auth()),
+          ),
+      }),
       listers: [new GitHubLister(probot, noListingCache, silentLogger)],
       policy: POLICY,
       log: silentLogger,
@@ -70,7 +90,12 @@ describe("resync", () => {
 
   const envId = (pr: number) => prEnvironmentId("github", repo.fullName, pr);
   const ref = (pr: number) => ({ forge: "github" as const, repo: repo.fullName, pr, target: String(INSTALLATION) });
-  const head = (pr: number) => ({ branch: repo.pull(pr).head.ref, sha: repo.pull(pr).head.sha, fork: repo.pull(pr).head.fork, labels: [] });
+  const head = (pr: number) => ({
+    branch: repo.pull(pr).head.ref,
+    sha: repo.pull(pr).head.sha,
+    fork: repo.pull(pr).head.fork,
+    labels: [],
+  });
 
   it("holds a fork's PR opened while prbox was down for a maintainer's /deploy, as the webhook would", async () => {
     repo.openPullRequest(1, { ref: "patch", sha: sha(1), fork: true, user: "contributor" });
@@ -78,7 +103,12 @@ describe("resync", () => {
     const result = await resync(deps);
 
     expect(result.fed).toEqual([envId(1)]);
-    expect(await deps.store.getDesired(envId(1))).toMatchObject({ action: "wait", fork: true, sha: sha(1), waitReason: expect.stringContaining("/deploy") });
+    expect(await deps.store.getDesired(envId(1))).toMatchObject({
+      action: "wait",
+      fork: true,
+      sha: sha(1),
+      waitReason: expect.stringContaining("/deploy"),
+    });
     github.assertNoProblems();
   });
 
@@ -95,8 +125,31 @@ describe("resync", () => {
 
   it("does not bring back an environment a maintainer /destroyed while its PR stays as it was", async () => {
     repo.openPullRequest(2, { ref: "feature/b", sha: sha(2) });
-    await intake({ kind: "pull_request", action: "opened", ref: ref(2), head: head(2), merged: false, at: repo.pull(2).updated_at }, "d1", deps);
-    await intake({ kind: "command", command: "destroy", ref: ref(2), user: "maintainer", commentId: "c1", head: head(2), at: github.tick() }, "d2", deps);
+    await intake(
+      {
+        kind: "pull_request",
+        action: "opened",
+        ref: ref(2),
+        head: head(2),
+        merged: false,
+        at: repo.pull(2).updated_at,
+      },
+      "d1",
+      deps,
+    );
+    await intake(
+      {
+        kind: "command",
+        command: "destroy",
+        ref: ref(2),
+        user: "maintainer",
+        commentId: "c1",
+        head: head(2),
+        at: github.tick(),
+      },
+      "d2",
+      deps,
+    );
 
     const result = await resync(deps);
 
@@ -109,7 +162,18 @@ describe("resync", () => {
     repo.openPullRequest(4, { ref: "feature/d", sha: sha(4) });
     await resync(deps);
     repo.closePullRequest(3, { merged: false });
-    await intake({ kind: "pull_request", action: "closed", ref: ref(3), head: head(3), merged: false, at: repo.pull(3).updated_at }, "d3", deps);
+    await intake(
+      {
+        kind: "pull_request",
+        action: "closed",
+        ref: ref(3),
+        head: head(3),
+        merged: false,
+        at: repo.pull(3).updated_at,
+      },
+      "d3",
+      deps,
+    );
     // While prbox is down: #3 reopened, #4 closed.
     repo.pull(3).state = "open";
     repo.pull(3).updated_at = github.tick();

@@ -27,9 +27,22 @@ async function harness(idleTtlMs: number) {
     redis.disconnect();
   });
   const forge = new GitHubForge(testOctokit(), testBot);
-  const deps = { store, queue, forges: forgeRegistry({ github: async () => forge }), policy: { idleTtlMs }, log: silentLogger, now: () => NOW };
+  const deps = {
+    store,
+    queue,
+    forges: forgeRegistry({ github: async () => forge }),
+    policy: { idleTtlMs },
+    log: silentLogger,
+    now: () => NOW,
+  };
   const put = (envId: string, pr: number, overrides: Parameters<typeof desiredState>[1] = {}) =>
-    store.updateDesired(envId, () => desiredState(envId, { ref: { forge: "github", repo: "acme/shop", pr, target: "1" }, eventAt: NOW.toISOString(), ...overrides }));
+    store.updateDesired(envId, () =>
+      desiredState(envId, {
+        ref: { forge: "github", repo: "acme/shop", pr, target: "1" },
+        eventAt: NOW.toISOString(),
+        ...overrides,
+      }),
+    );
   return { store, queue, deps, put };
 }
 
@@ -64,15 +77,30 @@ describe("the periodic sweep", () => {
     pulls(4).reply(200, pullRequestBody({ state: "open" }));
     const result = await sweep(deps);
     expect(result.idle).toEqual(["env-idle"]);
-    expect(await store.getDesired("env-idle")).toMatchObject({ action: "destroy", closed: false, waitReason: "no activity for 24h" });
+    expect(await store.getDesired("env-idle")).toMatchObject({
+      action: "destroy",
+      closed: false,
+      waitReason: "no activity for 24h",
+    });
     expect(await store.getDesired("env-busy")).toMatchObject({ action: "deploy" });
   });
 
   it("forgets the records of environments deleted long ago, and keeps recent ones against late deliveries", async () => {
     const { store, deps, put } = await harness(0);
-    for (const [envId, age] of [["env-old", FORGET_AFTER_MS + HOUR], ["env-recent", HOUR]] as const) {
+    for (const [envId, age] of [
+      ["env-old", FORGET_AFTER_MS + HOUR],
+      ["env-recent", HOUR],
+    ] as const) {
       await put(envId, 5, { action: "destroy", closed: true });
-      await store.setObserved({ envId, sha: null, reloadRequest: 0, generation: 1, status: "destroyed", error: null, at: new Date(NOW.getTime() - age).toISOString() });
+      await store.setObserved({
+        envId,
+        sha: null,
+        reloadRequest: 0,
+        generation: 1,
+        status: "destroyed",
+        error: null,
+        at: new Date(NOW.getTime() - age).toISOString(),
+      });
     }
     const result = await sweep(deps);
     expect(result.forgotten).toEqual(["env-old"]);

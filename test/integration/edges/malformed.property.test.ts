@@ -3,7 +3,17 @@
 // get a 5xx (5xx is kept for "could not store, please retry"), and a refused one stores nothing.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { githubBase, gitlabBase, prepare, redisDump, send, startWebhookServer, type Forge, type Json, type Server } from "./support.js";
+import {
+  githubBase,
+  gitlabBase,
+  prepare,
+  redisDump,
+  send,
+  startWebhookServer,
+  type Forge,
+  type Json,
+  type Server,
+} from "./support.js";
 
 const BASES: Record<Forge, { event: string; base: string }[]> = {
   github: [
@@ -41,7 +51,22 @@ function mutate(payload: Json, dotted: string, value: unknown): void {
   else (node as Json)[last] = value;
 }
 
-const replacement = fc.constantFrom<unknown>(undefined, null, 0, -1, 1.5, "", "x", "main", true, [], {}, [1, "a"], { id: "x" }, "9".repeat(400));
+const replacement = fc.constantFrom<unknown>(
+  undefined,
+  null,
+  0,
+  -1,
+  1.5,
+  "",
+  "x",
+  "main",
+  true,
+  [],
+  {},
+  [1, "a"],
+  { id: "x" },
+  "9".repeat(400),
+);
 
 function mutatedDelivery(forge: Forge) {
   return fc.constantFrom(...BASES[forge]).chain(({ event, base }) => {
@@ -70,7 +95,10 @@ describe("generated payloads at both edges", () => {
       await fc.assert(
         fc.asyncProperty(mutatedDelivery(forge), async ({ event, payload }) => {
           const before = await redisDump(server.rt, server.prefix);
-          const answer = await send(server.baseUrl, prepare(forge, { why: "generated", event, payload }, server.secrets));
+          const answer = await send(
+            server.baseUrl,
+            prepare(forge, { why: "generated", event, payload }, server.secrets),
+          );
           expect([200, 400], answer.text).toContain(answer.status);
           if (answer.status === 400) expect(await redisDump(server.rt, server.prefix)).toEqual(before);
         }),

@@ -7,7 +7,17 @@
 // started, so nothing a case queued could reach the cluster: an unchanged Redis means no job.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cases, manifest, prepare, redisDump, send, startWebhookServer, type Case, type Forge, type Server } from "./support.js";
+import {
+  cases,
+  manifest,
+  prepare,
+  redisDump,
+  send,
+  startWebhookServer,
+  type Case,
+  type Forge,
+  type Server,
+} from "./support.js";
 
 describe("the corpus of malformed webhooks", () => {
   let server: Server;
@@ -20,7 +30,11 @@ describe("the corpus of malformed webhooks", () => {
 
   it("has a status in the manifest for every case file, and a case file for every status", () => {
     for (const forge of ["github", "gitlab"] as const) {
-      expect(cases(forge).map(([name]) => name).sort()).toEqual(Object.keys(manifest[forge]).sort());
+      expect(
+        cases(forge)
+          .map(([name]) => name)
+          .sort(),
+      ).toEqual(Object.keys(manifest[forge]).sort());
     }
   });
 
@@ -43,7 +57,8 @@ describe("the corpus of malformed webhooks", () => {
 
         expect(answer.status, answer.text).toBe(status);
         if (c.answer) expect(answer.text).toContain(c.answer);
-        if (c.bytes !== undefined) expect(answer.sent, "answered before the whole body was sent").toBeLessThan(answer.total);
+        if (c.bytes !== undefined)
+          expect(answer.sent, "answered before the whole body was sent").toBeLessThan(answer.total);
         expect(await redisDump(server.rt, server.prefix)).toEqual(before);
         expect(server.forgeCalls).toEqual([]);
       });

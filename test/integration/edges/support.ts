@@ -20,7 +20,10 @@ import { waitFor } from "../queue/support.js";
 import { freePort } from "../../setup/redis.js";
 
 export const FIXTURES = path.resolve(import.meta.dirname, "../../../fixtures/malformed");
-export const manifest = JSON.parse(readFileSync(path.join(FIXTURES, "manifest.json"), "utf8")) as Record<Forge, Record<string, number>>;
+export const manifest = JSON.parse(readFileSync(path.join(FIXTURES, "manifest.json"), "utf8")) as Record<
+  Forge,
+  Record<string, number>
+>;
 const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
 
 export type Forge = "github" | "gitlab";
@@ -49,15 +52,23 @@ export interface Case {
 export function cases(forge: Forge): [string, Case][] {
   return readdirSync(path.join(FIXTURES, forge))
     .filter((file) => file.endsWith(".json"))
-    .map((file) => [file.replace(/\.json$/, ""), JSON.parse(readFileSync(path.join(FIXTURES, forge, file), "utf8")) as Case]);
+    .map((file) => [
+      file.replace(/\.json$/, ""),
+      JSON.parse(readFileSync(path.join(FIXTURES, forge, file), "utf8")) as Case,
+    ]);
 }
 
 /** A GitHub example payload ("pull_request.opened"), as a GitHub App gets it: with its installation. */
 export function githubBase(name: string): Json {
   const [event, action] = name.split(".");
-  const found = examples.find((e) => e.name === event)?.examples.find((e) => action === undefined || (e as { action?: string }).action === action);
+  const found = examples
+    .find((e) => e.name === event)
+    ?.examples.find((e) => action === undefined || (e as { action?: string }).action === action);
   if (!found) throw new Error(`@octokit/webhooks-examples has no ${name}`);
-  return { ...(structuredClone(found) as unknown as Json), installation: { id: 4242, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" } };
+  return {
+    ...(structuredClone(found) as unknown as Json),
+    installation: { id: 4242, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==" },
+  };
 }
 
 export function gitlabBase(name: string): Json {
@@ -82,7 +93,8 @@ export function body(forge: Forge, c: Case): Buffer {
 }
 
 function githubSignature(secret: string, c: Case, payload: Buffer): string | null {
-  const hmac = (key: string, data: Buffer | string, algorithm = "sha256") => createHmac(algorithm, key).update(data).digest("hex");
+  const hmac = (key: string, data: Buffer | string, algorithm = "sha256") =>
+    createHmac(algorithm, key).update(data).digest("hex");
   switch (c.signature) {
     case "missing":
       return null;
@@ -110,7 +122,12 @@ export interface Prepared {
   chunked: boolean;
 }
 
-export function prepare(forge: Forge, c: Case, secrets: { github: string; gitlab: string }, id: string = randomUUID()): Prepared {
+export function prepare(
+  forge: Forge,
+  c: Case,
+  secrets: { github: string; gitlab: string },
+  id: string = randomUUID(),
+): Prepared {
   const payload = c.bytes === undefined ? body(forge, c) : Buffer.alloc(0);
   const defaults: Record<string, string | null> =
     forge === "github"
@@ -128,8 +145,16 @@ export function prepare(forge: Forge, c: Case, secrets: { github: string; gitlab
           "x-gitlab-token": c.token === "missing" ? null : c.token === "wrong" ? "not-the-secret" : secrets.gitlab,
           "idempotency-key": id,
         };
-  const headers = Object.fromEntries(Object.entries({ ...defaults, ...c.headers }).filter((entry): entry is [string, string] => entry[1] !== null));
-  return { method: c.method ?? "POST", path: c.path ?? `/api/${forge}/webhooks`, headers, body: c.bytes ?? payload, chunked: c.chunked === true };
+  const headers = Object.fromEntries(
+    Object.entries({ ...defaults, ...c.headers }).filter((entry): entry is [string, string] => entry[1] !== null),
+  );
+  return {
+    method: c.method ?? "POST",
+    path: c.path ?? `/api/${forge}/webhooks`,
+    headers,
+    body: c.bytes ?? payload,
+    chunked: c.chunked === true,
+  };
 }
 
 export interface Answer {
@@ -148,7 +173,9 @@ export async function send(baseUrl: string, prepared: Prepared): Promise<Answer>
   const { hostname, port } = new URL(baseUrl);
   const total = typeof prepared.body === "number" ? prepared.body : prepared.body.length;
   const framing = prepared.chunked ? { "transfer-encoding": "chunked" } : { "content-length": String(total) };
-  const head = Object.entries({ host: `${hostname}:${port}`, ...prepared.headers, ...framing }).map(([k, v]) => `${k}: ${v}\r\n`);
+  const head = Object.entries({ host: `${hostname}:${port}`, ...prepared.headers, ...framing }).map(
+    ([k, v]) => `${k}: ${v}\r\n`,
+  );
   const socket = connect(Number(port), hostname);
   await once(socket, "connect");
   const received: Buffer[] = [];
@@ -166,17 +193,30 @@ export async function send(baseUrl: string, prepared: Prepared): Promise<Answer>
   socket.write(`${prepared.method} ${prepared.path} HTTP/1.1\r\n${head.join("")}\r\n`);
   await writeBody(socket, prepared, total, progress);
   await closed;
-  return { ...parseAnswer(Buffer.concat(received).toString("utf8")), sent: progress.answeredAt ?? progress.sent, total };
+  return {
+    ...parseAnswer(Buffer.concat(received).toString("utf8")),
+    sent: progress.answeredAt ?? progress.sent,
+    total,
+  };
 }
 
 /** Writes the body until it is all sent or an answer came, yielding after every piece. */
-async function writeBody(socket: Socket, prepared: Prepared, total: number, progress: { sent: number; answeredAt: number | null }): Promise<void> {
+async function writeBody(
+  socket: Socket,
+  prepared: Prepared,
+  total: number,
+  progress: { sent: number; answeredAt: number | null },
+): Promise<void> {
   const piece = typeof prepared.body === "number" ? Buffer.alloc(64 * 1024, "x") : null;
   const answered = () => progress.answeredAt !== null || socket.destroyed;
   while (!answered() && progress.sent < total) {
-    const chunk = piece ? piece.subarray(0, Math.min(piece.length, total - progress.sent)) : (prepared.body as Buffer).subarray(progress.sent, progress.sent + 64 * 1024);
+    const chunk = piece
+      ? piece.subarray(0, Math.min(piece.length, total - progress.sent))
+      : (prepared.body as Buffer).subarray(progress.sent, progress.sent + 64 * 1024);
     progress.sent += chunk.length;
-    const framed = prepared.chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]) : chunk;
+    const framed = prepared.chunked
+      ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")])
+      : chunk;
     if (!socket.write(framed)) await new Promise((resolve) => socket.once("drain", resolve).once("close", resolve));
     else await setImmediate();
   }
@@ -187,7 +227,9 @@ function answerComplete(response: string): boolean {
   const split = response.indexOf("\r\n\r\n");
   if (split < 0) return false;
   const length = /\r\ncontent-length:\s*(\d+)/i.exec(response.slice(0, split))?.[1];
-  return length === undefined ? response.endsWith("0\r\n\r\n") : Buffer.byteLength(response.slice(split + 4)) >= Number(length);
+  return length === undefined
+    ? response.endsWith("0\r\n\r\n")
+    : Buffer.byteLength(response.slice(split + 4)) >= Number(length);
 }
 
 function parseAnswer(response: string): { status: number; text: string } {
@@ -233,7 +275,11 @@ export async function startWebhookServer(): Promise<Server> {
   const port = await freePort();
   const prefix = `malformed-${randomBytes(3).toString("hex")}`;
   const secrets = { github: randomBytes(20).toString("hex"), gitlab: randomBytes(20).toString("hex") };
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const env: Record<string, string> = {
     NODE_ENV: "test",
     APP_ID: "123456",
@@ -260,7 +306,10 @@ export async function startWebhookServer(): Promise<Server> {
     throw error;
   }
   // BullMQ writes its queue's meta key once connected, on its own time: wait for it, so no case sees it appear.
-  await waitFor("the reconcile queue wrote its meta key", async () => (await rt.redis.exists(`${prefix}:${RECONCILE_QUEUE}:meta`)) === 1);
+  await waitFor(
+    "the reconcile queue wrote its meta key",
+    async () => (await rt.redis.exists(`${prefix}:${RECONCILE_QUEUE}:meta`)) === 1,
+  );
   return {
     rt,
     forgeCalls,
@@ -290,4 +339,3 @@ export async function redisDump(rt: Runtime, prefix: string): Promise<Record<str
   for (const key of keys.sort()) dump[key] = (await rt.redis.dumpBuffer(key))?.toString("hex") ?? "(gone)";
   return dump;
 }
-

@@ -60,7 +60,12 @@ describe("the hostile corpus, rendered as the bot renders a pull request", () =>
     it(name, async () => {
       const { spec, root } = await load(name);
       const pr = { ...PR, ...spec.pr };
-      const render = renderSpec({ file: "environment.toml", root, pr, policy: { ...DEFAULT_RENDER_POLICY, ...spec.policy } });
+      const render = renderSpec({
+        file: "environment.toml",
+        root,
+        pr,
+        policy: { ...DEFAULT_RENDER_POLICY, ...spec.policy },
+      });
       if (spec.refused === undefined) {
         const rendered = await render;
         if (spec.accepted?.namespace) expect(rendered.environment.namespace).toBe(spec.accepted.namespace);
@@ -68,14 +73,20 @@ describe("the hostile corpus, rendered as the bot renders a pull request", () =>
         return;
       }
       const error = await render.then(
-        (rendered) => new Error(`rendered ${rendered.objects.length} objects into ${rendered.environment.namespace}; expected the refusal "${spec.refused}"`),
+        (rendered) =>
+          new Error(
+            `rendered ${rendered.objects.length} objects into ${rendered.environment.namespace}; expected the refusal "${spec.refused}"`,
+          ),
         (caught: unknown) => caught as Error,
       );
       expect(error, spec.attack).toBeInstanceOf(PrboxError);
       expect(error.message, spec.attack).toContain(spec.refused);
       expect((error as PrboxError).kind).toBe("permanent");
       // What lies outside the sources is never read into the answer either.
-      for (const content of Object.values(spec.outside ?? {})) expect(JSON.stringify({ message: error.message, hint: (error as PrboxError).hint })).not.toContain(content.trim());
+      for (const content of Object.values(spec.outside ?? {}))
+        expect(JSON.stringify({ message: error.message, hint: (error as PrboxError).hint })).not.toContain(
+          content.trim(),
+        );
     });
   }
 });

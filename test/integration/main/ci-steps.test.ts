@@ -45,7 +45,10 @@ async function prboxOnPath(dir: string): Promise<string> {
   const bin = path.join(dir, "bin");
   await mkdir(bin, { recursive: true });
   const tsx = path.join(repoRoot, "node_modules/.bin/tsx");
-  await writeFile(path.join(bin, "prbox"), `#!/bin/sh\nexec "${tsx}" "${path.join(repoRoot, "src/main/bin.ts")}" "$@"\n`);
+  await writeFile(
+    path.join(bin, "prbox"),
+    `#!/bin/sh\nexec "${tsx}" "${path.join(repoRoot, "src/main/bin.ts")}" "$@"\n`,
+  );
   await chmod(path.join(bin, "prbox"), 0o755);
   return [bin, path.join(repoRoot, "node_modules/.bin"), process.env.PATH].join(path.delimiter);
 }
@@ -90,7 +93,8 @@ async function actionStep(inputs: Record<string, string>): Promise<{ script: str
       key,
       value.replace(/\$\{\{(.*?)\}\}/g, (_, expression: string) => {
         const name = /^\s*inputs\.([\w-]+)\s*$/.exec(expression)?.[1];
-        if (name === undefined) throw new Error(`action.yml step env ${key}: this test evaluates only inputs.*, not ${expression}`);
+        if (name === undefined)
+          throw new Error(`action.yml step env ${key}: this test evaluates only inputs.*, not ${expression}`);
         return inputs[name] ?? action.inputs[name]?.default ?? "";
       }),
     ]),
@@ -100,7 +104,10 @@ async function actionStep(inputs: Record<string, string>): Promise<{ script: str
 
 async function githubJob(root: string, temp: string, pr: number): Promise<Record<string, string>> {
   const eventPath = path.join(temp, "event.json");
-  await writeFile(eventPath, JSON.stringify({ number: pr, pull_request: { number: pr, head: { ref: "feature/ci", sha: HEAD } } }));
+  await writeFile(
+    eventPath,
+    JSON.stringify({ number: pr, pull_request: { number: pr, head: { ref: "feature/ci", sha: HEAD } } }),
+  );
   return {
     GITHUB_ACTIONS: "true",
     GITHUB_REPOSITORY: "acme/shop",
@@ -117,15 +124,27 @@ async function githubJob(root: string, temp: string, pr: number): Promise<Record
 describe("the GitHub Action (action.yml)", () => {
   it("renders what the bot renders for the pull request, with the inputs' variables and flags", async () => {
     const { root, temp, PATH } = await checkout();
-    const step = await actionStep({ command: "render", set: "GREETING=hello there\n\n  TEAM=blue  \n", args: "-o json" });
-    const result = await runScript(step.script, root, { ...baseEnv(PATH, temp), ...(await githubJob(root, temp, 42)), ...step.env });
+    const step = await actionStep({
+      command: "render",
+      set: "GREETING=hello there\n\n  TEAM=blue  \n",
+      args: "-o json",
+    });
+    const result = await runScript(step.script, root, {
+      ...baseEnv(PATH, temp),
+      ...(await githubJob(root, temp, 42)),
+      ...step.env,
+    });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const output = JSON.parse(result.stdout) as { environment: { id: string; namespace: string; name: string } };
     expect(output.environment.id).toBe(prEnvironmentId("github", "acme/shop", 42));
     expect(output.environment.namespace).toBe(prRepoNamespace("github", "acme/shop", 42));
     expect(output.environment.name).toBe("hello there blue on feature/ci");
-    const bot = await botRender(root, { forge: "github", repo: "acme/shop", pr: 42, branch: "feature/ci", sha: HEAD }, { GREETING: "hello there", TEAM: "blue" });
+    const bot = await botRender(
+      root,
+      { forge: "github", repo: "acme/shop", pr: 42, branch: "feature/ci", sha: HEAD },
+      { GREETING: "hello there", TEAM: "blue" },
+    );
     expect(output).toEqual(bot);
   });
 
@@ -134,16 +153,35 @@ describe("the GitHub Action (action.yml)", () => {
     const pr = randomInt(100_000, 999_999);
     const kubeconfig = await readFile(testKubeconfig(), "utf8");
     const step = await actionStep({ set: "GREETING=hi\nTEAM=red", kubeconfig, timeout: "60s" });
-    const result = await runScript(step.script, root, { ...baseEnv(PATH, temp), ...(await githubJob(root, temp, pr)), ...step.env });
+    const result = await runScript(step.script, root, {
+      ...baseEnv(PATH, temp),
+      ...(await githubJob(root, temp, pr)),
+      ...step.env,
+    });
     const id = prEnvironmentId("github", "acme/shop", pr);
     try {
-      expect(result.stderr).toContain(`deploying ${id} (1 objects) to namespace ${prRepoNamespace("github", "acme/shop", pr)}`);
+      expect(result.stderr).toContain(
+        `deploying ${id} (1 objects) to namespace ${prRepoNamespace("github", "acme/shop", pr)}`,
+      );
       expect(result.status).toBe(0);
-      expect(result.stdout).toContain(`environment ${id} is ready in namespace ${prRepoNamespace("github", "acme/shop", pr)}`);
-      const deleteStep = await actionStep({ command: "delete", set: "GREETING=hi\nTEAM=red", kubeconfig, timeout: "60s" });
-      const deleted = await runScript(deleteStep.script, root, { ...baseEnv(PATH, temp), ...(await githubJob(root, temp, pr)), ...deleteStep.env });
+      expect(result.stdout).toContain(
+        `environment ${id} is ready in namespace ${prRepoNamespace("github", "acme/shop", pr)}`,
+      );
+      const deleteStep = await actionStep({
+        command: "delete",
+        set: "GREETING=hi\nTEAM=red",
+        kubeconfig,
+        timeout: "60s",
+      });
+      const deleted = await runScript(deleteStep.script, root, {
+        ...baseEnv(PATH, temp),
+        ...(await githubJob(root, temp, pr)),
+        ...deleteStep.env,
+      });
       expect(deleted.status).toBe(0);
-      expect(deleted.stdout).toBe(`environment ${id}: deleted namespace ${prRepoNamespace("github", "acme/shop", pr)}\n`);
+      expect(deleted.stdout).toBe(
+        `environment ${id}: deleted namespace ${prRepoNamespace("github", "acme/shop", pr)}\n`,
+      );
     } finally {
       await cli(["delete", "environment", id, "--kubeconfig", testKubeconfig()], { cwd: root });
     }
@@ -152,7 +190,11 @@ describe("the GitHub Action (action.yml)", () => {
   it("fails the step with exit status 2 and the missing variables on a push", async () => {
     const { root, temp, PATH } = await checkout();
     const step = await actionStep({ command: "render" });
-    const job: Record<string, string> = { ...(await githubJob(root, temp, 1)), GITHUB_REF: "refs/heads/main", GITHUB_HEAD_REF: "" };
+    const job: Record<string, string> = {
+      ...(await githubJob(root, temp, 1)),
+      GITHUB_REF: "refs/heads/main",
+      GITHUB_HEAD_REF: "",
+    };
     await writeFile(job.GITHUB_EVENT_PATH as string, JSON.stringify({ ref: "refs/heads/main" }));
     const result = await runScript(step.script, root, { ...baseEnv(PATH, temp), ...job, ...step.env });
     expect(result.status).toBe(2);
@@ -163,7 +205,11 @@ describe("the GitHub Action (action.yml)", () => {
   it("refuses a command other than run, render or delete", async () => {
     const { root, temp, PATH } = await checkout();
     const step = await actionStep({ command: "destroy" });
-    const result = await runScript(step.script, root, { ...baseEnv(PATH, temp), ...(await githubJob(root, temp, 1)), ...step.env });
+    const result = await runScript(step.script, root, {
+      ...baseEnv(PATH, temp),
+      ...(await githubJob(root, temp, 1)),
+      ...step.env,
+    });
     expect(result.status).toBe(2);
     expect(result.stdout).toContain("::error::prbox action: command must be run, render or delete, not 'destroy'");
   });
@@ -201,14 +247,26 @@ function mergeRequestPipeline(root: string, iid: number): Record<string, string>
 describe("the GitLab CI template (ci/gitlab/prbox.gitlab-ci.yml)", () => {
   it("renders what the bot renders for the merge request, with the variables' values and flags", async () => {
     const { root, temp, PATH } = await checkout();
-    const job = await gitlabJob({ PRBOX_CI_COMMAND: "render", PRBOX_CI_SET: "GREETING=hi\nTEAM=green\n", PRBOX_CI_ARGS: "-o json" });
-    const result = await runScript(job.script, root, { ...baseEnv(PATH, temp), ...mergeRequestPipeline(root, 17), ...job.env });
+    const job = await gitlabJob({
+      PRBOX_CI_COMMAND: "render",
+      PRBOX_CI_SET: "GREETING=hi\nTEAM=green\n",
+      PRBOX_CI_ARGS: "-o json",
+    });
+    const result = await runScript(job.script, root, {
+      ...baseEnv(PATH, temp),
+      ...mergeRequestPipeline(root, 17),
+      ...job.env,
+    });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const output = JSON.parse(result.stdout) as { environment: { id: string; namespace: string } };
     expect(output.environment.id).toBe(prEnvironmentId("gitlab", "acme/platform/shop", 17));
     expect(output.environment.namespace).toBe(prRepoNamespace("gitlab", "acme/platform/shop", 17));
-    const bot = await botRender(root, { forge: "gitlab", repo: "acme/platform/shop", pr: 17, branch: "fix/cart", sha: HEAD }, { GREETING: "hi", TEAM: "green" });
+    const bot = await botRender(
+      root,
+      { forge: "gitlab", repo: "acme/platform/shop", pr: 17, branch: "fix/cart", sha: HEAD },
+      { GREETING: "hi", TEAM: "green" },
+    );
     expect(output).toEqual(bot);
   });
 
@@ -216,15 +274,24 @@ describe("the GitLab CI template (ci/gitlab/prbox.gitlab-ci.yml)", () => {
     const { root, temp, PATH } = await checkout();
     const iid = randomInt(100_000, 999_999);
     const job = await gitlabJob({ PRBOX_CI_SET: "GREETING=hi\nTEAM=red", PRBOX_CI_TIMEOUT: "60s" });
-    const env = { ...baseEnv(PATH, temp), ...mergeRequestPipeline(root, iid), ...job.env, KUBECONFIG: testKubeconfig() };
+    const env = {
+      ...baseEnv(PATH, temp),
+      ...mergeRequestPipeline(root, iid),
+      ...job.env,
+      KUBECONFIG: testKubeconfig(),
+    };
     const result = await runScript(job.script, root, env);
     const id = prEnvironmentId("gitlab", "acme/platform/shop", iid);
     try {
       expect(result.status).toBe(0);
-      expect(result.stdout).toContain(`environment ${id} is ready in namespace ${prRepoNamespace("gitlab", "acme/platform/shop", iid)}`);
+      expect(result.stdout).toContain(
+        `environment ${id} is ready in namespace ${prRepoNamespace("gitlab", "acme/platform/shop", iid)}`,
+      );
       const deleted = await runScript(job.script, root, { ...env, PRBOX_CI_COMMAND: "delete" });
       expect(deleted.status).toBe(0);
-      expect(deleted.stdout).toBe(`environment ${id}: deleted namespace ${prRepoNamespace("gitlab", "acme/platform/shop", iid)}\n`);
+      expect(deleted.stdout).toBe(
+        `environment ${id}: deleted namespace ${prRepoNamespace("gitlab", "acme/platform/shop", iid)}\n`,
+      );
     } finally {
       await cli(["delete", "environment", id, "--kubeconfig", testKubeconfig()], { cwd: root });
     }
@@ -233,9 +300,16 @@ describe("the GitLab CI template (ci/gitlab/prbox.gitlab-ci.yml)", () => {
   it("fails the job with exit status 2 naming the missing variables in a branch pipeline", async () => {
     const { root, temp, PATH } = await checkout();
     const job = await gitlabJob({ PRBOX_CI_COMMAND: "render" });
-    const branchPipeline = { GITLAB_CI: "true", CI_PIPELINE_SOURCE: "push", CI_PROJECT_PATH: "acme/platform/shop", CI_COMMIT_SHA: HEAD };
+    const branchPipeline = {
+      GITLAB_CI: "true",
+      CI_PIPELINE_SOURCE: "push",
+      CI_PROJECT_PATH: "acme/platform/shop",
+      CI_COMMIT_SHA: HEAD,
+    };
     const result = await runScript(job.script, root, { ...baseEnv(PATH, temp), ...branchPipeline, ...job.env });
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("--ci: this GitLab CI job is not for a pull request (missing: CI_MERGE_REQUEST_IID; CI_MERGE_REQUEST_SOURCE_BRANCH_NAME)");
+    expect(result.stderr).toContain(
+      "--ci: this GitLab CI job is not for a pull request (missing: CI_MERGE_REQUEST_IID; CI_MERGE_REQUEST_SOURCE_BRANCH_NAME)",
+    );
   });
 });

@@ -10,7 +10,19 @@ const cluster = testCluster();
 
 function prFlags(): { flags: string[]; pr: number } {
   const pr = randomInt(100_000, 999_999);
-  return { pr, flags: ["--repo", "acme/shop", "--pr", String(pr), "--branch", "feature/cli", "--sha", "0123456789abcdef0123456789abcdef01234567"] };
+  return {
+    pr,
+    flags: [
+      "--repo",
+      "acme/shop",
+      "--pr",
+      String(pr),
+      "--branch",
+      "feature/cli",
+      "--sha",
+      "0123456789abcdef0123456789abcdef01234567",
+    ],
+  };
 }
 
 const privileged = `apiVersion: apps/v1
@@ -30,7 +42,8 @@ spec:
 
 async function repoWith(manifest: string): Promise<string> {
   return tempRepo({
-    "environment.toml": 'namespace = "cli"\n[[boxes]]\ntype = "manifests"\nname = "app"\n[[boxes.applications]]\nname = "web"\nchart = "deploy/web.yaml"\n',
+    "environment.toml":
+      'namespace = "cli"\n[[boxes]]\ntype = "manifests"\nname = "app"\n[[boxes.applications]]\nname = "web"\nchart = "deploy/web.yaml"\n',
     "deploy/web.yaml": manifest,
   });
 }
@@ -48,13 +61,23 @@ describe("the baseline from the command line", () => {
     // CLI mode (k8sbox's) is not a pull request: no baseline.
     expect((await cli(["render", "-f", "environment.toml"], { cwd: root })).status).toBe(0);
     // The operator's level is the one checked.
-    expect((await cli(["render", "-f", "environment.toml", ...prFlags().flags], { cwd: root, env: { PRBOX_POD_SECURITY: "privileged" } })).status).toBe(0);
+    expect(
+      (
+        await cli(["render", "-f", "environment.toml", ...prFlags().flags], {
+          cwd: root,
+          env: { PRBOX_POD_SECURITY: "privileged" },
+        })
+      ).status,
+    ).toBe(0);
   });
 
   it("stops on a bad setting, naming it", async () => {
     const root = await repoWith(privileged);
 
-    const result = await cli(["render", "-f", "environment.toml", ...prFlags().flags], { cwd: root, env: { PRBOX_POD_SECURITY: "open", PRBOX_INGRESS_NAMESPACES: "a in (b" } });
+    const result = await cli(["render", "-f", "environment.toml", ...prFlags().flags], {
+      cwd: root,
+      env: { PRBOX_POD_SECURITY: "open", PRBOX_INGRESS_NAMESPACES: "a in (b" },
+    });
 
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("PRBOX_POD_SECURITY: expected baseline, restricted or privileged");
@@ -64,14 +87,27 @@ describe("the baseline from the command line", () => {
   it("makes prbox run copy the operator's Secrets without printing them, and stops when their namespace does not exist", async () => {
     const from = uniqueName("cli-secrets");
     await cluster.core.createNamespace({ body: { metadata: { name: from } } });
-    onTestFinished(() => cluster.core.deleteNamespace({ name: from }).then(() => undefined, () => undefined));
-    await cluster.core.createNamespacedSecret({ namespace: from, body: { metadata: { name: "registry" }, stringData: { token: "cli-s3cr3t-token" } } });
-    const root = await repoWith(privileged.replace("securityContext: { privileged: true }", "ports: [{ containerPort: 8080 }]"));
+    onTestFinished(() =>
+      cluster.core.deleteNamespace({ name: from }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    await cluster.core.createNamespacedSecret({
+      namespace: from,
+      body: { metadata: { name: "registry" }, stringData: { token: "cli-s3cr3t-token" } },
+    });
+    const root = await repoWith(
+      privileged.replace("securityContext: { privileged: true }", "ports: [{ containerPort: 8080 }]"),
+    );
     const { flags, pr } = prFlags();
     const namespace = `cli-pr-${pr}`;
     const env = { PRBOX_COPY_SECRETS_FROM: from, PRBOX_COPY_SECRETS: "registry", PRBOX_IMAGE_PULL_SECRETS: "registry" };
 
-    const run = await cli(["run", "-f", "environment.toml", ...flags, "--kubeconfig", testKubeconfig(), "--timeout", "60s"], { cwd: root, env });
+    const run = await cli(
+      ["run", "-f", "environment.toml", ...flags, "--kubeconfig", testKubeconfig(), "--timeout", "60s"],
+      { cwd: root, env },
+    );
     const ns = await cluster.core.readNamespace({ name: namespace });
     onTestFinished(() => cleanUp(cluster, ns.metadata?.labels?.["prbox.dev/environment"] ?? "?"));
 
@@ -108,6 +144,8 @@ describe("the baseline from the command line", () => {
     };
     const worker = await cli(["worker"], { cwd: root, env });
     expect(worker.status).toBe(2);
-    expect(worker.stderr).toContain(`PRBOX_COPY_SECRETS_FROM: namespace ${missing} does not exist; create it and put the Secrets to copy there, or change the setting`);
+    expect(worker.stderr).toContain(
+      `PRBOX_COPY_SECRETS_FROM: namespace ${missing} does not exist; create it and put the Secrets to copy there, or change the setting`,
+    );
   });
 });

@@ -17,7 +17,10 @@ const recorder = pathToFileURL(path.join(root, "test/support/record-loads.mjs"))
 const example = ["-f", "fixtures/k8sbox-example/environment.toml"];
 
 interface Metafile {
-  outputs: Record<string, { inputs: Record<string, unknown>; imports: { path: string; kind: string }[]; entryPoint?: string }>;
+  outputs: Record<
+    string,
+    { inputs: Record<string, unknown>; imports: { path: string; kind: string }[]; entryPoint?: string }
+  >;
 }
 
 let scratch = "";
@@ -25,7 +28,10 @@ let meta: Metafile = { outputs: {} };
 
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), "prbox-bundle-"));
-  await run(process.execPath, ["scripts/build.mjs", "--metafile", path.join(scratch, "meta.json")], { cwd: root, timeout: 120_000 });
+  await run(process.execPath, ["scripts/build.mjs", "--metafile", path.join(scratch, "meta.json")], {
+    cwd: root,
+    timeout: 120_000,
+  });
   meta = JSON.parse(await readFile(path.join(scratch, "meta.json"), "utf8")) as Metafile;
 }, 150_000);
 
@@ -37,7 +43,9 @@ afterAll(async () => {
 function filesHolding(pkg: string): string[] {
   const marker = `node_modules/${pkg}/`;
   return Object.entries(meta.outputs)
-    .filter(([file, output]) => file.endsWith(".js") && Object.keys(output.inputs).some((input) => input.includes(marker)))
+    .filter(
+      ([file, output]) => file.endsWith(".js") && Object.keys(output.inputs).some((input) => input.includes(marker)),
+    )
     .map(([file]) => path.resolve(root, file));
 }
 
@@ -45,12 +53,17 @@ function filesHolding(pkg: string): string[] {
 function entryClosure(): string[] {
   const [entry] = Object.entries(meta.outputs).filter(([, output]) => output.entryPoint === "src/main/bin.ts");
   if (!entry) throw new Error("the metafile names no output for src/main/bin.ts");
-  const statics = entry[1].imports.filter((i) => i.kind === "import-statement" && !i.path.startsWith("node:")).map((i) => path.resolve(root, i.path));
+  const statics = entry[1].imports
+    .filter((i) => i.kind === "import-statement" && !i.path.startsWith("node:"))
+    .map((i) => path.resolve(root, i.path));
   return [path.resolve(root, entry[0]), ...statics];
 }
 
 /** Runs bin/prbox.js as a user would and returns its output with the files it loaded. */
-async function runBin(argv: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string; files: string[] }> {
+async function runBin(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number; stdout: string; stderr: string; files: string[] }> {
   const log = path.join(scratch, `loads-${String(Date.now())}-${String(Math.random()).slice(2)}.txt`);
   await writeFile(log, "");
   const result = await run(process.execPath, ["--import", recorder, "bin/prbox.js", ...argv], {
@@ -58,7 +71,11 @@ async function runBin(argv: string[], env: Record<string, string> = {}): Promise
     env: { PATH: process.env.PATH, PRBOX_TEST_LOADS: log, ...env },
   }).then(
     ({ stdout, stderr }) => ({ status: 0, stdout, stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({ status: error.code ?? -1, stdout: error.stdout ?? "", stderr: error.stderr ?? "" }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      status: error.code ?? -1,
+      stdout: error.stdout ?? "",
+      stderr: error.stderr ?? "",
+    }),
   );
   const urls = (await readFile(log, "utf8")).split("\n").filter((u) => u.startsWith("file:"));
   return { ...result, files: urls.map((u) => new URL(u).pathname) };
@@ -81,7 +98,8 @@ describe("the bundled CLI (bin/prbox.js)", () => {
     const fromDist = bin.files.filter((f) => f.startsWith(path.join(root, "dist/")));
     expect(fromDist.sort()).toEqual(entryClosure().sort());
     for (const file of filesHolding("@kubernetes/client-node")) expect(bin.files).not.toContain(file);
-    for (const pkg of ["@kubernetes/client-node", "probot", "bullmq", "pino"]) expect(underPackage(bin.files, pkg), pkg).toEqual([]);
+    for (const pkg of ["@kubernetes/client-node", "probot", "bullmq", "pino"])
+      expect(underPackage(bin.files, pkg), pkg).toEqual([]);
   });
 
   it("renders the example as the sources do, without loading the Kubernetes client, Probot or BullMQ", async () => {
@@ -92,7 +110,8 @@ describe("the bundled CLI (bin/prbox.js)", () => {
       expect(bin.stdout).toBe(source.stdout);
       expect(bin.stderr).toBe(source.stderr);
       for (const file of filesHolding("@kubernetes/client-node")) expect(bin.files).not.toContain(file);
-      for (const pkg of ["@kubernetes/client-node", "probot", "bullmq"]) expect(underPackage(bin.files, pkg), pkg).toEqual([]);
+      for (const pkg of ["@kubernetes/client-node", "probot", "bullmq"])
+        expect(underPackage(bin.files, pkg), pkg).toEqual([]);
     }
   });
 

@@ -30,7 +30,11 @@ async function repoWithEvent(event: unknown): Promise<{ root: string; eventPath:
 }
 
 describe("prbox render --ci in GitHub Actions", () => {
-  const pullRequestEvent = { action: "synchronize", number: 42, pull_request: { number: 42, head: { ref: "feature/Login", sha: HEAD } } };
+  const pullRequestEvent = {
+    action: "synchronize",
+    number: 42,
+    pull_request: { number: 42, head: { ref: "feature/Login", sha: HEAD } },
+  };
 
   it("renders what the bot renders for the pull request: same id, namespace and head commit", async () => {
     const { root, eventPath } = await repoWithEvent(pullRequestEvent);
@@ -49,32 +53,58 @@ describe("prbox render --ci in GitHub Actions", () => {
     expect(output.environment.id).toBe(prEnvironmentId("github", "Acme/Shop", 42));
     expect(output.environment.namespace).toBe(prRepoNamespace("github", "Acme/Shop", 42));
     expect(output.environment.name).toBe(`feature/Login at ${HEAD}`);
-    expect(output).toEqual(await botRender(root, { forge: "github", repo: "Acme/Shop", pr: 42, branch: "feature/Login", sha: HEAD }));
+    expect(output).toEqual(
+      await botRender(root, { forge: "github", repo: "Acme/Shop", pr: 42, branch: "feature/Login", sha: HEAD }),
+    );
   });
 
   it("takes the number and the branch from the event file in a pull_request_target run", async () => {
     const { root, eventPath } = await repoWithEvent(pullRequestEvent);
-    const env = { GITHUB_ACTIONS: "true", GITHUB_REPOSITORY: "Acme/Shop", GITHUB_REF: "refs/heads/main", GITHUB_SHA: MERGE, GITHUB_EVENT_PATH: eventPath };
+    const env = {
+      GITHUB_ACTIONS: "true",
+      GITHUB_REPOSITORY: "Acme/Shop",
+      GITHUB_REF: "refs/heads/main",
+      GITHUB_SHA: MERGE,
+      GITHUB_EVENT_PATH: eventPath,
+    };
     const result = await ciRender(root, env);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(await botRender(root, { forge: "github", repo: "Acme/Shop", pr: 42, branch: "feature/Login", sha: HEAD }));
+    expect(JSON.parse(result.stdout)).toEqual(
+      await botRender(root, { forge: "github", repo: "Acme/Shop", pr: 42, branch: "feature/Login", sha: HEAD }),
+    );
   });
 
   it("lets flags given on the command line win over the CI's variables", async () => {
     const { root, eventPath } = await repoWithEvent(pullRequestEvent);
-    const env = { GITHUB_ACTIONS: "true", GITHUB_REPOSITORY: "Acme/Shop", GITHUB_REF: "refs/pull/42/merge", GITHUB_HEAD_REF: "feature/Login", GITHUB_EVENT_PATH: eventPath };
+    const env = {
+      GITHUB_ACTIONS: "true",
+      GITHUB_REPOSITORY: "Acme/Shop",
+      GITHUB_REF: "refs/pull/42/merge",
+      GITHUB_HEAD_REF: "feature/Login",
+      GITHUB_EVENT_PATH: eventPath,
+    };
     const result = await ciRender(root, env, ["--pr", "7", "--sha", MERGE, "--repo", "acme/other"]);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(await botRender(root, { forge: "github", repo: "acme/other", pr: 7, branch: "feature/Login", sha: MERGE }));
+    expect(JSON.parse(result.stdout)).toEqual(
+      await botRender(root, { forge: "github", repo: "acme/other", pr: 7, branch: "feature/Login", sha: MERGE }),
+    );
   });
 
   it("exits 2 naming what is missing in a run that is not for a pull request", async () => {
     const { root, eventPath } = await repoWithEvent({ ref: "refs/heads/main", head_commit: { id: HEAD } });
-    const env = { GITHUB_ACTIONS: "true", GITHUB_REPOSITORY: "Acme/Shop", GITHUB_REF: "refs/heads/main", GITHUB_SHA: HEAD, GITHUB_EVENT_PATH: eventPath };
+    const env = {
+      GITHUB_ACTIONS: "true",
+      GITHUB_REPOSITORY: "Acme/Shop",
+      GITHUB_REF: "refs/heads/main",
+      GITHUB_SHA: HEAD,
+      GITHUB_EVENT_PATH: eventPath,
+    };
     const result = await ciRender(root, env);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("--ci: this GitHub Actions job is not for a pull request");
-    expect(result.stderr).toContain("GITHUB_REF (refs/pull/<N>/merge) or pull_request.number in the file at GITHUB_EVENT_PATH");
+    expect(result.stderr).toContain(
+      "GITHUB_REF (refs/pull/<N>/merge) or pull_request.number in the file at GITHUB_EVENT_PATH",
+    );
     expect(result.stderr).toContain("GITHUB_HEAD_REF");
     expect(result.stderr).toContain("pull_request.head.sha");
     expect(result.stderr).toContain("or give --pr, --branch, --sha");
@@ -83,7 +113,11 @@ describe("prbox render --ci in GitHub Actions", () => {
 
   it("exits 2 when the event file is not JSON", async () => {
     const root = await tempRepo({ ...configMapChart, "environment.toml": spec, "event.json": "{not json" });
-    const env = { GITHUB_ACTIONS: "true", GITHUB_REPOSITORY: "Acme/Shop", GITHUB_EVENT_PATH: path.join(root, "event.json") };
+    const env = {
+      GITHUB_ACTIONS: "true",
+      GITHUB_REPOSITORY: "Acme/Shop",
+      GITHUB_EVENT_PATH: path.join(root, "event.json"),
+    };
     const result = await ciRender(root, env);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`the event file GITHUB_EVENT_PATH=${path.join(root, "event.json")} is not JSON`);
@@ -108,22 +142,33 @@ describe("prbox render --ci in GitLab CI", () => {
     const output = JSON.parse(result.stdout) as { environment: { id: string; namespace: string } };
     expect(output.environment.id).toBe(prEnvironmentId("gitlab", "acme/platform/shop", 17));
     expect(output.environment.namespace).toBe(prRepoNamespace("gitlab", "acme/platform/shop", 17));
-    expect(output).toEqual(await botRender(root, { forge: "gitlab", repo: "acme/platform/shop", pr: 17, branch: "fix/Cart", sha: HEAD }));
+    expect(output).toEqual(
+      await botRender(root, { forge: "gitlab", repo: "acme/platform/shop", pr: 17, branch: "fix/Cart", sha: HEAD }),
+    );
   });
 
   it("uses the merge request's project for a fork's pipeline and the source branch's head in a merged results pipeline", async () => {
     const root = await tempRepo({ ...configMapChart, "environment.toml": spec });
-    const env = { ...mergeRequestPipeline, CI_PROJECT_PATH: "contributor/shop", CI_COMMIT_SHA: MERGE, CI_MERGE_REQUEST_SOURCE_BRANCH_SHA: HEAD };
+    const env = {
+      ...mergeRequestPipeline,
+      CI_PROJECT_PATH: "contributor/shop",
+      CI_COMMIT_SHA: MERGE,
+      CI_MERGE_REQUEST_SOURCE_BRANCH_SHA: HEAD,
+    };
     const result = await ciRender(root, env);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(await botRender(root, { forge: "gitlab", repo: "acme/platform/shop", pr: 17, branch: "fix/Cart", sha: HEAD }));
+    expect(JSON.parse(result.stdout)).toEqual(
+      await botRender(root, { forge: "gitlab", repo: "acme/platform/shop", pr: 17, branch: "fix/Cart", sha: HEAD }),
+    );
   });
 
   it("lets flags given on the command line win over the CI's variables", async () => {
     const root = await tempRepo({ ...configMapChart, "environment.toml": spec });
     const result = await ciRender(root, mergeRequestPipeline, ["--branch", "other", "--pr", "3"]);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(await botRender(root, { forge: "gitlab", repo: "acme/platform/shop", pr: 3, branch: "other", sha: HEAD }));
+    expect(JSON.parse(result.stdout)).toEqual(
+      await botRender(root, { forge: "gitlab", repo: "acme/platform/shop", pr: 3, branch: "other", sha: HEAD }),
+    );
   });
 
   it("exits 2 naming the missing variables in a branch pipeline", async () => {
@@ -131,7 +176,9 @@ describe("prbox render --ci in GitLab CI", () => {
     const env = { GITLAB_CI: "true", CI_PROJECT_PATH: "acme/platform/shop", CI_COMMIT_SHA: HEAD };
     const result = await ciRender(root, env);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("--ci: this GitLab CI job is not for a pull request (missing: CI_MERGE_REQUEST_IID; CI_MERGE_REQUEST_SOURCE_BRANCH_NAME)");
+    expect(result.stderr).toContain(
+      "--ci: this GitLab CI job is not for a pull request (missing: CI_MERGE_REQUEST_IID; CI_MERGE_REQUEST_SOURCE_BRANCH_NAME)",
+    );
     expect(result.stderr).toContain('$CI_PIPELINE_SOURCE == "merge_request_event"');
     expect(result.stdout).toBe("");
   });
@@ -144,7 +191,9 @@ describe("prbox render --ci and --forge", () => {
     const root = await tempRepo({ ...configMapChart, "environment.toml": spec });
     const result = await ciRender(root, { GITLAB_CI: "true" }, flags);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(await botRender(root, { forge: "gitlab", repo: "acme/shop", pr: 5, branch: "main", sha: HEAD }));
+    expect(JSON.parse(result.stdout)).toEqual(
+      await botRender(root, { forge: "gitlab", repo: "acme/shop", pr: 5, branch: "main", sha: HEAD }),
+    );
   });
 
   it("lets --forge win over the CI job's forge", async () => {
@@ -161,7 +210,9 @@ describe("prbox --ci outside CI", () => {
     for (const verb of ["render", "run", "delete"]) {
       const result = await cli([verb, "--ci", "-f", "environment.toml"], { cwd: root, env: {} });
       expect(result.status).toBe(2);
-      expect(result.stderr).toContain('error: --ci: this is not a GitHub Actions or GitLab CI job (neither GITHUB_ACTIONS nor GITLAB_CI is "true")');
+      expect(result.stderr).toContain(
+        'error: --ci: this is not a GitHub Actions or GitLab CI job (neither GITHUB_ACTIONS nor GITLAB_CI is "true")',
+      );
     }
   });
 
@@ -170,6 +221,8 @@ describe("prbox --ci outside CI", () => {
     const flags = ["--repo", "acme/shop", "--pr", "5", "--branch", "main", "--sha", HEAD];
     const result = await ciRender(root, {}, flags);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(await botRender(root, { forge: "github", repo: "acme/shop", pr: 5, branch: "main", sha: HEAD }));
+    expect(JSON.parse(result.stdout)).toEqual(
+      await botRender(root, { forge: "github", repo: "acme/shop", pr: 5, branch: "main", sha: HEAD }),
+    );
   });
 });

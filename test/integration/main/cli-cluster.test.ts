@@ -21,7 +21,19 @@ async function closedPort(): Promise<number> {
 /** PR mode with a random PR number: every run gets a namespace of its own on the shared test cluster. */
 function prFlags(): { flags: string[]; pr: number } {
   const pr = randomInt(100_000, 999_999);
-  return { pr, flags: ["--repo", "acme/shop", "--pr", String(pr), "--branch", "feature/cli", "--sha", "0123456789abcdef0123456789abcdef01234567"] };
+  return {
+    pr,
+    flags: [
+      "--repo",
+      "acme/shop",
+      "--pr",
+      String(pr),
+      "--branch",
+      "feature/cli",
+      "--sha",
+      "0123456789abcdef0123456789abcdef01234567",
+    ],
+  };
 }
 
 describe("prbox run, get, describe and delete on a real cluster", () => {
@@ -29,7 +41,13 @@ describe("prbox run, get, describe and delete on a real cluster", () => {
     const kubeconfig = ["--kubeconfig", testKubeconfig()];
     const { flags, pr } = prFlags();
     // The example's Ingress host is not PR-specific: the operator's pattern allows it.
-    const spec = ["-f", "fixtures/k8sbox-example/environment.toml", ...flags, "--ingress-host", "*.preview.example.com"];
+    const spec = [
+      "-f",
+      "fixtures/k8sbox-example/environment.toml",
+      ...flags,
+      "--ingress-host",
+      "*.preview.example.com",
+    ];
     const namespace = `example-pr-${pr}`;
 
     const run = await cli(["run", ...spec, ...kubeconfig, "--timeout", "60s"], { cwd: repoRoot });
@@ -89,7 +107,9 @@ describe("prbox run, get, describe and delete on a real cluster", () => {
     });
     const { flags } = prFlags();
     const kubeconfig = ["--kubeconfig", testKubeconfig()];
-    const run = await cli(["run", "-f", "environment.toml", ...flags, ...kubeconfig, "--timeout", "15s"], { cwd: root });
+    const run = await cli(["run", "-f", "environment.toml", ...flags, ...kubeconfig, "--timeout", "15s"], {
+      cwd: root,
+    });
     try {
       expect(run.status).toBe(1);
       expect(run.stderr).toContain("Deployment");
@@ -101,13 +121,21 @@ describe("prbox run, get, describe and delete on a real cluster", () => {
   });
 
   it("exits 1 with one clear line when the cluster cannot be reached", async () => {
-    const root = await tempRepo({ "k8s/c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n", "environment.toml": 'id = "x"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\n' });
+    const root = await tempRepo({
+      "k8s/c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n",
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\n',
+    });
     const kubeconfig = path.join(root, "kubeconfig");
     const port = await closedPort();
-    await writeFile(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: 'https://127.0.0.1:${port}' } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\nusers: [{ name: u, user: {} }]\ncurrent-context: c\n`);
+    await writeFile(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: 'https://127.0.0.1:${port}' } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\nusers: [{ name: u, user: {} }]\ncurrent-context: c\n`,
+    );
     const run = await cli(["run", "-f", "environment.toml", "--kubeconfig", kubeconfig], { cwd: root });
     expect(run.status).toBe(1);
-    expect(run.stderr.trim().split("\n")[0]).toMatch(/^error: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: connection refused/);
+    expect(run.stderr.trim().split("\n")[0]).toMatch(
+      /^error: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: connection refused/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });

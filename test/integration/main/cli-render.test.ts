@@ -6,14 +6,28 @@ import { configMapChart, tempRepo } from "../../support/repo.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const example = ["-f", "fixtures/k8sbox-example/environment.toml"];
-const prFlags = ["--repo", "acme/shop", "--pr", "42", "--branch", "feature/login", "--sha", "0123456789abcdef0123456789abcdef01234567"];
+const prFlags = [
+  "--repo",
+  "acme/shop",
+  "--pr",
+  "42",
+  "--branch",
+  "feature/login",
+  "--sha",
+  "0123456789abcdef0123456789abcdef01234567",
+];
 
 describe("prbox render", () => {
   it("prints one JSON document with the environment and its objects", async () => {
     const result = await cli(["render", ...example, "-o", "json"], { cwd: repoRoot });
     expect(result.status).toBe(0);
     const parsed = JSON.parse(result.stdout) as { environment: unknown; objects: { kind: string }[] };
-    expect(parsed.environment).toEqual({ id: "k8sbox-example", name: "k8sbox example environment", namespace: "example", url: "https://first.preview.example.com/" });
+    expect(parsed.environment).toEqual({
+      id: "k8sbox-example",
+      name: "k8sbox example environment",
+      namespace: "example",
+      url: "https://first.preview.example.com/",
+    });
     expect(parsed.objects.map((o) => o.kind)).toEqual(["Service", "Deployment", "Service", "Deployment", "Ingress"]);
   });
 
@@ -29,7 +43,10 @@ describe("prbox render", () => {
     const refused = await cli(["render", ...example, ...prFlags, "-o", "json"], { cwd: repoRoot });
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain("claims the host first.preview.example.com, which is not this pull request's");
-    const result = await cli(["render", ...example, ...prFlags, "--ingress-host", "*.preview.example.com", "-o", "json"], { cwd: repoRoot });
+    const result = await cli(
+      ["render", ...example, ...prFlags, "--ingress-host", "*.preview.example.com", "-o", "json"],
+      { cwd: repoRoot },
+    );
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).environment.namespace).toBe("example-pr-42");
   });
@@ -49,7 +66,10 @@ describe("prbox render", () => {
   });
 
   it("keeps the bot's secrets out of a PR render and out of every output", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": 'name = "${WEBHOOK_SECRET}"\n[[boxes]]\ntype = "helm"\nchart = "chart"\n' });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": 'name = "${WEBHOOK_SECRET}"\n[[boxes]]\ntype = "helm"\nchart = "chart"\n',
+    });
     const env = { WEBHOOK_SECRET: "hunter2-very-secret", PATH: process.env.PATH };
     const result = await cli(["render", "-f", "environment.toml", ...prFlags], { cwd: root, env });
     expect(result.status).toBe(2);
@@ -58,14 +78,21 @@ describe("prbox render", () => {
   });
 
   it("uses the process environment in CLI mode, as k8sbox does", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": 'id = "${TEAM}-env"\n[[boxes]]\ntype = "helm"\nchart = "chart"\n' });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": 'id = "${TEAM}-env"\n[[boxes]]\ntype = "helm"\nchart = "chart"\n',
+    });
     const result = await cli(["render", "-f", "environment.toml", "-o", "json"], { cwd: root, env: { TEAM: "blue" } });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).environment.id).toBe("blue-env");
   });
 
   it("lets --set win over the variables file", async () => {
-    const root = await tempRepo({ ...configMapChart, ".env": "TEAM=file\n", "environment.toml": 'id = "${TEAM}"\nvariables = ".env"\n[[boxes]]\ntype = "helm"\nchart = "chart"\n' });
+    const root = await tempRepo({
+      ...configMapChart,
+      ".env": "TEAM=file\n",
+      "environment.toml": 'id = "${TEAM}"\nvariables = ".env"\n[[boxes]]\ntype = "helm"\nchart = "chart"\n',
+    });
     const result = await cli(["render", "-f", "environment.toml", "--set", "TEAM=flag", "-o", "json"], { cwd: root });
     expect(JSON.parse(result.stdout).environment.id).toBe("flag");
   });
@@ -77,7 +104,10 @@ describe("prbox render", () => {
   });
 
   it("prints warnings on stderr, keeping stdout clean for kubectl", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": 'id = "x"\ncolour = "blue"\n[[boxes]]\ntype = "helm"\nchart = "chart"\n' });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": 'id = "x"\ncolour = "blue"\n[[boxes]]\ntype = "helm"\nchart = "chart"\n',
+    });
     const result = await cli(["render", "-f", "environment.toml", "-o", "json"], { cwd: root });
     expect(result.status).toBe(0);
     expect(result.stderr).toContain("warning: unknown key colour is ignored");

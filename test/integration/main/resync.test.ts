@@ -14,7 +14,13 @@ describe("the resync's schedule", () => {
   let prefix: string;
   beforeEach(async () => {
     prefix = `resync-schedule-${randomBytes(3).toString("hex")}`;
-    const env = { PRBOX_REDIS_URL: inject("redisUrl"), PRBOX_REDIS_PREFIX: prefix, KUBECONFIG: testKubeconfig(), PRBOX_RESYNC_INTERVAL: "5m", PRBOX_REDIS_CHECK: "off" };
+    const env = {
+      PRBOX_REDIS_URL: inject("redisUrl"),
+      PRBOX_REDIS_PREFIX: prefix,
+      KUBECONFIG: testKubeconfig(),
+      PRBOX_RESYNC_INTERVAL: "5m",
+      PRBOX_REDIS_CHECK: "off",
+    };
     rt = await createRuntime(loadConfig(env), createLogger({ level: "silent" }), env);
   });
   afterEach(async () => {

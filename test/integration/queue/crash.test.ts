@@ -7,7 +7,9 @@ const script = fileURLToPath(new URL("fixtures/stuck-worker.ts", import.meta.url
 
 /** Runs the stuck worker in a process of its own; resolves once it has taken a job. */
 function startStuckWorker(prefix: string): { child: ChildProcess; started: Promise<string> } {
-  const child = spawn(process.execPath, ["--import", "tsx", script, testRedisUrl(), prefix], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", script, testRedisUrl(), prefix], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const started = new Promise<string>((resolve, reject) => {
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -18,7 +20,9 @@ function startStuckWorker(prefix: string): { child: ChildProcess; started: Promi
     child.stderr?.on("data", (chunk: Buffer) => {
       output += chunk.toString("utf8");
     });
-    child.once("exit", (code, signal) => reject(new Error(`the worker process ended (${signal ?? String(code)}) before taking a job:\n${output}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`the worker process ended (${signal ?? String(code)}) before taking a job:\n${output}`)),
+    );
   });
   return { child, started };
 }

@@ -18,7 +18,10 @@ describe("the reconcile queue", () => {
     });
 
     for (let i = 1; i <= 20; i++) {
-      await h.store.updateDesired("env-a", (current) => ({ ...(current ?? desiredState("env-a")), sha: `sha-${String(i)}` }));
+      await h.store.updateDesired("env-a", (current) => ({
+        ...(current ?? desiredState("env-a")),
+        sha: `sha-${String(i)}`,
+      }));
       await h.queue.enqueueReconcile("env-a", { delayMs: 20 });
       // Pauses within the burst let a job start while further events arrive.
       if (i % 5 === 0) await sleep(60);
@@ -84,7 +87,10 @@ describe("the reconcile queue", () => {
     // Idle worker slots would pick up a duplicate job now, if the queue let one through.
     await sleep(300);
     release.open();
-    await waitFor("every environment ran twice and the queue is idle", async () => [...runs.values()].every((n) => n >= 2) && (await idle(h.queue)));
+    await waitFor(
+      "every environment ran twice and the queue is idle",
+      async () => [...runs.values()].every((n) => n >= 2) && (await idle(h.queue)),
+    );
 
     expect(overlaps).toBe(0);
     expect(mostActive).toBe(3);

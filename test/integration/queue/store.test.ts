@@ -38,7 +38,10 @@ describe("RedisStateStore", () => {
     await h.store.updateDesired("env-a", () => desiredState("env-a"));
     await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        stores[i % stores.length]!.updateDesired("env-a", (current) => current && { ...current, reloadRequest: current.reloadRequest + 1 }),
+        stores[i % stores.length]!.updateDesired(
+          "env-a",
+          (current) => current && { ...current, reloadRequest: current.reloadRequest + 1 },
+        ),
       ),
     );
     expect(await h.store.getDesired("env-a")).toMatchObject({ reloadRequest: 50, generation: 51 });

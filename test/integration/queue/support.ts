@@ -18,7 +18,8 @@ import {
 
 export function testRedisUrl(): string {
   const url = inject("redisUrl") as string | undefined;
-  if (!url) throw new Error("no test Redis: wire test/setup/redis.ts as vitest globalSetup, or set PRBOX_TEST_REDIS_URL");
+  if (!url)
+    throw new Error("no test Redis: wire test/setup/redis.ts as vitest globalSetup, or set PRBOX_TEST_REDIS_URL");
   return url;
 }
 
@@ -28,7 +29,11 @@ export function uniquePrefix(): string {
 }
 
 /** Polls until `check` holds; fails the test with `what` when it does not within `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -91,7 +96,9 @@ export interface Harness {
  * Everything one test needs, on a fresh prefix. When the test finishes: workers closed, the
  * queue obliterated, every key under the prefix deleted, every connection closed.
  */
-export async function harness(queueOptions: Omit<ReconcileQueueOptions, "connection" | "prefix"> = {}): Promise<Harness> {
+export async function harness(
+  queueOptions: Omit<ReconcileQueueOptions, "connection" | "prefix"> = {},
+): Promise<Harness> {
   const url = testRedisUrl();
   const prefix = uniquePrefix();
   const redis = await connectRedis(url, { role: "client" });

@@ -45,7 +45,9 @@ describe("the reconcile worker", () => {
     await h.worker({
       handler: async () => {
         calls++;
-        throw new NotReadyError("deployment/api did not become ready", ["deployment/api: ImagePullBackOff"], { kind: "transient" });
+        throw new NotReadyError("deployment/api did not become ready", ["deployment/api: ImagePullBackOff"], {
+          kind: "transient",
+        });
       },
     });
     await h.queue.enqueueReconcile("env-a", { delayMs: 0 });
@@ -86,13 +88,18 @@ describe("the reconcile worker", () => {
     });
     await h.queue.enqueueReconcile("env-a", { delayMs: 0 });
     await waitFor("the job failed", async () => (await h.queue.bull.getFailedCount()) === 1);
-    expect(promised.map((p) => p && { attempt: p.attempt, of: p.of })).toEqual([{ attempt: 2, of: 3 }, { attempt: 3, of: 3 }, null]);
+    expect(promised.map((p) => p && { attempt: p.attempt, of: p.of })).toEqual([
+      { attempt: 2, of: 3 },
+      { attempt: 3, of: 3 },
+      null,
+    ]);
     // Exponential with up to 20 % jitter off: 300 ms·2^(n-1).
     expect(promised[0]?.inMs).toBeGreaterThanOrEqual(240);
     expect(promised[0]?.inMs).toBeLessThanOrEqual(300);
     expect(promised[1]?.inMs).toBeGreaterThanOrEqual(480);
     expect(promised[1]?.inMs).toBeLessThanOrEqual(600);
-    for (const n of [0, 1]) expect((startedAt[n + 1] ?? 0) - (failedAt[n] ?? 0)).toBeGreaterThanOrEqual(promised[n]?.inMs ?? Infinity);
+    for (const n of [0, 1])
+      expect((startedAt[n + 1] ?? 0) - (failedAt[n] ?? 0)).toBeGreaterThanOrEqual(promised[n]?.inMs ?? Infinity);
   });
 
   it("fails an internal error (a bug) once, and tells the handler there is no next attempt", async () => {

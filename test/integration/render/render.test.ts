@@ -10,7 +10,9 @@ const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const k8sboxExample = "fixtures/k8sbox-example/environment.toml";
 
 const summary = (rendered: RenderedEnvironment) =>
-  rendered.objects.map((o) => `${o.phase} ${o.box} ${o.object.kind}/${o.object.metadata.namespace ?? "-"}/${o.object.metadata.name}`);
+  rendered.objects.map(
+    (o) => `${o.phase} ${o.box} ${o.object.kind}/${o.object.metadata.namespace ?? "-"}/${o.object.metadata.name}`,
+  );
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   return promise.then(
@@ -24,7 +26,11 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 describe("the k8sbox example (two services, an ingress, a .env file, ${PWD} paths)", () => {
   it("renders in CLI mode as k8sbox would deploy it, with the values files really applied", async () => {
     const rendered = await renderSpec({ file: k8sboxExample, root: repoRoot, env: {} });
-    expect(rendered.environment).toMatchObject({ id: "k8sbox-example", namespace: "example", url: "https://first.preview.example.com/" });
+    expect(rendered.environment).toMatchObject({
+      id: "k8sbox-example",
+      namespace: "example",
+      url: "https://first.preview.example.com/",
+    });
     expect(summary(rendered)).toEqual([
       "main first-box Service/example/first-service",
       "main first-box Deployment/example/first-service",
@@ -54,7 +60,8 @@ describe("the k8sbox example (two services, an ingress, a .env file, ${PWD} path
 describe("values files", () => {
   const chart = {
     ...configMapChart,
-    "chart/templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typed\ndata:\n  types: {{ toJson .Values | quote }}\n",
+    "chart/templates/configmap.yaml":
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typed\ndata:\n  types: {{ toJson .Values | quote }}\n",
   };
 
   it("keep their YAML types through interpolation", async () => {
@@ -75,7 +82,8 @@ describe("values files", () => {
         "nested: { deep: { name: 'svc-${HOST}' } }",
         "",
       ].join("\n"),
-      "environment.toml": 'id = "x"\nvariables = ".env"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nvalues = "values.yaml"\nname = "demo"\n',
+      "environment.toml":
+        'id = "x"\nvariables = ".env"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nvalues = "values.yaml"\nname = "demo"\n',
     });
     const rendered = await renderSpec({ file: "environment.toml", root, env: {} });
     const data = rendered.objects[0]?.object.data as { types: string };
@@ -97,7 +105,8 @@ describe("values files", () => {
     const root = await tempRepo({
       ...chart,
       "values.yaml": "image:\n  tag: ${IMAGE_TAG}\n",
-      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nvalues = "values.yaml"\nname = "demo"\n',
+      "environment.toml":
+        'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nvalues = "values.yaml"\nname = "demo"\n',
     });
     const error = await rejection(renderSpec({ file: "environment.toml", root, env: {} }));
     expect(error).toBeInstanceOf(SpecError);
@@ -109,7 +118,8 @@ describe("values files", () => {
     const root = await tempRepo({
       ...chart,
       "values.yaml": "a: 1\nb: [unclosed\n",
-      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nvalues = "values.yaml"\nname = "demo"\n',
+      "environment.toml":
+        'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nvalues = "values.yaml"\nname = "demo"\n',
     });
     const error = (await rejection(renderSpec({ file: "environment.toml", root, env: {} }))) as SpecError;
     expect(error.message).toMatch(/^invalid YAML/);
@@ -121,20 +131,25 @@ describe("values files", () => {
 describe("helm boxes", () => {
   const twoTemplates = {
     ...configMapChart,
-    "chart/templates/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-secret\nstringData:\n  k: v\n",
+    "chart/templates/secret.yaml":
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-secret\nstringData:\n  k: v\n",
   };
 
   it("render only the templates the applications list", async () => {
     const root = await tempRepo({
       ...twoTemplates,
-      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart/Chart.yaml"\nname = "demo"\n  [[boxes.applications]]\n  name = "secret"\n  chart = "chart/templates/secret.yaml"\n',
+      "environment.toml":
+        'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart/Chart.yaml"\nname = "demo"\n  [[boxes.applications]]\n  name = "secret"\n  chart = "chart/templates/secret.yaml"\n',
     });
     const rendered = await renderSpec({ file: "environment.toml", root, env: {} });
     expect(summary(rendered)).toEqual(["main demo Secret/x/demo-secret"]);
   });
 
   it("render every template when no applications are listed", async () => {
-    const root = await tempRepo({ ...twoTemplates, "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\n' });
+    const root = await tempRepo({
+      ...twoTemplates,
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\n',
+    });
     const rendered = await renderSpec({ file: "environment.toml", root, env: {} });
     expect(summary(rendered).sort()).toEqual(["main demo ConfigMap/x/demo-config", "main demo Secret/x/demo-secret"]);
   });
@@ -142,8 +157,10 @@ describe("helm boxes", () => {
   it("render an application template kept outside the chart, as k8sbox copied it in", async () => {
     const root = await tempRepo({
       ...configMapChart,
-      "extra/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-svc\nspec:\n  ports: [{ port: 80 }]\n",
-      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\n  [[boxes.applications]]\n  chart = "extra/service.yaml"\n',
+      "extra/service.yaml":
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-svc\nspec:\n  ports: [{ port: 80 }]\n",
+      "environment.toml":
+        'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\n  [[boxes.applications]]\n  chart = "extra/service.yaml"\n',
     });
     const rendered = await renderSpec({ file: "environment.toml", root, env: {} });
     expect(summary(rendered)).toEqual(["main demo Service/x/demo-svc"]);
@@ -152,12 +169,14 @@ describe("helm boxes", () => {
   it("copy a chart for outside application templates with its links read where they were checked, not from the scratch copy", async () => {
     const root = await tempRepo({
       ...configMapChart,
-      "chart/templates/configmap.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: files\ndata:\n  x: {{ .Files.Get "files/x" | quote }}\n',
+      "chart/templates/configmap.yaml":
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: files\ndata:\n  x: {{ .Files.Get "files/x" | quote }}\n',
       // Inside the sources from the chart; copied as a link, it would resolve from the scratch directory instead.
       "chart/files/x": { link: "../../data/x" },
       "data/x": "from the repository",
       "extra/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc\nspec:\n  ports: [{ port: 80 }]\n",
-      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\n  [[boxes.applications]]\n  chart = "chart/templates/configmap.yaml"\n  [[boxes.applications]]\n  chart = "extra/service.yaml"\n',
+      "environment.toml":
+        'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\n  [[boxes.applications]]\n  chart = "chart/templates/configmap.yaml"\n  [[boxes.applications]]\n  chart = "extra/service.yaml"\n',
     });
     const rendered = await renderSpec({ file: "environment.toml", root, env: {} });
     expect(summary(rendered)).toEqual(["main demo ConfigMap/x/files", "main demo Service/x/svc"]);
@@ -167,7 +186,8 @@ describe("helm boxes", () => {
   it("report a chart that fails to render with the template's path and line", async () => {
     const root = await tempRepo({
       ...configMapChart,
-      "chart/templates/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ .Values.greeting | nosuchfunction }}\n",
+      "chart/templates/configmap.yaml":
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {{ .Values.greeting | nosuchfunction }}\n",
       "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\n',
     });
     const error = (await rejection(renderSpec({ file: "environment.toml", root, env: {} }))) as RenderError;
@@ -204,15 +224,19 @@ describe("helm boxes", () => {
       ["migrate", "pre", ["before-hook-creation", "hook-succeeded"]],
       ["notify", "post", []],
     ]);
-    expect(rendered.warnings).toEqual([expect.stringContaining("Job check (chart/templates/tests/check.yaml) is a helm hook prbox does not run (test)")]);
+    expect(rendered.warnings).toEqual([
+      expect.stringContaining("Job check (chart/templates/tests/check.yaml) is a helm hook prbox does not run (test)"),
+    ]);
   });
 });
 
 describe("manifests boxes", () => {
   it("read a directory of YAML files, interpolated in their string scalars", async () => {
     const root = await tempRepo({
-      "k8s/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a-${PRBOX_PR}\ndata:\n  sha: ${PRBOX_SHORT_SHA}\n  port: '8080'\n",
-      "k8s/b.yml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: b\nspec:\n  ports:\n    - port: 80\n---\n# an empty document is skipped\n",
+      "k8s/a.yaml":
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a-${PRBOX_PR}\ndata:\n  sha: ${PRBOX_SHORT_SHA}\n  port: '8080'\n",
+      "k8s/b.yml":
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: b\nspec:\n  ports:\n    - port: 80\n---\n# an empty document is skipped\n",
       "k8s/notes.txt": "not a manifest",
       "environment.toml": '[[boxes]]\ntype = "manifests"\nchart = "k8s"\nname = "plain"\n',
     });
@@ -226,41 +250,65 @@ describe("manifests boxes", () => {
   });
 
   it("refuse a document that is not a Kubernetes object", async () => {
-    const root = await tempRepo({ "k8s/a.yaml": "just: data\n", "environment.toml": 'id = "x"\n[[boxes]]\ntype = "manifests"\nchart = "k8s/a.yaml"\n' });
+    const root = await tempRepo({
+      "k8s/a.yaml": "just: data\n",
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "manifests"\nchart = "k8s/a.yaml"\n',
+    });
     const error = await rejection(renderSpec({ file: "environment.toml", root, env: {} }));
     expect(error.message).toBe("k8s/a.yaml contains a document without apiVersion and kind");
   });
 });
 
 describe("the namespace rules", () => {
-  const manifests = (yaml: string) => ({ "k8s/o.yaml": yaml, "environment.toml": 'namespace = "shop"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\nname = "m"\n' });
+  const manifests = (yaml: string) => ({
+    "k8s/o.yaml": yaml,
+    "environment.toml": 'namespace = "shop"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\nname = "m"\n',
+  });
 
   it("refuse cluster-scoped kinds unless the operator allows the kind", async () => {
-    const files = manifests("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: admin-everything\nrules: []\n");
+    const files = manifests(
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: admin-everything\nrules: []\n",
+    );
     const root = await tempRepo(files);
     const error = await rejection(renderSpec({ file: "environment.toml", root, pr: PR }));
-    expect(error.message).toBe("ClusterRole admin-everything (k8s/o.yaml) is cluster-scoped; an environment may only contain namespaced objects");
-    const allowed = await renderSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_RENDER_POLICY, allowKinds: ["ClusterRole"] } });
+    expect(error.message).toBe(
+      "ClusterRole admin-everything (k8s/o.yaml) is cluster-scoped; an environment may only contain namespaced objects",
+    );
+    const allowed = await renderSpec({
+      file: "environment.toml",
+      root,
+      pr: PR,
+      policy: { ...DEFAULT_RENDER_POLICY, allowKinds: ["ClusterRole"] },
+    });
     expect(allowed.objects[0]?.object.metadata.namespace).toBeUndefined();
   });
 
   it("refuse a Namespace object", async () => {
     const root = await tempRepo(manifests("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: elsewhere\n"));
-    await expect(renderSpec({ file: "environment.toml", root, pr: PR })).rejects.toThrow("Namespace elsewhere (k8s/o.yaml) is cluster-scoped");
+    await expect(renderSpec({ file: "environment.toml", root, pr: PR })).rejects.toThrow(
+      "Namespace elsewhere (k8s/o.yaml) is cluster-scoped",
+    );
   });
 
   it("refuse an object that names a foreign namespace", async () => {
-    const root = await tempRepo(manifests("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: kube-system\n"));
+    const root = await tempRepo(
+      manifests("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: kube-system\n"),
+    );
     const error = await rejection(renderSpec({ file: "environment.toml", root, pr: PR }));
-    expect(error.message).toBe("ConfigMap c (k8s/o.yaml) sets namespace kube-system, outside the environment's namespace shop-pr-42");
+    expect(error.message).toBe(
+      "ConfigMap c (k8s/o.yaml) sets namespace kube-system, outside the environment's namespace shop-pr-42",
+    );
   });
 
   it("refuse the same object rendered by two boxes", async () => {
     const root = await tempRepo({
       "k8s/o.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
-      "environment.toml": '[[boxes]]\ntype = "manifests"\nchart = "k8s"\nname = "one"\n[[boxes]]\ntype = "manifests"\nchart = "k8s/o.yaml"\nname = "two"\n',
+      "environment.toml":
+        '[[boxes]]\ntype = "manifests"\nchart = "k8s"\nname = "one"\n[[boxes]]\ntype = "manifests"\nchart = "k8s/o.yaml"\nname = "two"\n',
     });
-    await expect(renderSpec({ file: "environment.toml", root, pr: PR })).rejects.toThrow("ConfigMap c is rendered twice");
+    await expect(renderSpec({ file: "environment.toml", root, pr: PR })).rejects.toThrow(
+      "ConfigMap c is rendered twice",
+    );
   });
 });
 
@@ -269,19 +317,34 @@ describe("the preview URL", () => {
     `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n${tls ? "  tls: [{ hosts: [pr.example.com] }]\n" : ""}  rules:\n    - host: pr.example.com\n`;
 
   it("is the first Ingress host, https when the Ingress has TLS for it", async () => {
-    for (const [tls, url] of [[true, "https://pr.example.com/"], [false, "http://pr.example.com/"]] as const) {
-      const root = await tempRepo({ "k8s/i.yaml": ingress(tls), "environment.toml": 'id = "x"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\n' });
+    for (const [tls, url] of [
+      [true, "https://pr.example.com/"],
+      [false, "http://pr.example.com/"],
+    ] as const) {
+      const root = await tempRepo({
+        "k8s/i.yaml": ingress(tls),
+        "environment.toml": 'id = "x"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\n',
+      });
       expect((await renderSpec({ file: "environment.toml", root, env: {} })).environment.url).toBe(url);
     }
   });
 
   it("is the spec's url when it has one", async () => {
-    const root = await tempRepo({ "k8s/i.yaml": ingress(true), "environment.toml": 'id = "x"\nurl = "https://custom.example.com"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\n' });
-    expect((await renderSpec({ file: "environment.toml", root, env: {} })).environment.url).toBe("https://custom.example.com");
+    const root = await tempRepo({
+      "k8s/i.yaml": ingress(true),
+      "environment.toml":
+        'id = "x"\nurl = "https://custom.example.com"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\n',
+    });
+    expect((await renderSpec({ file: "environment.toml", root, env: {} })).environment.url).toBe(
+      "https://custom.example.com",
+    );
   });
 
   it("is null without url or Ingress", async () => {
-    const root = await tempRepo({ "k8s/c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n", "environment.toml": 'id = "x"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\n' });
+    const root = await tempRepo({
+      "k8s/c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\n',
+    });
     expect((await renderSpec({ file: "environment.toml", root, env: {} })).environment.url).toBeNull();
   });
 });

@@ -36,19 +36,51 @@ describe("the environments page in a browser", () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`no chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does) or set PRBOX_CHROMIUM`);
+      throw new Error(
+        `no chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium; .ci/run does) or set PRBOX_CHROMIUM`,
+      );
     }
     server = await startPageServer();
-    const preview = await deployPreview({ repo, pr: 42, branch: "feature/checkout-redesign", sha: SHA, url: "https://pr-42.preview.example.com" });
+    const preview = await deployPreview({
+      repo,
+      pr: 42,
+      branch: "feature/checkout-redesign",
+      sha: SHA,
+      url: "https://pr-42.preview.example.com",
+    });
     readyId = preview.id;
     removePreview = preview.remove;
-    await seed(server.rt, desiredState(readyId, { ref: { forge: "github", repo, pr: 42, target: "1" }, branch: "feature/checkout-redesign", sha: SHA }), { status: "ready" });
-    const failed = "deployment api is not ready: CrashLoopBackOff\nlast log lines:\n  Error: connect ECONNREFUSED 10.0.0.12:5432 (database not reachable from the preview namespace)";
-    await seed(server.rt, desiredState(`${readyId}-b`, { ref: { forge: "github", repo, pr: 43, target: "1" }, branch: "fix/a-very-long-branch-name-that-must-wrap-on-a-phone-screen", sha: "9".repeat(40) }), {
-      status: "failed",
-      error: failed,
-    });
-    await seed(server.rt, desiredState(`${readyId}-c`, { ref: { forge: "github", repo, pr: 44, target: "1" }, action: "wait", waitReason: "waiting for the label preview" }));
+    await seed(
+      server.rt,
+      desiredState(readyId, {
+        ref: { forge: "github", repo, pr: 42, target: "1" },
+        branch: "feature/checkout-redesign",
+        sha: SHA,
+      }),
+      { status: "ready" },
+    );
+    const failed =
+      "deployment api is not ready: CrashLoopBackOff\nlast log lines:\n  Error: connect ECONNREFUSED 10.0.0.12:5432 (database not reachable from the preview namespace)";
+    await seed(
+      server.rt,
+      desiredState(`${readyId}-b`, {
+        ref: { forge: "github", repo, pr: 43, target: "1" },
+        branch: "fix/a-very-long-branch-name-that-must-wrap-on-a-phone-screen",
+        sha: "9".repeat(40),
+      }),
+      {
+        status: "failed",
+        error: failed,
+      },
+    );
+    await seed(
+      server.rt,
+      desiredState(`${readyId}-c`, {
+        ref: { forge: "github", repo, pr: 44, target: "1" },
+        action: "wait",
+        waitReason: "waiting for the label preview",
+      }),
+    );
     browser = await chromium.launch({ executablePath: CHROMIUM });
     // PRBOX_PAGE_SHOTS=<dir> keeps the screenshots (docs/environments-page.png comes from there).
     shots = process.env.PRBOX_PAGE_SHOTS ?? (await mkdtemp(path.join(tmpdir(), "prbox-page-shots-")));
@@ -66,7 +98,11 @@ describe("the environments page in a browser", () => {
     ["a desktop", { width: 1280, height: 800 }, "table-row"],
   ] as const) {
     it(`shows every environment on ${name}, without sideways scrolling`, async () => {
-      const context = await browser.newContext({ viewport, deviceScaleFactor: 1, httpCredentials: { username: "ops", password: TOKEN } });
+      const context = await browser.newContext({
+        viewport,
+        deviceScaleFactor: 1,
+        httpCredentials: { username: "ops", password: TOKEN },
+      });
       const page = await context.newPage();
       const problems: string[] = [];
       page.on("console", (message) => {
@@ -79,15 +115,26 @@ describe("the environments page in a browser", () => {
       const row = page.locator(`tr[id="env-${readyId}"]`);
       await expect.poll(() => row.isVisible()).toBe(true);
       expect(await row.locator('td[data-label="Repository"]').innerText()).toContain(repo);
-      expect(await row.getByRole("link", { name: "#42" }).getAttribute("href")).toBe(`https://github.com/${repo}/pull/42`);
-      expect(await row.getByRole("link", { name: "pr-42.preview.example.com" }).getAttribute("href")).toBe("https://pr-42.preview.example.com");
+      expect(await row.getByRole("link", { name: "#42" }).getAttribute("href")).toBe(
+        `https://github.com/${repo}/pull/42`,
+      );
+      expect(await row.getByRole("link", { name: "pr-42.preview.example.com" }).getAttribute("href")).toBe(
+        "https://pr-42.preview.example.com",
+      );
       expect(await row.locator(".state").innerText()).toBe("ready");
       expect(await page.locator(`tr[id="env-${readyId}-b"] .state`).innerText()).toBe("failed");
-      expect(await page.locator(`tr[id="env-${readyId}-b"] summary`).innerText()).toBe("deployment api is not ready: CrashLoopBackOff");
+      expect(await page.locator(`tr[id="env-${readyId}-b"] summary`).innerText()).toBe(
+        "deployment api is not ready: CrashLoopBackOff",
+      );
       // The stylesheet applied (a CSP that blocked it would leave the badge unstyled) and the layout fits the screen.
-      expect(await row.locator(".state").evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(218, 251, 225)");
+      expect(await row.locator(".state").evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(
+        "rgb(218, 251, 225)",
+      );
       expect(await row.evaluate((el) => getComputedStyle(el).display)).toBe(layout);
-      const widths = await page.evaluate(() => ({ scroll: document.scrollingElement?.scrollWidth ?? Infinity, inner: window.innerWidth }));
+      const widths = await page.evaluate(() => ({
+        scroll: document.scrollingElement?.scrollWidth ?? Infinity,
+        inner: window.innerWidth,
+      }));
       expect(widths.scroll).toBeLessThanOrEqual(widths.inner);
       expect(problems).toEqual([]);
 

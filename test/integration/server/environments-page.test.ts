@@ -4,7 +4,17 @@ import { connectRedis, startReconcileWorker } from "../../../src/queue/index.js"
 import type { EnvironmentsView, PageEnvironment } from "../../../src/server/environments-page.js";
 import { desiredState, gate, waitFor } from "../queue/support.js";
 import { freePort, startRedisServer } from "../../setup/redis.js";
-import { basic, bearer, deployPreview, kubeconfigFor, seed, silentServer, startPageServer, TOKEN, type PageServer } from "./page-support.js";
+import {
+  basic,
+  bearer,
+  deployPreview,
+  kubeconfigFor,
+  seed,
+  silentServer,
+  startPageServer,
+  TOKEN,
+  type PageServer,
+} from "./page-support.js";
 
 const SHA = "3f2c9e1b7a8d4c6e5f0a1b2c3d4e5f6a7b8c9d0e";
 
@@ -16,7 +26,8 @@ async function view(server: PageServer): Promise<EnvironmentsView> {
 
 function find(v: EnvironmentsView, id: string): PageEnvironment {
   const env = v.environments.find((e) => e.id === id);
-  if (!env) throw new Error(`environment ${id} is not on the page (it shows ${v.environments.map((e) => e.id).join(", ")})`);
+  if (!env)
+    throw new Error(`environment ${id} is not on the page (it shows ${v.environments.map((e) => e.id).join(", ")})`);
   return env;
 }
 
@@ -65,19 +76,52 @@ describe("the environments page on prbox's server", () => {
 
   it("shows every live environment: repository, PR link, commit, state, age, preview link and last error", async () => {
     const repo = `acme/shop-${Date.now().toString(36)}`;
-    const { id: readyId, remove } = await deployPreview({ repo, pr: 7, branch: "feature/cart", sha: SHA, url: "https://pr-7.preview.example.com" });
+    const { id: readyId, remove } = await deployPreview({
+      repo,
+      pr: 7,
+      branch: "feature/cart",
+      sha: SHA,
+      url: "https://pr-7.preview.example.com",
+    });
     onTestFinished(remove);
-    await seed(server.rt, desiredState(readyId, { ref: { forge: "github", repo, pr: 7, target: "1" }, branch: "feature/cart", sha: SHA }), { status: "ready" });
+    await seed(
+      server.rt,
+      desiredState(readyId, { ref: { forge: "github", repo, pr: 7, target: "1" }, branch: "feature/cart", sha: SHA }),
+      { status: "ready" },
+    );
     const error = "deployment web is not ready: ImagePullBackOff\n  image registry.example.com/web:broken not found";
-    await seed(server.rt, desiredState(`${repo}-failed`.replace("/", "-"), { ref: { forge: "github", repo, pr: 8, target: "1" }, branch: "fix/db", sha: "b".repeat(40) }), {
-      status: "failed",
-      error,
-    });
-    await seed(server.rt, desiredState(`${repo}-wait`.replace("/", "-"), { ref: { forge: "github", repo, pr: 9, target: "1" }, action: "wait", waitReason: "waiting for the label preview" }));
-    await seed(server.rt, desiredState(`${repo}-gone`.replace("/", "-"), { ref: { forge: "github", repo, pr: 10, target: "1" }, action: "destroy", closed: true }), {
-      sha: null,
-      status: "destroyed",
-    });
+    await seed(
+      server.rt,
+      desiredState(`${repo}-failed`.replace("/", "-"), {
+        ref: { forge: "github", repo, pr: 8, target: "1" },
+        branch: "fix/db",
+        sha: "b".repeat(40),
+      }),
+      {
+        status: "failed",
+        error,
+      },
+    );
+    await seed(
+      server.rt,
+      desiredState(`${repo}-wait`.replace("/", "-"), {
+        ref: { forge: "github", repo, pr: 9, target: "1" },
+        action: "wait",
+        waitReason: "waiting for the label preview",
+      }),
+    );
+    await seed(
+      server.rt,
+      desiredState(`${repo}-gone`.replace("/", "-"), {
+        ref: { forge: "github", repo, pr: 10, target: "1" },
+        action: "destroy",
+        closed: true,
+      }),
+      {
+        sha: null,
+        status: "destroyed",
+      },
+    );
 
     const v = await view(server);
 
@@ -95,18 +139,32 @@ describe("the environments page on prbox's server", () => {
       clusterOnly: false,
     });
     expect(Date.parse(find(v, readyId).deployedAt ?? "")).toBeGreaterThan(Date.now() - 600_000);
-    expect(find(v, `${repo}-failed`.replace("/", "-"))).toMatchObject({ pr: 8, state: "failed", lastError: error, previewUrl: null });
-    expect(find(v, `${repo}-wait`.replace("/", "-"))).toMatchObject({ pr: 9, state: "waiting", reason: "waiting for the label preview" });
+    expect(find(v, `${repo}-failed`.replace("/", "-"))).toMatchObject({
+      pr: 8,
+      state: "failed",
+      lastError: error,
+      previewUrl: null,
+    });
+    expect(find(v, `${repo}-wait`.replace("/", "-"))).toMatchObject({
+      pr: 9,
+      state: "waiting",
+      reason: "waiting for the label preview",
+    });
     expect(v.environments.map((e) => e.pr)).not.toContain(10);
 
     const page = await (await server.get("/environments", bearer())).text();
-    const row = page.slice(page.indexOf(`<tr id="env-${readyId}">`), page.indexOf("</tr>", page.indexOf(`<tr id="env-${readyId}">`)));
+    const row = page.slice(
+      page.indexOf(`<tr id="env-${readyId}">`),
+      page.indexOf("</tr>", page.indexOf(`<tr id="env-${readyId}">`)),
+    );
     expect(row).toContain(`>${repo}<`);
     expect(row).toContain(`<a href="https://github.com/${repo}/pull/7" rel="noopener noreferrer">#7</a>`);
     expect(row).toContain(`<code title="${SHA}">3f2c9e1</code>`);
     expect(row).toContain('<span class="state state-ready">ready</span>');
     expect(row).toMatch(/<time datetime="[^"]+" title="[^"]+">\d+s<\/time>/);
-    expect(row).toContain('<a href="https://pr-7.preview.example.com" rel="noopener noreferrer">pr-7.preview.example.com</a>');
+    expect(row).toContain(
+      '<a href="https://pr-7.preview.example.com" rel="noopener noreferrer">pr-7.preview.example.com</a>',
+    );
     expect(page).toContain("deployment web is not ready: ImagePullBackOff");
     expect(page).toContain("waiting for the label preview");
   });
@@ -114,10 +172,14 @@ describe("the environments page on prbox's server", () => {
   it("escapes what pull requests control: branch names, spec names, wait reasons and errors", async () => {
     const hostile = "<script>alert(1)</script>";
     const id = `hostile-${Date.now().toString(36)}`;
-    await seed(server.rt, desiredState(id, { ref: { forge: "github", repo: "acme/x", pr: 66, target: "1" }, branch: `feat/${hostile}` }), {
-      status: "failed",
-      error: `"><img src=x onerror=alert(2)> ${hostile}`,
-    });
+    await seed(
+      server.rt,
+      desiredState(id, { ref: { forge: "github", repo: "acme/x", pr: 66, target: "1" }, branch: `feat/${hostile}` }),
+      {
+        status: "failed",
+        error: `"><img src=x onerror=alert(2)> ${hostile}`,
+      },
+    );
 
     const page = await (await server.get("/environments", bearer())).text();
 
@@ -160,7 +222,10 @@ describe("the environments page on prbox's server", () => {
 
   it("leaves other paths and methods to the rest of the server", async () => {
     expect((await server.get("/healthz")).status).toBe(200);
-    const post = await fetch(`${server.baseUrl}/environments`, { method: "POST", headers: { authorization: bearer() } });
+    const post = await fetch(`${server.baseUrl}/environments`, {
+      method: "POST",
+      headers: { authorization: bearer() },
+    });
     expect(post.status).toBe(404);
   });
 });
@@ -187,13 +252,19 @@ describe("the environments page when a source does not answer", () => {
       await server.stop();
       await kubeconfig.remove();
     });
-    await seed(server.rt, desiredState("acme-shop-pr-5", { ref: { forge: "github", repo: "acme/shop", pr: 5, target: "1" } }), { status: "ready" });
+    await seed(
+      server.rt,
+      desiredState("acme-shop-pr-5", { ref: { forge: "github", repo: "acme/shop", pr: 5, target: "1" } }),
+      { status: "ready" },
+    );
 
     const res = await server.get("/environments", basic("ops", TOKEN));
 
     expect(res.status).toBe(200);
     const page = await res.text();
-    expect(page).toMatch(/<p class="notice" role="status">The Kubernetes cluster did not answer \(cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: connection refused/);
+    expect(page).toMatch(
+      /<p class="notice" role="status">The Kubernetes cluster did not answer \(cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: connection refused/,
+    );
     expect(page).toContain('<tr id="env-acme-shop-pr-5">');
     expect(page).toContain('<span class="state state-ready">ready</span>');
   });
@@ -207,11 +278,16 @@ describe("the environments page when a source does not answer", () => {
       await hanging.stop();
       await kubeconfig.remove();
     });
-    await seed(server.rt, desiredState("acme-shop-pr-6", { ref: { forge: "github", repo: "acme/shop", pr: 6, target: "1" } }));
+    await seed(
+      server.rt,
+      desiredState("acme-shop-pr-6", { ref: { forge: "github", repo: "acme/shop", pr: 6, target: "1" } }),
+    );
 
     const v = await view(server);
 
-    expect(v.notices).toEqual(["The Kubernetes cluster did not answer (no answer within 2000 ms); preview links and deploy times are missing."]);
+    expect(v.notices).toEqual([
+      "The Kubernetes cluster did not answer (no answer within 2000 ms); preview links and deploy times are missing.",
+    ]);
     expect(find(v, "acme-shop-pr-6")).toMatchObject({ state: "queued", previewUrl: null });
   });
 
@@ -230,7 +306,9 @@ describe("the environments page when a source does not answer", () => {
 
     expect(res.status).toBe(200);
     const page = await res.text();
-    expect(page).toContain("Redis did not give the environments&#39; records (cannot reach Redis at redis://127.0.0.1:");
+    expect(page).toContain(
+      "Redis did not give the environments&#39; records (cannot reach Redis at redis://127.0.0.1:",
+    );
     expect(page).toContain("Redis did not give the queue&#39;s counts");
     expect(page).toContain("No live environments.");
     expect(page).not.toContain('class="queue"');
@@ -241,12 +319,21 @@ describe("the environments page of a GitLab-only installation", () => {
   it("is served by the plain HTTP server with the same token rules, linking merge requests", async () => {
     const server = await startPageServer({ forge: "gitlab" });
     onTestFinished(() => server.stop());
-    await seed(server.rt, desiredState("group-app-mr-12", { ref: { forge: "gitlab", repo: "group/sub/app", pr: 12, target: "77" } }), { status: "ready" });
+    await seed(
+      server.rt,
+      desiredState("group-app-mr-12", { ref: { forge: "gitlab", repo: "group/sub/app", pr: 12, target: "77" } }),
+      { status: "ready" },
+    );
 
     expect((await server.get("/environments")).status).toBe(401);
     const v = await view(server);
-    expect(find(v, "group-app-mr-12")).toMatchObject({ prUrl: "https://gitlab.example.com/group/sub/app/-/merge_requests/12", state: "ready" });
+    expect(find(v, "group-app-mr-12")).toMatchObject({
+      prUrl: "https://gitlab.example.com/group/sub/app/-/merge_requests/12",
+      state: "ready",
+    });
     const page = await (await server.get("/environments", basic("me", TOKEN))).text();
-    expect(page).toContain('<a href="https://gitlab.example.com/group/sub/app/-/merge_requests/12" rel="noopener noreferrer">!12</a>');
+    expect(page).toContain(
+      '<a href="https://gitlab.example.com/group/sub/app/-/merge_requests/12" rel="noopener noreferrer">!12</a>',
+    );
   });
 });

@@ -29,7 +29,13 @@ function environment(overrides: Partial<PageEnvironment> = {}): PageEnvironment 
 }
 
 function page(environments: PageEnvironment[], extra: Partial<EnvironmentsView> = {}): string {
-  return renderEnvironmentsPage({ generatedAt: "2026-11-22T10:00:00.000Z", environments, queue: { waiting: 0, active: 0, failed: 0 }, notices: [], ...extra });
+  return renderEnvironmentsPage({
+    generatedAt: "2026-11-22T10:00:00.000Z",
+    environments,
+    queue: { waiting: 0, active: 0, failed: 0 },
+    notices: [],
+    ...extra,
+  });
 }
 
 describe("html templates", () => {
@@ -38,7 +44,11 @@ describe("html templates", () => {
     expect(html`<p title="${value}">${value}</p>`.text).toBe(
       `<p title="&lt;b title=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/b&gt;">&lt;b title=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/b&gt;</p>`,
     );
-    expect(html`<ul>${["<a>", "b"].map((x) => html`<li>${x}</li>`)}</ul>`.text).toBe("<ul><li>&lt;a&gt;</li><li>b</li></ul>");
+    expect(
+      html`<ul>
+        ${["<a>", "b"].map((x) => html`<li>${x}</li>`)}
+      </ul>`.text,
+    ).toBe("<ul><li>&lt;a&gt;</li><li>b</li></ul>");
     expect(html`${null}${undefined}${false}${0}`.text).toBe("0");
     expect(escapeHtml("a&b")).toBe("a&amp;b");
   });
@@ -54,18 +64,31 @@ describe("the environments page's HTML", () => {
     expect(body).not.toContain('href="javascript:');
     expect(body).not.toContain('href="data:');
     expect(body).toContain("<span>javascript:alert(1)</span>");
-    expect(body).toContain('<a href="HTTPS://pr-9.example.com/path?q=&lt;1&gt;" rel="noopener noreferrer">pr-9.example.com/path?q=&lt;1&gt;</a>');
+    expect(body).toContain(
+      '<a href="HTTPS://pr-9.example.com/path?q=&lt;1&gt;" rel="noopener noreferrer">pr-9.example.com/path?q=&lt;1&gt;</a>',
+    );
   });
 
   it("folds a long or multi-line error under its first line", () => {
     const error = `render failed: values.yaml:3:7 unknown variable \${DB}\n${"x".repeat(500)}`;
     const body = page([environment({ state: "failed", lastError: error })]);
-    expect(body).toContain(`<details><summary>render failed: values.yaml:3:7 unknown variable \${DB}</summary><p class="error">${error}</p></details>`);
+    expect(body).toContain(
+      `<details><summary>render failed: values.yaml:3:7 unknown variable \${DB}</summary><p class="error">${error}</p></details>`,
+    );
     expect(page([environment({ lastError: "short" })])).toContain('<p class="error">short</p>');
   });
 
   it("shows the running commit when a newer one waits, an MR with !, and the age of the last deploy", () => {
-    const body = page([environment({ forge: "gitlab", pr: 12, prUrl: "https://gitlab.com/g/p/-/merge_requests/12", sha: "b".repeat(40), runningSha: "c".repeat(40), state: "queued" })]);
+    const body = page([
+      environment({
+        forge: "gitlab",
+        pr: 12,
+        prUrl: "https://gitlab.com/g/p/-/merge_requests/12",
+        sha: "b".repeat(40),
+        runningSha: "c".repeat(40),
+        state: "queued",
+      }),
+    ]);
     expect(body).toContain(">!12</a>");
     expect(body).toContain(`running <code title="${"c".repeat(40)}">ccccccc</code>`);
     expect(body).toContain('<time datetime="2026-11-22T09:00:00.000Z" title="2026-11-22T09:00:00.000Z">60m</time>');
@@ -84,7 +107,11 @@ describe("which environments the page lists", () => {
   it("merges Redis and the cluster: torn-down records are gone, cluster-only environments are kept", () => {
     const live = desiredState("live", { ref: { forge: "github", repo: "acme/b", pr: 2, target: "1" } });
     const gone = desiredState("gone", { action: "destroy", closed: true });
-    const closing = desiredState("closing", { ref: { forge: "github", repo: "acme/a", pr: 1, target: "1" }, action: "destroy", closed: true });
+    const closing = desiredState("closing", {
+      ref: { forge: "github", repo: "acme/a", pr: 1, target: "1" },
+      action: "destroy",
+      closed: true,
+    });
     const record = {
       id: "cli-env",
       name: "cli",
@@ -105,7 +132,18 @@ describe("which environments the page lists", () => {
     const merged = mergeEnvironments(
       [
         { desired: live, observed: null },
-        { desired: gone, observed: { envId: "gone", sha: null, reloadRequest: 0, generation: 1, status: "destroyed", error: null, at: "2026-11-22T10:00:00Z" } },
+        {
+          desired: gone,
+          observed: {
+            envId: "gone",
+            sha: null,
+            reloadRequest: 0,
+            generation: 1,
+            status: "destroyed",
+            error: null,
+            at: "2026-11-22T10:00:00Z",
+          },
+        },
         { desired: closing, observed: null },
       ],
       [record],

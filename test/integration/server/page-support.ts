@@ -14,7 +14,15 @@ import type { DesiredState, ObservedState } from "../../../src/core/desired.js";
 import { createLogger } from "../../../src/log.js";
 import { createRuntime, type Runtime } from "../../../src/main/runtime.js";
 import { startServer } from "../../../src/main/server.js";
-import { cleanUp, configMap, environment, main, testCluster, testKubeconfig, uniqueName } from "../../support/cluster-fixtures.js";
+import {
+  cleanUp,
+  configMap,
+  environment,
+  main,
+  testCluster,
+  testKubeconfig,
+  uniqueName,
+} from "../../support/cluster-fixtures.js";
 import { freePort } from "../../setup/redis.js";
 import { LogCapture } from "../../support/log-capture.js";
 
@@ -40,8 +48,17 @@ export interface PageServer {
 }
 
 function forgeEnv(forge: "github" | "gitlab"): Record<string, string> {
-  if (forge === "gitlab") return { GITLAB_TOKEN: "glpat-page-test", GITLAB_WEBHOOK_SECRET: randomBytes(16).toString("hex"), GITLAB_URL: "https://gitlab.example.com/" };
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  if (forge === "gitlab")
+    return {
+      GITLAB_TOKEN: "glpat-page-test",
+      GITLAB_WEBHOOK_SECRET: randomBytes(16).toString("hex"),
+      GITLAB_URL: "https://gitlab.example.com/",
+    };
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   return { APP_ID: "123456", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: randomBytes(16).toString("hex") };
 }
 
@@ -61,7 +78,11 @@ export async function startPageServer(options: PageServerOptions = {}): Promise<
   };
   const capture = new LogCapture();
   const config = loadConfig(env);
-  const rt = await createRuntime(config, createLogger({ level: config.logLevel, destination: capture }), env as NodeJS.ProcessEnv);
+  const rt = await createRuntime(
+    config,
+    createLogger({ level: config.logLevel, destination: capture }),
+    env as NodeJS.ProcessEnv,
+  );
   const server = await startServer(rt);
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
@@ -82,7 +103,8 @@ export async function startPageServer(options: PageServerOptions = {}): Promise<
 }
 
 export const bearer = (token = TOKEN) => `Bearer ${token}`;
-export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+export const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 /** Stores an environment's desired state (and what the reconciler did) through the real store. */
 export async function seed(rt: Runtime, desired: DesiredState, observed?: Partial<ObservedState>): Promise<void> {
@@ -105,7 +127,13 @@ export async function seed(rt: Runtime, desired: DesiredState, observed?: Partia
  * Deploys a one-ConfigMap environment for the PR into the test cluster, as the worker would. Its
  * id is the desired state's envId; `remove` deletes its namespace (without waiting).
  */
-export async function deployPreview(pr: { repo: string; pr: number; branch: string; sha: string; url: string | null }): Promise<{ id: string; remove(): Promise<void> }> {
+export async function deployPreview(pr: {
+  repo: string;
+  pr: number;
+  branch: string;
+  sha: string;
+  url: string | null;
+}): Promise<{ id: string; remove(): Promise<void> }> {
   const cluster = testCluster();
   const rendered = environment({ id: uniqueName("page"), objects: [main(configMap("settings"))] });
   rendered.environment.pr = { forge: "github", repo: pr.repo, pr: pr.pr, branch: pr.branch, sha: pr.sha };

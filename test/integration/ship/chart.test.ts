@@ -23,7 +23,10 @@ interface PodSpec {
 interface NetworkPolicySpec {
   podSelector: { matchLabels: Record<string, string> };
   policyTypes: string[];
-  ingress: { from?: { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown }[]; ports?: { port: string }[] }[];
+  ingress: {
+    from?: { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown }[];
+    ports?: { port: string }[];
+  }[];
 }
 interface Rule {
   apiGroups?: string[];
@@ -35,9 +38,20 @@ interface Rule {
 const githubOnly = { redis: { existingSecret: "prbox-redis", internal: { enabled: false } } };
 const gitlabOnly = { github: { enabled: false }, gitlab: { enabled: true, url: "https://gitlab.example.com" } };
 const inChartRedis = { redis: { internal: { enabled: true } } };
-const exposed = { ingress: { enabled: true, host: "prbox.example.com", tls: { secretName: "prbox-tls" } }, serviceMonitor: { enabled: true }, gitlab: { enabled: true } };
+const exposed = {
+  ingress: { enabled: true, host: "prbox.example.com", tls: { secretName: "prbox-tls" } },
+  serviceMonitor: { enabled: true },
+  gitlab: { enabled: true },
+};
 const adopted = { rbac: { adoptedNamespaces: ["legacy-previews"] } };
-const VALUE_SETS: Record<string, object> = { defaults: {}, "GitHub only": githubOnly, "GitLab only": gitlabOnly, "in-chart Redis": inChartRedis, "ingress and ServiceMonitor": exposed, "adopted namespaces": adopted };
+const VALUE_SETS: Record<string, object> = {
+  defaults: {},
+  "GitHub only": githubOnly,
+  "GitLab only": gitlabOnly,
+  "in-chart Redis": inChartRedis,
+  "ingress and ServiceMonitor": exposed,
+  "adopted namespaces": adopted,
+};
 
 // helm is a process per render: render each value set once for the tests that only read it.
 const renders = new Map<object, Promise<Manifest[]>>();
@@ -55,7 +69,9 @@ function workloads(manifests: readonly Manifest[]): Manifest[] {
 }
 
 function deploymentOf(manifests: readonly Manifest[], component: string): Manifest {
-  const found = ofKind(manifests, "Deployment").find((d) => d.metadata.labels?.["app.kubernetes.io/component"] === component);
+  const found = ofKind(manifests, "Deployment").find(
+    (d) => d.metadata.labels?.["app.kubernetes.io/component"] === component,
+  );
   if (!found) throw new Error(`no ${component} Deployment rendered`);
   return found;
 }
@@ -90,7 +106,10 @@ describe("the prbox chart", () => {
         expect(workloads(manifests).length).toBeGreaterThanOrEqual(2);
         for (const workload of workloads(manifests)) {
           const spec = podSpec(workload);
-          expect(spec.securityContext, workload.metadata.name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+          expect(spec.securityContext, workload.metadata.name).toMatchObject({
+            runAsNonRoot: true,
+            seccompProfile: { type: "RuntimeDefault" },
+          });
           expect(spec.securityContext?.runAsUser, workload.metadata.name).not.toBe(0);
           for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) {
             expect(container.securityContext, `${workload.metadata.name}/${container.name}`).toMatchObject({
@@ -106,15 +125,20 @@ describe("the prbox chart", () => {
 
       it("grants nothing cluster-wide but namespaces and the bootstrap of its environment role", async () => {
         const manifests = await rendered(values);
-        const roles = new Map(ofKind(manifests, "ClusterRole").map((r) => [r.metadata.name, (r as unknown as { rules: Rule[] }).rules]));
+        const roles = new Map(
+          ofKind(manifests, "ClusterRole").map((r) => [r.metadata.name, (r as unknown as { rules: Rule[] }).rules]),
+        );
         const environmentRole = "rel-prbox-environment";
         expect(roles.has(environmentRole)).toBe(true);
-        const bound = ofKind(manifests, "ClusterRoleBinding").map((b) => (b as unknown as { roleRef: { kind: string; name: string } }).roleRef);
+        const bound = ofKind(manifests, "ClusterRoleBinding").map(
+          (b) => (b as unknown as { roleRef: { kind: string; name: string } }).roleRef,
+        );
         expect(bound.length).toBeGreaterThan(0);
         for (const ref of bound) {
           expect(ref.kind).toBe("ClusterRole");
           expect(ref.name, "the environment role must never be bound cluster-wide").not.toBe(environmentRole);
-          for (const rule of roles.get(ref.name) ?? []) expect(isBootstrapRule(rule, environmentRole), JSON.stringify(rule)).toBe(true);
+          for (const rule of roles.get(ref.name) ?? [])
+            expect(isBootstrapRule(rule, environmentRole), JSON.stringify(rule)).toBe(true);
         }
         // The environment role holds named kinds only; the chart binds it only in the adopted namespaces.
         for (const rule of roles.get(environmentRole) ?? []) {
@@ -144,7 +168,8 @@ describe("the prbox chart", () => {
         const known = new Set(Object.keys(envSchema.shape));
         for (const component of ["server", "worker"]) {
           const env = envOf(first(deploymentOf(manifests, component)));
-          for (const name of env.keys()) expect(known.has(name) || name.startsWith("PRBOX_VAR_"), `${name} is not a prbox setting`).toBe(true);
+          for (const name of env.keys())
+            expect(known.has(name) || name.startsWith("PRBOX_VAR_"), `${name} is not a prbox setting`).toBe(true);
           for (const secret of ["PRIVATE_KEY", "WEBHOOK_SECRET", "GITLAB_TOKEN", "GITLAB_WEBHOOK_SECRET"]) {
             if (env.has(secret)) expect(env.get(secret)?.valueFrom?.secretKeyRef, secret).toBeDefined();
           }
@@ -155,7 +180,12 @@ describe("the prbox chart", () => {
 
       it("keeps a disruption budget for the server and the workers", async () => {
         const manifests = await rendered(values);
-        const budgets = ofKind(manifests, "PodDisruptionBudget").map((p) => (p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels["app.kubernetes.io/component"]);
+        const budgets = ofKind(manifests, "PodDisruptionBudget").map(
+          (p) =>
+            (p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels[
+              "app.kubernetes.io/component"
+            ],
+        );
         expect(budgets.sort()).toEqual(["server", "worker"]);
       });
     });
@@ -166,14 +196,20 @@ describe("the prbox chart", () => {
     expect(env.get("APP_ID")?.valueFrom?.secretKeyRef).toEqual({ name: "prbox-github", key: "APP_ID" });
     expect(env.get("PRIVATE_KEY")?.valueFrom?.secretKeyRef).toEqual({ name: "prbox-github", key: "PRIVATE_KEY" });
     expect(env.get("WEBHOOK_SECRET")?.valueFrom?.secretKeyRef).toEqual({ name: "prbox-github", key: "WEBHOOK_SECRET" });
-    expect(env.get("PRBOX_REDIS_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "prbox-redis", key: "PRBOX_REDIS_URL" });
+    expect(env.get("PRBOX_REDIS_URL")?.valueFrom?.secretKeyRef).toEqual({
+      name: "prbox-redis",
+      key: "PRBOX_REDIS_URL",
+    });
     expect(env.has("GITLAB_TOKEN")).toBe(false);
   });
 
   it("GitLab only: token and webhook secret from the GitLab Secret, nothing of GitHub", async () => {
     const env = envOf(first(deploymentOf(await rendered(gitlabOnly), "worker")));
     expect(env.get("GITLAB_TOKEN")?.valueFrom?.secretKeyRef).toEqual({ name: "prbox-gitlab", key: "GITLAB_TOKEN" });
-    expect(env.get("GITLAB_WEBHOOK_SECRET")?.valueFrom?.secretKeyRef).toEqual({ name: "prbox-gitlab", key: "GITLAB_WEBHOOK_SECRET" });
+    expect(env.get("GITLAB_WEBHOOK_SECRET")?.valueFrom?.secretKeyRef).toEqual({
+      name: "prbox-gitlab",
+      key: "GITLAB_WEBHOOK_SECRET",
+    });
     expect(env.get("GITLAB_URL")?.value).toBe("https://gitlab.example.com");
     expect(env.has("APP_ID")).toBe(false);
     expect(env.has("WEBHOOK_SECRET")).toBe(false);
@@ -185,7 +221,9 @@ describe("the prbox chart", () => {
     const container = first(redis as Manifest);
     expect(container.args?.join(" ")).toContain("--appendonly yes");
     expect((redis?.spec as { volumeClaimTemplates: unknown[] }).volumeClaimTemplates).toHaveLength(1);
-    const service = ofKind(manifests, "Service").find((s) => s.metadata.labels?.["app.kubernetes.io/component"] === "redis");
+    const service = ofKind(manifests, "Service").find(
+      (s) => s.metadata.labels?.["app.kubernetes.io/component"] === "redis",
+    );
     const [secret] = ofKind(manifests, "Secret");
     const password = secretValue(secret, "redis-password");
     expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
@@ -198,34 +236,69 @@ describe("the prbox chart", () => {
     // Redis refuses clients without it; its probes (redis-cli) use it too.
     expect(container.args?.slice(-2)).toEqual(["--requirepass", "$(REDIS_PASSWORD)"]);
     const env = envOf(container);
-    for (const name of ["REDIS_PASSWORD", "REDISCLI_AUTH"]) expect(env.get(name)?.valueFrom?.secretKeyRef).toEqual({ name: secret?.metadata.name, key: "redis-password" });
+    for (const name of ["REDIS_PASSWORD", "REDISCLI_AUTH"])
+      expect(env.get(name)?.valueFrom?.secretKeyRef).toEqual({ name: secret?.metadata.name, key: "redis-password" });
   });
 
   it("in-chart Redis with a password Secret of your own: no Secret generated, prbox's URL and Redis's password from yours", async () => {
-    const manifests = await renderChart(helm, { redis: { internal: { auth: { existingSecret: "my-redis", passwordKey: "pw" } } } });
+    const manifests = await renderChart(helm, {
+      redis: { internal: { auth: { existingSecret: "my-redis", passwordKey: "pw" } } },
+    });
     expect(ofKind(manifests, "Secret")).toEqual([]);
-    expect(envOf(first(deploymentOf(manifests, "server"))).get("PRBOX_REDIS_URL")?.valueFrom?.secretKeyRef).toEqual({ name: "my-redis", key: "PRBOX_REDIS_URL" });
-    expect(envOf(first(ofKind(manifests, "StatefulSet")[0] as Manifest)).get("REDIS_PASSWORD")?.valueFrom?.secretKeyRef).toEqual({ name: "my-redis", key: "pw" });
+    expect(envOf(first(deploymentOf(manifests, "server"))).get("PRBOX_REDIS_URL")?.valueFrom?.secretKeyRef).toEqual({
+      name: "my-redis",
+      key: "PRBOX_REDIS_URL",
+    });
+    expect(
+      envOf(first(ofKind(manifests, "StatefulSet")[0] as Manifest)).get("REDIS_PASSWORD")?.valueFrom?.secretKeyRef,
+    ).toEqual({ name: "my-redis", key: "pw" });
   });
 
   it("lets only prbox's server and workers reach the in-chart Redis, and opens the server and workers on their HTTP port only", async () => {
     const manifests = await rendered(inChartRedis);
-    const policies = new Map(ofKind(manifests, "NetworkPolicy").map((p) => [p.metadata.labels?.["app.kubernetes.io/component"], p.spec as NetworkPolicySpec]));
+    const policies = new Map(
+      ofKind(manifests, "NetworkPolicy").map((p) => [
+        p.metadata.labels?.["app.kubernetes.io/component"],
+        p.spec as NetworkPolicySpec,
+      ]),
+    );
     expect([...policies.keys()].sort()).toEqual(["redis", "server", "worker"]);
     const redis = policies.get("redis");
     expect(redis?.podSelector.matchLabels["app.kubernetes.io/component"]).toBe("redis");
     expect(redis?.policyTypes).toEqual(["Ingress"]);
-    const allowed = redis?.ingress.flatMap((rule) => (rule.from ?? []).map((peer) => peer.podSelector?.matchLabels ?? {}));
+    const allowed = redis?.ingress.flatMap((rule) =>
+      (rule.from ?? []).map((peer) => peer.podSelector?.matchLabels ?? {}),
+    );
     expect(allowed).toEqual([
-      { "app.kubernetes.io/name": "prbox", "app.kubernetes.io/instance": "rel", "app.kubernetes.io/component": "server" },
-      { "app.kubernetes.io/name": "prbox", "app.kubernetes.io/instance": "rel", "app.kubernetes.io/component": "worker" },
+      {
+        "app.kubernetes.io/name": "prbox",
+        "app.kubernetes.io/instance": "rel",
+        "app.kubernetes.io/component": "server",
+      },
+      {
+        "app.kubernetes.io/name": "prbox",
+        "app.kubernetes.io/instance": "rel",
+        "app.kubernetes.io/component": "worker",
+      },
     ]);
-    expect(redis?.ingress.every((rule) => rule.from !== undefined && rule.from.every((peer) => peer.namespaceSelector === undefined))).toBe(true);
-    for (const component of ["server", "worker"]) expect(policies.get(component)?.ingress).toEqual([{ ports: [{ port: "http" }] }]);
+    expect(
+      redis?.ingress.every(
+        (rule) => rule.from !== undefined && rule.from.every((peer) => peer.namespaceSelector === undefined),
+      ),
+    ).toBe(true);
+    for (const component of ["server", "worker"])
+      expect(policies.get(component)?.ingress).toEqual([{ ports: [{ port: "http" }] }]);
 
-    const narrowed = await renderChart(helm, { networkPolicy: { serverFrom: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }] } });
-    const server = ofKind(narrowed, "NetworkPolicy").find((p) => p.metadata.name === "rel-prbox-server")?.spec as NetworkPolicySpec;
-    expect(server.ingress[0]?.from).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }]);
+    const narrowed = await renderChart(helm, {
+      networkPolicy: {
+        serverFrom: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+      },
+    });
+    const server = ofKind(narrowed, "NetworkPolicy").find((p) => p.metadata.name === "rel-prbox-server")
+      ?.spec as NetworkPolicySpec;
+    expect(server.ingress[0]?.from).toEqual([
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+    ]);
   });
 
   it("ingress exposes only the webhook paths; the ServiceMonitor finds the server's and the workers' /metrics", async () => {
@@ -233,10 +306,15 @@ describe("the prbox chart", () => {
     const [ingress] = ofKind(manifests, "Ingress");
     const rules = (ingress?.spec as { rules: { host: string; http: { paths: { path: string }[] } }[] }).rules;
     expect(rules.map((r) => r.host)).toEqual(["prbox.example.com"]);
-    expect(rules.flatMap((r) => r.http.paths.map((p) => p.path))).toEqual(["/api/github/webhooks", "/api/gitlab/webhooks"]);
+    expect(rules.flatMap((r) => r.http.paths.map((p) => p.path))).toEqual([
+      "/api/github/webhooks",
+      "/api/gitlab/webhooks",
+    ]);
     const [monitor] = ofKind(manifests, "ServiceMonitor");
     const selector = (monitor?.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
-    const matched = ofKind(manifests, "Service").filter((s) => Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v));
+    const matched = ofKind(manifests, "Service").filter((s) =>
+      Object.entries(selector).every(([k, v]) => s.metadata.labels?.[k] === v),
+    );
     expect(matched.map((s) => s.metadata.labels?.["app.kubernetes.io/component"]).sort()).toEqual(["server", "worker"]);
   });
 
@@ -246,34 +324,62 @@ describe("the prbox chart", () => {
         podSecurity: "restricted",
         egressDeny: [],
         resourceQuota: "off",
-        copySecrets: { from: "preview-secrets", names: ["registry"], selector: "prbox.dev/copy=true", imagePullSecrets: ["registry"] },
+        copySecrets: {
+          from: "preview-secrets",
+          names: ["registry"],
+          selector: "prbox.dev/copy=true",
+          imagePullSecrets: ["registry"],
+        },
       },
     };
     const manifests = await renderChart(helm, values);
     const env = envOf(first(deploymentOf(manifests, "worker")));
     const value = (name: string) => env.get(name)?.value;
-    expect([value("PRBOX_POD_SECURITY"), value("PRBOX_EGRESS_DENY"), value("PRBOX_RESOURCE_QUOTA"), value("PRBOX_NETWORK_POLICY")]).toEqual(["restricted", "off", "off", "isolate"]);
-    expect([value("PRBOX_COPY_SECRETS_FROM"), value("PRBOX_COPY_SECRETS"), value("PRBOX_COPY_SECRETS_SELECTOR"), value("PRBOX_IMAGE_PULL_SECRETS")]).toEqual([
-      "preview-secrets",
-      "registry",
-      "prbox.dev/copy=true",
-      "registry",
-    ]);
+    expect([
+      value("PRBOX_POD_SECURITY"),
+      value("PRBOX_EGRESS_DENY"),
+      value("PRBOX_RESOURCE_QUOTA"),
+      value("PRBOX_NETWORK_POLICY"),
+    ]).toEqual(["restricted", "off", "off", "isolate"]);
+    expect([
+      value("PRBOX_COPY_SECRETS_FROM"),
+      value("PRBOX_COPY_SECRETS"),
+      value("PRBOX_COPY_SECRETS_SELECTOR"),
+      value("PRBOX_IMAGE_PULL_SECRETS"),
+    ]).toEqual(["preview-secrets", "registry", "prbox.dev/copy=true", "registry"]);
     const [role] = ofKind(manifests, "Role");
     expect(role?.metadata.namespace).toBe("preview-secrets");
-    expect((role as unknown as { rules: Rule[] }).rules).toEqual([{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] }]);
+    expect((role as unknown as { rules: Rule[] }).rules).toEqual([
+      { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] },
+    ]);
     const binding = ofKind(manifests, "RoleBinding").find((b) => b.metadata.namespace === "preview-secrets");
-    expect((binding as unknown as { roleRef: { kind: string; name: string } }).roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "rel-prbox-copy-secrets" });
+    expect((binding as unknown as { roleRef: { kind: string; name: string } }).roleRef).toEqual({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "Role",
+      name: "rel-prbox-copy-secrets",
+    });
     // Without a source namespace there is no Role at all.
     expect(ofKind(await rendered({}), "Role")).toEqual([]);
   });
 
   describe("refuses bad values with a clear message", () => {
     const cases: [string, object, RegExp][] = [
-      ["a duration prbox cannot read", { policy: { deployTimeout: "soon" } }, /\/policy\/deployTimeout.*'soon' does not match pattern/],
+      [
+        "a duration prbox cannot read",
+        { policy: { deployTimeout: "soon" } },
+        /\/policy\/deployTimeout.*'soon' does not match pattern/,
+      ],
       ["a misspelt key", { servr: { replicas: 2 } }, /additional properties 'servr' not allowed/],
-      ["replicas as text", { worker: { replicas: "two" } }, /\/worker\/replicas.*(got string, want integer|expected integer)/],
-      ["a wildcard in the environment role", { rbac: { environmentRules: [{ apiGroups: [""], resources: ["*"], verbs: ["get"] }] } }, /\/rbac\/environmentRules\/0\/resources\/0/],
+      [
+        "replicas as text",
+        { worker: { replicas: "two" } },
+        /\/worker\/replicas.*(got string, want integer|expected integer)/,
+      ],
+      [
+        "a wildcard in the environment role",
+        { rbac: { environmentRules: [{ apiGroups: [""], resources: ["*"], verbs: ["get"] }] } },
+        /\/rbac\/environmentRules\/0\/resources\/0/,
+      ],
       ["no forge at all", { github: { enabled: false } }, /prbox serves no forge: set github.enabled=true/],
       ["no Redis", { redis: { internal: { enabled: false } } }, /redis: prbox needs a persistent Redis/],
       ["an unknown Pod Security level", { baseline: { podSecurity: "strict" } }, /\/baseline\/podSecurity/],
@@ -290,9 +396,13 @@ describe("the prbox chart", () => {
 
 /** The cluster-wide rules prbox may hold: namespaces, and binding its environment role in them. */
 function isBootstrapRule(rule: Rule, environmentRole: string): boolean {
-  const only = (list: string[] | undefined, allowed: string[]): boolean => (list ?? []).length > 0 && (list ?? []).every((x) => allowed.includes(x));
+  const only = (list: string[] | undefined, allowed: string[]): boolean =>
+    (list ?? []).length > 0 && (list ?? []).every((x) => allowed.includes(x));
   if (only(rule.apiGroups, [""]) && only(rule.resources, ["namespaces"])) {
-    return only(rule.verbs, ["get", "list", "watch", "create", "patch", "update", "delete"]) && rule.resourceNames === undefined;
+    return (
+      only(rule.verbs, ["get", "list", "watch", "create", "patch", "update", "delete"]) &&
+      rule.resourceNames === undefined
+    );
   }
   if (only(rule.apiGroups, ["rbac.authorization.k8s.io"]) && only(rule.resources, ["rolebindings"])) {
     return only(rule.verbs, ["get", "create", "patch"]);

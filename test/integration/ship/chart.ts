@@ -25,7 +25,12 @@ export interface HelmOutcome {
 }
 
 /** Runs helm with a values file holding `values` (JSON is YAML); never throws for helm's own failures. */
-export async function helmWith(helm: string, args: string[], values: object, kubeconfig?: string): Promise<HelmOutcome> {
+export async function helmWith(
+  helm: string,
+  args: string[],
+  values: object,
+  kubeconfig?: string,
+): Promise<HelmOutcome> {
   const scratch = await mkdtemp(path.join(tmpdir(), "prbox-chart-"));
   try {
     const file = path.join(scratch, "values.json");
@@ -45,8 +50,18 @@ export async function helmWith(helm: string, args: string[], values: object, kub
  * `helm template` to objects; throws with helm's message when it fails. With `kubeconfig`, helm
  * asks that cluster what the chart looks up (`--dry-run=server`), as an upgrade would.
  */
-export async function renderChart(helm: string, values: object, options: { release?: string; namespace?: string; kubeconfig?: string } = {}): Promise<Manifest[]> {
-  const args = ["template", options.release ?? "rel", "--namespace", options.namespace ?? "prbox-system", ...(options.kubeconfig ? ["--dry-run=server"] : [])];
+export async function renderChart(
+  helm: string,
+  values: object,
+  options: { release?: string; namespace?: string; kubeconfig?: string } = {},
+): Promise<Manifest[]> {
+  const args = [
+    "template",
+    options.release ?? "rel",
+    "--namespace",
+    options.namespace ?? "prbox-system",
+    ...(options.kubeconfig ? ["--dry-run=server"] : []),
+  ];
   const outcome = await helmWith(helm, args, values, options.kubeconfig);
   if (!outcome.ok) throw new Error(`helm template failed: ${outcome.error}`);
   return parseAllDocuments(outcome.stdout)

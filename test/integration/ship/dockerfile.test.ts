@@ -5,7 +5,16 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { helmEnvironment } from "../../../src/render/helm-binary.js";
 import { cli } from "../../support/cli.js";
-import { commandForm, dockerignore, parseCopy, parseDockerfile, parseEnv, simpleCommands, stages, type Stage } from "./dockerfile.js";
+import {
+  commandForm,
+  dockerignore,
+  parseCopy,
+  parseDockerfile,
+  parseEnv,
+  simpleCommands,
+  stages,
+  type Stage,
+} from "./dockerfile.js";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -14,7 +23,11 @@ const dockerfileText = read("Dockerfile");
 const all = stages(parseDockerfile(dockerfileText));
 const final = all.at(-1) as Stage;
 const ignored = dockerignore(read(".dockerignore"));
-const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string>; devDependencies: Record<string, string>; dependencies: Record<string, string> };
+const pkg = JSON.parse(read("package.json")) as {
+  scripts: Record<string, string>;
+  devDependencies: Record<string, string>;
+  dependencies: Record<string, string>;
+};
 
 /**
  * What node:<version>-bookworm-slim provides on PATH: Node's own binaries (the official image
@@ -22,7 +35,34 @@ const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string
  * essential packages (coreutils, bash, dash, tar, gzip, findutils, grep, sed). Nothing else: no
  * unzip, python3, curl or git in the slim variant.
  */
-const BASE_TOOLS = new Set(["node", "npm", "npx", "corepack", "sh", "bash", "cat", "cp", "mv", "rm", "mkdir", "chmod", "chown", "ln", "install", "mktemp", "tar", "gzip", "dirname", "test", "true", "echo", "env", "find", "grep", "sed"]);
+const BASE_TOOLS = new Set([
+  "node",
+  "npm",
+  "npx",
+  "corepack",
+  "sh",
+  "bash",
+  "cat",
+  "cp",
+  "mv",
+  "rm",
+  "mkdir",
+  "chmod",
+  "chown",
+  "ln",
+  "install",
+  "mktemp",
+  "tar",
+  "gzip",
+  "dirname",
+  "test",
+  "true",
+  "echo",
+  "env",
+  "find",
+  "grep",
+  "sed",
+]);
 const NPM_SUBCOMMANDS = new Set(["ci", "run", "cache"]);
 
 function lockedNodeVersion(): string {
@@ -37,7 +77,10 @@ function workdirOf(stage: Stage, upTo = stage.instructions.length): string {
 }
 
 function stageEnv(stage: Stage): Record<string, string> {
-  return Object.assign({}, ...stage.instructions.filter((i) => i.keyword === "ENV").map((i) => parseEnv(i.args))) as Record<string, string>;
+  return Object.assign(
+    {},
+    ...stage.instructions.filter((i) => i.keyword === "ENV").map((i) => parseEnv(i.args)),
+  ) as Record<string, string>;
 }
 
 /** Container paths a stage gets by COPY/ADD (from the context or another stage), each with its origin. */
@@ -65,7 +108,10 @@ function shellRuns(stage: Stage): { line: number; commands: ReturnType<typeof si
     .filter((i) => i.keyword === "RUN")
     .map((i) => {
       const form = commandForm(i.args);
-      return { line: i.line, commands: form.form === "exec" ? [{ assignments: {}, argv: form.argv }] : simpleCommands(form.script) };
+      return {
+        line: i.line,
+        commands: form.form === "exec" ? [{ assignments: {}, argv: form.argv }] : simpleCommands(form.script),
+      };
     });
 }
 
@@ -82,8 +128,15 @@ function producedBy(stage: Stage): string[] {
   for (const { commands } of shellRuns(stage)) {
     for (const { assignments, argv } of commands) {
       if (argv[0] === "npm" && argv[1] === "ci") produced.push(path.posix.join(workdir, "node_modules"));
-      if (argv[0] === "npm" && argv[1] === "run" && argv[2] === "build" && pkg.scripts.build === "node scripts/build.mjs") produced.push(path.posix.join(workdir, outDir));
-      if (argv[0] === "scripts/install-helm" && assignments.PRBOX_CACHE) produced.push(path.posix.join(assignments.PRBOX_CACHE, `helm-${helmVersion}`, "helm"));
+      if (
+        argv[0] === "npm" &&
+        argv[1] === "run" &&
+        argv[2] === "build" &&
+        pkg.scripts.build === "node scripts/build.mjs"
+      )
+        produced.push(path.posix.join(workdir, outDir));
+      if (argv[0] === "scripts/install-helm" && assignments.PRBOX_CACHE)
+        produced.push(path.posix.join(assignments.PRBOX_CACHE, `helm-${helmVersion}`, "helm"));
     }
   }
   return produced;
@@ -109,11 +162,18 @@ function checkTool(stage: Stage, line: number, argv: string[]): string {
   if (tool === "npm") {
     expect(NPM_SUBCOMMANDS.has(sub), `line ${line}: npm ${sub} is not used in this image`).toBe(true);
     if (sub === "run") expect(pkg.scripts[name], `line ${line}: package.json has no script ${name}`).toBeDefined();
-    if (sub === "ci") expect(holds(stage, path.posix.join(workdirOf(stage), "package-lock.json")), `line ${line}: npm ci without package-lock.json`).toBe(true);
+    if (sub === "ci")
+      expect(
+        holds(stage, path.posix.join(workdirOf(stage), "package-lock.json")),
+        `line ${line}: npm ci without package-lock.json`,
+      ).toBe(true);
   }
   if (BASE_TOOLS.has(tool)) return tool;
   expect(tool, `line ${line}: ${tool} is neither a base image tool nor a project file`).toMatch(/^scripts\//);
-  expect(holds(stage, path.posix.resolve(workdirOf(stage), tool)), `line ${line}: ${tool} was not copied into the stage`).toBe(true);
+  expect(
+    holds(stage, path.posix.resolve(workdirOf(stage), tool)),
+    `line ${line}: ${tool} was not copied into the stage`,
+  ).toBe(true);
   accessSync(path.join(root, tool), constants.X_OK);
   return tool;
 }
@@ -128,7 +188,10 @@ describe("the Dockerfile", () => {
   it("has no hadolint findings", async () => {
     const result = await run(hadolint, ["--no-color", path.join(root, "Dockerfile")]).then(
       ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
-      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, output: `${error.stdout ?? ""}${error.stderr ?? ""}` }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: error.code ?? -1,
+        output: `${error.stdout ?? ""}${error.stderr ?? ""}`,
+      }),
     );
     expect(result.output.trim(), `hadolint reported:\n${result.output}`).toBe("");
     expect(result.code).toBe(0);
@@ -140,17 +203,26 @@ describe("the Dockerfile", () => {
   });
 
   it("copies from the build context only files that exist and that .dockerignore lets in", () => {
-    const sources = all.flatMap((stage) => [...copiedPaths(stage).values()].filter((c) => c.from === null).map((c) => c.source));
+    const sources = all.flatMap((stage) =>
+      [...copiedPaths(stage).values()].filter((c) => c.from === null).map((c) => c.source),
+    );
     expect(sources).toContain("src");
     for (const source of sources) {
       expect(source, `${source} leaves the build context`).not.toMatch(/(^|\/)\.\.(\/|$)/);
       expect(existsSync(path.join(root, source)), `COPY source ${source} does not exist`).toBe(true);
-      for (const file of filesUnder(source)) expect(ignored(file), `${file} is copied but .dockerignore excludes it`).toBe(false);
+      for (const file of filesUnder(source))
+        expect(ignored(file), `${file} is copied but .dockerignore excludes it`).toBe(false);
     }
   });
 
   it("keeps secrets and local build output out of the build context", () => {
-    for (const file of [".env", "node_modules/probot/package.json", "dist/prbox.js", "test/unit/config/config.test.ts", ".git/HEAD"]) {
+    for (const file of [
+      ".env",
+      "node_modules/probot/package.json",
+      "dist/prbox.js",
+      "test/unit/config/config.test.ts",
+      ".git/HEAD",
+    ]) {
       expect(ignored(file), file).toBe(true);
     }
   });
@@ -161,8 +233,13 @@ describe("the Dockerfile", () => {
         if (copy.from === null) continue;
         const from = all.find((s) => s.name === copy.from);
         expect(from, `COPY --from=${copy.from} names no stage`).toBeDefined();
-        expect((from as Stage).index, `stage ${copy.from} must come before the stage copying from it`).toBeLessThan(stage.index);
-        expect(producedBy(from as Stage), `${copy.source} (copied to ${target}) is not produced by stage ${copy.from}`).toContain(copy.source);
+        expect((from as Stage).index, `stage ${copy.from} must come before the stage copying from it`).toBeLessThan(
+          stage.index,
+        );
+        expect(
+          producedBy(from as Stage),
+          `${copy.source} (copied to ${target}) is not produced by stage ${copy.from}`,
+        ).toContain(copy.source);
       }
     }
   });
@@ -178,12 +255,19 @@ describe("the Dockerfile", () => {
   });
 
   it("bundles with a tool the build stage installs: the build script's esbuild comes from the esbuild devDependency", () => {
-    const build = all.find((s) => shellRuns(s).some((r) => r.commands.some((c) => c.argv.join(" ") === "npm run build"))) as Stage;
-    const install = shellRuns(build).flatMap((r) => r.commands).find((c) => c.argv[1] === "ci");
+    const build = all.find((s) =>
+      shellRuns(s).some((r) => r.commands.some((c) => c.argv.join(" ") === "npm run build")),
+    ) as Stage;
+    const install = shellRuns(build)
+      .flatMap((r) => r.commands)
+      .find((c) => c.argv[1] === "ci");
     expect(install?.argv).not.toContain("--omit=dev");
     const [tool = "", script = ""] = pkg.scripts.build?.split(" ") ?? [];
     expect(tool).toBe("node");
-    expect(holds(build, path.posix.resolve(workdirOf(build), script)), `${script} was not copied into the build stage`).toBe(true);
+    expect(
+      holds(build, path.posix.resolve(workdirOf(build), script)),
+      `${script} was not copied into the build stage`,
+    ).toBe(true);
     expect(holds(build, path.posix.resolve(workdirOf(build), "src/main/bin.ts"))).toBe(true);
     expect(read(script)).toMatch(/^import \{ build \} from "esbuild";$/m);
     expect(pkg.devDependencies.esbuild).toBeDefined();
@@ -193,7 +277,9 @@ describe("the Dockerfile", () => {
   it("installs only production dependencies in the runtime image", () => {
     const fromDeps = [...copiedPaths(final).values()].find((c) => c.source.endsWith("/node_modules"));
     const deps = all.find((s) => s.name === fromDeps?.from) as Stage;
-    const install = shellRuns(deps).flatMap((r) => r.commands).find((c) => c.argv[1] === "ci");
+    const install = shellRuns(deps)
+      .flatMap((r) => r.commands)
+      .find((c) => c.argv[1] === "ci");
     expect(install?.argv).toEqual(expect.arrayContaining(["--omit=dev", "--ignore-scripts"]));
   });
 
@@ -218,19 +304,29 @@ describe("the Dockerfile", () => {
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
     const env = stageEnv(final);
     expect(env.HOST).toBe("0.0.0.0");
-    for (const key of ["HOME", "TMPDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"]) {
+    for (const key of [
+      "HOME",
+      "TMPDIR",
+      "XDG_CACHE_HOME",
+      "XDG_CONFIG_HOME",
+      "XDG_DATA_HOME",
+      "HELM_CACHE_HOME",
+      "HELM_CONFIG_HOME",
+      "HELM_DATA_HOME",
+    ]) {
       expect(env[key], key).toMatch(/^\/tmp(\/|$)/);
     }
     expect(holds(final, env.HELM_BIN ?? ""), `HELM_BIN ${env.HELM_BIN} is not in the runtime image`).toBe(true);
     // helm itself runs with a scratch HOME and caches inside the render's temporary directory.
     const helmEnv = helmEnvironment("/tmp/prbox-render-x");
-    for (const key of ["HOME", "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"]) expect(helmEnv[key], key).toMatch(/^\/tmp\/prbox-render-x/);
+    for (const key of ["HOME", "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"])
+      expect(helmEnv[key], key).toMatch(/^\/tmp\/prbox-render-x/);
   });
 });
 
 describe("the Dockerfile parser", () => {
   it("joins continuation lines, skips comments inside them and keeps the starting line", () => {
-    const parsed = parseDockerfile("FROM a AS b\n# c\nRUN x \\\n  # inside\n  && y\nCMD [\"start\"]\n");
+    const parsed = parseDockerfile('FROM a AS b\n# c\nRUN x \\\n  # inside\n  && y\nCMD ["start"]\n');
     expect(parsed).toEqual([
       { keyword: "FROM", args: "a AS b", line: 1 },
       { keyword: "RUN", args: "x   && y", line: 3 },
@@ -254,7 +350,11 @@ describe("the Dockerfile parser", () => {
   });
 
   it("reads COPY flags, sources and destination", () => {
-    expect(parseCopy("--from=build --chown=1:1 /src/dist dist")).toEqual({ flags: { from: "build", chown: "1:1" }, sources: ["/src/dist"], destination: "dist" });
+    expect(parseCopy("--from=build --chown=1:1 /src/dist dist")).toEqual({
+      flags: { from: "build", chown: "1:1" },
+      sources: ["/src/dist"],
+      destination: "dist",
+    });
     expect(parseCopy('["a b", "c", "d/"]')).toEqual({ flags: {}, sources: ["a b", "c"], destination: "d/" });
   });
 

@@ -40,10 +40,12 @@ export function parseDockerfile(text: string): Instruction[] {
     if (continues) return;
     const joined = pending.parts.join("").trim(); // Docker drops the escaped newline, nothing more
     const match = /^(\S+)\s*([\s\S]*)$/.exec(joined);
-    if (match?.[1]) instructions.push({ keyword: match[1].toUpperCase(), args: (match[2] ?? "").trim(), line: pending.line });
+    if (match?.[1])
+      instructions.push({ keyword: match[1].toUpperCase(), args: (match[2] ?? "").trim(), line: pending.line });
     pending = null;
   });
-  if (pending !== null) throw new Error(`Dockerfile: the instruction at line ${(pending as { line: number }).line} ends in a continuation`);
+  if (pending !== null)
+    throw new Error(`Dockerfile: the instruction at line ${(pending as { line: number }).line} ends in a continuation`);
   return instructions;
 }
 
@@ -52,7 +54,8 @@ export function commandForm(args: string): CommandForm {
   if (args.startsWith("[")) {
     try {
       const parsed: unknown = JSON.parse(args);
-      if (Array.isArray(parsed) && parsed.every((a) => typeof a === "string")) return { form: "exec", argv: parsed as string[] };
+      if (Array.isArray(parsed) && parsed.every((a) => typeof a === "string"))
+        return { form: "exec", argv: parsed as string[] };
     } catch {
       // Docker runs a malformed array in shell form too.
     }

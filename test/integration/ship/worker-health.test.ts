@@ -47,13 +47,21 @@ describe("prbox worker", () => {
       PRBOX_REDIS_PREFIX: `worker-health-${port}`,
       KUBECONFIG: path.join(root, "no-such-kubeconfig"),
     };
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main/bin.ts", "worker"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main/bin.ts", "worker"], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     onTestFinished(() => void (child.exitCode === null && child.kill("SIGKILL")));
 
-    const up = await pollUntil(async () => (await get(port, "/healthz"))?.status === 200 || child.exitCode !== null, { timeoutMs: 60_000, intervalMs: 200, what: "waiting for the worker" });
+    const up = await pollUntil(async () => (await get(port, "/healthz"))?.status === 200 || child.exitCode !== null, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: "waiting for the worker",
+    });
     expect(child.exitCode, output).toBeNull();
     expect(up).toBe(true);
 
@@ -68,8 +76,14 @@ describe("prbox worker", () => {
     expect(await exited(child)).toBe(0);
     expect(output).toContain("stopped");
     // Each line once: "reconcile worker started" used to come from both the queue and the process.
-    const messages = output.split("\n").filter((l) => l.startsWith("{")).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const messages = output
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
     expect(messages).toContain("reconcile worker started");
-    expect(messages.filter((m, i) => messages.indexOf(m) !== i), "logged more than once").toEqual([]);
+    expect(
+      messages.filter((m, i) => messages.indexOf(m) !== i),
+      "logged more than once",
+    ).toEqual([]);
   });
 });

@@ -13,7 +13,10 @@ describe("the kinds record", () => {
   });
 
   it("unites by group and kind, keeping the newer apiVersion when a chart moves to another version", () => {
-    const older = [{ apiVersion: "autoscaling/v1", kind: "HorizontalPodAutoscaler" }, { apiVersion: "v1", kind: "Secret" }];
+    const older = [
+      { apiVersion: "autoscaling/v1", kind: "HorizontalPodAutoscaler" },
+      { apiVersion: "v1", kind: "Secret" },
+    ];
     const newer = [{ apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" }];
     expect(unionKinds(older, newer)).toEqual([
       { apiVersion: "v1", kind: "Secret" },

@@ -8,13 +8,24 @@ const jobRef = { apiVersion: "batch/v1", kind: "Job" };
 
 describe("readiness rules", () => {
   it("treats a Deployment whose new spec the controller has not seen yet as pending, whatever its replicas say", () => {
-    const stale = { metadata: { generation: 3 }, spec: { replicas: 1 }, status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } };
+    const stale = {
+      metadata: { generation: 3 },
+      spec: { replicas: 1 },
+      status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+    };
     expect(readinessOf(deploymentRef, stale).state).toBe("pending");
   });
 
   it("waits for a Deployment's old replicas to terminate", () => {
-    const rolling = { metadata: { generation: 2 }, spec: { replicas: 2 }, status: { observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 2 } };
-    expect(readinessOf(deploymentRef, rolling)).toEqual({ state: "pending", reason: "1 old replicas pending termination" });
+    const rolling = {
+      metadata: { generation: 2 },
+      spec: { replicas: 2 },
+      status: { observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 2 },
+    };
+    expect(readinessOf(deploymentRef, rolling)).toEqual({
+      state: "pending",
+      reason: "1 old replicas pending termination",
+    });
   });
 
   it("counts a paused Deployment as ready: it will not progress until someone resumes it", () => {
@@ -25,19 +36,43 @@ describe("readiness rules", () => {
     const partitioned = {
       metadata: { generation: 2 },
       spec: { replicas: 3, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } },
-      status: { observedGeneration: 2, readyReplicas: 3, updatedReplicas: 1, currentRevision: "a", updateRevision: "b" },
+      status: {
+        observedGeneration: 2,
+        readyReplicas: 3,
+        updatedReplicas: 1,
+        currentRevision: "a",
+        updateRevision: "b",
+      },
     };
     expect(readinessOf(statefulSetRef, partitioned).state).toBe("ready");
   });
 
   it("waits for a StatefulSet whose pods still run the previous revision", () => {
-    const rolling = { metadata: { generation: 2 }, spec: { replicas: 2 }, status: { observedGeneration: 2, readyReplicas: 2, currentRevision: "a", updateRevision: "b" } };
+    const rolling = {
+      metadata: { generation: 2 },
+      spec: { replicas: 2 },
+      status: { observedGeneration: 2, readyReplicas: 2, currentRevision: "a", updateRevision: "b" },
+    };
     expect(readinessOf(statefulSetRef, rolling)).toEqual({ state: "pending", reason: "rolling update in progress" });
   });
 
   it("fails a Job whose Failed condition is true, with the controller's reason", () => {
-    const failed = { status: { conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] } };
-    expect(readinessOf(jobRef, failed)).toEqual({ state: "failed", reason: "BackoffLimitExceeded: Job has reached the specified backoff limit" });
+    const failed = {
+      status: {
+        conditions: [
+          {
+            type: "Failed",
+            status: "True",
+            reason: "BackoffLimitExceeded",
+            message: "Job has reached the specified backoff limit",
+          },
+        ],
+      },
+    };
+    expect(readinessOf(jobRef, failed)).toEqual({
+      state: "failed",
+      reason: "BackoffLimitExceeded: Job has reached the specified backoff limit",
+    });
   });
 
   it("counts kinds without a rollout as ready", () => {

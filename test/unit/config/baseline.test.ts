@@ -22,7 +22,12 @@ describe("the baseline's settings", () => {
       ingressNamespaces: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" }, matchExpressions: [] },
       egressDeny: ["169.254.169.254/32", "fd00:ec2::254/128"],
     });
-    expect(baseline.quota).toMatchObject({ "requests.cpu": "4", "requests.memory": "8Gi", pods: "50", "services.nodeports": "0" });
+    expect(baseline.quota).toMatchObject({
+      "requests.cpu": "4",
+      "requests.memory": "8Gi",
+      pods: "50",
+      "services.nodeports": "0",
+    });
     expect(baseline.limits).toEqual({ defaultRequest: { cpu: "100m", memory: "128Mi" }, default: { memory: "1Gi" } });
     expect(baseline.secrets).toBeNull();
     expect(baseline.allowOverride).toBe(false);
@@ -44,18 +49,34 @@ describe("the baseline's settings", () => {
     expect(baseline).toEqual({
       podSecurity: "restricted",
       networkPolicy: {
-        ingressNamespaces: { matchLabels: {}, matchExpressions: [{ key: "team", operator: "In", values: ["edge", "web"] }, { key: "legacy", operator: "DoesNotExist" }] },
+        ingressNamespaces: {
+          matchLabels: {},
+          matchExpressions: [
+            { key: "team", operator: "In", values: ["edge", "web"] },
+            { key: "legacy", operator: "DoesNotExist" },
+          ],
+        },
         egressDeny: ["10.20.0.0/16"],
       },
       quota: { pods: "5" },
       limits: { max: { memory: "1Gi" }, default: { cpu: "1" } },
-      secrets: { from: "preview-secrets", names: ["registry", "db"], selector: "prbox.dev/copy=true", imagePullSecrets: ["registry"] },
+      secrets: {
+        from: "preview-secrets",
+        names: ["registry", "db"],
+        selector: "prbox.dev/copy=true",
+        imagePullSecrets: ["registry"],
+      },
       allowOverride: true,
     });
   });
 
   it("switch a rule off only when the operator writes off", () => {
-    const { baseline } = loadConfig({ PRBOX_NETWORK_POLICY: "off", PRBOX_RESOURCE_QUOTA: "off", PRBOX_LIMIT_RANGE: "OFF", PRBOX_POD_SECURITY: "privileged" });
+    const { baseline } = loadConfig({
+      PRBOX_NETWORK_POLICY: "off",
+      PRBOX_RESOURCE_QUOTA: "off",
+      PRBOX_LIMIT_RANGE: "OFF",
+      PRBOX_POD_SECURITY: "privileged",
+    });
     expect(baseline).toMatchObject({ networkPolicy: null, quota: null, limits: null, podSecurity: "privileged" });
     expect(loadConfig({ PRBOX_EGRESS_DENY: "off" }).baseline.networkPolicy?.egressDeny).toEqual([]);
     // An empty value is "not set" (as in .env files): the default, never "off".
@@ -66,14 +87,32 @@ describe("the baseline's settings", () => {
     [{ PRBOX_POD_SECURITY: "strict" }, "PRBOX_POD_SECURITY: expected baseline, restricted or privileged"],
     [{ PRBOX_INGRESS_NAMESPACES: "team in (a" }, "PRBOX_INGRESS_NAMESPACES: not a label selector"],
     [{ PRBOX_INGRESS_NAMESPACES: "a=b,,c" }, "PRBOX_INGRESS_NAMESPACES: not a label selector"],
-    [{ PRBOX_COPY_SECRETS_FROM: "s", PRBOX_COPY_SECRETS_SELECTOR: "copy=@yes" }, "PRBOX_COPY_SECRETS_SELECTOR: not a label selector"],
+    [
+      { PRBOX_COPY_SECRETS_FROM: "s", PRBOX_COPY_SECRETS_SELECTOR: "copy=@yes" },
+      "PRBOX_COPY_SECRETS_SELECTOR: not a label selector",
+    ],
     [{ PRBOX_EGRESS_DENY: "169.254.169.254" }, 'PRBOX_EGRESS_DENY: "169.254.169.254" is not a CIDR'],
-    [{ PRBOX_RESOURCE_QUOTA: "requests.cpu=four" }, 'PRBOX_RESOURCE_QUOTA: "requests.cpu=four": "four" is not a Kubernetes quantity'],
-    [{ PRBOX_LIMIT_RANGE: "maximum.memory=1Gi" }, 'PRBOX_LIMIT_RANGE: "maximum.memory=1Gi": expected field.resource=quantity'],
+    [
+      { PRBOX_RESOURCE_QUOTA: "requests.cpu=four" },
+      'PRBOX_RESOURCE_QUOTA: "requests.cpu=four": "four" is not a Kubernetes quantity',
+    ],
+    [
+      { PRBOX_LIMIT_RANGE: "maximum.memory=1Gi" },
+      'PRBOX_LIMIT_RANGE: "maximum.memory=1Gi": expected field.resource=quantity',
+    ],
     [{ PRBOX_COPY_SECRETS: "registry" }, "PRBOX_COPY_SECRETS_FROM: required with PRBOX_COPY_SECRETS"],
-    [{ PRBOX_COPY_SECRETS_FROM: "preview-secrets" }, "PRBOX_COPY_SECRETS or PRBOX_COPY_SECRETS_SELECTOR: name the Secrets to copy"],
-    [{ PRBOX_COPY_SECRETS_FROM: "preview-secrets", PRBOX_COPY_SECRETS: "db", PRBOX_IMAGE_PULL_SECRETS: "registry" }, "PRBOX_IMAGE_PULL_SECRETS: registry not in PRBOX_COPY_SECRETS"],
-    [{ PRBOX_COPY_SECRETS_FROM: "Preview_Secrets", PRBOX_COPY_SECRETS: "db" }, "PRBOX_COPY_SECRETS_FROM: expected a namespace name"],
+    [
+      { PRBOX_COPY_SECRETS_FROM: "preview-secrets" },
+      "PRBOX_COPY_SECRETS or PRBOX_COPY_SECRETS_SELECTOR: name the Secrets to copy",
+    ],
+    [
+      { PRBOX_COPY_SECRETS_FROM: "preview-secrets", PRBOX_COPY_SECRETS: "db", PRBOX_IMAGE_PULL_SECRETS: "registry" },
+      "PRBOX_IMAGE_PULL_SECRETS: registry not in PRBOX_COPY_SECRETS",
+    ],
+    [
+      { PRBOX_COPY_SECRETS_FROM: "Preview_Secrets", PRBOX_COPY_SECRETS: "db" },
+      "PRBOX_COPY_SECRETS_FROM: expected a namespace name",
+    ],
   ])("stop start-up with a message naming the setting: %o", (env, message) => {
     expect(problemsOf(env).join("\n")).toContain(message);
   });

@@ -17,13 +17,35 @@ function problems(env: Record<string, string>): string[] {
 describe("configuration", () => {
   it("serves a newcomer with defaults in development", () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ mode: "development", redisUrl: "redis://127.0.0.1:6379", redisDefaulted: true, port: 3000 });
-    expect(config.policy).toMatchObject({ specPath: "environment.toml", deployTimeoutMs: 300_000, deployForks: false, maxEnvironments: 0 });
+    expect(config).toMatchObject({
+      mode: "development",
+      redisUrl: "redis://127.0.0.1:6379",
+      redisDefaulted: true,
+      port: 3000,
+    });
+    expect(config.policy).toMatchObject({
+      specPath: "environment.toml",
+      deployTimeoutMs: 300_000,
+      deployForks: false,
+      maxEnvironments: 0,
+    });
   });
 
   it("treats an empty value (NAME= in a .env file) as not set", () => {
-    const config = loadConfig({ WEBHOOK_PROXY_URL: "", GHE_PROTOCOL: "", PRBOX_REDIS_URL: "", KUBECONFIG: "", PORT: "", PRBOX_VAR_EMPTY: "" });
-    expect(config).toMatchObject({ redisUrl: "redis://127.0.0.1:6379", redisDefaulted: true, kubeconfig: null, port: 3000 });
+    const config = loadConfig({
+      WEBHOOK_PROXY_URL: "",
+      GHE_PROTOCOL: "",
+      PRBOX_REDIS_URL: "",
+      KUBECONFIG: "",
+      PORT: "",
+      PRBOX_VAR_EMPTY: "",
+    });
+    expect(config).toMatchObject({
+      redisUrl: "redis://127.0.0.1:6379",
+      redisDefaulted: true,
+      kubeconfig: null,
+      port: 3000,
+    });
     expect(config.github.webhookProxy).toBeNull();
     expect(config.policy.variables).toEqual({ EMPTY: "" });
   });
@@ -36,13 +58,22 @@ describe("configuration", () => {
   });
 
   it("needs no GitHub webhook secret in production for a GitLab-only installation, but does once APP_ID is set", () => {
-    const gitlab = { NODE_ENV: "production", PRBOX_REDIS_URL: "redis://redis:6379", GITLAB_TOKEN: "glpat-x", GITLAB_WEBHOOK_SECRET: "s" };
+    const gitlab = {
+      NODE_ENV: "production",
+      PRBOX_REDIS_URL: "redis://redis:6379",
+      GITLAB_TOKEN: "glpat-x",
+      GITLAB_WEBHOOK_SECRET: "s",
+    };
     expect(loadConfig(gitlab).gitlab?.token).toBe("glpat-x");
-    expect(problems({ ...gitlab, APP_ID: "1", PRIVATE_KEY: "k" })).toEqual([expect.stringMatching(/^WEBHOOK_SECRET: required in production/)]);
+    expect(problems({ ...gitlab, APP_ID: "1", PRIVATE_KEY: "k" })).toEqual([
+      expect.stringMatching(/^WEBHOOK_SECRET: required in production/),
+    ]);
   });
 
   it("reads PRBOX_ENVIRONMENT_CLUSTER_ROLE into the policy, and nothing when it is empty", () => {
-    expect(loadConfig({ PRBOX_ENVIRONMENT_CLUSTER_ROLE: "prbox-environment" }).policy.environmentClusterRole).toBe("prbox-environment");
+    expect(loadConfig({ PRBOX_ENVIRONMENT_CLUSTER_ROLE: "prbox-environment" }).policy.environmentClusterRole).toBe(
+      "prbox-environment",
+    );
     expect(loadConfig({ PRBOX_ENVIRONMENT_CLUSTER_ROLE: "" }).policy.environmentClusterRole).toBeNull();
   });
 
@@ -54,18 +85,36 @@ describe("configuration", () => {
   });
 
   it("wants both GitLab settings or neither", () => {
-    expect(problems({ GITLAB_TOKEN: "t" })).toEqual([expect.stringContaining("GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET")]);
-    expect(loadConfig({ GITLAB_TOKEN: "t", GITLAB_WEBHOOK_SECRET: "s" }).gitlab).toEqual({ url: "https://gitlab.com", token: "t", webhookSecret: "s" });
+    expect(problems({ GITLAB_TOKEN: "t" })).toEqual([
+      expect.stringContaining("GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET"),
+    ]);
+    expect(loadConfig({ GITLAB_TOKEN: "t", GITLAB_WEBHOOK_SECRET: "s" }).gitlab).toEqual({
+      url: "https://gitlab.com",
+      token: "t",
+      webhookSecret: "s",
+    });
   });
 
   it("passes only PRBOX_VAR_* variables on to specs", () => {
-    const config = loadConfig({ PRBOX_VAR_BASE_DOMAIN: "preview.example.com", WEBHOOK_SECRET: "s3cret", PRIVATE_KEY: "k" });
+    const config = loadConfig({
+      PRBOX_VAR_BASE_DOMAIN: "preview.example.com",
+      WEBHOOK_SECRET: "s3cret",
+      PRIVATE_KEY: "k",
+    });
     expect(config.policy.variables).toEqual({ BASE_DOMAIN: "preview.example.com" });
   });
 
   it("parses lists and durations", () => {
-    const config = loadConfig({ PRBOX_REQUIRED_CHECKS: "build, test ,", PRBOX_IDLE_TTL: "72h", PRBOX_DEPLOY_FORKS: "true" });
-    expect(config.policy).toMatchObject({ requiredChecks: ["build", "test"], idleTtlMs: 72 * 3_600_000, deployForks: true });
+    const config = loadConfig({
+      PRBOX_REQUIRED_CHECKS: "build, test ,",
+      PRBOX_IDLE_TTL: "72h",
+      PRBOX_DEPLOY_FORKS: "true",
+    });
+    expect(config.policy).toMatchObject({
+      requiredChecks: ["build", "test"],
+      idleTtlMs: 72 * 3_600_000,
+      deployForks: true,
+    });
   });
 
   it("turns the environments page on only with a token long enough to guard it", () => {

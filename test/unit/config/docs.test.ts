@@ -14,7 +14,9 @@ describe("the documentation generated from the code", () => {
   it("is up to date in docs/", async () => {
     for (const [file, expected] of await generatedDocs(root)) {
       const committed = await read(file);
-      expect(committed === expected, `${file} differs from the code: run npm run docs and commit the result`).toBe(true);
+      expect(committed === expected, `${file} differs from the code: run npm run docs and commit the result`).toBe(
+        true,
+      );
     }
   });
 
@@ -22,7 +24,7 @@ describe("the documentation generated from the code", () => {
     const undocumented = Object.entries(envSchema.shape)
       .filter(([, schema]) => !schema.description?.trim())
       .map(([name]) => name);
-    expect(undocumented, "add .describe(\"...\") to these fields of envSchema (src/config/config.ts)").toEqual([]);
+    expect(undocumented, 'add .describe("...") to these fields of envSchema (src/config/config.ts)').toEqual([]);
   });
 
   it("shows every setting of the schema, with its default, in docs/configuration.md", async () => {
@@ -30,7 +32,10 @@ describe("the documentation generated from the code", () => {
     const shown = settings();
     expect(shown.map((s) => s.name)).toEqual(Object.keys(envSchema.shape));
     for (const setting of shown) expect(page, setting.name).toContain(`### ${setting.name}\n`);
-    expect(shown.find((s) => s.name === "PRBOX_DEPLOY_TIMEOUT")).toMatchObject({ default: "5m", requirement: "optional" });
+    expect(shown.find((s) => s.name === "PRBOX_DEPLOY_TIMEOUT")).toMatchObject({
+      default: "5m",
+      requirement: "optional",
+    });
     expect(shown.find((s) => s.name === "PRBOX_REDIS_URL")).toMatchObject({ requirement: "required in production" });
   });
 
@@ -41,7 +46,8 @@ describe("the documentation generated from the code", () => {
       const start = page.indexOf(heading);
       expect(start, heading).toBeGreaterThanOrEqual(0);
       const section = page.slice(start, page.indexOf("\n## ", start + 1));
-      for (const key of KNOWN_KEYS[table as keyof typeof KNOWN_KEYS]) expect(section, `${table} key ${key}`).toMatch(new RegExp(`^\\| \`${key}\` \\|`, "m"));
+      for (const key of KNOWN_KEYS[table as keyof typeof KNOWN_KEYS])
+        expect(section, `${table} key ${key}`).toMatch(new RegExp(`^\\| \`${key}\` \\|`, "m"));
     }
   });
 
@@ -54,6 +60,8 @@ describe("the documentation generated from the code", () => {
   });
 
   it("refuses to lose a generated section whose markers went missing", () => {
-    expect(() => replaceSection("# a page without markers\n", "metrics", "x", "docs/x.md")).toThrow(/docs\/x.md: the markers <!-- generated:metrics -->/);
+    expect(() => replaceSection("# a page without markers\n", "metrics", "x", "docs/x.md")).toThrow(
+      /docs\/x.md: the markers <!-- generated:metrics -->/,
+    );
   });
 });

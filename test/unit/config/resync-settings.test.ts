@@ -7,7 +7,9 @@ describe("the resync settings", () => {
   });
 
   it("take an interval, 0s (off) and a list of GitLab project paths", () => {
-    expect(loadConfig({ PRBOX_RESYNC_INTERVAL: "90s", PRBOX_RESYNC_GITLAB_PROJECTS: "acme/shop, acme/tools/cli" }).resync).toEqual({
+    expect(
+      loadConfig({ PRBOX_RESYNC_INTERVAL: "90s", PRBOX_RESYNC_GITLAB_PROJECTS: "acme/shop, acme/tools/cli" }).resync,
+    ).toEqual({
       intervalMs: 90_000,
       gitlabProjects: ["acme/shop", "acme/tools/cli"],
     });
@@ -16,7 +18,11 @@ describe("the resync settings", () => {
 
   it("refuse an interval that would spend the forges' rate limits, and one that is no duration, naming the setting", () => {
     expect(() => loadConfig({ PRBOX_RESYNC_INTERVAL: "5s" })).toThrow(ConfigError);
-    expect(() => loadConfig({ PRBOX_RESYNC_INTERVAL: "5s" })).toThrow(/PRBOX_RESYNC_INTERVAL: at least 10s .* or 0s to turn it off/);
-    expect(() => loadConfig({ PRBOX_RESYNC_INTERVAL: "often" })).toThrow(/PRBOX_RESYNC_INTERVAL: "often" is not a duration/);
+    expect(() => loadConfig({ PRBOX_RESYNC_INTERVAL: "5s" })).toThrow(
+      /PRBOX_RESYNC_INTERVAL: at least 10s .* or 0s to turn it off/,
+    );
+    expect(() => loadConfig({ PRBOX_RESYNC_INTERVAL: "often" })).toThrow(
+      /PRBOX_RESYNC_INTERVAL: "often" is not a duration/,
+    );
   });
 });

@@ -8,38 +8,121 @@ import { desiredState } from "../../integration/queue/support.js";
 const A = "a".repeat(40);
 const B = "b".repeat(40);
 
-const desired = (overrides: Partial<DesiredState> = {}): DesiredState => desiredState("env-1", { sha: A, generation: 3, ...overrides });
+const desired = (overrides: Partial<DesiredState> = {}): DesiredState =>
+  desiredState("env-1", { sha: A, generation: 3, ...overrides });
 
 function observed(overrides: Partial<ObservedState> = {}): ObservedState {
-  return { envId: "env-1", sha: A, reloadRequest: 0, generation: 3, status: "ready", error: null, at: "2026-12-01T10:00:05.000Z", ...overrides };
+  return {
+    envId: "env-1",
+    sha: A,
+    reloadRequest: 0,
+    generation: 3,
+    status: "ready",
+    error: null,
+    at: "2026-12-01T10:00:05.000Z",
+    ...overrides,
+  };
 }
 
 const LABEL = "add the label `preview` to deploy a preview";
 const full: Capacity = { max: 3, live: 3, claimed: false };
 const granted: Capacity = { max: 3, live: 2, claimed: true };
-const capReason = "3 preview environments are running and the limit is 3; this one deploys as soon as another is deleted";
+const capReason =
+  "3 preview environments are running and the limit is 3; this one deploys as soon as another is deleted";
 
 const table: [string, DesiredState | null, ObservedState | null, Capacity | null, Action][] = [
   ["no desired state: gone", null, observed(), null, { kind: "gone" }],
   ["never deployed: deploy", desired(), null, null, { kind: "deploy", fresh: false }],
   ["deployed at the SHA: up to date", desired(), observed(), null, { kind: "up-to-date" }],
   ["a push: deploy the new head", desired({ sha: B }), observed(), null, { kind: "deploy", fresh: false }],
-  ["failed at the SHA: not retried until a push or /reload", desired(), observed({ status: "failed", error: "bad spec" }), null, { kind: "up-to-date" }],
+  [
+    "failed at the SHA: not retried until a push or /reload",
+    desired(),
+    observed({ status: "failed", error: "bad spec" }),
+    null,
+    { kind: "up-to-date" },
+  ],
   ["a /reload: deploy from scratch", desired({ reloadRequest: 1 }), observed(), null, { kind: "deploy", fresh: true }],
-  ["a /reload already served: up to date", desired({ reloadRequest: 1 }), observed({ reloadRequest: 1 }), null, { kind: "up-to-date" }],
-  ["was waiting, now wanted: deploy", desired(), observed({ sha: null, status: "waiting", error: LABEL, generation: 2 }), null, { kind: "deploy", fresh: false }],
+  [
+    "a /reload already served: up to date",
+    desired({ reloadRequest: 1 }),
+    observed({ reloadRequest: 1 }),
+    null,
+    { kind: "up-to-date" },
+  ],
+  [
+    "was waiting, now wanted: deploy",
+    desired(),
+    observed({ sha: null, status: "waiting", error: LABEL, generation: 2 }),
+    null,
+    { kind: "deploy", fresh: false },
+  ],
   ["closed: tear down", desired({ action: "destroy", closed: true }), observed(), null, { kind: "tear-down" }],
-  ["closed before it was ever seen: tear down (finds nothing)", desired({ action: "destroy", closed: true }), null, null, { kind: "tear-down" }],
-  ["closed and already deleted: up to date", desired({ action: "destroy", closed: true }), observed({ sha: null, status: "destroyed" }), null, { kind: "up-to-date" }],
-  ["a gate: hold with its reason", desired({ action: "wait", waitReason: LABEL }), null, null, { kind: "hold", reason: LABEL }],
-  ["the same reason already reported: up to date", desired({ action: "wait", waitReason: LABEL }), observed({ sha: null, status: "waiting", error: LABEL }), null, { kind: "up-to-date" }],
-  ["a new reason: hold again", desired({ action: "wait", waitReason: "waiting for the checks build to pass" }), observed({ sha: null, status: "waiting", error: LABEL }), null, { kind: "hold", reason: "waiting for the checks build to pass" }],
-  ["the same reason in a newer generation: reported again", desired({ action: "wait", waitReason: LABEL, generation: 4 }), observed({ sha: null, status: "waiting", error: LABEL }), null, { kind: "hold", reason: LABEL }],
-  ["a live environment told to wait keeps running: hold", desired({ action: "wait", waitReason: LABEL }), observed(), null, { kind: "hold", reason: LABEL }],
+  [
+    "closed before it was ever seen: tear down (finds nothing)",
+    desired({ action: "destroy", closed: true }),
+    null,
+    null,
+    { kind: "tear-down" },
+  ],
+  [
+    "closed and already deleted: up to date",
+    desired({ action: "destroy", closed: true }),
+    observed({ sha: null, status: "destroyed" }),
+    null,
+    { kind: "up-to-date" },
+  ],
+  [
+    "a gate: hold with its reason",
+    desired({ action: "wait", waitReason: LABEL }),
+    null,
+    null,
+    { kind: "hold", reason: LABEL },
+  ],
+  [
+    "the same reason already reported: up to date",
+    desired({ action: "wait", waitReason: LABEL }),
+    observed({ sha: null, status: "waiting", error: LABEL }),
+    null,
+    { kind: "up-to-date" },
+  ],
+  [
+    "a new reason: hold again",
+    desired({ action: "wait", waitReason: "waiting for the checks build to pass" }),
+    observed({ sha: null, status: "waiting", error: LABEL }),
+    null,
+    { kind: "hold", reason: "waiting for the checks build to pass" },
+  ],
+  [
+    "the same reason in a newer generation: reported again",
+    desired({ action: "wait", waitReason: LABEL, generation: 4 }),
+    observed({ sha: null, status: "waiting", error: LABEL }),
+    null,
+    { kind: "hold", reason: LABEL },
+  ],
+  [
+    "a live environment told to wait keeps running: hold",
+    desired({ action: "wait", waitReason: LABEL }),
+    observed(),
+    null,
+    { kind: "hold", reason: LABEL },
+  ],
   ["cap reached, no slot: hold with the count", desired(), null, full, { kind: "hold", reason: capReason }],
-  ["cap reached, already told: up to date", desired(), observed({ sha: null, status: "waiting", error: capReason }), full, { kind: "up-to-date" }],
+  [
+    "cap reached, already told: up to date",
+    desired(),
+    observed({ sha: null, status: "waiting", error: capReason }),
+    full,
+    { kind: "up-to-date" },
+  ],
   ["cap reached but a slot was claimed: deploy", desired(), null, granted, { kind: "deploy", fresh: false }],
-  ["cap reached, a live environment pushed to (its slot kept): deploy", desired({ sha: B }), observed(), { max: 3, live: 3, claimed: true }, { kind: "deploy", fresh: false }],
+  [
+    "cap reached, a live environment pushed to (its slot kept): deploy",
+    desired({ sha: B }),
+    observed(),
+    { max: 3, live: 3, claimed: true },
+    { kind: "deploy", fresh: false },
+  ],
   ["up to date whatever the cap says", desired(), observed(), full, { kind: "up-to-date" }],
 ];
 

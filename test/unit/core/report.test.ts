@@ -3,17 +3,26 @@ import { describe, expect, it } from "vitest";
 import { commentBody, commitStatus, environmentState, type Report } from "../../../src/core/report.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
-const unreachable = "cannot reach the Kubernetes API at https://10.0.0.1:6443: connection refused\nhint: check the API server";
+const unreachable =
+  "cannot reach the Kubernetes API at https://10.0.0.1:6443: connection refused\nhint: check the API server";
 
 describe("failure reports", () => {
   it("says when the next try is, which attempt it is, and why, keeping the commit pending", () => {
-    const report: Report = { state: "failed", sha: SHA, error: unreachable, retry: { inMs: 15_400, attempt: 3, of: 8 } };
+    const report: Report = {
+      state: "failed",
+      sha: SHA,
+      error: unreachable,
+      retry: { inMs: 15_400, attempt: 3, of: 8 },
+    };
     const body = commentBody(report);
     expect(body.split("\n")[0]).toBe(
       "**prbox preview**: ⏳ retrying in 16 s (attempt 3 of 8): ` cannot reach the Kubernetes API at https://10.0.0.1:6443: connection refused `",
     );
     expect(body).toContain("hint: check the API server");
-    expect(commitStatus(report)).toEqual({ state: "pending", description: "Retrying in 16 s: cannot reach the Kubernetes API at https://10.0.0.1:6443: connection refused" });
+    expect(commitStatus(report)).toEqual({
+      state: "pending",
+      description: "Retrying in 16 s: cannot reach the Kubernetes API at https://10.0.0.1:6443: connection refused",
+    });
     expect(environmentState(report)).toBeNull();
   });
 
@@ -26,8 +35,15 @@ describe("failure reports", () => {
   });
 
   it("keeps markdown in an error's first line inert", () => {
-    const report: Report = { state: "failed", sha: SHA, error: "ConfigMap `x` ![img](https://evil.example/a.png) @team", retry: { inMs: 300, attempt: 2, of: 8 } };
-    expect(commentBody(report).split("\n")[0]).toBe("**prbox preview**: ⏳ retrying in 1 s (attempt 2 of 8): `` ConfigMap `x` ![img](https://evil.example/a.png) @team ``");
+    const report: Report = {
+      state: "failed",
+      sha: SHA,
+      error: "ConfigMap `x` ![img](https://evil.example/a.png) @team",
+      retry: { inMs: 300, attempt: 2, of: 8 },
+    };
+    expect(commentBody(report).split("\n")[0]).toBe(
+      "**prbox preview**: ⏳ retrying in 1 s (attempt 2 of 8): `` ConfigMap `x` ![img](https://evil.example/a.png) @team ``",
+    );
   });
 
   it("reports a failed teardown on the comment only: the commit's status is the deploy's", () => {

@@ -8,13 +8,33 @@ const open: { requiredLabel: string | null; deployForks: boolean } = { requiredL
 let clock = 0;
 const tick = () => new Date(Date.UTC(2026, 10, 22, 10, 0, clock++)).toISOString();
 
-function pr(action: PullRequestEvent["action"], sha: string, extra: Partial<PullRequestEvent["head"]> = {}, at = tick()): PullRequestEvent {
-  return { kind: "pull_request", action, ref, head: { branch: "feature", sha, fork: false, labels: [], ...extra }, merged: false, at };
+function pr(
+  action: PullRequestEvent["action"],
+  sha: string,
+  extra: Partial<PullRequestEvent["head"]> = {},
+  at = tick(),
+): PullRequestEvent {
+  return {
+    kind: "pull_request",
+    action,
+    ref,
+    head: { branch: "feature", sha, fork: false, labels: [], ...extra },
+    merged: false,
+    at,
+  };
 }
 
 let comments = 0;
 function command(name: CommandEvent["command"], sha: string, extra: Partial<CommandEvent["head"]> = {}): CommandEvent {
-  return { kind: "command", command: name, ref, user: "maintainer", commentId: String(++comments), head: { branch: "feature", sha, fork: false, labels: [], ...extra }, at: tick() };
+  return {
+    kind: "command",
+    command: name,
+    ref,
+    user: "maintainer",
+    commentId: String(++comments),
+    head: { branch: "feature", sha, fork: false, labels: [], ...extra },
+    at: tick(),
+  };
 }
 
 function play(events: ForgeEvent[], policy = open): DesiredState | null {
@@ -37,7 +57,11 @@ describe("desired state transitions", () => {
   });
 
   it("brings the environment back when the PR is reopened", () => {
-    expect(play([pr("opened", "a1"), pr("closed", "a1"), pr("reopened", "c3")])).toMatchObject({ action: "deploy", sha: "c3", closed: false });
+    expect(play([pr("opened", "a1"), pr("closed", "a1"), pr("reopened", "c3")])).toMatchObject({
+      action: "deploy",
+      sha: "c3",
+      closed: false,
+    });
   });
 
   it("ignores an event older than the last one applied", () => {
@@ -57,23 +81,38 @@ describe("desired state transitions", () => {
   });
 
   it("deploys forks directly when the operator allows it", () => {
-    expect(play([pr("opened", "f1", { fork: true })], { requiredLabel: null, deployForks: true })).toMatchObject({ action: "deploy", sha: "f1" });
+    expect(play([pr("opened", "f1", { fork: true })], { requiredLabel: null, deployForks: true })).toMatchObject({
+      action: "deploy",
+      sha: "f1",
+    });
   });
 
   it("waits for the required label and deploys once it is added", () => {
     const policy = { requiredLabel: "preview", deployForks: false };
     const waiting = play([pr("opened", "a1")], policy);
     expect(waiting).toMatchObject({ action: "wait", waitReason: "add the label `preview` to deploy a preview" });
-    expect(nextDesired(waiting, pr("labeled", "a1", { labels: ["preview"] }), "env-1", policy)).toMatchObject({ action: "deploy" });
+    expect(nextDesired(waiting, pr("labeled", "a1", { labels: ["preview"] }), "env-1", policy)).toMatchObject({
+      action: "deploy",
+    });
   });
 
   it("waits for the required checks of the head commit and deploys once they passed", () => {
     const policy = { requiredLabel: null, deployForks: false, requiredChecks: ["build"] };
-    const checks = (sha: string, passed: boolean) => ({ kind: "checks" as const, ref, sha, passed, summary: passed ? "ok" : "the check build failed", at: tick() });
+    const checks = (sha: string, passed: boolean) => ({
+      kind: "checks" as const,
+      ref,
+      sha,
+      passed,
+      summary: passed ? "ok" : "the check build failed",
+      at: tick(),
+    });
     const waiting = play([pr("opened", "a1")], policy);
     expect(waiting).toMatchObject({ action: "wait", waitReason: "waiting for the checks build to pass on `a1`" });
     expect(nextDesired(waiting, checks("zz", true), "env-1", policy)).toBe(waiting);
-    expect(nextDesired(waiting, checks("a1", false), "env-1", policy)).toMatchObject({ action: "wait", waitReason: "the check build failed" });
+    expect(nextDesired(waiting, checks("a1", false), "env-1", policy)).toMatchObject({
+      action: "wait",
+      waitReason: "the check build failed",
+    });
     const passed = nextDesired(waiting, checks("a1", true), "env-1", policy);
     expect(passed).toMatchObject({ action: "deploy", sha: "a1", checksPassedSha: "a1" });
     expect(nextDesired(passed, pr("synchronize", "b2"), "env-1", policy)).toMatchObject({ action: "wait", sha: "b2" });
@@ -98,7 +137,10 @@ describe("desired state transitions", () => {
   it("destroys on /destroy and deploys again on the next push", () => {
     const destroyed = play([pr("opened", "a1"), command("destroy", "a1")]);
     expect(destroyed).toMatchObject({ action: "destroy", closed: false });
-    expect(nextDesired(destroyed, pr("synchronize", "b2"), "env-1", open)).toMatchObject({ action: "deploy", sha: "b2" });
+    expect(nextDesired(destroyed, pr("synchronize", "b2"), "env-1", open)).toMatchObject({
+      action: "deploy",
+      sha: "b2",
+    });
   });
 
   it("takes a command on a PR it never saw from the command's head", () => {

@@ -19,7 +19,11 @@ function fakeVersion(version: string): string {
 async function runBin(node: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return run(node, args, { cwd: root, env: { PATH: process.env.PATH } }).then(
     ({ stdout, stderr }) => ({ status: 0, stdout, stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({ status: error.code ?? -1, stdout: error.stdout ?? "", stderr: error.stderr ?? "" }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      status: error.code ?? -1,
+      stdout: error.stdout ?? "",
+      stderr: error.stderr ?? "",
+    }),
   );
 }
 
@@ -27,17 +31,25 @@ async function runBin(node: string, args: string[]): Promise<{ status: number; s
 function oldSystemNode(): string | null {
   const node = "/usr/bin/node";
   if (!existsSync(node)) return null;
-  const [major = 0, minor = 0] = execFileSync(node, ["-p", "process.versions.node"], { encoding: "utf8" }).trim().split(".").map(Number);
+  const [major = 0, minor = 0] = execFileSync(node, ["-p", "process.versions.node"], { encoding: "utf8" })
+    .trim()
+    .split(".")
+    .map(Number);
   return major < 22 || (major === 22 && minor < 19) ? node : null;
 }
 
 describe("bin/prbox.js on an older Node", () => {
-  it.each(["20.11.1", "22.18.0", "18.20.4"])("stops on Node %s with one line that names the version needed", async (version) => {
-    const result = await runBin(process.execPath, ["--import", fakeVersion(version), bin, "--help"]);
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toBe(`prbox needs Node.js 22.19 or newer; this is Node.js ${version} (${process.execPath}). Install a current Node.js from https://nodejs.org\n`);
-  });
+  it.each(["20.11.1", "22.18.0", "18.20.4"])(
+    "stops on Node %s with one line that names the version needed",
+    async (version) => {
+      const result = await runBin(process.execPath, ["--import", fakeVersion(version), bin, "--help"]);
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toBe(
+        `prbox needs Node.js 22.19 or newer; this is Node.js ${version} (${process.execPath}). Install a current Node.js from https://nodejs.org\n`,
+      );
+    },
+  );
 
   it.each(["22.19.0", "23.0.0", "24.21.0"])("runs on Node %s", async (version) => {
     const result = await runBin(process.execPath, ["--import", fakeVersion(version), bin, "--help"]);
@@ -45,16 +57,24 @@ describe("bin/prbox.js on an older Node", () => {
     expect(result.stdout).toContain("Usage: prbox");
   });
 
-  it.skipIf(oldSystemNode() === null)("stops the machine's own older Node with the same line, not a stack trace", async () => {
-    const node = oldSystemNode() as string;
-    const result = await runBin(node, [bin, "render", "-f", "fixtures/k8sbox-example/environment.toml"]);
-    expect(result.status).toBe(1);
-    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^prbox needs Node\.js 22\.19 or newer; this is Node\.js \d+\.\d+\.\d+ \(\/usr\/bin\/node\)/)]);
-  });
+  it.skipIf(oldSystemNode() === null)(
+    "stops the machine's own older Node with the same line, not a stack trace",
+    async () => {
+      const node = oldSystemNode() as string;
+      const result = await runBin(node, [bin, "render", "-f", "fixtures/k8sbox-example/environment.toml"]);
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split("\n")).toEqual([
+        expect.stringMatching(
+          /^prbox needs Node\.js 22\.19 or newer; this is Node\.js \d+\.\d+\.\d+ \(\/usr\/bin\/node\)/,
+        ),
+      ]);
+    },
+  );
 
   it("checks the same minimum that package.json's engines field declares", () => {
     const needed = /^const NEEDED = \[(\d+), (\d+)\];$/m.exec(readFileSync(bin, "utf8"));
-    const engines = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+    const engines = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { engines: { node: string } })
+      .engines.node;
     expect(needed, "bin/prbox.js declares const NEEDED = [major, minor]").not.toBeNull();
     expect(engines).toBe(`>=${needed?.[1]}.${needed?.[2]}`);
   });

@@ -41,7 +41,10 @@ describe("createLogger", () => {
 
   it("writes readable lines in the pretty format, with the same values redacted", async () => {
     const capture = new SignallingCapture();
-    createLogger({ destination: capture, format: "pretty" }).info({ port: 3000, token: "ghs_very_secret" }, "webhook server listening");
+    createLogger({ destination: capture, format: "pretty" }).info(
+      { port: 3000, token: "ghs_very_secret" },
+      "webhook server listening",
+    );
     const line = await firstLine(capture);
     expect(() => JSON.parse(line)).toThrow();
     expect(line).toContain("INFO");

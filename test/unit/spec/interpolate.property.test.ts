@@ -142,7 +142,10 @@ describe("interpolation, for any input", () => {
 
   it("ends with a SpecError, not a stack overflow, for defaults nested thousands deep", () => {
     const deeplyNested = fc.integer({ min: 1, max: 5_000 }).map((depth) => "${A:-".repeat(depth) + "}".repeat(depth));
-    fc.assert(fc.property(deeplyNested, (text) => endsWithStringOrSpecError(text)), { ...RUNS, numRuns: 100 });
+    fc.assert(
+      fc.property(deeplyNested, (text) => endsWithStringOrSpecError(text)),
+      { ...RUNS, numRuns: 100 },
+    );
   });
 });
 

@@ -63,10 +63,22 @@ const environment: fc.Arbitrary<EnvironmentModel> = fc
     name: freeText,
     namespace: fc.option(label, { nil: null }),
     // url is a link shown on the pull request: only well-formed http(s) URLs load (issue #12); "" means none.
-    url: fc.option(fc.oneof(fc.constant(""), fc.stringMatching(/^https?:\/\/[a-z0-9-]{1,20}(\.[a-z]{2,5}){1,2}(:[1-9][0-9]{0,3})?(\/[A-Za-z0-9._~%-]{0,10}){0,3}$/)), { nil: null }),
+    url: fc.option(
+      fc.oneof(
+        fc.constant(""),
+        fc.stringMatching(
+          /^https?:\/\/[a-z0-9-]{1,20}(\.[a-z]{2,5}){1,2}(:[1-9][0-9]{0,3})?(\/[A-Za-z0-9._~%-]{0,10}){0,3}$/,
+        ),
+      ),
+      { nil: null },
+    ),
     variables: fc.dictionary(variableName, variableValue, { maxKeys: 4 }),
     extraKeys: fc.dictionary(
-      fc.string({ minLength: 1, maxLength: 10 }).filter((k) => !["id", "name", "namespace", "url", "variables", "boxes", "load_boxes_from", "__proto__"].includes(k)),
+      fc
+        .string({ minLength: 1, maxLength: 10 })
+        .filter(
+          (k) => !["id", "name", "namespace", "url", "variables", "boxes", "load_boxes_from", "__proto__"].includes(k),
+        ),
       freeText,
       { maxKeys: 2 },
     ),
@@ -88,7 +100,9 @@ function specToml(env: EnvironmentModel): string {
     chart: b.type === "helm" ? (b.chartFile ? `${b.dir}/Chart.yaml` : `\${PWD}/${b.dir}`) : `${b.dir}/manifest.yaml`,
     ...(b.values ? { values: `${b.dir}/values.yaml` } : {}),
     ...(b.namespace ? { namespace: b.namespace } : {}),
-    ...(b.applications.length > 0 ? { applications: b.applications.map((a) => ({ name: a.name, chart: `${b.dir}/templates/${a.file}` })) } : {}),
+    ...(b.applications.length > 0
+      ? { applications: b.applications.map((a) => ({ name: a.name, chart: `${b.dir}/templates/${a.file}` })) }
+      : {}),
   }));
   return stringify({
     ...env.extraKeys,
@@ -105,7 +119,9 @@ function specToml(env: EnvironmentModel): string {
 function repoFiles(env: EnvironmentModel): Record<string, string> {
   const files: Record<string, string> = {
     "environment.toml": specToml(env),
-    "vars.env": Object.entries(env.variables).map(([k, v]) => `${k}=${v}\n`).join(""),
+    "vars.env": Object.entries(env.variables)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(""),
   };
   for (const b of env.boxes) {
     if (b.type === "helm") files[`${b.dir}/Chart.yaml`] = "apiVersion: v2\nname: demo\nversion: 0.1.0\n";
@@ -137,7 +153,10 @@ function expectedModel(env: EnvironmentModel, root: string) {
       namespace: b.namespace ?? namespace,
       chart: path.join(root, b.type === "helm" ? b.dir : `${b.dir}/manifest.yaml`),
       values: b.values ? path.join(root, `${b.dir}/values.yaml`) : null,
-      applications: b.applications.map((a) => ({ name: a.name, file: path.join(root, `${b.dir}/templates/${a.file}`) })),
+      applications: b.applications.map((a) => ({
+        name: a.name,
+        file: path.join(root, `${b.dir}/templates/${a.file}`),
+      })),
     })),
   };
 }
@@ -156,14 +175,17 @@ describe("loading environment.toml, for any file", () => {
         const root = await tempRepo(repoFiles(env));
         const spec = await loadSpec({ file: "environment.toml", root, env: {} });
         expect(modelOf(spec)).toEqual(expectedModel(env, root));
-        for (const key of Object.keys(env.extraKeys)) expect(spec.warnings.join("\n")).toContain(`unknown key ${key} is ignored`);
+        for (const key of Object.keys(env.extraKeys))
+          expect(spec.warnings.join("\n")).toContain(`unknown key ${key} is ignored`);
       }),
       { ...RUNS, numRuns: 150 },
     );
   });
 
   it("derives a valid Helm release name for a box written without one, whatever its chart directory is called", async () => {
-    const longName = fc.stringMatching(/^[A-Za-z0-9 ._-]{40,120}$/).filter((name) => name.trim() === name && !/^\.+$/.test(name));
+    const longName = fc
+      .stringMatching(/^[A-Za-z0-9 ._-]{40,120}$/)
+      .filter((name) => name.trim() === name && !/^\.+$/.test(name));
     await fc.assert(
       fc.asyncProperty(fc.oneof(fileName, longName), fc.boolean(), async (dir, chartFile) => {
         const chart = chartFile ? `${dir}/Chart.yaml` : dir;
@@ -183,10 +205,19 @@ describe("loading environment.toml, for any file", () => {
     const root = await tempRepo({ "chart/Chart.yaml": "apiVersion: v2\nname: demo\nversion: 0.1.0\n" });
     const valid = environment.map((env) => specToml(env));
     const truncated = fc.tuple(valid, fc.nat()).map(([text, at]) => text.slice(0, at % (text.length + 1)));
-    const spliced = fc.tuple(valid, fc.nat(), fc.string({ unit: fc.constantFrom("[", "]", "=", '"', "'", "\n", "{", "}", ",", "#", "\\", "x", " ", "\u0000") })).map(
-      ([text, at, junk]) => text.slice(0, at % (text.length + 1)) + junk + text.slice(at % (text.length + 1)),
+    const spliced = fc
+      .tuple(
+        valid,
+        fc.nat(),
+        fc.string({
+          unit: fc.constantFrom("[", "]", "=", '"', "'", "\n", "{", "}", ",", "#", "\\", "x", " ", "\u0000"),
+        }),
+      )
+      .map(([text, at, junk]) => text.slice(0, at % (text.length + 1)) + junk + text.slice(at % (text.length + 1)));
+    const garbage = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 200 }),
+      fc.string({ unit: "grapheme", maxLength: 200 }),
     );
-    const garbage = fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: "grapheme", maxLength: 200 }));
     await fc.assert(
       fc.asyncProperty(fc.oneof(truncated, spliced, garbage), async (text) => {
         await writeFile(path.join(root, "environment.toml"), text);
@@ -210,7 +241,17 @@ describe("loading environment.toml, for any file", () => {
   });
 
   it("refuses a field of the wrong type with a SpecError naming the field and its line", async () => {
-    const wrong = fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({ nested: "table" }), /* smol-toml writes years past 9999 as invalid TOML */ fc.date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T00:00:00Z"), noInvalidDate: true }));
+    const wrong = fc.oneof(
+      fc.integer(),
+      fc.boolean(),
+      fc.array(fc.integer(), { maxLength: 2 }),
+      fc.constant({ nested: "table" }),
+      /* smol-toml writes years past 9999 as invalid TOML */ fc.date({
+        min: new Date("0001-01-01T00:00:00Z"),
+        max: new Date("9999-12-31T00:00:00Z"),
+        noInvalidDate: true,
+      }),
+    );
     const fields = fc.constantFrom("id", "name", "namespace", "url", "variables", "type", "chart", "values");
     await fc.assert(
       fc.asyncProperty(environment, fields, wrong, async (env, field, value) => {
@@ -226,7 +267,9 @@ describe("loading environment.toml, for any file", () => {
         const line = (error as SpecError).location?.line;
         expect(line).toBeDefined();
         // `field = …`, or `[field]` / `[boxes.field]` when the wrong value is a table.
-        expect(stringify(data).split("\n")[(line ?? 0) - 1]).toMatch(new RegExp(`^\\s*(${field}\\s*=|\\[(boxes\\.)?${field}\\])`));
+        expect(stringify(data).split("\n")[(line ?? 0) - 1]).toMatch(
+          new RegExp(`^\\s*(${field}\\s*=|\\[(boxes\\.)?${field}\\])`),
+        );
       }),
       { ...RUNS, numRuns: 150 },
     );

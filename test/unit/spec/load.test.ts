@@ -29,7 +29,10 @@ describe("loading environment.toml", () => {
 
   // Found by load.property.test.ts: a key holding a table was located in no line at all.
   it("points at the [header] of a field that holds a table instead of a string", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}\n[namespace]\nname = "a"\n` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}\n[namespace]\nname = "a"\n`,
+    });
     const error = await failure(loadSpec({ file: "environment.toml", root }));
     expect(error.message).toBe("namespace must be a string");
     expect(error.location).toEqual({ file: "environment.toml", line: 7, column: 1 });
@@ -38,7 +41,10 @@ describe("loading environment.toml", () => {
   // Found by load.property.test.ts: a name made from a long chart directory was refused as too long.
   it("shortens a release name it makes from a long chart directory to Helm's 53 characters", async () => {
     const dir = "a-very-long-chart-directory-name-that-keeps-going-and-going-x";
-    const root = await tempRepo({ [`${dir}/Chart.yaml`]: configMapChart["chart/Chart.yaml"] as string, "environment.toml": `id = "x"\n[[boxes]]\ntype = "helm"\nchart = "${dir}"\n` });
+    const root = await tempRepo({
+      [`${dir}/Chart.yaml`]: configMapChart["chart/Chart.yaml"] as string,
+      "environment.toml": `id = "x"\n[[boxes]]\ntype = "helm"\nchart = "${dir}"\n`,
+    });
     const spec = await loadSpec({ file: "environment.toml", root });
     expect(spec.boxes[0]?.name).toMatch(/^a-very-long-chart-directory-name-that-keeps-go-[0-9a-f]{6}$/);
     expect(spec.boxes[0]?.name.length).toBeLessThanOrEqual(53);
@@ -62,27 +68,40 @@ describe("loading environment.toml", () => {
   });
 
   it("names the field and line of a values file that does not exist", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}values = "chart/missing.yaml"\n` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}values = "chart/missing.yaml"\n`,
+    });
     const error = await failure(loadSpec({ file: "environment.toml", root }));
     expect(error.message).toBe("boxes[0].values: chart/missing.yaml does not exist");
     expect(error.location).toMatchObject({ file: "environment.toml", line: 6 });
   });
 
   it("refuses paths that climb out of the repository with ..", async () => {
-    const root = await tempRepo({ ...configMapChart, "deploy/environment.toml": `id = "x"\n[[boxes]]\ntype = "helm"\nchart = "../../../etc"\n` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "deploy/environment.toml": `id = "x"\n[[boxes]]\ntype = "helm"\nchart = "../../../etc"\n`,
+    });
     const error = await failure(loadSpec({ file: "deploy/environment.toml", root }));
     expect(error.message).toBe('boxes[0].chart = "../../../etc" points outside the repository');
   });
 
   // Found by paths.property.test.ts: "..values" was taken for a path that climbs out.
   it("accepts files and directories whose names start with two dots", async () => {
-    const root = await tempRepo({ ...configMapChart, "..config/values.yaml": "greeting: hi\n", "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}values = "..config/values.yaml"\n` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "..config/values.yaml": "greeting: hi\n",
+      "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}values = "..config/values.yaml"\n`,
+    });
     const spec = await loadSpec({ file: "environment.toml", root });
     expect(spec.boxes[0]?.values).toBe(`${root}/..config/values.yaml`);
   });
 
   it("refuses absolute paths elsewhere on the machine", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}values = "/etc/hostname"\n` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}values = "/etc/hostname"\n`,
+    });
     const error = await failure(loadSpec({ file: "environment.toml", root }));
     expect(error.message).toBe('boxes[0].values = "/etc/hostname" points outside the repository');
   });
@@ -98,13 +117,19 @@ describe("loading environment.toml", () => {
   });
 
   it("accepts ${PWD} paths, which are the root of the sources", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "${PWD}/chart/Chart.yaml"\n' });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "${PWD}/chart/Chart.yaml"\n',
+    });
     const spec = await loadSpec({ file: "environment.toml", root });
     expect(spec.boxes[0]?.chart).toBe(`${root}/chart`);
   });
 
   it("warns about keys it does not know instead of failing, as k8sbox ignored them", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\ncolour = "blue"\n[[boxes]]\n${helmBox}valuez = "x"\n` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `id = "x"\ncolour = "blue"\n[[boxes]]\n${helmBox}valuez = "x"\n`,
+    });
     const spec = await loadSpec({ file: "environment.toml", root });
     expect(spec.warnings).toEqual([
       expect.stringContaining("unknown key colour is ignored"),
@@ -113,7 +138,10 @@ describe("loading environment.toml", () => {
   });
 
   it("refuses two boxes with the same name", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}\n[[boxes]]\n${helmBox}` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `id = "x"\n[[boxes]]\n${helmBox}\n[[boxes]]\n${helmBox}`,
+    });
     const error = await failure(loadSpec({ file: "environment.toml", root }));
     expect(error.message).toBe('boxes[1] and boxes[0] are both named "demo"');
   });
@@ -124,7 +152,10 @@ describe("loading environment.toml", () => {
   });
 
   it("refuses a helm box whose chart is not a chart", async () => {
-    const root = await tempRepo({ "docs/readme.md": "hi", "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "docs"\n' });
+    const root = await tempRepo({
+      "docs/readme.md": "hi",
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "docs"\n',
+    });
     const error = await failure(loadSpec({ file: "environment.toml", root }));
     expect(error.message).toBe("boxes[0].chart: docs is not a Helm chart (it has no Chart.yaml)");
   });
@@ -143,13 +174,19 @@ describe("CLI mode", () => {
   });
 
   it("lets a box deploy into a namespace of its own, as k8sbox did", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\nnamespace = "main"\n[[boxes]]\n${helmBox}namespace = "other"\n` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `id = "x"\nnamespace = "main"\n[[boxes]]\n${helmBox}namespace = "other"\n`,
+    });
     const spec = await loadSpec({ file: "environment.toml", root });
     expect(spec.environment.extraNamespaces).toEqual(["other"]);
   });
 
   it("refuses a namespace that Kubernetes would refuse, suggesting a valid one", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\nnamespace = "My_Env"\n[[boxes]]\n${helmBox}` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `id = "x"\nnamespace = "My_Env"\n[[boxes]]\n${helmBox}`,
+    });
     const error = await failure(loadSpec({ file: "environment.toml", root }));
     expect(error.message).toBe('namespace "My_Env" is not a valid Kubernetes namespace name');
     expect(error.hint).toContain('"my-env"');
@@ -171,7 +208,10 @@ describe("CLI mode", () => {
 
 describe("PR mode", () => {
   it("never reads the bot's environment: ${WEBHOOK_SECRET} is an unknown variable and its value appears nowhere", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "x"\nname = "\${WEBHOOK_SECRET}"\n[[boxes]]\n${helmBox}` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `id = "x"\nname = "\${WEBHOOK_SECRET}"\n[[boxes]]\n${helmBox}`,
+    });
     const env = { WEBHOOK_SECRET: "hunter2-very-secret" };
     const error = await failure(loadSpec({ file: "environment.toml", root, env, pr: PR }));
     expect(error.message).toBe("unknown variable ${WEBHOOK_SECRET} in name");
@@ -180,7 +220,10 @@ describe("PR mode", () => {
   });
 
   it("derives the id from the PR and suffixes the spec's namespace with the PR number", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `id = "static"\nnamespace = "shop"\n[[boxes]]\n${helmBox}` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `id = "static"\nnamespace = "shop"\n[[boxes]]\n${helmBox}`,
+    });
     const spec = await loadSpec({ file: "environment.toml", root, pr: PR });
     expect(spec.environment.namespace).toBe("shop-pr-42");
     expect(spec.environment.id).toMatch(/^github-acme-shop-[0-9a-f]{6}-pr-42$/);
@@ -193,7 +236,10 @@ describe("PR mode", () => {
   });
 
   it("always ends the namespace in the PR's own suffix, even when the spec's expression has one already", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `namespace = "preview-pr-\${PRBOX_PR}"\nurl = "https://\${PRBOX_BRANCH_SLUG}.example.com"\n[[boxes]]\n${helmBox}` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `namespace = "preview-pr-\${PRBOX_PR}"\nurl = "https://\${PRBOX_BRANCH_SLUG}.example.com"\n[[boxes]]\n${helmBox}`,
+    });
     const spec = await loadSpec({ file: "environment.toml", root, pr: PR });
     expect(spec.environment.namespace).toBe("preview-pr-42");
     expect(spec.environment.url).toBe("https://feature-login.example.com");
@@ -208,7 +254,11 @@ describe("PR mode", () => {
     ];
     for (const [expression, files, pr, expected] of cases) {
       const variables = ".env" in files ? 'variables = ".env"\n' : "";
-      const root = await tempRepo({ ...configMapChart, ...files, "environment.toml": `${variables}namespace = "${expression}"\n[[boxes]]\n${helmBox}` });
+      const root = await tempRepo({
+        ...configMapChart,
+        ...files,
+        "environment.toml": `${variables}namespace = "${expression}"\n[[boxes]]\n${helmBox}`,
+      });
       const spec = await loadSpec({ file: "environment.toml", root, pr });
       expect(spec.environment.namespace, expression).toBe(expected);
       expect(spec.boxes[0]?.namespace).toBe(expected);
@@ -216,22 +266,38 @@ describe("PR mode", () => {
   });
 
   it("puts a box that writes the spec's own namespace expression into the environment's namespace", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `namespace = "shop"\n[[boxes]]\n${helmBox}namespace = "shop"\n` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `namespace = "shop"\n[[boxes]]\n${helmBox}namespace = "shop"\n`,
+    });
     const spec = await loadSpec({ file: "environment.toml", root, pr: PR });
     expect(spec.boxes[0]?.namespace).toBe("shop-pr-42");
   });
 
   it("gives an allowed foreign box namespace the PR's suffix too", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `namespace = "shop"\n[[boxes]]\n${helmBox}namespace = "kube-system"\n` });
-    const spec = await loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_RENDER_POLICY, allowForeignNamespaces: true } });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `namespace = "shop"\n[[boxes]]\n${helmBox}namespace = "kube-system"\n`,
+    });
+    const spec = await loadSpec({
+      file: "environment.toml",
+      root,
+      pr: PR,
+      policy: { ...DEFAULT_RENDER_POLICY, allowForeignNamespaces: true },
+    });
     expect(spec.boxes[0]?.namespace).toBe("kube-system-pr-42");
     expect(spec.environment.extraNamespaces).toEqual(["kube-system-pr-42"]);
   });
 
   it("refuses a box namespace that differs from the environment's", async () => {
-    const root = await tempRepo({ ...configMapChart, "environment.toml": `namespace = "shop"\n[[boxes]]\n${helmBox}namespace = "kube-system"\n` });
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `namespace = "shop"\n[[boxes]]\n${helmBox}namespace = "kube-system"\n`,
+    });
     const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR }));
-    expect(error.message).toContain('boxes[0].namespace = "kube-system" differs from the environment\'s namespace shop-pr-42');
+    expect(error.message).toContain(
+      'boxes[0].namespace = "kube-system" differs from the environment\'s namespace shop-pr-42',
+    );
     expect(error.location).toMatchObject({ line: 6 });
   });
 
@@ -252,8 +318,12 @@ describe("PR mode", () => {
     const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const root = await tempRepo({ "environment.toml": `load_boxes_from = "http://${host}/boxes.toml"\n` });
-      const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_RENDER_POLICY, remoteHosts: [host] } }));
-      expect(error.message).toBe(`load_boxes_from: cannot fetch http://${host}/boxes.toml: the document is larger than 1024 KiB`);
+      const error = await failure(
+        loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_RENDER_POLICY, remoteHosts: [host] } }),
+      );
+      expect(error.message).toBe(
+        `load_boxes_from: cannot fetch http://${host}/boxes.toml: the document is larger than 1024 KiB`,
+      );
       expect(error.kind).toBe("permanent");
       expect(sent).toBeLessThan(16 * 1024 * 1024);
     } finally {
@@ -264,14 +334,25 @@ describe("PR mode", () => {
 
   it("allows only the default port of an allowed load_boxes_from host", async () => {
     const root = await tempRepo({ "environment.toml": 'load_boxes_from = "https://boxes.example.com:6379/b.toml"\n' });
-    const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR, policy: { ...DEFAULT_RENDER_POLICY, remoteHosts: ["boxes.example.com"] } }));
-    expect(error.message).toBe("load_boxes_from: fetching boxes from boxes.example.com:6379 is not allowed for pull requests");
+    const error = await failure(
+      loadSpec({
+        file: "environment.toml",
+        root,
+        pr: PR,
+        policy: { ...DEFAULT_RENDER_POLICY, remoteHosts: ["boxes.example.com"] },
+      }),
+    );
+    expect(error.message).toBe(
+      "load_boxes_from: fetching boxes from boxes.example.com:6379 is not allowed for pull requests",
+    );
   });
 
   it("refuses load_boxes_from unless the operator allowed the host", async () => {
     const root = await tempRepo({ "environment.toml": 'load_boxes_from = "https://boxes.example.com/b.toml"\n' });
     const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR }));
-    expect(error.message).toBe("load_boxes_from: fetching boxes from boxes.example.com is not allowed for pull requests");
+    expect(error.message).toBe(
+      "load_boxes_from: fetching boxes from boxes.example.com is not allowed for pull requests",
+    );
   });
 
   it("provides the PRBOX_* built-ins and --set values", async () => {

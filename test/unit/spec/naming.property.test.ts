@@ -3,7 +3,17 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dnsLabel, isDnsLabel, MAX_LABEL, prEnvironmentId, prNamespace, prRepoNamespace, prSpecNamespace, readableSlug, slugify } from "../../../src/spec/naming.js";
+import {
+  dnsLabel,
+  isDnsLabel,
+  MAX_LABEL,
+  prEnvironmentId,
+  prNamespace,
+  prRepoNamespace,
+  prSpecNamespace,
+  readableSlug,
+  slugify,
+} from "../../../src/spec/naming.js";
 
 const RUNS = { numRuns: 1000, seed: 6_2026 };
 
@@ -13,11 +23,17 @@ const separator = fc.constantFrom("/", ".", "_", "-", " ", "--", "/.", "Ã¼", "ðŸ
 const humanName = fc
   .tuple(word, fc.array(fc.tuple(separator, word), { maxLength: 12 }))
   .map(([first, rest]) => first + rest.map(([sep, w]) => sep + w).join(""));
-const anyName = fc.oneof(humanName, fc.string({ unit: "grapheme", maxLength: 200 }), fc.string({ unit: "binary", maxLength: 80 }));
+const anyName = fc.oneof(
+  humanName,
+  fc.string({ unit: "grapheme", maxLength: 200 }),
+  fc.string({ unit: "binary", maxLength: 80 }),
+);
 const owner = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/);
 const project = fc.stringMatching(/^[A-Za-z0-9._-]{1,100}$/);
 /** owner/name on GitHub, group/subgroup/project on GitLab: always at least one slash. */
-const repository = fc.tuple(owner, fc.array(owner, { maxLength: 2 }), project).map(([o, groups, p]) => [o, ...groups, p].join("/"));
+const repository = fc
+  .tuple(owner, fc.array(owner, { maxLength: 2 }), project)
+  .map(([o, groups, p]) => [o, ...groups, p].join("/"));
 const prNumber = fc.integer({ min: 1, max: 2 ** 31 });
 const forge = fc.constantFrom("github", "gitlab");
 
@@ -56,7 +72,10 @@ describe("generated names, for any input", () => {
   });
 
   it("a spec's namespace expression, whatever it gives (another PR's namespace included), is a valid label ending in this PR's own suffix", () => {
-    const written = fc.oneof(anyName, fc.tuple(anyName, prNumber).map(([name, n]) => `${name}-pr-${n}`));
+    const written = fc.oneof(
+      anyName,
+      fc.tuple(anyName, prNumber).map(([name, n]) => `${name}-pr-${n}`),
+    );
     fc.assert(
       fc.property(written, prNumber, (name, pr) => {
         const namespace = prSpecNamespace(name, pr);
@@ -87,7 +106,9 @@ describe("generated names, for any input", () => {
   // ADR 4's claim: inputs that slug alike, or share the part that survives truncation, still get
   // different names. Generated pairs are built to collide without the hash.
   it("give distinct repositories distinct environment ids and namespaces, even when their slugs agree", () => {
-    const alike = fc.tuple(repository, separator, separator).map(([repo, a, b]) => [repo.replace(/\//, a), repo.replace(/\//, b)]);
+    const alike = fc
+      .tuple(repository, separator, separator)
+      .map(([repo, a, b]) => [repo.replace(/\//, a), repo.replace(/\//, b)]);
     const longAlike = fc
       .tuple(owner, fc.stringMatching(/^[a-z]{80,120}$/), word, word)
       .map(([o, shared, x, y]) => [`${o}/${shared}${x}`, `${o}/${shared}${y}`]);
@@ -122,8 +143,12 @@ describe("the names of existing environments", () => {
       fc.property(fc.constantFrom("acme/shop", "Acme/Shop-API", "group/sub/project.web"), prNumber, (repo, pr) => {
         const slug = slugify(repo);
         expect(prNamespace(repo, pr)).toBe(`${slug}-${hash(`${repo.toLowerCase()}\u0000pr-${pr}`)}-pr-${pr}`);
-        expect(prRepoNamespace("gitlab", repo, pr)).toBe(`${slug}-${hash(`gitlab\u0000${repo.toLowerCase()}\u0000pr-${pr}`)}-pr-${pr}`);
-        expect(prEnvironmentId("github", repo, pr)).toBe(`github-${slug}-${hash(`github-${repo.toLowerCase()}\u0000pr-${pr}`)}-pr-${pr}`);
+        expect(prRepoNamespace("gitlab", repo, pr)).toBe(
+          `${slug}-${hash(`gitlab\u0000${repo.toLowerCase()}\u0000pr-${pr}`)}-pr-${pr}`,
+        );
+        expect(prEnvironmentId("github", repo, pr)).toBe(
+          `github-${slug}-${hash(`github-${repo.toLowerCase()}\u0000pr-${pr}`)}-pr-${pr}`,
+        );
       }),
       { ...RUNS, numRuns: 100 },
     );

@@ -37,7 +37,24 @@ afterAll(async () => {
   await rm(top, { recursive: true, force: true });
 });
 
-const component = fc.constantFrom("a", "b", "..", ".", "", "in", "out", "up", "file", "secret", "deep-out", "outside", "repo", "..a", "loop", "missing");
+const component = fc.constantFrom(
+  "a",
+  "b",
+  "..",
+  ".",
+  "",
+  "in",
+  "out",
+  "up",
+  "file",
+  "secret",
+  "deep-out",
+  "outside",
+  "repo",
+  "..a",
+  "loop",
+  "missing",
+);
 const relative = fc.array(component, { minLength: 1, maxLength: 8 }).map((parts) => parts.join("/"));
 const candidate = fc.oneof(
   relative,
@@ -61,7 +78,12 @@ describe("resolving a spec's paths, for any path", () => {
     await fc.assert(
       fc.asyncProperty(candidate, base, async (value, dir) => {
         const from = path.join(tree.root, dir);
-        const request = { value, base: from, field: "boxes[0].values", location: { file: "environment.toml", line: 3 } };
+        const request = {
+          value,
+          base: from,
+          field: "boxes[0].values",
+          location: { file: "environment.toml", line: 3 },
+        };
         const outcome = await resolveInside(tree, request).then(
           (file) => ({ file }),
           (error: unknown) => ({ error }),

@@ -1,6 +1,13 @@
 // What the tests look at in the real test cluster: the PR's namespace, its objects, whether the
 // Deployments are Available. Read-only, except for cleaning up namespaces after a test.
-import { AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, type V1Deployment, type V1Namespace } from "@kubernetes/client-node";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  NetworkingV1Api,
+  type V1Deployment,
+  type V1Namespace,
+} from "@kubernetes/client-node";
 import { testKubeconfig } from "../../../support/cluster-fixtures.js";
 import { prEnvironmentId, prRepoNamespace } from "../../../../src/spec/naming.js";
 
@@ -13,7 +20,11 @@ export interface Kube {
 export function kube(): Kube {
   const kc = new KubeConfig();
   kc.loadFromFile(testKubeconfig());
-  return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), networking: kc.makeApiClient(NetworkingV1Api) };
+  return {
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    networking: kc.makeApiClient(NetworkingV1Api),
+  };
 }
 
 /** The namespace prbox gives PR `pr` of `repo` when the spec names none (ADR 4). */
@@ -68,8 +79,16 @@ export async function objectsIn(k: Kube, namespace: string): Promise<Listed[]> {
     k.apps.listNamespacedDeployment(selector),
     k.networking.listNamespacedIngress(selector),
   ]);
-  const listed = (kind: string, items: { metadata?: { name?: string; uid?: string; labels?: Record<string, string> } }[]) =>
-    items.map((o) => ({ kind, name: o.metadata?.name ?? "", uid: o.metadata?.uid ?? "", labels: o.metadata?.labels ?? {} }));
+  const listed = (
+    kind: string,
+    items: { metadata?: { name?: string; uid?: string; labels?: Record<string, string> } }[],
+  ) =>
+    items.map((o) => ({
+      kind,
+      name: o.metadata?.name ?? "",
+      uid: o.metadata?.uid ?? "",
+      labels: o.metadata?.labels ?? {},
+    }));
   return [
     ...listed("ConfigMap", configMaps.items),
     ...listed("Service", services.items),
@@ -91,6 +110,8 @@ export async function deploymentsAvailable(k: Kube, namespace: string): Promise<
 /** Asks the cluster to delete every namespace prbox made for `repo`; does not wait. */
 export async function deleteNamespacesOf(k: Kube, repo: string): Promise<void> {
   const { items } = await k.core.listNamespace({ labelSelector: "app.kubernetes.io/managed-by=prbox" });
-  const ours = items.filter((ns) => ns.metadata?.annotations?.["prbox.dev/repo"] === repo && !ns.metadata.deletionTimestamp);
+  const ours = items.filter(
+    (ns) => ns.metadata?.annotations?.["prbox.dev/repo"] === repo && !ns.metadata.deletionTimestamp,
+  );
   await Promise.all(ours.map((ns) => k.core.deleteNamespace({ name: ns.metadata?.name ?? "" }).catch(() => undefined)));
 }

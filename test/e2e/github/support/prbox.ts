@@ -13,7 +13,12 @@ import { createLogger } from "../../../../src/log.js";
 import { createRuntime, type Runtime } from "../../../../src/main/runtime.js";
 import { startServer, type Stoppable } from "../../../../src/main/server.js";
 import { startWorker } from "../../../../src/main/worker.js";
-import { startFakeGitHub, type FakeComment, type FakeGitHub, type FakeRepository } from "../../../support/fake-github.js";
+import {
+  startFakeGitHub,
+  type FakeComment,
+  type FakeGitHub,
+  type FakeRepository,
+} from "../../../support/fake-github.js";
 import { testKubeconfig } from "../../../support/cluster-fixtures.js";
 import { GITLAB_URL } from "../../../support/fake-gitlab.js";
 import { freePort } from "../../../setup/redis.js";
@@ -76,7 +81,10 @@ function installationToken(): string {
 }
 
 /** A new app, installation, GitLab token and Redis prefix: what a restart keeps. */
-function newIdentity(): Pick<RunningPrbox, "privateKey" | "publicKey" | "prefix" | "secret" | "appId" | "installationId" | "installationToken"> & { gitlab: { token: string; secret: string } } {
+function newIdentity(): Pick<
+  RunningPrbox,
+  "privateKey" | "publicKey" | "prefix" | "secret" | "appId" | "installationId" | "installationToken"
+> & { gitlab: { token: string; secret: string } } {
   return {
     ...appKeys(),
     prefix: `e2e-${randomBytes(3).toString("hex")}`,
@@ -90,7 +98,16 @@ function newIdentity(): Pick<RunningPrbox, "privateKey" | "publicKey" | "prefix"
 
 export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrbox> {
   const earlier = options.restartOf;
-  const { privateKey, publicKey, prefix, secret, gitlab, appId, installationId, installationToken: token } = earlier ?? newIdentity();
+  const {
+    privateKey,
+    publicKey,
+    prefix,
+    secret,
+    gitlab,
+    appId,
+    installationId,
+    installationToken: token,
+  } = earlier ?? newIdentity();
   const port = await freePort();
   const env: Record<string, string> = {
     NODE_ENV: "test",
@@ -152,7 +169,8 @@ export async function startPrbox(options: PrboxOptions = {}): Promise<RunningPrb
     },
     async stop() {
       // PRBOX_E2E_LOGS=<dir> keeps each prbox's log for a look after the run.
-      if (process.env.PRBOX_E2E_LOGS) await writeFile(path.join(process.env.PRBOX_E2E_LOGS, `${prefix}.log`), capture.lines.join(""));
+      if (process.env.PRBOX_E2E_LOGS)
+        await writeFile(path.join(process.env.PRBOX_E2E_LOGS, `${prefix}.log`), capture.lines.join(""));
       for (const part of parts.reverse()) await part.stop();
       const keys = earlier || options.keepRedisKeys ? [] : await redisKeys().catch(() => []);
       if (keys.length > 0) await rt.redis.del(...keys).catch(() => undefined);
@@ -173,7 +191,11 @@ export interface PreviewTest {
   /** Sends a delivery and expects it to be accepted (200), as GitHub would record it. */
   deliver(delivery: Delivery, options?: SendOptions): Promise<DeliveryAnswer>;
   /** Waits (bounded) until `probe` answers; fails at once when the fake GitHub saw a bad request. */
-  until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, options?: WaitOptions): Promise<T>;
+  until<T>(
+    what: string,
+    probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+    options?: WaitOptions,
+  ): Promise<T>;
   /** Waits (bounded) until no reconcile job of this repository's environments waits or runs. */
   settled(): Promise<void>;
   /** prbox's sticky comments on the PR (there should be exactly one). */
@@ -242,7 +264,9 @@ function previewTest(prbox: RunningPrbox, github: FakeGitHub, repo: FakeReposito
     until: (what, probe, options = {}) => until(what, probe, { check: () => github.assertNoProblems(), ...options }),
     async settled() {
       const ours = new Set([...repo.pulls.keys()].map((pr) => t.environment(pr)));
-      await t.until("prbox finished its work on this repository (no reconcile job left)", async () => (await prbox.pendingJobs()).every((env) => !ours.has(env)));
+      await t.until("prbox finished its work on this repository (no reconcile job left)", async () =>
+        (await prbox.pendingJobs()).every((env) => !ours.has(env)),
+      );
     },
     stickyComments: (pr) => repo.botComments(pr).filter((c) => c.body.includes(STICKY_MARKER)),
     sticky: (pr) => t.stickyComments(pr)[0]?.body ?? "",
@@ -255,7 +279,14 @@ function previewTest(prbox: RunningPrbox, github: FakeGitHub, repo: FakeReposito
 /** The credentials a leak would expose: the webhook secret, the private key, every token and JWT. */
 export function credentialsOf(prbox: RunningPrbox, github: FakeGitHub): string[] {
   const keyLines = prbox.privateKey.split("\n").filter((line) => line.length > 40);
-  return [prbox.secret, prbox.installationToken, prbox.gitlab.token, prbox.gitlab.secret, ...keyLines.slice(0, 3), ...github.credentials];
+  return [
+    prbox.secret,
+    prbox.installationToken,
+    prbox.gitlab.token,
+    prbox.gitlab.secret,
+    ...keyLines.slice(0, 3),
+    ...github.credentials,
+  ];
 }
 
 /** No credential appears in prbox's logs or in any request body prbox sent to GitHub. */

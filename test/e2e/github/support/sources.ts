@@ -49,5 +49,12 @@ export function withFailingPods(files: Files, reason = "ImagePullBackOff"): File
   const podLabels = "        app.kubernetes.io/instance: {{ .Release.Name }}\n    spec:";
   const text = files[template];
   if (!text?.includes(podLabels)) throw new Error(`${template} no longer has the pod labels this helper extends`);
-  return changed(files, { set: { [template]: text.replace(podLabels, `        app.kubernetes.io/instance: {{ .Release.Name }}\n        prbox.dev/test-fail: ${reason}\n    spec:`) } });
+  return changed(files, {
+    set: {
+      [template]: text.replace(
+        podLabels,
+        `        app.kubernetes.io/instance: {{ .Release.Name }}\n        prbox.dev/test-fail: ${reason}\n    spec:`,
+      ),
+    },
+  });
 }

@@ -37,11 +37,16 @@ export async function until<T>(what: string, probe: Probe<T>, options: WaitOptio
 }
 
 /** Checks that `condition` keeps holding for `forMs` (something must NOT happen). */
-export async function stays(what: string, condition: () => boolean | Promise<boolean>, options: { forMs: number; intervalMs?: number; check?: () => void }): Promise<void> {
+export async function stays(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  options: { forMs: number; intervalMs?: number; check?: () => void },
+): Promise<void> {
   const end = Date.now() + options.forMs;
   while (Date.now() < end) {
     options.check?.();
-    if (!(await condition())) throw new Error(`expected ${what} to hold for ${options.forMs / 1000} s, but it stopped holding`);
+    if (!(await condition()))
+      throw new Error(`expected ${what} to hold for ${options.forMs / 1000} s, but it stopped holding`);
     await sleep(options.intervalMs ?? 250);
   }
 }

@@ -11,7 +11,9 @@ const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as
 type Json = Record<string, unknown>;
 
 function example(event: string, action: string): Json {
-  const found = examples.find((e) => e.name === event)?.examples.find((e) => (e as { action?: string }).action === action);
+  const found = examples
+    .find((e) => e.name === event)
+    ?.examples.find((e) => (e as { action?: string }).action === action);
   if (!found) throw new Error(`@octokit/webhooks-examples has no ${event}.${action}`);
   return structuredClone(found) as unknown as Json;
 }
@@ -22,7 +24,11 @@ export interface Delivery {
 }
 
 /** `pull_request.<action>` for the PR as the fake has it now. */
-export function pullRequestDelivery(repo: FakeRepository, number: number, action: "opened" | "synchronize" | "closed" | "reopened"): Delivery {
+export function pullRequestDelivery(
+  repo: FakeRepository,
+  number: number,
+  action: "opened" | "synchronize" | "closed" | "reopened",
+): Delivery {
   const payload = example("pull_request", action === "reopened" ? "reopened" : action);
   const pr = repo.pullRequestJson(number);
   const head = pr.head as { sha: string };
@@ -97,7 +103,12 @@ export function sign(secret: string, body: string): string {
 }
 
 /** POSTs a delivery to the app's webhook URL, exactly as GitHub does. */
-export async function deliver(url: string, secret: string, delivery: Delivery, options: SendOptions = {}): Promise<DeliveryAnswer> {
+export async function deliver(
+  url: string,
+  secret: string,
+  delivery: Delivery,
+  options: SendOptions = {},
+): Promise<DeliveryAnswer> {
   const id = options.id ?? randomUUID();
   const body = JSON.stringify(delivery.payload);
   const response = await fetch(url, {

@@ -6,7 +6,13 @@ import { environmentName } from "../../../../src/forges/github/deployments.js";
 import { prEnvironmentId, prRepoNamespace } from "../../../../src/spec/naming.js";
 import type { RunningPrbox } from "../../github/support/prbox.js";
 import { commentDelivery, deliver, pullRequestDelivery } from "../../github/support/webhooks.js";
-import { gitHubUser, type FakeComment, type FakeDeployment, type FakeGitHub, type FakeRepository } from "../../../support/fake-github.js";
+import {
+  gitHubUser,
+  type FakeComment,
+  type FakeDeployment,
+  type FakeGitHub,
+  type FakeRepository,
+} from "../../../support/fake-github.js";
 import type { Delivery, ForgeHarness, SeenComment, SeenEnvironment } from "./forge.js";
 
 function seen(comment: FakeComment): SeenComment {
@@ -38,7 +44,9 @@ function reopen(github: FakeGitHub, repo: FakeRepository, number: number): void 
 }
 
 export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: FakeRepository): ForgeHarness {
-  const send = (payload: Parameters<typeof deliver>[2]): Delivery => ({ send: (options) => deliver(prbox.webhookUrl, prbox.secret, payload, options) });
+  const send = (payload: Parameters<typeof deliver>[2]): Delivery => ({
+    send: (options) => deliver(prbox.webhookUrl, prbox.secret, payload, options),
+  });
   const comment = (id: number) => {
     const found = repo.comments.find((c) => c.id === id);
     if (!found) throw new Error(`the fake GitHub has no comment ${id}`);
@@ -62,8 +70,15 @@ export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: Fak
     commentEvent: (_pr, c) => send(commentDelivery(repo, comment(c.id))),
     pullRequests: () => [...repo.pulls.keys()],
     stickyComments: (pr) => sticky(pr).map(seen),
-    replies: (pr) => repo.botComments(pr).filter((c) => !sticky(pr).includes(c)).map((c) => c.body),
-    statusesOf: (sha) => repo.statusesOf(sha).map((s) => ({ state: s.state as CommitState, description: s.description, url: s.target_url })),
+    replies: (pr) =>
+      repo
+        .botComments(pr)
+        .filter((c) => !sticky(pr).includes(c))
+        .map((c) => c.body),
+    statusesOf: (sha) =>
+      repo
+        .statusesOf(sha)
+        .map((s) => ({ state: s.state as CommitState, description: s.description, url: s.target_url })),
     reactionsOn: (id) => repo.reactionsOn(id).map((r) => r.content),
     downloads: () => [...repo.downloads],
     environment: (pr) => environmentOf(repo.deploymentsOf(environmentName(pr))),

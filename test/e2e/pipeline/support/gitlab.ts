@@ -7,7 +7,15 @@ import { STICKY_MARKER } from "../../../../src/core/sticky-comment.js";
 import { prEnvironmentId, prRepoNamespace } from "../../../../src/spec/naming.js";
 import type { RunningPrbox } from "../../github/support/prbox.js";
 import { ACCESS, GITLAB_URL, type FakeGitLab, type FakeNote, type FakeProject } from "../../../support/fake-gitlab.js";
-import type { Delivery, DeliveryAnswer, ForgeHarness, PullRequestAction, Role, SeenComment, SeenEnvironment } from "./forge.js";
+import type {
+  Delivery,
+  DeliveryAnswer,
+  ForgeHarness,
+  PullRequestAction,
+  Role,
+  SeenComment,
+  SeenEnvironment,
+} from "./forge.js";
 
 export interface GitLabDeliveryOptions {
   /** Idempotency-Key (GitLab 17.4+); a fresh UUID unless a redelivery is meant. */
@@ -17,7 +25,12 @@ export interface GitLabDeliveryOptions {
 }
 
 /** POSTs a webhook body to prbox exactly as GitLab does. */
-export async function deliverToGitLabRoute(prbox: RunningPrbox, event: string, body: unknown, options: GitLabDeliveryOptions = {}): Promise<DeliveryAnswer> {
+export async function deliverToGitLabRoute(
+  prbox: RunningPrbox,
+  event: string,
+  body: unknown,
+  options: GitLabDeliveryOptions = {},
+): Promise<DeliveryAnswer> {
   const id = options.id ?? randomUUID();
   const response = await fetch(prbox.gitlab.webhookUrl, {
     method: "POST",
@@ -37,9 +50,19 @@ export async function deliverToGitLabRoute(prbox: RunningPrbox, event: string, b
   return { id, status: response.status, body: await response.text() };
 }
 
-const ACTIONS: Record<PullRequestAction, "open" | "update" | "close" | "reopen"> = { opened: "open", synchronize: "update", closed: "close", reopened: "reopen" };
+const ACTIONS: Record<PullRequestAction, "open" | "update" | "close" | "reopen"> = {
+  opened: "open",
+  synchronize: "update",
+  closed: "close",
+  reopened: "reopen",
+};
 const LEVELS: Record<Role, number> = { maintain: ACCESS.maintainer, write: ACCESS.developer, read: ACCESS.guest };
-const STATES: Record<string, CommitState> = { pending: "pending", running: "pending", success: "success", failed: "failure" };
+const STATES: Record<string, CommitState> = {
+  pending: "pending",
+  running: "pending",
+  success: "success",
+  failed: "failure",
+};
 const AWARDS: Record<string, string> = { thumbsup: "+1", thumbsdown: "-1" };
 
 function seen(note: FakeNote): SeenComment {
@@ -49,12 +72,20 @@ function seen(note: FakeNote): SeenComment {
 function environmentOf(project: FakeProject, iid: number): SeenEnvironment {
   const last = project.environmentsNamed(environmentName(iid)).at(-1);
   if (!last) return { state: "none", url: null, deploys: [] };
-  const state = last.removed ? "removed" : last.state === "stopped" ? "stopped" : last.external_url ? "ready" : "created";
+  const state = last.removed
+    ? "removed"
+    : last.state === "stopped"
+      ? "stopped"
+      : last.external_url
+        ? "ready"
+        : "created";
   return { state, url: last.external_url, deploys: [] };
 }
 
 export function gitlabHarness(prbox: RunningPrbox, gitlab: FakeGitLab, project: FakeProject): ForgeHarness {
-  const send = (event: string, body: unknown): Delivery => ({ send: (options) => deliverToGitLabRoute(prbox, event, body, options) });
+  const send = (event: string, body: unknown): Delivery => ({
+    send: (options) => deliverToGitLabRoute(prbox, event, body, options),
+  });
   const sticky = (iid: number) => project.botNotes(iid).filter((n) => n.body.includes(STICKY_MARKER));
   return {
     name: "gitlab",
@@ -80,8 +111,15 @@ export function gitlabHarness(prbox: RunningPrbox, gitlab: FakeGitLab, project: 
     },
     pullRequests: () => [...project.mergeRequests.keys()],
     stickyComments: (iid) => sticky(iid).map(seen),
-    replies: (iid) => project.botNotes(iid).filter((n) => !sticky(iid).includes(n)).map((n) => n.body),
-    statusesOf: (sha) => project.statusesOf(sha).map((s) => ({ state: STATES[s.status] ?? "error", description: s.description, url: s.target_url })),
+    replies: (iid) =>
+      project
+        .botNotes(iid)
+        .filter((n) => !sticky(iid).includes(n))
+        .map((n) => n.body),
+    statusesOf: (sha) =>
+      project
+        .statusesOf(sha)
+        .map((s) => ({ state: STATES[s.status] ?? "error", description: s.description, url: s.target_url })),
     reactionsOn: (id) => project.awardsOn(id).map((a) => AWARDS[a.name] ?? a.name),
     downloads: () => [...project.downloads],
     environment: (iid) => environmentOf(project, iid),

@@ -33,7 +33,11 @@ export interface PipelineTest {
    */
   deliver(delivery: Delivery, options?: { id?: string; replies?: boolean }): Promise<DeliveryAnswer>;
   /** Waits (bounded) until `probe` answers; fails at once when a fake saw a bad request. */
-  until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, options?: WaitOptions): Promise<T>;
+  until<T>(
+    what: string,
+    probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+    options?: WaitOptions,
+  ): Promise<T>;
   /** Waits (bounded) until no reconcile job of this test's environments waits or runs. */
   settled(): Promise<void>;
   /** The body of prbox's sticky comment on `forge`'s PR, or "" while there is none. */
@@ -59,7 +63,8 @@ function assertNoCredentialLeaked({ prbox, github, gitlab }: Fakes): void {
 }
 
 function harnessOn(name: ForgeName, fakes: Fakes, path: string): ForgeHarness {
-  if (name === "github") return githubHarness(fakes.prbox, fakes.github, fakes.github.addRepository(path, fakes.prbox.installationId));
+  if (name === "github")
+    return githubHarness(fakes.prbox, fakes.github, fakes.github.addRepository(path, fakes.prbox.installationId));
   return gitlabHarness(fakes.prbox, fakes.gitlab, fakes.gitlab.addProject(path));
 }
 
@@ -95,7 +100,11 @@ export function usePipeline(forge: ForgeName, options: PrboxOptions = {}) {
       const running = fakes;
       const harnesses: ForgeHarness[] = [];
       const another = (name: ForgeName) => {
-        const harness = harnessOn(name, running, `acme/shop-${running.prbox.prefix.slice(4)}-${randomBytes(2).toString("hex")}-${++repos}`);
+        const harness = harnessOn(
+          name,
+          running,
+          `acme/shop-${running.prbox.prefix.slice(4)}-${randomBytes(2).toString("hex")}-${++repos}`,
+        );
         harnesses.push(harness);
         return harness;
       };
@@ -113,7 +122,13 @@ export function usePipeline(forge: ForgeName, options: PrboxOptions = {}) {
   });
 }
 
-function pipelineTest(fakes: Fakes, k: Kube, forge: ForgeHarness, another: (name: ForgeName) => ForgeHarness, harnesses: ForgeHarness[]): PipelineTest {
+function pipelineTest(
+  fakes: Fakes,
+  k: Kube,
+  forge: ForgeHarness,
+  another: (name: ForgeName) => ForgeHarness,
+  harnesses: ForgeHarness[],
+): PipelineTest {
   const check = () => {
     fakes.github.assertNoProblems();
     fakes.gitlab.assertNoProblems();
@@ -134,7 +149,9 @@ function pipelineTest(fakes: Fakes, k: Kube, forge: ForgeHarness, another: (name
     until: (what, probe, options = {}) => until(what, probe, { check, ...options }),
     async settled() {
       const ours = new Set(harnesses.flatMap((h) => h.pullRequests().map((pr) => h.environmentId(pr))));
-      await t.until("prbox finished its work on this test's repositories (no reconcile job left)", async () => (await fakes.prbox.pendingJobs()).every((env) => !ours.has(env)));
+      await t.until("prbox finished its work on this test's repositories (no reconcile job left)", async () =>
+        (await fakes.prbox.pendingJobs()).every((env) => !ours.has(env)),
+      );
     },
     sticky: (pr) => forge.stickyComments(pr)[0]?.body ?? "",
   };

@@ -33,12 +33,18 @@ describe("GitHubLister", () => {
   let github: FakeGitHub;
   let probot: Probot;
   beforeEach(() => {
-    github = startFakeGitHub({ app: { id: "4242", slug: "prbox-preview", publicKey }, installations: { [INSTALLATION]: TOKEN } });
+    github = startFakeGitHub({
+      app: { id: "4242", slug: "prbox-preview", publicKey },
+      installations: { [INSTALLATION]: TOKEN },
+    });
     probot = new Probot({ appId: 4242, privateKey, log: createLogger({ level: "silent" }), Octokit: PrboxOctokit });
   });
   afterEach(() => github.stop());
 
-  const listingRequests = () => github.requests.filter((r) => r.method === "GET" && /\/(app\/installations|installation\/repositories|pulls)\b/.test(r.url));
+  const listingRequests = () =>
+    github.requests.filter(
+      (r) => r.method === "GET" && /\/(app\/installations|installation\/repositories|pulls)\b/.test(r.url),
+    );
 
   it("finds every open PR of every repository of every installation, with head, fork and installation", async () => {
     const shop = github.addRepository("acme/shop", INSTALLATION);
@@ -51,14 +57,23 @@ describe("GitHubLister", () => {
 
     const listing = await new GitHubLister(probot, noListingCache, silentLogger).listOpen();
 
-    const found = listing.pulls.map((p) => ({ repo: p.ref.repo, pr: p.ref.pr, target: p.ref.target, sha: p.head.sha, fork: p.head.fork, branch: p.head.branch }));
+    const found = listing.pulls.map((p) => ({
+      repo: p.ref.repo,
+      pr: p.ref.pr,
+      target: p.ref.target,
+      sha: p.head.sha,
+      fork: p.head.fork,
+      branch: p.head.branch,
+    }));
     expect(found.sort((a, b) => `${a.repo}${a.pr}`.localeCompare(`${b.repo}${b.pr}`))).toEqual([
       { repo: "acme/shop", pr: 1, target: String(INSTALLATION), sha: sha(1), fork: false, branch: "feature/a" },
       { repo: "acme/shop", pr: 2, target: String(INSTALLATION), sha: sha(2), fork: true, branch: "patch" },
       { repo: "acme/tools", pr: 9, target: String(INSTALLATION), sha: sha(9), fork: false, branch: "feature/b" },
     ]);
     expect(listing.repositories).toBe(2);
-    expect(listing.pulls.every((p) => p.updatedAt === shop.pulls.get(p.ref.pr)?.updated_at || p.ref.repo === "acme/tools")).toBe(true);
+    expect(
+      listing.pulls.every((p) => p.updatedAt === shop.pulls.get(p.ref.pr)?.updated_at || p.ref.repo === "acme/tools"),
+    ).toBe(true);
     github.assertNoProblems();
   });
 
@@ -94,7 +109,12 @@ describe("GitHubLister", () => {
     github.addRepository("acme/broken", INSTALLATION);
     const shop = github.addRepository("acme/shop", INSTALLATION);
     shop.openPullRequest(1, { ref: "feature/a", sha: sha(1) });
-    github.inject({ method: "GET", path: /^\/repos\/acme\/broken\/pulls$/, answer: [502, { message: "Server Error" }], times: 100 });
+    github.inject({
+      method: "GET",
+      path: /^\/repos\/acme\/broken\/pulls$/,
+      answer: [502, { message: "Server Error" }],
+      times: 100,
+    });
 
     const listing = await new GitHubLister(probot, noListingCache, silentLogger).listOpen();
 
@@ -106,7 +126,12 @@ describe("GitHubLister", () => {
     github.addRepository("acme/shop", INSTALLATION);
     const lister = new GitHubLister(probot, noListingCache, silentLogger);
 
-    expect(await lister.refFor("acme/shop", 4)).toEqual({ forge: "github", repo: "acme/shop", pr: 4, target: String(INSTALLATION) });
+    expect(await lister.refFor("acme/shop", 4)).toEqual({
+      forge: "github",
+      repo: "acme/shop",
+      pr: 4,
+      target: String(INSTALLATION),
+    });
     expect(await lister.refFor("acme/elsewhere", 4)).toBeNull();
   });
 });

@@ -30,7 +30,13 @@ describe("GitLabLister", () => {
     if (keys.length > 0) await redis.del(...keys);
   });
 
-  const lister = (operator: string[] = []) => new GitLabLister(createGitLabClient({ url: GITLAB_URL, token: TOKEN }), redisProjectMemory(redis, prefix), operator, silentLogger);
+  const lister = (operator: string[] = []) =>
+    new GitLabLister(
+      createGitLabClient({ url: GITLAB_URL, token: TOKEN }),
+      redisProjectMemory(redis, prefix),
+      operator,
+      silentLogger,
+    );
   const mergeRequestLists = () => gitlab.requests.filter((r) => r.method === "GET" && /\/merge_requests\?/.test(r.url));
 
   it("lists the projects prbox knows of, remembers them for the next run, and finds their open MRs with head and fork", async () => {
@@ -45,9 +51,20 @@ describe("GitLabLister", () => {
     const listing = await lister().listOpen([{ forge: "gitlab", repo: "acme/shop", pr: 3, target: String(shop.id) }]);
     const again = await lister().listOpen([]);
 
-    const found = (l: typeof listing) => l.pulls.map((p) => ({ ...p.ref, sha: p.head.sha, fork: p.head.fork, branch: p.head.branch })).sort((a, b) => a.pr - b.pr);
+    const found = (l: typeof listing) =>
+      l.pulls
+        .map((p) => ({ ...p.ref, sha: p.head.sha, fork: p.head.fork, branch: p.head.branch }))
+        .sort((a, b) => a.pr - b.pr);
     expect(found(listing)).toEqual([
-      { forge: "gitlab", repo: "acme/shop", pr: 1, target: String(shop.id), sha: sha(1), fork: false, branch: "feature/a" },
+      {
+        forge: "gitlab",
+        repo: "acme/shop",
+        pr: 1,
+        target: String(shop.id),
+        sha: sha(1),
+        fork: false,
+        branch: "feature/a",
+      },
       { forge: "gitlab", repo: "acme/shop", pr: 2, target: String(shop.id), sha: sha(2), fork: true, branch: "patch" },
     ]);
     expect(found(again)).toEqual(found(listing));
@@ -61,8 +78,15 @@ describe("GitLabLister", () => {
 
     const listing = await lister(["acme/tools"]).listOpen([]);
 
-    expect(listing.pulls.map((p) => p.ref)).toEqual([{ forge: "gitlab", repo: "acme/tools", pr: 4, target: String(tools.id) }]);
-    expect(await lister().refFor("acme/tools", 7)).toEqual({ forge: "gitlab", repo: "acme/tools", pr: 7, target: String(tools.id) });
+    expect(listing.pulls.map((p) => p.ref)).toEqual([
+      { forge: "gitlab", repo: "acme/tools", pr: 4, target: String(tools.id) },
+    ]);
+    expect(await lister().refFor("acme/tools", 7)).toEqual({
+      forge: "gitlab",
+      repo: "acme/tools",
+      pr: 7,
+      target: String(tools.id),
+    });
     expect(await lister().refFor("acme/gone", 7)).toBeNull();
     gitlab.assertNoProblems();
   });

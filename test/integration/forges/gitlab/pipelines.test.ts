@@ -7,7 +7,17 @@ import { jobsVerdict, requiredJobs } from "../../../../src/forges/gitlab/pipelin
 import { prEnvironmentId } from "../../../../src/spec/naming.js";
 import { harness, type Harness } from "../../queue/support.js";
 import { useStrictNock } from "../../../support/nock.js";
-import { HOST, OTHER_SHA, PROJECT, PROJECT_ID, SHA, hook, mergeRequestBody, testClient, user } from "../../../unit/forges/gitlab/fixtures.js";
+import {
+  HOST,
+  OTHER_SHA,
+  PROJECT,
+  PROJECT_ID,
+  SHA,
+  hook,
+  mergeRequestBody,
+  testClient,
+  user,
+} from "../../../unit/forges/gitlab/fixtures.js";
 import { deliver, webhookServer } from "../../../unit/forges/gitlab/webhook-support.js";
 
 useStrictNock();
@@ -24,7 +34,18 @@ function pipelinesOn(sha: string, ids: number[]) {
     .query((q) => q.sha === sha && q.order_by === "id" && q.sort === "desc")
     .reply(
       200,
-      ids.map((id) => ({ id, iid: id - 2000, project_id: PROJECT_ID, sha, ref: "feature/login", status: "success", source: "push", created_at: "2026-11-20T09:12:03.000Z", updated_at: "2026-11-20T09:16:40.000Z", web_url: `${HOST}/acme/platform/shop/-/pipelines/${id}` })),
+      ids.map((id) => ({
+        id,
+        iid: id - 2000,
+        project_id: PROJECT_ID,
+        sha,
+        ref: "feature/login",
+        status: "success",
+        source: "push",
+        created_at: "2026-11-20T09:12:03.000Z",
+        updated_at: "2026-11-20T09:16:40.000Z",
+        web_url: `${HOST}/acme/platform/shop/-/pipelines/${id}`,
+      })),
     );
 }
 
@@ -35,30 +56,70 @@ function jobsOf(pipeline: number, jobs: Record<string, string>) {
     .query(true)
     .reply(
       200,
-      Object.entries(jobs).map(([name, status], i) => ({ id: pipeline * 10 + i, name, stage: "build", status, allow_failure: false, ref: "feature/login", created_at: "2026-11-20T09:12:03.000Z", pipeline: { id: pipeline, project_id: PROJECT_ID, sha: SHA, status }, user: user(52, "sam"), web_url: `${HOST}/acme/platform/shop/-/jobs/${pipeline * 10 + i}` })),
+      Object.entries(jobs).map(([name, status], i) => ({
+        id: pipeline * 10 + i,
+        name,
+        stage: "build",
+        status,
+        allow_failure: false,
+        ref: "feature/login",
+        created_at: "2026-11-20T09:12:03.000Z",
+        pipeline: { id: pipeline, project_id: PROJECT_ID, sha: SHA, status },
+        user: user(52, "sam"),
+        web_url: `${HOST}/acme/platform/shop/-/jobs/${pipeline * 10 + i}`,
+      })),
     );
 }
 
 /** An opened MR whose head's pipelines hold no required job yet: it waits for them. */
 async function openWaiting(url: string, h: Harness): Promise<void> {
   pipelinesOn(SHA, []);
-  expect(await deliver(url, { event: MR_HOOK, body: hook("merge_request.open") })).toEqual({ status: 200, text: "opened: queued" });
-  expect(await h.store.getDesired(ENV)).toMatchObject({ action: "wait", waitReason: "waiting for the checks build-image to pass on `0123456`" });
+  expect(await deliver(url, { event: MR_HOOK, body: hook("merge_request.open") })).toEqual({
+    status: 200,
+    text: "opened: queued",
+  });
+  expect(await h.store.getDesired(ENV)).toMatchObject({
+    action: "wait",
+    waitReason: "waiting for the checks build-image to pass on `0123456`",
+  });
 }
 
 describe("the verdict on required GitLab jobs", () => {
   it("passes only a job that succeeded: allow_failure does not make a failed job pass, skipped and canceled fail", () => {
-    expect(jobsVerdict([{ name: "build-image", status: "success" }], ["build-image"], SHA)).toEqual({ settled: true, passed: true, summary: "all required checks passed" });
+    expect(jobsVerdict([{ name: "build-image", status: "success" }], ["build-image"], SHA)).toEqual({
+      settled: true,
+      passed: true,
+      summary: "all required checks passed",
+    });
     for (const status of ["failed", "canceled", "skipped"]) {
-      expect(jobsVerdict([{ name: "build-image", status }], ["build-image"], SHA)).toEqual({ settled: true, passed: false, summary: "the check build-image failed on `0123456`" });
+      expect(jobsVerdict([{ name: "build-image", status }], ["build-image"], SHA)).toEqual({
+        settled: true,
+        passed: false,
+        summary: "the check build-image failed on `0123456`",
+      });
     }
   });
 
   it("waits for a job that is to come: created, pending, running, a manual job nobody played, or one in no pipeline", () => {
-    for (const status of ["created", "waiting_for_resource", "preparing", "pending", "running", "manual", "scheduled"]) {
-      expect(jobsVerdict([{ name: "build-image", status }], ["build-image"], SHA)).toEqual({ settled: false, passed: false, summary: "waiting for build-image" });
+    for (const status of [
+      "created",
+      "waiting_for_resource",
+      "preparing",
+      "pending",
+      "running",
+      "manual",
+      "scheduled",
+    ]) {
+      expect(jobsVerdict([{ name: "build-image", status }], ["build-image"], SHA)).toEqual({
+        settled: false,
+        passed: false,
+        summary: "waiting for build-image",
+      });
     }
-    expect(jobsVerdict([{ name: "unit", status: "success" }], ["build-image", "unit"], SHA)).toMatchObject({ settled: false, summary: "waiting for build-image" });
+    expect(jobsVerdict([{ name: "unit", status: "success" }], ["build-image", "unit"], SHA)).toMatchObject({
+      settled: false,
+      summary: "waiting for build-image",
+    });
   });
 
   it("takes a name's newest job: a later pipeline's success outweighs an earlier failure", () => {
@@ -77,7 +138,11 @@ describe("the required jobs through GitLab's API", () => {
     jobsOf(2301, { "build-image": "success", unit: "failed" });
     const project = { api: testClient(), projectId: PROJECT_ID, path: "acme/platform/shop" };
 
-    expect(await requiredJobs(project, SHA, ["build-image", "unit"])).toEqual({ settled: true, passed: true, summary: "all required checks passed" });
+    expect(await requiredJobs(project, SHA, ["build-image", "unit"])).toEqual({
+      settled: true,
+      passed: true,
+      summary: "all required checks passed",
+    });
   });
 
   it("stops at the newest pipeline when it has every required job", async () => {
@@ -85,7 +150,10 @@ describe("the required jobs through GitLab's API", () => {
     jobsOf(2302, { "build-image": "running" });
     const project = { api: testClient(), projectId: PROJECT_ID, path: "acme/platform/shop" };
 
-    expect(await requiredJobs(project, SHA, ["build-image"])).toMatchObject({ settled: false, summary: "waiting for build-image" });
+    expect(await requiredJobs(project, SHA, ["build-image"])).toMatchObject({
+      settled: false,
+      summary: "waiting for build-image",
+    });
   });
 });
 
@@ -98,7 +166,12 @@ describe("the GitLab webhook, Pipeline Hook", () => {
     const answer = await deliver(url, { event: PIPELINE_HOOK, body: hook("pipeline.merge_request-success") });
 
     expect(answer).toEqual({ status: 200, text: "checks passed: !42 queued" });
-    expect(await h.store.getDesired(ENV)).toMatchObject({ sha: SHA, action: "deploy", waitReason: null, checksPassedSha: SHA });
+    expect(await h.store.getDesired(ENV)).toMatchObject({
+      sha: SHA,
+      action: "deploy",
+      waitReason: null,
+      checksPassedSha: SHA,
+    });
     expect(seen.at(-1)).toEqual(["pipeline", "queued"]);
   });
 
@@ -126,18 +199,28 @@ describe("the GitLab webhook, Pipeline Hook", () => {
     const answer = await deliver(url, { event: PIPELINE_HOOK, body: hook("pipeline.branch-failed") });
 
     expect(answer).toEqual({ status: 200, text: "checks failed: !42 queued" });
-    expect(await h.store.getDesired(ENV)).toMatchObject({ action: "wait", waitReason: "the check build-image failed on `0123456`", checksPassedSha: null });
+    expect(await h.store.getDesired(ENV)).toMatchObject({
+      action: "wait",
+      waitReason: "the check build-image failed on `0123456`",
+      checksPassedSha: null,
+    });
     expect(await h.store.getDesired(prEnvironmentId("gitlab", "acme/platform/shop", 43))).toBeNull();
   });
 
   it("ignores a branch pipeline no open merge request has at its head", async () => {
     const h = await harness();
     const { url } = await webhookServer(h.store, h.queue, { policy: REQUIRED });
-    nock(HOST).get(`${PROJECT}/merge_requests`).query(true).reply(200, [mergeRequestBody({ sha: OTHER_SHA })]);
+    nock(HOST)
+      .get(`${PROJECT}/merge_requests`)
+      .query(true)
+      .reply(200, [mergeRequestBody({ sha: OTHER_SHA })]);
 
     const answer = await deliver(url, { event: PIPELINE_HOOK, body: hook("pipeline.branch-failed") });
 
-    expect(answer).toEqual({ status: 200, text: "ignored: pipeline 2297 ran for no open merge request of acme/platform/shop" });
+    expect(answer).toEqual({
+      status: 200,
+      text: "ignored: pipeline 2297 ran for no open merge request of acme/platform/shop",
+    });
     expect(await h.store.listDesired()).toEqual([]);
   });
 
@@ -158,8 +241,16 @@ describe("the GitLab webhook, Pipeline Hook", () => {
     const { url } = await webhookServer(h.store, h.queue, { policy: REQUIRED });
     await openWaiting(url, h);
 
-    const first = await deliver(url, { event: PIPELINE_HOOK, body: hook("pipeline.merge_request-success"), key: "5f0c1d4e-pipeline-2301" });
-    const again = await deliver(url, { event: PIPELINE_HOOK, body: hook("pipeline.merge_request-success"), key: "5f0c1d4e-pipeline-2301" });
+    const first = await deliver(url, {
+      event: PIPELINE_HOOK,
+      body: hook("pipeline.merge_request-success"),
+      key: "5f0c1d4e-pipeline-2301",
+    });
+    const again = await deliver(url, {
+      event: PIPELINE_HOOK,
+      body: hook("pipeline.merge_request-success"),
+      key: "5f0c1d4e-pipeline-2301",
+    });
 
     expect(first.text).toBe("checks passed: !42 queued");
     expect(again).toEqual({ status: 200, text: "checks passed: !42 duplicate" });
@@ -176,8 +267,13 @@ describe("the GitLab webhook, Pipeline Hook", () => {
     delete broken.object_attributes.sha;
 
     expect(failed.status).toBe(200);
-    expect(failed.text).toMatch(/^not processed: listing the open merge requests of acme\/platform\/shop from feature\/login: GitLab answered 500/);
-    expect(await deliver(url, { event: PIPELINE_HOOK, body: broken })).toEqual({ status: 400, text: "not a pipeline payload: object_attributes.sha: Invalid input: expected string, received undefined" });
+    expect(failed.text).toMatch(
+      /^not processed: listing the open merge requests of acme\/platform\/shop from feature\/login: GitLab answered 500/,
+    );
+    expect(await deliver(url, { event: PIPELINE_HOOK, body: broken })).toEqual({
+      status: 400,
+      text: "not a pipeline payload: object_attributes.sha: Invalid input: expected string, received undefined",
+    });
     expect(await h.store.listDesired()).toEqual([]);
   });
 
@@ -186,8 +282,10 @@ describe("the GitLab webhook, Pipeline Hook", () => {
     const { url } = await webhookServer(h.store, h.queue, { policy: REQUIRED });
     nock(HOST).get(`${PROJECT}/pipelines`).query(true).reply(403, { message: "403 Forbidden" });
 
-    expect(await deliver(url, { event: MR_HOOK, body: hook("merge_request.open") })).toEqual({ status: 200, text: "opened: queued" });
+    expect(await deliver(url, { event: MR_HOOK, body: hook("merge_request.open") })).toEqual({
+      status: 200,
+      text: "opened: queued",
+    });
     expect(await h.store.getDesired(ENV)).toMatchObject({ action: "wait" });
   });
 });
-

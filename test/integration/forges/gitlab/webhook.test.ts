@@ -6,7 +6,21 @@ import { prEnvironmentId } from "../../../../src/spec/naming.js";
 import { harness, idle, uniquePrefix, type Harness } from "../../queue/support.js";
 import { startRedisServer } from "../../../setup/redis.js";
 import { useStrictNock } from "../../../support/nock.js";
-import { BOT, HOST, MR, OTHER_SHA, PROJECT, SAM, SHA, currentUser, hook, member, mergeRequestBody, note, awardEmoji } from "../../../unit/forges/gitlab/fixtures.js";
+import {
+  BOT,
+  HOST,
+  MR,
+  OTHER_SHA,
+  PROJECT,
+  SAM,
+  SHA,
+  currentUser,
+  hook,
+  member,
+  mergeRequestBody,
+  note,
+  awardEmoji,
+} from "../../../unit/forges/gitlab/fixtures.js";
 import { SECRET, deliver, webhookServer } from "../../../unit/forges/gitlab/webhook-support.js";
 
 useStrictNock();
@@ -59,7 +73,12 @@ describe("the GitLab webhook, Merge Request Hook", () => {
 
     expect(answer).toEqual({ status: 200, text: "synchronize: queued" });
     // "2026-11-02 10:05:00 UTC" orders after "2026-11-02T10:00:00Z" once both are ISO.
-    expect(await h.store.getDesired(ENV)).toMatchObject({ sha: OTHER_SHA, action: "deploy", eventAt: "2026-11-02T10:05:00.000Z", generation: 2 });
+    expect(await h.store.getDesired(ENV)).toMatchObject({
+      sha: OTHER_SHA,
+      action: "deploy",
+      eventAt: "2026-11-02T10:05:00.000Z",
+      generation: 2,
+    });
     expect(await queued(h)).toEqual([ENV]);
   });
 
@@ -91,7 +110,11 @@ describe("the GitLab webhook, Merge Request Hook", () => {
 
     expect(await deliver(url, { event: MR_HOOK, body: hook(fixture) })).toEqual({ status: 200, text });
 
-    expect(await h.store.getDesired(ENV)).toMatchObject({ action: "destroy", closed: true, eventAt: "2026-11-02T11:00:00.000Z" });
+    expect(await h.store.getDesired(ENV)).toMatchObject({
+      action: "destroy",
+      closed: true,
+      eventAt: "2026-11-02T11:00:00.000Z",
+    });
     expect(await queued(h)).toEqual([ENV]);
   });
 
@@ -105,7 +128,12 @@ describe("the GitLab webhook, Merge Request Hook", () => {
 
     const labelled = hook("merge_request.update-title");
     labelled.changes = {
-      labels: { previous: [], current: [{ id: 206, title: "preview", color: "#6699cc", project_id: 15, type: "ProjectLabel", group_id: null }] },
+      labels: {
+        previous: [],
+        current: [
+          { id: 206, title: "preview", color: "#6699cc", project_id: 15, type: "ProjectLabel", group_id: null },
+        ],
+      },
     };
 
     expect(await deliver(url, { event: MR_HOOK, body: labelled })).toEqual({ status: 200, text: "labeled: queued" });
@@ -134,9 +162,15 @@ describe("the GitLab webhook, verification and de-duplication", () => {
     const { url } = await webhookServer(h.store, h.queue);
     const key = randomUUID();
 
-    expect(await deliver(url, { event: MR_HOOK, body: hook("merge_request.open"), key })).toEqual({ status: 200, text: "opened: queued" });
+    expect(await deliver(url, { event: MR_HOOK, body: hook("merge_request.open"), key })).toEqual({
+      status: 200,
+      text: "opened: queued",
+    });
     // Even a different body under the same key is the same delivery.
-    expect(await deliver(url, { event: MR_HOOK, body: hook("merge_request.update-push"), key })).toEqual({ status: 200, text: "synchronize: duplicate" });
+    expect(await deliver(url, { event: MR_HOOK, body: hook("merge_request.update-push"), key })).toEqual({
+      status: 200,
+      text: "synchronize: duplicate",
+    });
 
     expect(await h.store.getDesired(ENV)).toMatchObject({ sha: SHA, generation: 1 });
   });
@@ -147,18 +181,27 @@ describe("the GitLab webhook, verification and de-duplication", () => {
     const eventUuid = randomUUID();
 
     await deliver(url, { event: MR_HOOK, body: hook("merge_request.open"), key: null, eventUuid });
-    expect((await deliver(url, { event: MR_HOOK, body: hook("merge_request.update-push"), key: null, eventUuid })).text).toBe("synchronize: duplicate");
+    expect(
+      (await deliver(url, { event: MR_HOOK, body: hook("merge_request.update-push"), key: null, eventUuid })).text,
+    ).toBe("synchronize: duplicate");
 
     const push = hook("merge_request.update-push");
-    expect((await deliver(url, { event: MR_HOOK, body: push, key: null, eventUuid: null })).text).toBe("synchronize: queued");
-    expect((await deliver(url, { event: MR_HOOK, body: push, key: null, eventUuid: null })).text).toBe("synchronize: duplicate");
+    expect((await deliver(url, { event: MR_HOOK, body: push, key: null, eventUuid: null })).text).toBe(
+      "synchronize: queued",
+    );
+    expect((await deliver(url, { event: MR_HOOK, body: push, key: null, eventUuid: null })).text).toBe(
+      "synchronize: duplicate",
+    );
   });
 
   it("answers 400 to a body that is not JSON, and to a merge request payload without what prbox needs", async () => {
     const h = await harness();
     const { url } = await webhookServer(h.store, h.queue);
 
-    expect(await deliver(url, { event: MR_HOOK, body: '{"object_kind": "merge_request", ' })).toEqual({ status: 400, text: "the body is not JSON" });
+    expect(await deliver(url, { event: MR_HOOK, body: '{"object_kind": "merge_request", ' })).toEqual({
+      status: 400,
+      text: "the body is not JSON",
+    });
     const broken = hook("merge_request.open");
     delete broken.object_attributes.source_branch;
     expect(await deliver(url, { event: MR_HOOK, body: broken })).toEqual({
@@ -172,11 +215,16 @@ describe("the GitLab webhook, verification and de-duplication", () => {
     const h = await harness();
     const { url, seen } = await webhookServer(h.store, h.queue);
 
-    expect(await deliver(url, { event: "Push Hook", body: hook("push") })).toEqual({ status: 200, text: "ignored: prbox does not act on Push Hook" });
+    expect(await deliver(url, { event: "Push Hook", body: hook("push") })).toEqual({
+      status: 200,
+      text: "ignored: prbox does not act on Push Hook",
+    });
     expect((await deliver(url, { event: "Pipeline Hook", body: [] })).status).toBe(200);
     const approved = hook("merge_request.open");
     approved.object_attributes.action = "approved";
-    expect((await deliver(url, { event: MR_HOOK, body: approved })).text).toBe('ignored: merge request action "approved" needs no preview change');
+    expect((await deliver(url, { event: MR_HOOK, body: approved })).text).toBe(
+      'ignored: merge request action "approved" needs no preview change',
+    );
 
     await nothingStored(h);
     expect(seen).toEqual([
@@ -198,7 +246,10 @@ describe("the GitLab webhook, verification and de-duplication", () => {
     const streamed = await fetch(url, {
       method: "POST",
       headers: { "x-gitlab-event": MR_HOOK, "x-gitlab-token": SECRET, "content-type": "application/json" },
-      body: new ReadableStream({ pull: (controller) => (chunks.length ? controller.enqueue(new TextEncoder().encode(chunks.shift())) : controller.close()) }),
+      body: new ReadableStream({
+        pull: (controller) =>
+          chunks.length ? controller.enqueue(new TextEncoder().encode(chunks.shift())) : controller.close(),
+      }),
       duplex: "half",
     } as RequestInit);
     expect(streamed.status).toBe(413);
@@ -228,7 +279,9 @@ describe("the GitLab webhook, verification and de-duplication", () => {
     const h = await harness();
     const { url } = await webhookServer(h.store, h.queue);
 
-    expect((await fetch(url.replace("/api/gitlab/webhooks", "/api/github/webhooks"), { method: "POST", body: "{}" })).status).toBe(404);
+    expect(
+      (await fetch(url.replace("/api/gitlab/webhooks", "/api/github/webhooks"), { method: "POST", body: "{}" })).status,
+    ).toBe(404);
     expect((await fetch(url)).status).toBe(405);
   });
 });
@@ -246,7 +299,9 @@ describe("the GitLab webhook, commands in notes", () => {
 
   function role(level: number) {
     nock(HOST).get("/api/v4/users").query({ username: "sam" }).reply(200, [SAM]);
-    nock(HOST).get(`${PROJECT}/members/all/52`).reply(200, member(52, "sam", level));
+    nock(HOST)
+      .get(`${PROJECT}/members/all/52`)
+      .reply(200, member(52, "sam", level));
   }
 
   it("refuses /reload by a Guest with a reply note and 👎, and queues nothing", async () => {
@@ -254,9 +309,13 @@ describe("the GitLab webhook, commands in notes", () => {
     const { url } = await webhookServer(h.store, h.queue);
     whoAmI();
     role(10);
-    const thumbsDown = nock(HOST).post(`${MR}/notes/1244/award_emoji`, { name: "thumbsdown" }).reply(201, awardEmoji(7001, "thumbsdown"));
+    const thumbsDown = nock(HOST)
+      .post(`${MR}/notes/1244/award_emoji`, { name: "thumbsdown" })
+      .reply(201, awardEmoji(7001, "thumbsdown"));
     const reply = nock(HOST)
-      .post(`${MR}/notes`, (body: { body: string }) => body.body.startsWith("@sam thanks! Only members with the Developer role or higher can run `/reload`"))
+      .post(`${MR}/notes`, (body: { body: string }) =>
+        body.body.startsWith("@sam thanks! Only members with the Developer role or higher can run `/reload`"),
+      )
       .reply(201, note(3001, "@sam thanks!"));
 
     const answer = await deliver(url, { event: NOTE_HOOK, body: reloadBy(SAM) });
@@ -272,8 +331,12 @@ describe("the GitLab webhook, commands in notes", () => {
     await deliver(url, { event: MR_HOOK, body: hook("merge_request.open") });
     whoAmI();
     role(30);
-    nock(HOST).get(MR).reply(200, mergeRequestBody({ sha: OTHER_SHA }));
-    const thumbsUp = nock(HOST).post(`${MR}/notes/1244/award_emoji`, { name: "thumbsup" }).reply(201, awardEmoji(7002, "thumbsup"));
+    nock(HOST)
+      .get(MR)
+      .reply(200, mergeRequestBody({ sha: OTHER_SHA }));
+    const thumbsUp = nock(HOST)
+      .post(`${MR}/notes/1244/award_emoji`, { name: "thumbsup" })
+      .reply(201, awardEmoji(7002, "thumbsup"));
 
     const answer = await deliver(url, { event: NOTE_HOOK, body: reloadBy(SAM) });
 
@@ -322,7 +385,9 @@ describe("the GitLab webhook, commands in notes", () => {
     const answer = await deliver(url, { event: NOTE_HOOK, body: reloadBy(SAM) });
 
     expect(answer.status).toBe(200);
-    expect(answer.text).toBe("not processed: checking sam's role on acme/platform/shop: GitLab answered 503: 503 Service Unavailable");
+    expect(answer.text).toBe(
+      "not processed: checking sam's role on acme/platform/shop: GitLab answered 503: 503 Service Unavailable",
+    );
     expect(seen).toEqual([["note", "failed"]]);
     await nothingStored(h);
   });

@@ -73,14 +73,18 @@ describe("the sticky comment on GitHub (src/core/sticky-comment.ts over GitHubFo
 
   it("does not take a person's comment that quotes the marker for its own", async () => {
     listComments(issueComment(1001, marked("I copied the bot's comment"), human()));
-    nock(API).post(COMMENTS).reply(201, issueComment(2001, marked(ready)));
+    nock(API)
+      .post(COMMENTS)
+      .reply(201, issueComment(2001, marked(ready)));
 
     await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger);
   });
 
   it("does not take another bot's comment carrying the marker for its own", async () => {
     listComments(issueComment(1500, marked("another prbox install"), user("prbox-staging[bot]", "Bot", 99)));
-    nock(API).post(COMMENTS).reply(201, issueComment(2001, marked(ready)));
+    nock(API)
+      .post(COMMENTS)
+      .reply(201, issueComment(2001, marked(ready)));
 
     await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger);
   });
@@ -93,10 +97,14 @@ describe("the sticky comment on GitHub (src/core/sticky-comment.ts over GitHubFo
       status: "403",
     });
 
-    const error = (await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger).catch((e: unknown) => e)) as PrboxError;
+    const error = (await upsertStickyComment(new GitHubForge(testOctokit(), testBot), ref, ready, silentLogger).catch(
+      (e: unknown) => e,
+    )) as PrboxError;
 
     expect(error.kind).toBe("permanent");
-    expect(error.message).toBe("posting a comment on acme/shop#42: GitHub answered 403: Resource not accessible by integration");
+    expect(error.message).toBe(
+      "posting a comment on acme/shop#42: GitHub answered 403: Resource not accessible by integration",
+    );
     expect(error.hint).toContain("permission");
   });
 });

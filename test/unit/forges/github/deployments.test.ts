@@ -19,11 +19,17 @@ const status = (state: ForgeEnvironmentStatus["state"], sha = SHA): ForgeEnviron
 });
 
 function deploymentsAt(sha: string, ...found: Record<string, unknown>[]) {
-  return nock(API).get("/repos/acme/shop/deployments").query({ sha, environment: ENV, per_page: "1" }).reply(200, found);
+  return nock(API)
+    .get("/repos/acme/shop/deployments")
+    .query({ sha, environment: ENV, per_page: "1" })
+    .reply(200, found);
 }
 
 function latestStatus(deploymentId: number, ...found: Record<string, unknown>[]) {
-  return nock(API).get(`/repos/acme/shop/deployments/${deploymentId}/statuses`).query({ per_page: "1" }).reply(200, found);
+  return nock(API)
+    .get(`/repos/acme/shop/deployments/${deploymentId}/statuses`)
+    .query({ per_page: "1" })
+    .reply(200, found);
 }
 
 describe("GitHubForge.setEnvironmentStatus", () => {
@@ -49,7 +55,15 @@ describe("GitHubForge.setEnvironmentStatus", () => {
         log_url: LOG_URL,
         environment_url: PREVIEW,
       })
-      .reply(201, deploymentStatus(7001, { state: "success", description: "Preview ready", log_url: LOG_URL, environment_url: PREVIEW }));
+      .reply(
+        201,
+        deploymentStatus(7001, {
+          state: "success",
+          description: "Preview ready",
+          log_url: LOG_URL,
+          environment_url: PREVIEW,
+        }),
+      );
 
     await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, status("success"));
 
@@ -61,7 +75,15 @@ describe("GitHubForge.setEnvironmentStatus", () => {
     latestStatus(7001, deploymentStatus(7001, { state: "in_progress", description: "Deploying", log_url: LOG_URL }));
     const report = nock(API)
       .post("/repos/acme/shop/deployments/7001/statuses", (body: { state?: string }) => body.state === "success")
-      .reply(201, deploymentStatus(7001, { state: "success", description: "Preview ready", log_url: LOG_URL, environment_url: PREVIEW }));
+      .reply(
+        201,
+        deploymentStatus(7001, {
+          state: "success",
+          description: "Preview ready",
+          log_url: LOG_URL,
+          environment_url: PREVIEW,
+        }),
+      );
 
     await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, status("success"));
 
@@ -70,7 +92,15 @@ describe("GitHubForge.setEnvironmentStatus", () => {
 
   it("posts nothing when the latest status already says the same (a retried job)", async () => {
     deploymentsAt(SHA, deployment(7001, SHA));
-    latestStatus(7001, deploymentStatus(7001, { state: "success", description: "Preview ready", log_url: LOG_URL, environment_url: PREVIEW }));
+    latestStatus(
+      7001,
+      deploymentStatus(7001, {
+        state: "success",
+        description: "Preview ready",
+        log_url: LOG_URL,
+        environment_url: PREVIEW,
+      }),
+    );
 
     await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, status("success"));
   });
@@ -82,7 +112,12 @@ describe("GitHubForge.setEnvironmentStatus", () => {
       .reply(201, deployment(7002, OTHER_SHA));
     latestStatus(7002);
     nock(API)
-      .post("/repos/acme/shop/deployments/7002/statuses", { state: "in_progress", description: "Deploying", log_url: LOG_URL, environment_url: PREVIEW })
+      .post("/repos/acme/shop/deployments/7002/statuses", {
+        state: "in_progress",
+        description: "Deploying",
+        log_url: LOG_URL,
+        environment_url: PREVIEW,
+      })
       .reply(201, deploymentStatus(7002, { state: "in_progress", description: "Deploying", log_url: LOG_URL }));
 
     await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, status("in_progress", OTHER_SHA));
@@ -91,10 +126,25 @@ describe("GitHubForge.setEnvironmentStatus", () => {
   });
 
   it("marks the environment's latest deployment inactive on teardown, without a link to the gone preview", async () => {
-    nock(API).get("/repos/acme/shop/deployments").query({ environment: ENV, per_page: "1" }).reply(200, [deployment(7002, OTHER_SHA)]);
-    latestStatus(7002, deploymentStatus(7002, { state: "success", description: "Preview ready", log_url: LOG_URL, environment_url: PREVIEW }));
+    nock(API)
+      .get("/repos/acme/shop/deployments")
+      .query({ environment: ENV, per_page: "1" })
+      .reply(200, [deployment(7002, OTHER_SHA)]);
+    latestStatus(
+      7002,
+      deploymentStatus(7002, {
+        state: "success",
+        description: "Preview ready",
+        log_url: LOG_URL,
+        environment_url: PREVIEW,
+      }),
+    );
     const inactive = nock(API)
-      .post("/repos/acme/shop/deployments/7002/statuses", { state: "inactive", description: "Preview deleted", log_url: LOG_URL })
+      .post("/repos/acme/shop/deployments/7002/statuses", {
+        state: "inactive",
+        description: "Preview deleted",
+        log_url: LOG_URL,
+      })
       .reply(201, deploymentStatus(7002, { state: "inactive", description: "Preview deleted", log_url: LOG_URL }));
 
     await new GitHubForge(testOctokit(), testBot).setEnvironmentStatus(ref, { ...status("inactive"), description: "" });
@@ -111,10 +161,16 @@ describe("GitHubForge.setEnvironmentStatus", () => {
   it("links GitHub Enterprise Server's web pages when the API lives there", async () => {
     const ghe = "https://github.acme.internal/api/v3";
     const octokit = testOctokit({ baseUrl: ghe });
-    nock(ghe).get("/repos/acme/shop/deployments").query({ sha: SHA, environment: ENV, per_page: "1" }).reply(200, [deployment(7001, SHA)]);
+    nock(ghe)
+      .get("/repos/acme/shop/deployments")
+      .query({ sha: SHA, environment: ENV, per_page: "1" })
+      .reply(200, [deployment(7001, SHA)]);
     nock(ghe).get("/repos/acme/shop/deployments/7001/statuses").query({ per_page: "1" }).reply(200, []);
     const report = nock(ghe)
-      .post("/repos/acme/shop/deployments/7001/statuses", (body: { log_url?: string }) => body.log_url === "https://github.acme.internal/acme/shop/pull/42")
+      .post(
+        "/repos/acme/shop/deployments/7001/statuses",
+        (body: { log_url?: string }) => body.log_url === "https://github.acme.internal/acme/shop/pull/42",
+      )
       .reply(201, deploymentStatus(7001, { state: "queued", description: "Waiting to deploy", log_url: LOG_URL }));
 
     await new GitHubForge(octokit, testBot).setEnvironmentStatus(ref, status("queued"));

@@ -14,14 +14,18 @@ const WHAT = "creating the commit status on acme/shop@0123456";
 const secondary = {
   message:
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0C3D:2A3B:1F2E3D:4C5B6A:6745F0A1.",
-  documentation_url: "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+  documentation_url:
+    "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
   status: "403",
 };
 
 async function setStatus(octokit = testOctokit()): Promise<GitHubError> {
   const error = await new GitHubForge(octokit, testBot)
     .setCommitStatus(ref, SHA, { state: "pending", description: "Deploying" })
-    .then(() => undefined, (caught: unknown) => caught);
+    .then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
   expect(error).toBeInstanceOf(GitHubError);
   return error as GitHubError;
 }
@@ -32,7 +36,11 @@ describe("GitHub errors", () => {
 
     const error = await setStatus();
 
-    expect(error).toMatchObject({ kind: "transient", status, message: `${WHAT}: GitHub answered ${status}: Server Error` });
+    expect(error).toMatchObject({
+      kind: "transient",
+      status,
+      message: `${WHAT}: GitHub answered ${status}: Server Error`,
+    });
   });
 
   it("calls a 429 transient and keeps GitHub's retry-after for the queue", async () => {
@@ -60,7 +68,11 @@ describe("GitHub errors", () => {
     const reset = Math.floor(Date.now() / 1000) + 120;
     nock(API)
       .post(STATUSES)
-      .reply(403, { message: "API rate limit exceeded for installation ID 4242." }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) });
+      .reply(
+        403,
+        { message: "API rate limit exceeded for installation ID 4242." },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+      );
 
     const error = await setStatus();
 
@@ -70,7 +82,9 @@ describe("GitHub errors", () => {
   });
 
   it("calls a plain 403 permanent: a missing permission does not come back by waiting", async () => {
-    nock(API).post(STATUSES).reply(403, { message: "Resource not accessible by integration" }, { "x-ratelimit-remaining": "4999" });
+    nock(API)
+      .post(STATUSES)
+      .reply(403, { message: "Resource not accessible by integration" }, { "x-ratelimit-remaining": "4999" });
 
     expect(await setStatus()).toMatchObject({ kind: "permanent", status: 403 });
   });
@@ -80,7 +94,10 @@ describe("GitHub errors", () => {
     [404, notFound, "GitHub answered 404: Not Found"],
     [
       422,
-      { message: "Validation Failed", errors: [{ resource: "Status", code: "custom", field: "state", message: "state is not included in the list" }] },
+      {
+        message: "Validation Failed",
+        errors: [{ resource: "Status", code: "custom", field: "state", message: "state is not included in the list" }],
+      },
       "GitHub answered 422: Validation Failed (state is not included in the list)",
     ],
   ])("calls a %i permanent and says what failed", async (status, body, said) => {
@@ -90,7 +107,9 @@ describe("GitHub errors", () => {
   });
 
   it("calls a network failure transient", async () => {
-    nock(API).post(STATUSES).replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    nock(API)
+      .post(STATUSES)
+      .replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
 
     const error = await setStatus();
 
@@ -126,7 +145,9 @@ describe("GitHub errors", () => {
   it("calls a ref it cannot handle a bug in the caller, before asking GitHub", async () => {
     const forge = new GitHubForge(testOctokit(), testBot);
 
-    await expect(forge.createComment({ ...ref, forge: "gitlab", repo: "group/sub/project" }, "x")).rejects.toMatchObject({
+    await expect(
+      forge.createComment({ ...ref, forge: "gitlab", repo: "group/sub/project" }, "x"),
+    ).rejects.toMatchObject({
       kind: "internal",
       message: 'the GitHub adapter was handed gitlab repository "group/sub/project"',
     });
@@ -140,7 +161,9 @@ describe("redact", () => {
       "GET https://codeload.github.com/acme/shop/legacy.tar.gz/abc?token=[redacted]&x=1",
     );
     expect(redact("authorization: Bearer eyJhbGciOiJSUzI1NiJ9.e30.sig")).toBe("authorization: Bearer [redacted]");
-    expect(redact("creating the commit status on acme/shop@0123456")).toBe("creating the commit status on acme/shop@0123456");
+    expect(redact("creating the commit status on acme/shop@0123456")).toBe(
+      "creating the commit status on acme/shop@0123456",
+    );
   });
 });
 
@@ -149,7 +172,9 @@ describe("retryAfter", () => {
     const now = Date.parse("2026-11-02T10:00:00Z");
     expect(retryAfter({ "retry-after": "5" }, now)).toBe(5_000);
     expect(retryAfter({ "retry-after": "Mon, 02 Nov 2026 10:01:00 GMT" }, now)).toBe(60_000);
-    expect(retryAfter({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 30) }, now)).toBe(30_000);
+    expect(retryAfter({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 30) }, now)).toBe(
+      30_000,
+    );
     expect(retryAfter({ "x-ratelimit-remaining": "12" }, now)).toBeUndefined();
   });
 });

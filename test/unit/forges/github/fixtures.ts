@@ -37,7 +37,10 @@ export function user(login: string, type: "User" | "Bot" = "User", id = 21031067
     login,
     id,
     node_id: type === "Bot" ? "BOT_kgDOBzGqWQ" : "MDQ6VXNlcjIxMDMxMDY3",
-    avatar_url: type === "Bot" ? "https://avatars.githubusercontent.com/in/123456?v=4" : `https://avatars.githubusercontent.com/u/${id}?v=4`,
+    avatar_url:
+      type === "Bot"
+        ? "https://avatars.githubusercontent.com/in/123456?v=4"
+        : `https://avatars.githubusercontent.com/u/${id}?v=4`,
     gravatar_id: "",
     url: api,
     html_url: type === "Bot" ? `https://github.com/apps/${login.replace("[bot]", "")}` : `https://github.com/${login}`,
@@ -139,14 +142,21 @@ export function deploymentStatus(
 }
 
 /** pulls.get: GitHub's example PR, moved to acme/shop#42 with the given head. */
-export function pullRequestBody(options: { state?: "open" | "closed"; fork?: boolean; headRepoDeleted?: boolean } = {}) {
+export function pullRequestBody(
+  options: { state?: "open" | "closed"; fork?: boolean; headRepoDeleted?: boolean } = {},
+) {
   const opened = examples
     .find((event) => event.name === "pull_request")
     ?.examples.find((example) => (example as { action?: string }).action === "opened") as unknown as {
     pull_request: Record<string, unknown> & { head: Record<string, unknown>; base: Record<string, unknown> };
   };
   const pr = structuredClone(opened.pull_request);
-  const baseRepo = { ...(pr.base.repo as Record<string, unknown>), id: 186853002, name: "shop", full_name: "acme/shop" };
+  const baseRepo = {
+    ...(pr.base.repo as Record<string, unknown>),
+    id: 186853002,
+    name: "shop",
+    full_name: "acme/shop",
+  };
   const forkRepo = { ...baseRepo, id: 300012345, full_name: "contributor/shop", fork: true };
   pr.number = 42;
   pr.state = options.state ?? "open";

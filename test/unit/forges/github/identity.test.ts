@@ -7,7 +7,12 @@ import { API, testOctokit } from "./fixtures.js";
 
 useStrictNock();
 
-const app = { id: 4242, slug: "prbox-preview", name: "prbox preview", owner: { login: "acme", id: 1, type: "Organization" } };
+const app = {
+  id: 4242,
+  slug: "prbox-preview",
+  name: "prbox preview",
+  owner: { login: "acme", id: 1, type: "Organization" },
+};
 
 describe("appBot", () => {
   it("asks GET /app once for the app's bot account, and asks again after a failure", async () => {
@@ -23,7 +28,10 @@ describe("appBot", () => {
 
   it("makes GitHubForge take only that account's comments for its own", async () => {
     nock(API).get("/app").reply(200, app);
-    const forge = new GitHubForge(testOctokit(), appBot(async () => testOctokit()));
+    const forge = new GitHubForge(
+      testOctokit(),
+      appBot(async () => testOctokit()),
+    );
 
     expect(await forge.isOwnComment({ id: "185735514", login: "prbox-preview[bot]", bot: true })).toBe(true);
     expect(await forge.isOwnComment({ id: "99", login: "prbox-staging[bot]", bot: true })).toBe(false);

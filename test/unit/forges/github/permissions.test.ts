@@ -43,6 +43,9 @@ describe("GitHubForge.canWrite", () => {
     const error = await new GitHubForge(testOctokit(), testBot).canWrite(ref, "octocat").catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PrboxError);
-    expect(error).toMatchObject({ kind: "transient", message: "checking octocat's permission on acme/shop: GitHub answered 500: Server Error" });
+    expect(error).toMatchObject({
+      kind: "transient",
+      message: "checking octocat's permission on acme/shop: GitHub answered 500: Server Error",
+    });
   });
 });

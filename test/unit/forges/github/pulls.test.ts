@@ -20,15 +20,22 @@ describe("GitHubForge.pullRequest", () => {
   });
 
   it("sees a fork when the head lives in another repository", async () => {
-    nock(API).get("/repos/acme/shop/pulls/42").reply(200, pullRequestBody({ fork: true }));
+    nock(API)
+      .get("/repos/acme/shop/pulls/42")
+      .reply(200, pullRequestBody({ fork: true }));
 
     expect((await new GitHubForge(testOctokit(), testBot).pullRequest(ref)).fork).toBe(true);
   });
 
   it("takes a head whose repository was deleted for a fork", async () => {
-    nock(API).get("/repos/acme/shop/pulls/42").reply(200, pullRequestBody({ headRepoDeleted: true, state: "closed" }));
+    nock(API)
+      .get("/repos/acme/shop/pulls/42")
+      .reply(200, pullRequestBody({ headRepoDeleted: true, state: "closed" }));
 
-    expect(await new GitHubForge(testOctokit(), testBot).pullRequest(ref)).toMatchObject({ state: "closed", fork: true });
+    expect(await new GitHubForge(testOctokit(), testBot).pullRequest(ref)).toMatchObject({
+      state: "closed",
+      fork: true,
+    });
   });
 
   it("throws a permanent error for a PR that does not exist", async () => {
@@ -39,7 +46,8 @@ describe("GitHubForge.pullRequest", () => {
     expect(error).toBeInstanceOf(PrboxError);
     expect(error).toMatchObject({
       kind: "permanent",
-      message: "reading acme/shop#42: the pull request does not exist or the GitHub App cannot read the repository (GitHub answered 404)",
+      message:
+        "reading acme/shop#42: the pull request does not exist or the GitHub App cannot read the repository (GitHub answered 404)",
     });
   });
 });
@@ -48,7 +56,13 @@ describe("GitHubForge.acknowledge and reply", () => {
   it("reacts to the command comment", async () => {
     const reaction = nock(API)
       .post("/repos/acme/shop/issues/comments/1001/reactions", { content: "eyes" })
-      .reply(201, { id: 9001, node_id: "REA_lALOAbcdef", user: issueComment(1, "").user, content: "eyes", created_at: "2026-11-02T10:00:00Z" });
+      .reply(201, {
+        id: 9001,
+        node_id: "REA_lALOAbcdef",
+        user: issueComment(1, "").user,
+        content: "eyes",
+        created_at: "2026-11-02T10:00:00Z",
+      });
 
     await new GitHubForge(testOctokit(), testBot).acknowledge(ref, "1001", "eyes");
 
@@ -56,7 +70,9 @@ describe("GitHubForge.acknowledge and reply", () => {
   });
 
   it("refuses a comment id that is not a number: a bug in the caller", async () => {
-    const error = await new GitHubForge(testOctokit(), testBot).acknowledge(ref, "note_17", "+1").catch((e: unknown) => e);
+    const error = await new GitHubForge(testOctokit(), testBot)
+      .acknowledge(ref, "note_17", "+1")
+      .catch((e: unknown) => e);
 
     expect(error).toMatchObject({ kind: "internal" });
   });
@@ -81,13 +97,19 @@ describe("GitHubForge.headSince", () => {
   };
 
   it("is the head repository's last push, by GitHub's clock (a fork's own)", async () => {
-    nock(API).get(PR).reply(200, withPush("2026-11-02T10:05:00Z", { fork: true }));
+    nock(API)
+      .get(PR)
+      .reply(200, withPush("2026-11-02T10:05:00Z", { fork: true }));
 
     expect(await new GitHubForge(testOctokit(), testBot).headSince(ref, SHA)).toBe("2026-11-02T10:05:00Z");
   });
 
   it("is unknown when the head moved since it was read, or its repository is gone", async () => {
-    nock(API).get(PR).reply(200, withPush("2026-11-02T10:05:00Z")).get(PR).reply(200, withPush("", { headRepoDeleted: true }));
+    nock(API)
+      .get(PR)
+      .reply(200, withPush("2026-11-02T10:05:00Z"))
+      .get(PR)
+      .reply(200, withPush("", { headRepoDeleted: true }));
 
     expect(await new GitHubForge(testOctokit(), testBot).headSince(ref, "f".repeat(40))).toBeNull();
     expect(await new GitHubForge(testOctokit(), testBot).headSince(ref, SHA)).toBeNull();

@@ -47,7 +47,10 @@ function codeload() {
 }
 
 async function failure(promise: Promise<unknown>): Promise<PrboxError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(PrboxError);
   return error as PrboxError;
 }
@@ -63,7 +66,10 @@ describe("GitHubForge.fetchSources", () => {
         { path: "charts/", type: "Directory" },
         { path: "charts/values.yaml", content: "replicas: 2\n" },
       ]),
-      { "content-type": "application/x-gzip", "content-disposition": `attachment; filename=acme-shop-${SHA.slice(0, 7)}.tar.gz` },
+      {
+        "content-type": "application/x-gzip",
+        "content-disposition": `attachment; filename=acme-shop-${SHA.slice(0, 7)}.tar.gz`,
+      },
     );
 
     await new GitHubForge(testOctokit(), testBot).fetchSources(ref, SHA, dest);
@@ -87,7 +93,10 @@ describe("GitHubForge.fetchSources", () => {
   it("refuses an archive with a link to /etc/passwd, naming the commit, and writes nothing outside", async () => {
     const { root, dest } = await scratch();
     redirectToCodeload();
-    codeload().reply(200, githubArchive("acme/shop", SHA, [{ path: "passwd", type: "SymbolicLink", linkpath: "/etc/passwd" }]));
+    codeload().reply(
+      200,
+      githubArchive("acme/shop", SHA, [{ path: "passwd", type: "SymbolicLink", linkpath: "/etc/passwd" }]),
+    );
 
     const error = await failure(new GitHubForge(testOctokit(), testBot).fetchSources(ref, SHA, dest));
 
@@ -109,7 +118,9 @@ describe("GitHubForge.fetchSources", () => {
 
     const error = await failure(forge.fetchSources(ref, SHA, dest));
 
-    expect(error.message).toBe("fetching the sources of acme/shop@0123456: the archive holds more than 0.1 MiB of files");
+    expect(error.message).toBe(
+      "fetching the sources of acme/shop@0123456: the archive holds more than 0.1 MiB of files",
+    );
     expect(existsSync(path.join(dest, "video.mp4"))).toBe(false);
   });
 

@@ -33,7 +33,11 @@ describe("GitHubForge.setCommitStatus", () => {
       .post(`/repos/acme/shop/statuses/${SHA}`, (body: Record<string, unknown>) => ((sent = body), true))
       .reply(201, commitStatus("failure", long.slice(0, 140), null));
 
-    await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, SHA, { state: "failure", description: long, url: null });
+    await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, SHA, {
+      state: "failure",
+      description: long,
+      url: null,
+    });
 
     expect(Array.from(sent.description as string)).toHaveLength(140);
     expect(sent.description).toMatch(/…$/);

@@ -15,14 +15,24 @@ describe("the GitLab client", () => {
   });
 
   it("tries a GET again after a 502 or 503", async () => {
-    nock(HOST).get(MR).reply(502, "Bad Gateway").get(MR).reply(503, { message: "503" }, { "retry-after": "0" }).get(MR).reply(200, mergeRequestBody());
+    nock(HOST)
+      .get(MR)
+      .reply(502, "Bad Gateway")
+      .get(MR)
+      .reply(503, { message: "503" }, { "retry-after": "0" })
+      .get(MR)
+      .reply(200, mergeRequestBody());
 
     expect((await new GitLabForge(testClient({ retries: 2 })).pullRequest(ref)).state).toBe("open");
   });
 
   it("tries a POST again after a 429 (GitLab did not act on it), but not after a 5xx", async () => {
     const forge = new GitLabForge(testClient({ retries: 2 }));
-    nock(HOST).post(`${MR}/notes`).reply(429, "Retry later", { "retry-after": "0" }).post(`${MR}/notes`).reply(201, note(3001, "hello"));
+    nock(HOST)
+      .post(`${MR}/notes`)
+      .reply(429, "Retry later", { "retry-after": "0" })
+      .post(`${MR}/notes`)
+      .reply(201, note(3001, "hello"));
     await forge.createComment(ref, "hello");
 
     nock(HOST).post(`${MR}/notes`).reply(503, { message: "503" });
@@ -33,7 +43,10 @@ describe("the GitLab client", () => {
     nock(HOST).get(MR).reply(429, "Retry later", { "retry-after": "3600" });
 
     const started = Date.now();
-    await expect(new GitLabForge(testClient({ retries: 2 })).pullRequest(ref)).rejects.toMatchObject({ kind: "transient", retryAfterMs: 3_600_000 });
+    await expect(new GitLabForge(testClient({ retries: 2 })).pullRequest(ref)).rejects.toMatchObject({
+      kind: "transient",
+      retryAfterMs: 3_600_000,
+    });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -34,7 +34,9 @@ describe("GitLabForge.setEnvironmentStatus", () => {
 
   it("creates a missing environment without a URL while the deploy is queued or running", async () => {
     existing();
-    nock(HOST).post(ENVIRONMENTS, { name: "prbox/mr-42", tier: "development" }).reply(201, environment(301, "available"));
+    nock(HOST)
+      .post(ENVIRONMENTS, { name: "prbox/mr-42", tier: "development" })
+      .reply(201, environment(301, "available"));
     existing(environment(301, "available"));
 
     const forge = new GitLabForge(testClient());
@@ -45,7 +47,9 @@ describe("GitLabForge.setEnvironmentStatus", () => {
 
   it("sets the URL of an existing environment once, and leaves it when it is already right", async () => {
     existing(environment(301, "available"));
-    const edit = nock(HOST).put(`${ENVIRONMENTS}/301`, { external_url: URL }).reply(200, environment(301, "available", URL));
+    const edit = nock(HOST)
+      .put(`${ENVIRONMENTS}/301`, { external_url: URL })
+      .reply(200, environment(301, "available", URL));
     existing(environment(301, "available", URL));
 
     const forge = new GitLabForge(testClient());
@@ -57,7 +61,9 @@ describe("GitLabForge.setEnvironmentStatus", () => {
 
   it("stops and then deletes the environment when it becomes inactive", async () => {
     existing(environment(301, "available", URL));
-    const stop = nock(HOST).post(`${ENVIRONMENTS}/301/stop`).reply(200, environment(301, "stopped", URL));
+    const stop = nock(HOST)
+      .post(`${ENVIRONMENTS}/301/stop`)
+      .reply(200, environment(301, "stopped", URL));
     const remove = nock(HOST).delete(`${ENVIRONMENTS}/301`).reply(204);
 
     await new GitLabForge(testClient()).setEnvironmentStatus(ref, status("inactive"));
@@ -78,7 +84,9 @@ describe("GitLabForge.setEnvironmentStatus", () => {
   it("replaces an environment left stopped by an earlier close when the MR deploys again", async () => {
     existing(environment(301, "stopped", URL));
     nock(HOST).delete(`${ENVIRONMENTS}/301`).reply(204);
-    const create = nock(HOST).post(ENVIRONMENTS, { name: "prbox/mr-42", tier: "development", external_url: URL }).reply(201, environment(302, "available", URL));
+    const create = nock(HOST)
+      .post(ENVIRONMENTS, { name: "prbox/mr-42", tier: "development", external_url: URL })
+      .reply(201, environment(302, "available", URL));
 
     await new GitLabForge(testClient()).setEnvironmentStatus(ref, status("success", URL));
 

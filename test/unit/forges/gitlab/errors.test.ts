@@ -13,7 +13,10 @@ useStrictNock();
 const WHAT = "reading acme/platform/shop!42";
 
 async function readMergeRequest(forge = new GitLabForge(testClient())): Promise<GitLabError> {
-  const error = await forge.pullRequest(ref).then(() => undefined, (caught: unknown) => caught);
+  const error = await forge.pullRequest(ref).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(GitLabError);
   return error as GitLabError;
 }
@@ -24,21 +27,42 @@ describe("GitLab errors", () => {
 
     const error = await readMergeRequest();
 
-    expect(error).toMatchObject({ kind: "transient", status, message: `${WHAT}: GitLab answered ${status}: 500 Internal Server Error` });
+    expect(error).toMatchObject({
+      kind: "transient",
+      status,
+      message: `${WHAT}: GitLab answered ${status}: 500 Internal Server Error`,
+    });
     expect(error.hint).toContain("tries again");
   });
 
   it("calls a 429 transient and keeps GitLab's retry-after for the queue", async () => {
-    nock(HOST).get(MR).reply(429, "Retry later\n", { "retry-after": "42", "ratelimit-remaining": "0", "content-type": "text/plain" });
+    nock(HOST)
+      .get(MR)
+      .reply(429, "Retry later\n", { "retry-after": "42", "ratelimit-remaining": "0", "content-type": "text/plain" });
 
-    expect(await readMergeRequest()).toMatchObject({ kind: "transient", status: 429, retryAfterMs: 42_000, message: `${WHAT}: GitLab answered 429: Retry later` });
+    expect(await readMergeRequest()).toMatchObject({
+      kind: "transient",
+      status: 429,
+      retryAfterMs: 42_000,
+      message: `${WHAT}: GitLab answered 429: Retry later`,
+    });
   });
 
   it.each([
     [401, { message: "401 Unauthorized" }, "GitLab answered 401: 401 Unauthorized", "GITLAB_TOKEN"],
     [403, { message: "403 Forbidden" }, "GitLab answered 403: 403 Forbidden", "Developer"],
-    [404, notFound, "the merge request does not exist or GITLAB_TOKEN cannot read the project (GitLab answered 404)", undefined],
-    [422, { message: { base: ["Something went wrong"] } }, 'GitLab answered 422: {"base":["Something went wrong"]}', undefined],
+    [
+      404,
+      notFound,
+      "the merge request does not exist or GITLAB_TOKEN cannot read the project (GitLab answered 404)",
+      undefined,
+    ],
+    [
+      422,
+      { message: { base: ["Something went wrong"] } },
+      'GitLab answered 422: {"base":["Something went wrong"]}',
+      undefined,
+    ],
   ])("calls a %i permanent and says what failed", async (status, body, said, hint) => {
     nock(HOST).get(MR).reply(status, body);
 
@@ -49,17 +73,26 @@ describe("GitLab errors", () => {
   });
 
   it("calls a network failure transient", async () => {
-    nock(HOST).get(MR).replyWithError(Object.assign(new Error("connect ECONNREFUSED 10.0.0.7:443"), { code: "ECONNREFUSED" }));
+    nock(HOST)
+      .get(MR)
+      .replyWithError(Object.assign(new Error("connect ECONNREFUSED 10.0.0.7:443"), { code: "ECONNREFUSED" }));
 
     const error = await readMergeRequest();
 
-    expect(error).toMatchObject({ kind: "transient", status: undefined, message: `${WHAT}: cannot reach GitLab (ECONNREFUSED)` });
+    expect(error).toMatchObject({
+      kind: "transient",
+      status: undefined,
+      message: `${WHAT}: cannot reach GitLab (ECONNREFUSED)`,
+    });
   });
 
   it("ends as one transient error with GitLab's status when a 503 outlasts the client's own tries", async () => {
     nock(HOST).get(MR).times(3).reply(503, { message: "503 Service Unavailable" });
 
-    expect(await readMergeRequest(new GitLabForge(testClient({ retries: 2 })))).toMatchObject({ kind: "transient", status: 503 });
+    expect(await readMergeRequest(new GitLabForge(testClient({ retries: 2 })))).toMatchObject({
+      kind: "transient",
+      status: 503,
+    });
   });
 
   it("never lets the token into a message, a hint, a log line or an inspected cause", async () => {
@@ -85,7 +118,9 @@ describe("GitLab errors", () => {
   it("calls a ref it cannot handle a bug in the caller, before asking GitLab", async () => {
     const forge = new GitLabForge(testClient());
 
-    await expect(forge.createComment({ ...ref, forge: "github", repo: "acme/shop", target: "4242" }, "x")).rejects.toMatchObject({
+    await expect(
+      forge.createComment({ ...ref, forge: "github", repo: "acme/shop", target: "4242" }, "x"),
+    ).rejects.toMatchObject({
       kind: "internal",
       message: 'the GitLab adapter was handed github repository "acme/shop" (target "4242")',
     });

@@ -72,10 +72,15 @@ describe("commandNote", () => {
     });
   });
 
-  it.each(["project_15_bot_3f2a9c0b1d", "group_7_bot_0a1b2c3d4e", "project_15_bot", "service_account_group_7_1a2b"])("takes notes by %s for a bot's", (username) => {
-    const payload = hook("note.merge_request-reload");
-    payload.user = { id: 9001, username, name: "bot", avatar_url: null, email: "[REDACTED]" };
+  it.each(["project_15_bot_3f2a9c0b1d", "group_7_bot_0a1b2c3d4e", "project_15_bot", "service_account_group_7_1a2b"])(
+    "takes notes by %s for a bot's",
+    (username) => {
+      const payload = hook("note.merge_request-reload");
+      payload.user = { id: 9001, username, name: "bot", avatar_url: null, email: "[REDACTED]" };
 
-    expect(commandNote(mergeRequestNoteHook.parse(payload))).toMatchObject({ event: { author: { id: "9001", login: username, bot: true } } });
-  });
+      expect(commandNote(mergeRequestNoteHook.parse(payload))).toMatchObject({
+        event: { author: { id: "9001", login: username, bot: true } },
+      });
+    },
+  );
 });

@@ -66,7 +66,12 @@ export function currentUser(): Record<string, unknown> {
   };
 }
 
-export function note(id: number, body: string, author = BOT, options: { system?: boolean } = {}): Record<string, unknown> {
+export function note(
+  id: number,
+  body: string,
+  author = BOT,
+  options: { system?: boolean } = {},
+): Record<string, unknown> {
   return {
     id,
     type: null,
@@ -92,7 +97,9 @@ export function note(id: number, body: string, author = BOT, options: { system?:
 export function pageHeaders(page: number, totalPages: number, perPage = 100): Record<string, string> {
   const link = (p: number, rel: string) =>
     `<${HOST}${MR}/notes?order_by=created_at&page=${p}&per_page=${perPage}&sort=asc>; rel="${rel}"`;
-  const links = [page < totalPages ? link(page + 1, "next") : null, link(1, "first"), link(totalPages, "last")].filter(Boolean);
+  const links = [page < totalPages ? link(page + 1, "next") : null, link(1, "first"), link(totalPages, "last")].filter(
+    Boolean,
+  );
   return {
     link: links.join(", "),
     "x-page": String(page),
@@ -123,7 +130,11 @@ export function commitStatus(status: string, description: string): Record<string
   };
 }
 
-export function environment(id: number, state: "available" | "stopping" | "stopped", externalUrl: string | null = null): Record<string, unknown> {
+export function environment(
+  id: number,
+  state: "available" | "stopping" | "stopped",
+  externalUrl: string | null = null,
+): Record<string, unknown> {
   return {
     id,
     name: "prbox/mr-42",
@@ -155,7 +166,9 @@ export function member(id: number, username: string, accessLevel: number): Recor
   };
 }
 
-export function mergeRequestBody(options: { state?: string; fork?: boolean; sha?: string } = {}): Record<string, unknown> {
+export function mergeRequestBody(
+  options: { state?: string; fork?: boolean; sha?: string } = {},
+): Record<string, unknown> {
   return {
     id: 9901,
     iid: 42,

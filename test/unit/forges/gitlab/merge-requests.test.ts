@@ -2,7 +2,20 @@ import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { GitLabForge } from "../../../../src/forges/gitlab/forge.js";
 import { useStrictNock } from "../../../support/nock.js";
-import { HOST, MR, OTHER_SHA, PROJECT, SHA, awardEmoji, member, mergeRequestBody, notFound, ref, testClient, user } from "./fixtures.js";
+import {
+  HOST,
+  MR,
+  OTHER_SHA,
+  PROJECT,
+  SHA,
+  awardEmoji,
+  member,
+  mergeRequestBody,
+  notFound,
+  ref,
+  testClient,
+  user,
+} from "./fixtures.js";
 
 useStrictNock();
 
@@ -15,11 +28,18 @@ describe("GitLabForge.pullRequest", () => {
   ])("reads a merge request GitLab calls %s as %s, with its head", async (state, expected) => {
     nock(HOST).get(MR).reply(200, mergeRequestBody({ state }));
 
-    expect(await new GitLabForge(testClient()).pullRequest(ref)).toEqual({ state: expected, headSha: OTHER_SHA, headBranch: "feature/login", fork: false });
+    expect(await new GitLabForge(testClient()).pullRequest(ref)).toEqual({
+      state: expected,
+      headSha: OTHER_SHA,
+      headBranch: "feature/login",
+      fork: false,
+    });
   });
 
   it("knows a fork by its source project", async () => {
-    nock(HOST).get(MR).reply(200, mergeRequestBody({ fork: true }));
+    nock(HOST)
+      .get(MR)
+      .reply(200, mergeRequestBody({ fork: true }));
 
     expect((await new GitLabForge(testClient()).pullRequest(ref)).fork).toBe(true);
   });
@@ -39,7 +59,9 @@ describe("GitLabForge.canWrite", () => {
     [50, "Owner", true],
   ])("answers access level %i (%s) with %s, counting inherited roles", async (level, _role, expected) => {
     lookUp("sam", [user(52, "sam")]);
-    nock(HOST).get(`${PROJECT}/members/all/52`).reply(200, member(52, "sam", level));
+    nock(HOST)
+      .get(`${PROJECT}/members/all/52`)
+      .reply(200, member(52, "sam", level));
 
     expect(await new GitLabForge(testClient()).canWrite(ref, "sam")).toBe(expected);
   });
@@ -57,7 +79,10 @@ describe("GitLabForge.canWrite", () => {
     lookUp("sam", [user(52, "sam")]);
     nock(HOST).get(`${PROJECT}/members/all/52`).reply(500, { message: "500 Internal Server Error" });
 
-    await expect(new GitLabForge(testClient()).canWrite(ref, "sam")).rejects.toMatchObject({ kind: "transient", message: expect.stringContaining("checking sam's role on acme/platform/shop") });
+    await expect(new GitLabForge(testClient()).canWrite(ref, "sam")).rejects.toMatchObject({
+      kind: "transient",
+      message: expect.stringContaining("checking sam's role on acme/platform/shop"),
+    });
   });
 });
 
@@ -85,13 +110,18 @@ describe("GitLabForge.acknowledge", () => {
   });
 
   it("refuses a note id that is no number, before asking GitLab", async () => {
-    await expect(new GitLabForge(testClient()).acknowledge(ref, "abc", "+1")).rejects.toMatchObject({ kind: "internal" });
+    await expect(new GitLabForge(testClient()).acknowledge(ref, "abc", "+1")).rejects.toMatchObject({
+      kind: "internal",
+    });
   });
 
   it("keeps other failures errors", async () => {
     nock(HOST).post(AWARDS).reply(403, { message: "403 Forbidden" });
 
-    await expect(new GitLabForge(testClient()).acknowledge(ref, "1244", "+1")).rejects.toMatchObject({ kind: "permanent", status: 403 });
+    await expect(new GitLabForge(testClient()).acknowledge(ref, "1244", "+1")).rejects.toMatchObject({
+      kind: "permanent",
+      status: 403,
+    });
   });
 });
 
@@ -105,28 +135,50 @@ describe("the merge request a ref names", () => {
   it("says so when the merge request is gone", async () => {
     nock(HOST).get(MR).reply(404, notFound);
 
-    await expect(new GitLabForge(testClient()).pullRequest(ref)).rejects.toMatchObject({ kind: "permanent", status: 404 });
+    await expect(new GitLabForge(testClient()).pullRequest(ref)).rejects.toMatchObject({
+      kind: "permanent",
+      status: 404,
+    });
   });
 });
 
 describe("GitLabForge.headSince and pullRequestCommits", () => {
   // GitLab lists diff versions newest first; one is made on every push.
-  const version = (id: number, head: string, createdAt: string) => ({ id, head_commit_sha: head, base_commit_sha: "0".repeat(40), start_commit_sha: "0".repeat(40), created_at: createdAt, merge_request_id: 5042, state: "collected", real_size: "1" });
+  const version = (id: number, head: string, createdAt: string) => ({
+    id,
+    head_commit_sha: head,
+    base_commit_sha: "0".repeat(40),
+    start_commit_sha: "0".repeat(40),
+    created_at: createdAt,
+    merge_request_id: 5042,
+    state: "collected",
+    real_size: "1",
+  });
 
   it("is the creation of the newest diff version when that version is of the head", async () => {
-    nock(HOST).get(`${MR}/versions`).reply(200, [version(12, SHA, "2026-11-02T10:05:00.000Z"), version(11, OTHER_SHA, "2026-11-02T10:00:00.000Z")]);
+    nock(HOST)
+      .get(`${MR}/versions`)
+      .reply(200, [version(12, SHA, "2026-11-02T10:05:00.000Z"), version(11, OTHER_SHA, "2026-11-02T10:00:00.000Z")]);
 
     expect(await new GitLabForge(testClient()).headSince(ref, SHA)).toBe("2026-11-02T10:05:00.000Z");
   });
 
   it("is unknown when the newest version is of another commit (the head moved since GitLab was asked)", async () => {
-    nock(HOST).get(`${MR}/versions`).reply(200, [version(12, OTHER_SHA, "2026-11-02T10:05:00.000Z"), version(11, SHA, "2026-11-02T10:00:00.000Z")]);
+    nock(HOST)
+      .get(`${MR}/versions`)
+      .reply(200, [version(12, OTHER_SHA, "2026-11-02T10:05:00.000Z"), version(11, SHA, "2026-11-02T10:00:00.000Z")]);
 
     expect(await new GitLabForge(testClient()).headSince(ref, SHA)).toBeNull();
   });
 
   it("lists the merge request's commits by full SHA", async () => {
-    nock(HOST).get(`${MR}/commits`).query(true).reply(200, [{ id: SHA, short_id: SHA.slice(0, 8) }, { id: OTHER_SHA, short_id: OTHER_SHA.slice(0, 8) }]);
+    nock(HOST)
+      .get(`${MR}/commits`)
+      .query(true)
+      .reply(200, [
+        { id: SHA, short_id: SHA.slice(0, 8) },
+        { id: OTHER_SHA, short_id: OTHER_SHA.slice(0, 8) },
+      ]);
 
     expect(await new GitLabForge(testClient()).pullRequestCommits(ref)).toEqual([SHA, OTHER_SHA]);
   });

@@ -59,12 +59,16 @@ describe("the sticky note on GitLab (src/core/sticky-comment.ts over GitLabForge
   it("creates once, then edits the same note on every later state, asking who it is only once", async () => {
     const forge = new GitLabForge(testClient());
     listNotes(1, []);
-    nock(HOST).post(NOTES).reply(201, note(2001, marked("### Queued")));
+    nock(HOST)
+      .post(NOTES)
+      .reply(201, note(2001, marked("### Queued")));
     await upsertStickyComment(forge, ref, "### Queued", silentLogger);
 
     whoAmI();
     listNotes(1, [note(2001, marked("### Queued"))]);
-    const edit = nock(HOST).put(`${NOTES}/2001`, { body: marked(ready) }).reply(200, note(2001, marked(ready)));
+    const edit = nock(HOST)
+      .put(`${NOTES}/2001`, { body: marked(ready) })
+      .reply(200, note(2001, marked(ready)));
     await upsertStickyComment(forge, ref, ready, silentLogger);
 
     expect(edit.isDone()).toBe(true);
@@ -74,7 +78,9 @@ describe("the sticky note on GitLab (src/core/sticky-comment.ts over GitLabForge
     const forge = new GitLabForge(testClient({ retries: 2 }));
     listNotes(1, []);
     // GitLab made the note but the answer was lost: the client must not POST again.
-    nock(HOST).post(NOTES).reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", { "content-type": "text/html" });
+    nock(HOST)
+      .post(NOTES)
+      .reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", { "content-type": "text/html" });
 
     const error = await upsertStickyComment(forge, ref, ready, silentLogger).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PrboxError);
@@ -87,8 +93,13 @@ describe("the sticky note on GitLab (src/core/sticky-comment.ts over GitLabForge
 
   it("does not take someone else's note that quotes the marker for its own", async () => {
     whoAmI();
-    listNotes(1, [note(1001, marked("I copied the bot's note"), SAM), note(1500, marked("another prbox"), user(9100, "project_15_bot_other", { bot: true }))]);
-    nock(HOST).post(NOTES).reply(201, note(2001, marked(ready)));
+    listNotes(1, [
+      note(1001, marked("I copied the bot's note"), SAM),
+      note(1500, marked("another prbox"), user(9100, "project_15_bot_other", { bot: true })),
+    ]);
+    nock(HOST)
+      .post(NOTES)
+      .reply(201, note(2001, marked(ready)));
 
     await upsertStickyComment(new GitLabForge(testClient()), ref, ready, silentLogger);
   });
@@ -97,7 +108,9 @@ describe("the sticky note on GitLab (src/core/sticky-comment.ts over GitLabForge
     listNotes(1, []);
     nock(HOST).post(NOTES).reply(403, { message: "403 Forbidden" });
 
-    const error = (await upsertStickyComment(new GitLabForge(testClient()), ref, ready, silentLogger).catch((e: unknown) => e)) as PrboxError;
+    const error = (await upsertStickyComment(new GitLabForge(testClient()), ref, ready, silentLogger).catch(
+      (e: unknown) => e,
+    )) as PrboxError;
 
     expect(error.kind).toBe("permanent");
     expect(error.message).toBe("posting a note on acme/platform/shop!42: GitLab answered 403: 403 Forbidden");
@@ -107,7 +120,9 @@ describe("the sticky note on GitLab (src/core/sticky-comment.ts over GitLabForge
 
 describe("GitLabForge.createComment", () => {
   it("posts a plain note, without the marker, and says its id", async () => {
-    const post = nock(HOST).post(NOTES, { body: "only Developers may run /reload" }).reply(201, note(3001, "only Developers may run /reload"));
+    const post = nock(HOST)
+      .post(NOTES, { body: "only Developers may run /reload" })
+      .reply(201, note(3001, "only Developers may run /reload"));
 
     expect(await new GitLabForge(testClient()).createComment(ref, "only Developers may run /reload")).toBe("3001");
 

@@ -32,7 +32,10 @@ function archiveRequest() {
 }
 
 async function failure(promise: Promise<unknown>): Promise<PrboxError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(PrboxError);
   return error as PrboxError;
 }
@@ -48,7 +51,10 @@ describe("GitLabForge.fetchSources", () => {
         { path: "charts/values.yaml", content: "replicas: 2\n" },
         { path: "charts/current", type: "SymbolicLink", linkpath: "values.yaml" },
       ]),
-      { "content-type": "application/octet-stream", "content-disposition": `attachment; filename="shop-${SHA}-${SHA}.tar.gz"` },
+      {
+        "content-type": "application/octet-stream",
+        "content-disposition": `attachment; filename="shop-${SHA}-${SHA}.tar.gz"`,
+      },
     );
 
     await new GitLabForge(testClient()).fetchSources(ref, SHA, dest);
@@ -72,23 +78,33 @@ describe("GitLabForge.fetchSources", () => {
 
   it("refuses an archive that climbs out with '..', naming the commit, and writes nothing outside", async () => {
     const { root, dest } = await scratch();
-    archiveRequest().reply(200, gitlabArchive("shop", SHA, [{ path: "../../evil.sh", content: "#!/bin/sh\nrm -rf /\n" }]));
+    archiveRequest().reply(
+      200,
+      gitlabArchive("shop", SHA, [{ path: "../../evil.sh", content: "#!/bin/sh\nrm -rf /\n" }]),
+    );
 
     const error = await failure(new GitLabForge(testClient()).fetchSources(ref, SHA, dest));
 
     expect(error.kind).toBe("permanent");
-    expect(error.message).toBe(`fetching the sources of acme/platform/shop@0123456: the archive entry shop-${SHA}-${SHA}/../../evil.sh climbs out of the repository with '..'`);
+    expect(error.message).toBe(
+      `fetching the sources of acme/platform/shop@0123456: the archive entry shop-${SHA}-${SHA}/../../evil.sh climbs out of the repository with '..'`,
+    );
     expect(await readdir(root)).toEqual(["dest"]);
     expect(existsSync(path.join(path.dirname(root), "evil.sh"))).toBe(false);
   });
 
   it("refuses an archive with a link to /etc/passwd", async () => {
     const { dest } = await scratch();
-    archiveRequest().reply(200, gitlabArchive("shop", SHA, [{ path: "passwd", type: "SymbolicLink", linkpath: "/etc/passwd" }]));
+    archiveRequest().reply(
+      200,
+      gitlabArchive("shop", SHA, [{ path: "passwd", type: "SymbolicLink", linkpath: "/etc/passwd" }]),
+    );
 
     const error = await failure(new GitLabForge(testClient()).fetchSources(ref, SHA, dest));
 
-    expect(error.message).toBe("fetching the sources of acme/platform/shop@0123456: the symbolic link passwd points outside the repository (to /etc/passwd)");
+    expect(error.message).toBe(
+      "fetching the sources of acme/platform/shop@0123456: the symbolic link passwd points outside the repository (to /etc/passwd)",
+    );
     expect(existsSync(path.join(dest, "passwd"))).toBe(false);
   });
 
@@ -96,9 +112,13 @@ describe("GitLabForge.fetchSources", () => {
     const { dest } = await scratch();
     archiveRequest().reply(200, gitlabArchive("shop", SHA, [{ path: "video.mp4", content: Buffer.alloc(300 * 1024) }]));
 
-    const error = await failure(new GitLabForge(testClient(), { limits: { maxBytes: 100 * 1024 } }).fetchSources(ref, SHA, dest));
+    const error = await failure(
+      new GitLabForge(testClient(), { limits: { maxBytes: 100 * 1024 } }).fetchSources(ref, SHA, dest),
+    );
 
-    expect(error.message).toBe("fetching the sources of acme/platform/shop@0123456: the archive holds more than 0.1 MiB of files");
+    expect(error.message).toBe(
+      "fetching the sources of acme/platform/shop@0123456: the archive holds more than 0.1 MiB of files",
+    );
   });
 
   it("calls a 429 transient, keeping GitLab's retry-after, and a 503 transient", async () => {
@@ -106,11 +126,17 @@ describe("GitLabForge.fetchSources", () => {
     archiveRequest().reply(429, "Retry later", { "retry-after": "60", "content-type": "text/plain" });
     const limited = await failure(new GitLabForge(testClient()).fetchSources(ref, SHA, dest));
     expect(limited).toMatchObject({ kind: "transient", status: 429, retryAfterMs: 60_000 });
-    expect(limited.message).toBe("fetching the sources of acme/platform/shop@0123456: GitLab answered 429: Retry later");
+    expect(limited.message).toBe(
+      "fetching the sources of acme/platform/shop@0123456: GitLab answered 429: Retry later",
+    );
 
     archiveRequest().reply(503, "<html><body>GitLab is not responding</body></html>", { "content-type": "text/html" });
     const down = await failure(new GitLabForge(testClient()).fetchSources(ref, SHA, dest));
-    expect(down).toMatchObject({ kind: "transient", status: 503, message: "fetching the sources of acme/platform/shop@0123456: GitLab answered 503" });
+    expect(down).toMatchObject({
+      kind: "transient",
+      status: 503,
+      message: "fetching the sources of acme/platform/shop@0123456: GitLab answered 503",
+    });
   });
 
   it("follows no redirect, so the token goes nowhere else", async () => {
@@ -131,6 +157,9 @@ describe("GitLabForge.fetchSources", () => {
 
     const error = await failure(forge.fetchSources(ref, SHA, dest, controller.signal));
 
-    expect(error).toMatchObject({ kind: "transient", message: "fetching the sources of acme/platform/shop@0123456: cancelled" });
+    expect(error).toMatchObject({
+      kind: "transient",
+      message: "fetching the sources of acme/platform/shop@0123456: cancelled",
+    });
   });
 });

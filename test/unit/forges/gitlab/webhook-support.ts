@@ -39,7 +39,12 @@ export async function webhookServer(
   queue: ReconcileQueue,
   options: { policy?: Partial<Policy>; maxBodyBytes?: number } = {},
 ): Promise<Deliveries> {
-  const intake: IntakeDeps = { store, queue, policy: { requiredLabel: null, deployForks: false, ...options.policy }, log: silentLogger };
+  const intake: IntakeDeps = {
+    store,
+    queue,
+    policy: { requiredLabel: null, deployForks: false, ...options.policy },
+    log: silentLogger,
+  };
   const forge = new GitLabForge(testClient());
   const seen: [string, string][] = [];
   const routeOptions: GitLabWebhookOptions = {

@@ -30,7 +30,8 @@ function encode(entry: TarEntry): Buffer[] {
     const data = Buffer.from(entry.content);
     return [header({ path: entry.path, type: "File", mode: entry.mode ?? 0o644, size: data.length }), padded(data)];
   }
-  if (entry.type === "Directory") return [header({ path: entry.path, type: "Directory", mode: entry.mode ?? 0o755, size: 0 })];
+  if (entry.type === "Directory")
+    return [header({ path: entry.path, type: "Directory", mode: entry.mode ?? 0o755, size: 0 })];
   if (entry.type === "SymbolicLink" || entry.type === "Link") {
     return [header({ path: entry.path, type: entry.type, linkpath: entry.linkpath, mode: 0o777, size: 0 })];
   }
