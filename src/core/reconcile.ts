@@ -66,7 +66,7 @@ export interface ReconcileRun {
   nextAttempt(error: unknown): Retry | null;
 }
 
-export type Outcome = "deployed" | "destroyed" | "waiting" | "up-to-date" | "superseded" | "gone";
+export type ReconcileOutcome = "deployed" | "destroyed" | "waiting" | "up-to-date" | "superseded" | "gone";
 
 /**
  * Makes the cluster and the PR match the environment's desired state (docs/architecture.md §1, step 4; ADR 18):
@@ -74,7 +74,7 @@ export type Outcome = "deployed" | "destroyed" | "waiting" | "up-to-date" | "sup
  * observed state. Safe to run any number of times. A failure of a deploy or teardown is reported
  * on the PR, as "retrying in …" while the queue retries and as final otherwise, and rethrown.
  */
-export async function reconcile(envId: string, deps: ReconcileDeps, run: ReconcileRun): Promise<Outcome> {
+export async function reconcile(envId: string, deps: ReconcileDeps, run: ReconcileRun): Promise<ReconcileOutcome> {
   const desired = await deps.store.getDesired(envId);
   if (!desired) return "gone";
   const forge = await deps.forges.forgeFor(desired.ref);
@@ -94,7 +94,7 @@ async function act(
   desired: DesiredState,
   observed: ObservedState | null,
   step: Step,
-): Promise<Outcome> {
+): Promise<ReconcileOutcome> {
   switch (action.kind) {
     case "gone":
     case "up-to-date":
@@ -169,7 +169,7 @@ function background(step: Step, pending: Promise<void>): Promise<void> {
   return pending;
 }
 
-async function teardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<Outcome> {
+async function teardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<ReconcileOutcome> {
   const cluster = await step.deps.cluster();
   const result = await deleteEnvironment(cluster, desired.envId, {
     timeoutMs: step.deps.policy.deployTimeoutMs,
@@ -207,7 +207,7 @@ async function hold(
   observed: ObservedState | null,
   reason: string,
   step: Step,
-): Promise<Outcome> {
+): Promise<ReconcileOutcome> {
   await report(desired, step, { state: "waiting", sha: desired.sha, reason });
   // `error` keeps the reason shown, so a new reason (cap reached, label missing) is reported once.
   await step.deps.store.setObserved(
@@ -267,7 +267,7 @@ async function reportReady(
   );
 }
 
-async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promise<Outcome> {
+async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promise<ReconcileOutcome> {
   const started = Date.now();
   // The PR hears of the job before anything that may be broken (the cluster) is touched.
   const queued = background(step, report(desired, step, { state: "queued", sha: desired.sha }));

@@ -15,7 +15,7 @@ import {
   createReconcileQueue,
   RedisStateStore,
   type PrboxRedis,
-  type ReconcileQueue,
+  type BullReconcileQueue,
 } from "../queue/index.js";
 import { createMetrics, type Metrics } from "../server/metrics.js";
 
@@ -25,7 +25,7 @@ export interface Runtime {
   log: PinoLogger;
   redis: PrboxRedis;
   store: RedisStateStore;
-  queue: ReconcileQueue;
+  queue: BullReconcileQueue;
   metrics: Metrics;
   /** null until the GitHub App is registered (APP_ID and a private key). */
   github: GitHubAppOptions | null;

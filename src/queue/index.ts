@@ -12,7 +12,7 @@ export {
   RECONCILE_QUEUE,
   type QueueCounts,
   type ReconcileJobData,
-  type ReconcileQueue,
+  type BullReconcileQueue,
   type ReconcileQueueOptions,
 } from "./queue.js";
 export {

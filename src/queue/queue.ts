@@ -34,7 +34,7 @@ export interface QueueCounts {
   failed: number;
 }
 
-export interface ReconcileQueue {
+export interface BullReconcileQueue {
   /**
    * Asks for a reconcile of `envId`. De-duplicated by environment: while a job for it waits, this
    * one replaces it (the delay starts again); while one runs, one more runs after it. A burst of
@@ -48,7 +48,7 @@ export interface ReconcileQueue {
   readonly bull: Queue<ReconcileJobData>;
 }
 
-export function createReconcileQueue(options: ReconcileQueueOptions): ReconcileQueue {
+export function createReconcileQueue(options: ReconcileQueueOptions): BullReconcileQueue {
   const log = (options.log ?? silentLogger).child({ component: "queue" });
   const bull = new Queue<ReconcileJobData>(RECONCILE_QUEUE, {
     connection: options.connection,

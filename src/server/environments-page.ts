@@ -62,10 +62,10 @@ export interface PageSources {
   now?: () => Date;
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+type Settled<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** The source's answer, or why there is none: an error, or no answer within the timeout. */
-async function settle<T>(read: () => Promise<T>, timeoutMs: number): Promise<Outcome<T>> {
+async function settle<T>(read: () => Promise<T>, timeoutMs: number): Promise<Settled<T>> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);

@@ -7,7 +7,7 @@ import type { ChecksVerdict } from "../../core/checks.js";
 import type { ChecksEvent, PullRequestEvent } from "../../core/events.js";
 import type { PullRequestRef } from "../../core/forge.js";
 import { mrRef } from "./events.js";
-import { ignored, NotStoredError, store, type Outcome } from "./outcome.js";
+import { ignored, NotStoredError, store, type DeliveryOutcome } from "./outcome.js";
 import type { PipelineHook } from "./payloads.js";
 import { jobsVerdict } from "./pipelines.js";
 
@@ -37,7 +37,7 @@ export async function pipelineGate(
   required: readonly string[],
   deliveryId: string,
   deps: GateDeps,
-): Promise<Outcome> {
+): Promise<DeliveryOutcome> {
   const pipeline = hook.object_attributes;
   const verdict = jobsVerdict(hook.builds, required, pipeline.sha);
   if (!verdict.settled) return ignored(`pipeline ${pipeline.id}: ${verdict.summary}`);

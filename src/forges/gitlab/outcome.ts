@@ -4,13 +4,13 @@ import type { ForgeEvent } from "../../core/events.js";
 /** What prbox did with a delivery, for the metrics and the one-line answer GitLab keeps. */
 export type DeliveryResult = IntakeResult | "ignored" | "refused" | "failed";
 
-export interface Outcome {
+export interface DeliveryOutcome {
   result: DeliveryResult;
   /** One short line for the HTTP answer, visible in GitLab's "Recent events" of the webhook. */
   text: string;
 }
 
-export const ignored = (why: string): Outcome => ({ result: "ignored", text: `ignored: ${why}` });
+export const ignored = (why: string): DeliveryOutcome => ({ result: "ignored", text: `ignored: ${why}` });
 
 /**
  * The event could not be stored (Redis down): the one failure answered with a 5xx, so GitLab

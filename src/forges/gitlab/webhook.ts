@@ -9,7 +9,7 @@ import { commandNote, mergeRequestEvent } from "./events.js";
 import { answer, declaredJson, declaredTooLarge, readBody, refuse } from "../../http.js";
 import { gateOnHead, pipelineGate, type PipelineChecks } from "./gates.js";
 import { deliveryId, eventName, tokenChecker } from "./http.js";
-import { ignored, NotStoredError, store, type DeliveryResult, type Outcome } from "./outcome.js";
+import { ignored, NotStoredError, store, type DeliveryResult, type DeliveryOutcome } from "./outcome.js";
 import { describeIssues, noteHead, mergeRequestHook, mergeRequestNoteHook, pipelineHook } from "./payloads.js";
 
 export const GITLAB_WEBHOOK_PATH = "/api/gitlab/webhooks";
@@ -83,7 +83,7 @@ async function receive(req: IncomingMessage, res: ServerResponse, options: GitLa
   options.onDelivery?.(metricName(event), outcome.result);
 }
 
-type Answered = Outcome & { status: number };
+type Answered = DeliveryOutcome & { status: number };
 
 async function dispatch(
   event: string,

@@ -21,7 +21,7 @@ import {
   createReconcileQueue,
   RedisStateStore,
   type PrboxRedis,
-  type ReconcileQueue,
+  type BullReconcileQueue,
 } from "../../../src/queue/index.js";
 import { prEnvironmentId } from "../../../src/spec/naming.js";
 import { testKubeconfig } from "../../support/cluster-fixtures.js";
@@ -42,7 +42,7 @@ describe("resync", () => {
   let github: FakeGitHub;
   let repo: FakeRepository;
   let deps: ResyncDeps;
-  let queue: ReconcileQueue;
+  let queue: BullReconcileQueue;
   let prefix: string;
   beforeAll(async () => {
     redis = await connectRedis(inject("redisUrl"), { role: "client", log: silentLogger });

@@ -10,7 +10,7 @@ import {
   createReconcileQueue,
   RedisStateStore,
   startReconcileWorker,
-  type ReconcileQueue,
+  type BullReconcileQueue,
   type ReconcileQueueOptions,
   type ReconcileWorker,
   type ReconcileWorkerOptions,
@@ -85,7 +85,7 @@ export interface Harness {
   /** "client" role connection shared by the store and the queue. */
   redis: Redis;
   store: RedisStateStore;
-  queue: ReconcileQueue;
+  queue: BullReconcileQueue;
   /** Starts a worker on its own "worker" role connection; closed with the test. */
   worker(options: Omit<ReconcileWorkerOptions, "connection" | "prefix">): Promise<ReconcileWorker>;
   /** Another client connection and store on the same prefix, as a second server would have. */
@@ -135,7 +135,7 @@ export async function harness(
 }
 
 /** The queue has nothing left to do: no job waits, runs or is scheduled. */
-export async function idle(queue: ReconcileQueue): Promise<boolean> {
+export async function idle(queue: BullReconcileQueue): Promise<boolean> {
   const counts = await queue.queueCounts();
   return counts.waiting === 0 && counts.active === 0 && counts.delayed === 0;
 }

@@ -9,7 +9,7 @@ import type { IntakeDeps } from "../../../../src/core/intake.js";
 import { GitLabForge } from "../../../../src/forges/gitlab/forge.js";
 import { gitlabWebhookRoute, type GitLabWebhookOptions } from "../../../../src/forges/gitlab/webhook.js";
 import { silentLogger } from "../../../../src/log.js";
-import type { ReconcileQueue, RedisStateStore } from "../../../../src/queue/index.js";
+import type { BullReconcileQueue, RedisStateStore } from "../../../../src/queue/index.js";
 import type { RouteHandler } from "../../../../src/server/routes.js";
 import { HOST, testClient } from "./fixtures.js";
 
@@ -36,7 +36,7 @@ export interface Deliveries {
 /** The route as src/main wires it: one adapter for every project, which knows its own user. */
 export async function webhookServer(
   store: RedisStateStore,
-  queue: ReconcileQueue,
+  queue: BullReconcileQueue,
   options: { policy?: Partial<Policy>; maxBodyBytes?: number } = {},
 ): Promise<Deliveries> {
   const intake: IntakeDeps = {
