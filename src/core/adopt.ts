@@ -3,15 +3,10 @@ import type { PullRequestEvent } from "./events.js";
 import { isForgeName, type ForgeRegistry, type PullRequestRef } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
+import type { AdoptStore } from "./ports.js";
 import type { IntakeDeps } from "./intake.js";
 import type { OpenPullRequest, PullRequestLister } from "./listing.js";
 import { nextDesired } from "./transitions.js";
-
-export interface AdoptStore {
-  getDesired(envId: string): Promise<DesiredState | null>;
-  updateDesired(envId: string, fn: (current: DesiredState | null) => DesiredState | null): Promise<DesiredState | null>;
-  setObserved(state: ObservedState): Promise<void>;
-}
 
 export interface AdoptDeps extends Pick<IntakeDeps, "queue" | "policy"> {
   store: AdoptStore;

@@ -2,21 +2,9 @@ import type { Policy } from "../config/config.js";
 import type { ForgeEvent } from "./events.js";
 import type { Logger } from "../log.js";
 import { prEnvironmentId } from "../spec/naming.js";
-import type { DesiredState, ObservedState } from "./desired.js";
+import type { DesiredState } from "./desired.js";
+import type { IntakeStore, ReconcileQueue } from "./ports.js";
 import { nextDesired } from "./transitions.js";
-
-/** The part of the state store the webhook edge uses. */
-export interface IntakeStore {
-  updateDesired(envId: string, fn: (current: DesiredState | null) => DesiredState | null): Promise<DesiredState | null>;
-  /** Whether a delivery id was remembered (and has not expired). */
-  knowsDelivery(id: string): Promise<boolean>;
-  rememberDelivery(id: string, ttlSeconds: number): Promise<boolean>;
-  getObserved(envId: string): Promise<ObservedState | null>;
-}
-
-export interface ReconcileQueue {
-  enqueueReconcile(envId: string): Promise<void>;
-}
 
 export interface IntakeDeps {
   store: IntakeStore;

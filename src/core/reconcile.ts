@@ -12,18 +12,8 @@ import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
 import { renderSpec } from "./render-spec.js";
 import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
+import type { StateStore } from "./ports.js";
 import { upsertStickyComment } from "./sticky-comment.js";
-
-/** What the reconciler needs from the state store (src/queue's RedisStateStore satisfies it). */
-export interface StateStore {
-  getDesired(envId: string): Promise<DesiredState | null>;
-  listDesired(): Promise<DesiredState[]>;
-  getObserved(envId: string): Promise<ObservedState | null>;
-  setObserved(state: ObservedState): Promise<void>;
-  /** The cap's atomic claim (ADR 18): takes one of `max` slots, or keeps the one held. */
-  claimSlot(envId: string, max: number, live: boolean): Promise<{ claimed: boolean; live: number }>;
-  releaseSlot(envId: string): Promise<void>;
-}
 
 export interface ReconcileDeps {
   store: StateStore;

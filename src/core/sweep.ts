@@ -2,7 +2,7 @@ import type { Policy } from "../config/config.js";
 import type { ForgeRegistry } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
-import type { ReconcileQueue } from "./intake.js";
+import type { ReconcileQueue } from "./ports.js";
 
 /** What the sweep needs from the state store (RedisStateStore satisfies it). */
 export interface SweepStore {
