@@ -63,12 +63,13 @@ export function prNamespace(base: string, pr: number): string {
  * The namespace of a pull request whose spec writes `namespace`: whatever the expression gave
  * (a variables-file value, a branch name, another PR's namespace) is only the readable prefix,
  * and the PR's own `-pr-<N>` always ends it, so no spec can name a namespace that is not its
- * PR's. A name that already ends in this PR's suffix (`shop-pr-${PRBOX_PR}`) is not suffixed twice.
+ * PR's. A name that already ends in this PR's number (`shop-pr-${PRBOX_PR}`, `shop-${PRBOX_PR}`) is not
+ * suffixed twice.
  */
 export function prSpecNamespace(written: string, pr: number): string {
-  const suffix = `-pr-${pr}`;
-  const base = written.toLowerCase().endsWith(suffix) ? written.slice(0, -suffix.length) : written;
-  return prNamespace(base, pr);
+  // `shop-pr-${PRBOX_PR}` and `shop-${PRBOX_PR}` both mean "shop, for this PR": neither is suffixed twice.
+  const own = [`-pr-${pr}`, `-${pr}`].find((suffix) => written.toLowerCase().endsWith(suffix));
+  return prNamespace(own ? written.slice(0, -own.length) : written, pr);
 }
 
 /**

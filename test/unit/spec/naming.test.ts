@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { dnsLabel, isDnsLabel, prEnvironmentId, prNamespace, readableSlug, slugify } from "../../../src/spec/naming.js";
+import {
+  dnsLabel,
+  isDnsLabel,
+  prEnvironmentId,
+  prNamespace,
+  prSpecNamespace,
+  readableSlug,
+  slugify,
+} from "../../../src/spec/naming.js";
 
 const awkward = [
   "feature/login",
@@ -58,5 +66,14 @@ describe("names", () => {
     expect(readableSlug("Feature/Login-Page")).toBe("feature-login-page");
     expect(readableSlug("a".repeat(80))).toMatch(/^a+-[0-9a-f]{6}$/);
     expect(slugify("größe")).toBe("grosse");
+  });
+});
+
+describe("prSpecNamespace", () => {
+  it("keeps a name that already ends in the PR's own number or suffix, and suffixes anything else", () => {
+    expect(prSpecNamespace("preview-42", 42)).toBe("preview-pr-42");
+    expect(prSpecNamespace("preview-pr-42", 42)).toBe("preview-pr-42");
+    expect(prSpecNamespace("preview-41", 42)).toBe("preview-41-pr-42");
+    expect(prSpecNamespace("kube-system-42", 42)).toBe("kube-system-pr-42");
   });
 });
