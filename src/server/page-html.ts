@@ -62,76 +62,70 @@ export function contentSecurityPolicy(): string {
 export function renderEnvironmentsPage(view: EnvironmentsView): string {
   const now = new Date(view.generatedAt);
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>prbox environments</title>
-        <style>
-          ${STYLESHEET}
-        </style>
-      </head>
-      <body>
-        <main>
-          <h1>Preview environments</h1>
-          <p class="meta">
-            ${view.environments.length} live · generated
-            <time datetime="${view.generatedAt}">${view.generatedAt.slice(0, 19).replace("T", " ")} UTC</time> ·
-            <a href="/environments">reload</a> · <a href="/environments.json">JSON</a>
-          </p>
-          ${view.notices.map((notice) => html`<p class="notice" role="status">${notice}</p> `)}
-          ${queueSummary(view.queue)} ${environmentsTable(view.environments, now)}
-        </main>
-      </body>
-    </html> `.text;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>prbox environments</title>
+<style>${STYLESHEET}</style>
+</head>
+<body>
+<main>
+<h1>Preview environments</h1>
+<p class="meta">${view.environments.length} live · generated <time datetime="${view.generatedAt}">${view.generatedAt.slice(0, 19).replace("T", " ")} UTC</time> · <a href="/environments">reload</a> · <a href="/environments.json">JSON</a></p>
+${view.notices.map((notice) => html`<p class="notice" role="status">${notice}</p>\n`)}
+${queueSummary(view.queue)}
+${environmentsTable(view.environments, now)}
+</main>
+</body>
+</html>
+`.text;
 }
 
 function queueSummary(queue: PageQueue | null): Html | null {
   if (queue === null) return null;
   return html`<ul class="queue" aria-label="reconcile queue">
-    <li><b>${queue.waiting}</b>waiting</li>
-    <li><b>${queue.active}</b>active</li>
-    <li><b>${queue.failed}</b>failed</li>
-  </ul>`;
+<li><b>${queue.waiting}</b>waiting</li>
+<li><b>${queue.active}</b>active</li>
+<li><b>${queue.failed}</b>failed</li>
+</ul>`;
 }
 
 const COLUMNS = ["Repository", "PR / MR", "Commit", "State", "Age", "Preview", "Last error"];
 
 function environmentsTable(environments: readonly PageEnvironment[], now: Date): Html {
-  const head = html`<colgroup>
-      ${COLUMNS.map(() => html`<col />`)}
-    </colgroup>
-    <thead>
-      <tr>
-        ${COLUMNS.map((name) => html`<th scope="col">${name}</th>`)}
-      </tr>
-    </thead>`;
+  const head = html`<colgroup>${COLUMNS.map(() => html`<col>`)}</colgroup>
+<thead><tr>${COLUMNS.map((name) => html`<th scope="col">${name}</th>`)}</tr></thead>`;
   if (environments.length === 0) return html`<p class="empty">No live environments.</p>`;
   return html`<table>
-    ${head}
-    <tbody>
-      ${environments.map((env) => row(env, now))}
-    </tbody>
-  </table>`;
+${head}
+<tbody>
+${environments.map((env) => row(env, now))}
+</tbody>
+</table>`;
 }
 
 function row(env: PageEnvironment, now: Date): Html {
-  const state = html`<span class="state state-${env.state.replace(" ", "-")}">${env.state}</span
-    >${env.reason ? html`<span class="sub">${env.reason}</span>` : null}`;
+  const state = html`<span class="state state-${env.state.replace(" ", "-")}">${env.state}</span>${env.reason ? html`<span class="sub">${env.reason}</span>` : null}`;
   const deployed = env.deployedAt
     ? html`<time datetime="${env.deployedAt}" title="${env.deployedAt}">${age(new Date(env.deployedAt), now)}</time>`
     : html`–`;
   return html`<tr id="env-${env.id}">
-    ${cell("Repository", html`${env.repo ?? env.id}<span class="sub">${env.namespace ?? env.id}${env.clusterOnly ? " · cluster only" : ""}</span>`)}
-    ${cell("PR / MR", prCell(env))} ${cell("Commit", commitCell(env))} ${cell("State", state)} ${cell("Age", deployed)}
-    ${cell("Preview", previewCell(env.previewUrl))} ${cell("Last error", errorCell(env.lastError), "err")}
-  </tr> `;
+${cell("Repository", html`${env.repo ?? env.id}<span class="sub">${env.namespace ?? env.id}${env.clusterOnly ? " · cluster only" : ""}</span>`)}
+${cell("PR / MR", prCell(env))}
+${cell("Commit", commitCell(env))}
+${cell("State", state)}
+${cell("Age", deployed)}
+${cell("Preview", previewCell(env.previewUrl))}
+${cell("Last error", errorCell(env.lastError), "err")}
+</tr>
+`;
 }
 
 // The content sits in one div, so that on a phone each cell is two grid items: label and value.
 function cell(label: string, content: Html, className?: string): Html {
-  return html`<td data-label="${label}" ${className ? html` class="${className}"` : null}><div>${content}</div></td>`;
+  return html`<td data-label="${label}"${className ? html` class="${className}"` : null}><div>${content}</div></td>`;
 }
 
 function prCell(env: PageEnvironment): Html {
@@ -160,8 +154,5 @@ function errorCell(error: string | null): Html {
   if (error === null || error === "") return html`–`;
   const first = error.split("\n", 1)[0] ?? "";
   if (first === error && error.length <= 140) return html`<p class="error">${error}</p>`;
-  return html`<details>
-    <summary>${first.length > 140 ? `${first.slice(0, 139)}…` : first}</summary>
-    <p class="error">${error}</p>
-  </details>`;
+  return html`<details><summary>${first.length > 140 ? `${first.slice(0, 139)}…` : first}</summary><p class="error">${error}</p></details>`;
 }

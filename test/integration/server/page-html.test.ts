@@ -44,11 +44,9 @@ describe("html templates", () => {
     expect(html`<p title="${value}">${value}</p>`.text).toBe(
       `<p title="&lt;b title=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/b&gt;">&lt;b title=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/b&gt;</p>`,
     );
-    expect(
-      html`<ul>
-        ${["<a>", "b"].map((x) => html`<li>${x}</li>`)}
-      </ul>`.text,
-    ).toBe("<ul><li>&lt;a&gt;</li><li>b</li></ul>");
+    expect(html`<ul>${["<a>", "b"].map((x) => html`<li>${x}</li>`)}</ul>`.text).toBe(
+      "<ul><li>&lt;a&gt;</li><li>b</li></ul>",
+    );
     expect(html`${null}${undefined}${false}${0}`.text).toBe("0");
     expect(escapeHtml("a&b")).toBe("a&amp;b");
   });
