@@ -60,14 +60,32 @@ export async function startWorker(rt: Runtime): Promise<Stoppable> {
   };
 }
 
-/** A setting of the baseline the cluster contradicts (no such source namespace) stops the worker. */
+/** How long the start-up check of the baseline may wait for the cluster before the worker starts anyway. */
+const BASELINE_CHECK_MS = 15_000;
+
+/**
+ * A setting of the baseline the cluster contradicts (no such source namespace) stops the worker.
+ * Only copied Secrets need the cluster for it, and a cluster that does not answer must not keep
+ * the worker from taking jobs: their reports on the PRs say what is wrong.
+ */
 async function checkBaseline(rt: Runtime): Promise<void> {
+  if (!rt.config.baseline.secrets) return;
+  const check = rt.cluster().then((cluster) => checkBaselineSettings(cluster, rt.config.baseline));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), BASELINE_CHECK_MS);
+  });
   try {
-    await checkBaselineSettings(await rt.cluster(), rt.config.baseline);
+    if ((await Promise.race([check, late])) === "late") {
+      check.catch((error: unknown) => rt.log.warn({ err: error }, "the baseline's start-up check failed late"));
+      rt.log.warn("the cluster did not answer the baseline's start-up check in time; starting anyway");
+    }
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     // An unreachable cluster is no setting's fault: the deploys report it, /readyz says so.
     rt.log.warn({ err: error }, "could not check the baseline's settings against the cluster at start-up");
+  } finally {
+    clearTimeout(timer);
   }
 }
 
