@@ -3,7 +3,9 @@ import type { ChecksEvent, CommandEvent, ForgeEvent, PullRequestEvent } from "./
 import type { DesiredState } from "./desired.js";
 import { unwanted, wantedFacts, withPullRequestFacts, type WantedPolicy } from "./wanted.js";
 
-type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks"> & Partial<Pick<Policy, "requiredChecks">> & WantedPolicy;
+type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks"> &
+  Partial<Pick<Policy, "requiredChecks">> &
+  WantedPolicy;
 
 /**
  * What an event means for an environment's desired state: a pure function, so duplicate and
