@@ -70,7 +70,12 @@ const code = ["src/app.ts"];
 describe("previews only where wanted", () => {
   // Each rule alone: the event, and what the PR is told.
   const held: [string, ForgeEvent[], string, "wait" | "destroy"][] = [
-    ["a draft", [pr("opened", "a1", { draft: true }, code)], "is a draft: mark it as ready, or comment `/deploy`", "wait"],
+    [
+      "a draft",
+      [pr("opened", "a1", { draft: true }, code)],
+      "is a draft: mark it as ready, or comment `/deploy`",
+      "wait",
+    ],
     [
       "a bot the forge marks",
       [pr("opened", "a1", { author: { login: "dependabot[bot]", bot: true } }, code)],
@@ -183,7 +188,11 @@ describe("previews only where wanted", () => {
   it("deletes the preview when the no-preview label is added and deploys again when it is removed", () => {
     const deployed = play([pr("opened", "a1")]);
     const labelled = nextDesired(deployed, pr("labeled", "a1", { labels: ["no-preview"] }), "env-1", policy);
-    expect(labelled).toMatchObject({ action: "destroy", closed: false, waitReason: expect.stringContaining("no-preview") });
+    expect(labelled).toMatchObject({
+      action: "destroy",
+      closed: false,
+      waitReason: expect.stringContaining("no-preview"),
+    });
     // Pushes while labelled keep it deleted; a command other than /deploy too.
     const pushed = nextDesired(labelled, pr("synchronize", "b2", { labels: ["no-preview"] }), "env-1", policy);
     expect(pushed).toMatchObject({ action: "destroy", sha: "b2" });
