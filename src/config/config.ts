@@ -29,6 +29,16 @@ export interface Policy extends RenderPolicy {
   variables: Record<string, string>;
   /** The ClusterRole bound to prbox in each environment namespace (least-privilege installs); null: none. */
   environmentClusterRole: string | null;
+  /** Draft PRs get no preview until marked ready (or a maintainer's /deploy). */
+  skipDrafts: boolean;
+  /** PRs by bot accounts get no preview until a maintainer's /deploy. */
+  skipBots: boolean;
+  /** Logins (`*` wildcards) taken for bots besides those the forge marks. */
+  botAuthors: string[];
+  /** A PR carrying this label gets no preview (a running one is deleted); null: no such label. */
+  skipLabel: string | null;
+  /** Deploy only PRs that change a file matching these patterns (GitHub Actions' paths syntax); []: every PR. */
+  paths: string[];
 }
 
 export interface Config {
@@ -131,6 +141,11 @@ function policyOf(e: Parsed, env: Record<string, string | undefined>): Policy {
     renderConcurrency: Math.max(1, e.PRBOX_RENDER_CONCURRENCY),
     variables: operatorVariables(env),
     environmentClusterRole: e.PRBOX_ENVIRONMENT_CLUSTER_ROLE || null,
+    skipDrafts: e.PRBOX_SKIP_DRAFTS,
+    skipBots: e.PRBOX_SKIP_BOTS,
+    botAuthors: e.PRBOX_BOT_AUTHORS,
+    skipLabel: e.PRBOX_SKIP_LABEL || null,
+    paths: e.PRBOX_PATHS,
   };
 }
 
@@ -181,7 +196,17 @@ function crossChecks(e: Parsed): string[] {
   problems.push(...baselineCrossChecks(e));
   problems.push(...resyncChecks(e));
   problems.push(...retryProblems(e));
+  problems.push(...pathProblems(e));
   return problems;
+}
+
+function pathProblems(e: Parsed): string[] {
+  // Only exclusions match nothing at all: every PR would go without a preview.
+  if (e.PRBOX_PATHS.length > 0 && e.PRBOX_PATHS.every((p) => p.startsWith("!")))
+    return [
+      "PRBOX_PATHS: only exclusions (!pattern) match no file at all; put what needs a preview first, e.g. **,!docs/**",
+    ];
+  return [];
 }
 
 function retryProblems(e: Parsed): string[] {

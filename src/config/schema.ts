@@ -54,6 +54,13 @@ const flag = z
   .transform((value) => value === "true" || value === "1" || value === "yes")
   .meta({ format: "true or false (also 1/0, yes/no)", defaultValue: "false" });
 
+/** A flag that is on unless set to false. */
+const flagOn = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""], { error: "expected true or false" })
+  .optional()
+  .transform((value) => value === undefined || value === "" || value === "true" || value === "1" || value === "yes")
+  .meta({ format: "true or false (also 1/0, yes/no)", defaultValue: "true" });
+
 export const envSchema = z.object({
   NODE_ENV: z
     .enum(["development", "production", "test"], { error: "expected development, production or test" })
@@ -262,5 +269,33 @@ export const envSchema = z.object({
   ),
   PRBOX_RESYNC_GITLAB_PROJECTS: list.describe(
     "GitLab projects the resync lists although no webhook of theirs reached this prbox yet (or Redis lost them), comma-separated paths, e.g. acme/shop,acme/tools/cli. Projects whose webhook reached prbox are listed anyway. GitLab; worker.",
+  ),
+  PRBOX_SKIP_DRAFTS: flagOn.describe(
+    "Keep draft pull requests (GitLab: draft merge requests) without a preview until they are marked as ready; the PR says so. A preview that runs when a PR goes back to draft stays; new commits wait. A maintainer's /deploy deploys a draft (and its later commits). GitHub and GitLab.",
+  ),
+  PRBOX_SKIP_BOTS: flagOn.describe(
+    "Keep pull requests opened by bots without a preview until a maintainer comments /deploy: accounts the forge marks as bots (GitHub: type Bot, e.g. dependabot[bot], renovate[bot]; GitLab: project and group access-token users project_N_bot_…, group_N_bot_…, and service accounts) and the logins in PRBOX_BOT_AUTHORS. GitHub and GitLab.",
+  ),
+  PRBOX_BOT_AUTHORS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? "*[bot],*-bot,renovate,dependabot")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .meta({ format: "comma-separated list", defaultValue: "*[bot],*-bot,renovate,dependabot" })
+    .describe(
+      "Logins taken for bots besides the accounts the forge marks as bots (PRBOX_SKIP_BOTS), `*` matching any characters, in either case. The default adds the usual names of self-hosted Renovate and Dependabot users on GitLab (renovate-bot, dependabot, …); empty means the default, PRBOX_SKIP_BOTS=false turns bot skipping off. GitHub and GitLab.",
+    ),
+  PRBOX_SKIP_LABEL: z
+    .string()
+    .default("no-preview")
+    .describe(
+      "A pull request carrying this label gets no preview, and a preview that runs is deleted; removing the label (or a maintainer's /deploy) deploys it. A label nobody adds changes nothing. GitHub and GitLab.",
+    ),
+  PRBOX_PATHS: list.describe(
+    "Deploy only pull requests that change a file matching one of these patterns, e.g. src/**,charts/**,!**/*.md. Patterns as in GitHub Actions' paths filters: * within a directory, ** across directories, a leading ! excludes, the last matching pattern decides. The changed files are read through the forge's API on each pull request event. A maintainer's /deploy deploys any pull request. Empty: every pull request. GitHub and GitLab.",
   ),
 });

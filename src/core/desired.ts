@@ -1,3 +1,4 @@
+import type { PullRequestAuthor } from "./events.js";
 import type { PullRequestRef } from "./forge.js";
 
 /**
@@ -23,6 +24,17 @@ export interface DesiredState {
   closed: boolean;
   /** Labels on the PR, for label opt-in. */
   labels: string[];
+  /** The PR is a draft (absent in states stored before prbox knew: not a draft). */
+  draft?: boolean;
+  /** Who opened the PR, when an event said (src/core/wanted.ts skips bots). */
+  author?: PullRequestAuthor | null;
+  /** With PRBOX_PATHS: whether the files changed at `sha` match them, as last read. */
+  paths?: { sha: string; matched: boolean } | null;
+  /**
+   * A writer's `/deploy` opted the PR in: the draft, bot, path and no-preview-label rules no
+   * longer hold it back (later pushes deploy too), until the no-preview label is added again.
+   */
+  optedIn?: boolean;
   /** The fork head a maintainer's /deploy approved; later pushes to a fork need another /deploy. */
   forkApprovedSha: string | null;
   /** The head commit whose required CI checks all passed (PRBOX_REQUIRED_CHECKS), if any. */

@@ -55,6 +55,13 @@ export interface PullRequestInfo {
 
 export type Reaction = "+1" | "-1" | "eyes";
 
+/** The files a PR changes as the forge lists them now, renamed files under both names. */
+export interface ChangedPaths {
+  paths: string[];
+  /** False when the forge cut the list (GitHub lists at most 3,000 files, GitLab its diff limit). */
+  complete: boolean;
+}
+
 /** Who wrote a comment, as the forge reports it. */
 export interface CommentAuthor {
   /** The forge's numeric user id, as a string. */
@@ -112,6 +119,8 @@ export interface Forge {
   acknowledge(ref: PullRequestRef, commentId: string, reaction: Reaction): Promise<void>;
   /** The PR's current state; throws when the forge cannot say (the sweep never deletes on an error). */
   pullRequest(ref: PullRequestRef): Promise<PullRequestInfo>;
+  /** The files the PR changes (PRBOX_PATHS), page by page. */
+  changedFiles(ref: PullRequestRef): Promise<ChangedPaths>;
 }
 
 /** Picks the adapter for a job from its data; one registry serves both forges in one process. */

@@ -5,11 +5,12 @@ import { prEnvironmentId } from "../spec/naming.js";
 import type { DesiredState } from "./desired.js";
 import type { IntakeStore, ReconcileQueue } from "./ports.js";
 import { nextDesired } from "./transitions.js";
+import type { WantedPolicy } from "./wanted.js";
 
 export interface IntakeDeps {
   store: IntakeStore;
   queue: ReconcileQueue;
-  policy: Pick<Policy, "requiredLabel" | "deployForks"> & Partial<Pick<Policy, "requiredChecks">>;
+  policy: Pick<Policy, "requiredLabel" | "deployForks"> & Partial<Pick<Policy, "requiredChecks">> & WantedPolicy;
   log: Logger;
 }
 

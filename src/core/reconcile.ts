@@ -167,10 +167,13 @@ async function teardown(desired: DesiredState, observed: ObservedState | null, s
     log: step.log,
   });
   step.log.info({ namespaces: result.namespaces }, "environment deleted");
-  const nothingThere =
-    observed === null && result.namespaces.length + result.released.length + result.objects.length === 0;
+  const deletedNothing = result.namespaces.length + result.released.length + result.objects.length === 0;
   // A PR prbox never acted on (closed before it was seen) gets no comment: just the record.
-  if (!nothingThere) await reportTeardown(desired, observed, step);
+  const nothingThere = observed === null && deletedNothing;
+  // An open PR that a rule keeps without a preview (the no-preview label) and that had none is told why, not "deleted".
+  const reason = deletedNothing && !isLive(observed) && !desired.closed ? desired.waitReason : null;
+  if (reason !== null) await report(desired, step, { state: "waiting", sha: desired.sha, reason });
+  else if (!nothingThere) await reportTeardown(desired, observed, step);
   await step.deps.store.setObserved(
     observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }),
   );

@@ -1,8 +1,11 @@
 import type { Policy } from "../config/config.js";
 import type { ChecksEvent, CommandEvent, ForgeEvent, PullRequestEvent } from "./events.js";
 import type { DesiredState } from "./desired.js";
+import { unwanted, wantedFacts, withPullRequestFacts, type WantedPolicy } from "./wanted.js";
 
-type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks"> & Partial<Pick<Policy, "requiredChecks">>;
+type GatePolicy = Pick<Policy, "requiredLabel" | "deployForks"> &
+  Partial<Pick<Policy, "requiredChecks">> &
+  WantedPolicy;
 
 /**
  * What an event means for an environment's desired state: a pure function, so duplicate and
@@ -35,6 +38,7 @@ function base(current: DesiredState | null, event: PullRequestEvent | CommandEve
     fork: event.head.fork,
     closed: current?.closed ?? false,
     labels: event.head.labels,
+    ...wantedFacts(current, event.head),
     reloadRequest: current?.reloadRequest ?? 0,
     forkApprovedSha: current?.forkApprovedSha ?? null,
     handledCommands: current?.handledCommands ?? [],
@@ -58,13 +62,17 @@ function afterPullRequest(
   const reopening = event.action === "reopened" || event.action === "opened";
   if (current?.closed && !reopening) return current;
   const next = { ...base(current, event, envId), closed: false };
+  // Back to draft: a preview that runs stays and its comment still links it; new commits wait.
+  if (current && event.action === "converted_to_draft") return next;
   const forkPinned = next.fork && !policy.deployForks;
   if (!forkPinned) next.sha = event.head.sha;
-  return gate(next, event.head.labels, policy);
+  return gate(withPullRequestFacts(next, current, event, policy), event.head.labels, policy);
 }
 
 /** Decides deploy or wait for a PR carrying `labels`. */
 function gate(next: DesiredState, labels: readonly string[], policy: GatePolicy): DesiredState {
+  const skip = unwanted(next, policy);
+  if (skip) return { ...next, action: skip.tearDown ? "destroy" : "wait", waitReason: skip.reason };
   if (policy.requiredLabel && !labels.includes(policy.requiredLabel)) {
     return { ...next, action: "wait", waitReason: `add the label \`${policy.requiredLabel}\` to deploy a preview` };
   }
@@ -108,9 +116,11 @@ function afterCommand(current: DesiredState, event: CommandEvent, policy: GatePo
       return { ...gate({ ...next, sha }, current.labels, policy), reloadRequest: current.reloadRequest + 1 };
     }
     case "deploy":
-      // A maintainer vouches for the head as it is now: pin it, label, fork and checks notwithstanding.
+      // A maintainer vouches for the head as it is now: pin it, label, fork and checks notwithstanding,
+      // and wants this PR's previews: drafts, bot authors, path filters and the no-preview label no longer hold it back.
       return {
         ...next,
+        optedIn: true,
         sha: event.head.sha,
         branch: event.head.branch,
         forkApprovedSha: event.head.sha,

@@ -94,6 +94,12 @@ export interface FakePullRequest {
   pushed_at: string;
   base: { ref: string };
   user: string;
+  /** The author is a GitHub App's bot account (type "Bot"), e.g. renovate[bot]. */
+  bot: boolean;
+  draft: boolean;
+  labels: string[];
+  /** The files the PR changes (pulls/:n/files); null: every file of the head's tree. */
+  changes: string[] | null;
   created_at: string;
   updated_at: string;
 }
@@ -158,6 +164,19 @@ function idOf(name: string): number {
 /** A user object as the REST API embeds it (the same builder the adapter's unit tests use). */
 export function gitHubUser(login: string, type: "User" | "Bot" = "User", id = idOf(login)): User {
   return user(login, type, id) as User;
+}
+
+/** A label as GitHub shows it on a PR. */
+export function labelJson(repo: string, name: string): Json {
+  return {
+    id: idOf(name),
+    node_id: "LA_kwDOlabel",
+    url: `${GITHUB_API}/repos/${repo}/labels/${encodeURIComponent(name)}`,
+    name,
+    color: "ededed",
+    default: false,
+    description: null,
+  };
 }
 
 function notFound(): Answer {
@@ -228,6 +247,8 @@ export class FakeRepository {
   /** SHAs whose archive was downloaded from codeload, in order. */
   readonly downloads: string[] = [];
   readonly archives = new Map<string, Buffer>();
+  /** The file names of each pushed commit, for the files a PR changes. */
+  readonly trees = new Map<string, string[]>();
   readonly roles = new Map<string, Role>();
   /** The last push to any branch of this repository (GitHub's `pushed_at`). */
   pushedAt: string;
@@ -248,9 +269,43 @@ export class FakeRepository {
   /** The commit `sha` with these files (path → content), served as GitHub's tarball. */
   async push(sha: string, files: Record<string, string>): Promise<void> {
     this.archives.set(sha, await githubTarball(this.fullName, sha, files));
+    this.trees.set(sha, Object.keys(files));
   }
 
-  openPullRequest(number: number, head: { ref: string; sha: string; fork?: boolean; user?: string }): FakePullRequest {
+  /** A label is added to or removed from the PR (someone with triage rights). */
+  setLabel(number: number, name: string, on: boolean): FakePullRequest {
+    const pr = this.pull(number);
+    pr.labels = on ? [...new Set([...pr.labels, name])] : pr.labels.filter((l) => l !== name);
+    pr.updated_at = this.github.tick();
+    return pr;
+  }
+
+  /** The author marks the draft PR ready for review. */
+  markReady(number: number): FakePullRequest {
+    const pr = this.pull(number);
+    pr.draft = false;
+    pr.updated_at = this.github.tick();
+    return pr;
+  }
+
+  /** The files PR `number` changes, as pulls/:n/files lists them. */
+  changedFiles(number: number): string[] {
+    const pr = this.pull(number);
+    return pr.changes ?? this.trees.get(pr.head.sha) ?? [];
+  }
+
+  openPullRequest(
+    number: number,
+    head: {
+      ref: string;
+      sha: string;
+      fork?: boolean;
+      user?: string;
+      bot?: boolean;
+      draft?: boolean;
+      changes?: string[];
+    },
+  ): FakePullRequest {
     const at = this.github.tick();
     const pr: FakePullRequest = {
       number,
@@ -261,6 +316,10 @@ export class FakeRepository {
       pushed_at: at,
       base: { ref: "main" },
       user: head.user ?? "octocat",
+      bot: head.bot ?? false,
+      draft: head.draft ?? false,
+      labels: [],
+      changes: head.changes ?? null,
       created_at: at,
       updated_at: at,
     };
@@ -384,14 +443,15 @@ export class FakeRepository {
       number,
       state: pr.state,
       title: `Preview me (#${number})`,
-      user: gitHubUser(pr.user),
+      user: gitHubUser(pr.user, pr.bot ? "Bot" : "User"),
+      draft: pr.draft,
       created_at: pr.created_at,
       updated_at: pr.updated_at,
       closed_at: pr.state === "closed" ? pr.updated_at : null,
       merged_at: pr.merged ? pr.updated_at : null,
       merged: pr.merged,
       merge_commit_sha: null,
-      labels: [],
+      labels: pr.labels.map((name) => labelJson(this.fullName, name)),
       head: {
         ...example.head,
         ref: pr.head.ref,
@@ -755,6 +815,22 @@ function peopleRoutes(r: Routes): void {
   r.onRepo("GET", "/repos/:owner/:repo/pulls/:number", (repo, _req, { number }) =>
     repo.pulls.has(Number(number)) ? [200, repo.pullRequestJson(Number(number))] : notFound(),
   );
+  r.onRepo("GET", "/repos/:owner/:repo/pulls/:number/files", (repo, req, { number }) => {
+    if (!repo.pulls.has(Number(number))) return notFound();
+    const files = repo.changedFiles(Number(number)).map((filename) => ({
+      sha: "bbcd538c8e72b8c175046e27cc8f907076331401",
+      filename,
+      status: "modified",
+      additions: 1,
+      deletions: 1,
+      changes: 2,
+      blob_url: `https://github.com/${repo.fullName}/blob/main/${filename}`,
+      raw_url: `https://github.com/${repo.fullName}/raw/main/${filename}`,
+      contents_url: `${GITHUB_API}/repos/${repo.fullName}/contents/${filename}`,
+      patch: "@@ -1 +1 @@",
+    }));
+    return r.page(req, files, repo, `pulls/${number}/files`);
+  });
   r.onRepo("GET", "/repos/:owner/:repo/pulls/:number/commits", (repo, req, { number }) => {
     const pr = repo.pulls.get(Number(number));
     if (!pr) return notFound();

@@ -81,6 +81,10 @@ export interface FakeMergeRequest {
   fork: boolean;
   author: string;
   title: string;
+  draft: boolean;
+  labels: string[];
+  /** The files the MR changes (its diffs); null: every file of the head's tree. */
+  changes: string[] | null;
   created_at: string;
   updated_at: string;
   /** One diff version per push, oldest first (GitLab's MR diff versions). */
@@ -151,6 +155,8 @@ export class FakeProject {
   /** SHAs whose archive was downloaded, in order. */
   readonly downloads: string[] = [];
   readonly archives = new Map<string, Buffer>();
+  /** The file names of each pushed commit, for the files a merge request changes. */
+  readonly trees = new Map<string, string[]>();
   /** username → access level; absent: no member. */
   readonly members = new Map<string, number>();
   readonly pipelines: FakePipeline[] = [];
@@ -167,12 +173,16 @@ export class FakeProject {
 
   /** The commit `sha` with these files, served as GitLab's archive.tar.gz. */
   async push(sha: string, files: Record<string, string>): Promise<void> {
+    this.trees.set(sha, Object.keys(files));
     const top = `${this.name}-${sha}-${sha}`;
     const entries = Object.entries(files).map(([name, content]) => ({ path: `${top}/${name}`, content }));
     this.archives.set(sha, tarGz([{ path: `${top}/`, type: "Directory" }, ...entries], { comment: sha }));
   }
 
-  openMergeRequest(iid: number, head: { ref: string; sha: string; fork?: boolean; user?: string }): FakeMergeRequest {
+  openMergeRequest(
+    iid: number,
+    head: { ref: string; sha: string; fork?: boolean; user?: string; draft?: boolean; changes?: string[] },
+  ): FakeMergeRequest {
     const at = this.gitlab.tick();
     const mr: FakeMergeRequest = {
       iid,
@@ -182,7 +192,10 @@ export class FakeProject {
       oldrev: null,
       fork: head.fork ?? false,
       author: head.user ?? "alex",
-      title: `Preview me (!${iid})`,
+      title: `${head.draft ? "Draft: " : ""}Preview me (!${iid})`,
+      draft: head.draft ?? false,
+      labels: [],
+      changes: head.changes ?? null,
       created_at: at,
       updated_at: at,
       versions: [{ id: this.gitlab.nextId(), head_commit_sha: head.sha, created_at: at }],
@@ -199,6 +212,50 @@ export class FakeProject {
     mr.updated_at = this.gitlab.tick();
     mr.versions.push({ id: this.gitlab.nextId(), head_commit_sha: sha, created_at: mr.updated_at });
     return mr;
+  }
+
+  /** A label is added to or removed from the MR; returns the `changes` GitLab's update hook reports. */
+  setLabel(iid: number, name: string, on: boolean): Json {
+    const mr = this.mergeRequest(iid);
+    const previous = mr.labels;
+    mr.labels = on ? [...new Set([...previous, name])] : previous.filter((l) => l !== name);
+    mr.oldrev = null;
+    mr.updated_at = this.gitlab.tick();
+    return {
+      labels: { previous: previous.map((l) => this.labelJson(l)), current: mr.labels.map((l) => this.labelJson(l)) },
+    };
+  }
+
+  /** The author marks the draft MR as ready (GitLab drops the title's "Draft: "); returns the hook's `changes`. */
+  markReady(iid: number): Json {
+    const mr = this.mergeRequest(iid);
+    const previous = mr.title;
+    mr.draft = false;
+    mr.title = mr.title.replace(/^Draft: /, "");
+    mr.oldrev = null;
+    mr.updated_at = this.gitlab.tick();
+    return { title: { previous, current: mr.title }, draft: { previous: true, current: false } };
+  }
+
+  /** The files MR `iid` changes, as its diffs list them. */
+  changedFiles(iid: number): string[] {
+    const mr = this.mergeRequest(iid);
+    return mr.changes ?? this.trees.get(mr.sha) ?? [];
+  }
+
+  labelJson(title: string): Json {
+    return {
+      id: idOf(title),
+      title,
+      color: "#6699cc",
+      project_id: this.id,
+      created_at: "2026-10-01T09:00:00Z",
+      updated_at: "2026-10-01T09:00:00Z",
+      template: false,
+      description: null,
+      type: "ProjectLabel",
+      group_id: null,
+    };
   }
 
   editTitle(iid: number, title: string): FakeMergeRequest {
@@ -333,7 +390,7 @@ export class FakeProject {
   }
 
   /** A Merge Request Hook for the MR as the fake has it now. `update` carries `oldrev` only after a push. */
-  mergeRequestHook(iid: number, action: "open" | "reopen" | "update" | "close" | "merge"): Json {
+  mergeRequestHook(iid: number, action: "open" | "reopen" | "update" | "close" | "merge", change?: Json): Json {
     const mr = this.mergeRequest(iid);
     const example = this.moved(
       fixture(
@@ -344,7 +401,11 @@ export class FakeProject {
     const source = mr.fork ? this.projectJson(this.id + 1, `${mr.author}/${this.name}`) : this.projectJson();
     const { oldrev: _, ...withoutOldrev } = attributes;
     const changes =
-      action === "update" && mr.oldrev === null ? { title: { previous: "Preview me", current: mr.title } } : {};
+      action === "update" && mr.oldrev === null
+        ? (change ?? { title: { previous: "Preview me", current: mr.title } })
+        : {};
+    const labels = mr.labels.map((l) => this.labelJson(l));
+    const author = this.gitlab.user(mr.author);
     return {
       ...example,
       user: { ...(example.user as Json), ...this.gitlab.user(mr.author), name: mr.author },
@@ -357,6 +418,9 @@ export class FakeProject {
         source_branch: mr.source_branch,
         source_project_id: source.id,
         target_project_id: this.id,
+        author_id: author.id,
+        draft: mr.draft,
+        work_in_progress: mr.draft,
         source,
         target: this.projectJson(),
         state: mr.state,
@@ -369,10 +433,10 @@ export class FakeProject {
           id: mr.sha,
           url: `${GITLAB_URL}/${this.path}/-/commit/${mr.sha}`,
         },
-        labels: [],
+        labels,
         ...(action === "update" && mr.oldrev !== null ? { oldrev: mr.oldrev } : {}),
       },
-      labels: [],
+      labels,
       changes: { updated_at: { previous: mr.created_at, current: mr.updated_at }, ...changes },
     };
   }
@@ -516,8 +580,8 @@ export class FakeProject {
       source_project_id: mr.fork ? this.id + 1 : this.id,
       target_project_id: this.id,
       author: this.gitlab.userJson(this.gitlab.user(mr.author)),
-      labels: [],
-      draft: false,
+      labels: mr.labels,
+      draft: mr.draft,
       sha: mr.sha,
       merge_commit_sha: null,
       references: { short: `!${mr.iid}`, relative: `!${mr.iid}`, full: `${this.path}!${mr.iid}` },
@@ -594,6 +658,22 @@ function noteRoutes(g: FakeGitLab): void {
         patch_id_sha: null,
       })),
     ];
+  });
+  g.onProject("GET", "/merge_requests/:iid/diffs", (project, req, { iid }) => {
+    const mr = mergeRequestOf(project, iid);
+    if (!mr) return notFound();
+    const diffs = project.changedFiles(mr.iid).map((file) => ({
+      old_path: file,
+      new_path: file,
+      a_mode: "100644",
+      b_mode: "100644",
+      diff: "@@ -1 +1 @@\n-old\n+new\n",
+      new_file: false,
+      renamed_file: false,
+      deleted_file: false,
+      generated_file: false,
+    }));
+    return page(req, diffs);
   });
   g.onProject("GET", "/merge_requests/:iid/commits", (project, req, { iid }) => {
     const mr = mergeRequestOf(project, iid);

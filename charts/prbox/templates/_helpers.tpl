@@ -182,6 +182,16 @@ seccompProfile:
   value: {{ .resyncInterval | quote }}
 - name: PRBOX_RESYNC_GITLAB_PROJECTS
   value: {{ join "," .resyncGitlabProjects | quote }}
+- name: PRBOX_SKIP_DRAFTS
+  value: {{ .skipDrafts | quote }}
+- name: PRBOX_SKIP_BOTS
+  value: {{ .skipBots | quote }}
+- name: PRBOX_BOT_AUTHORS
+  value: {{ join "," .botAuthors | quote }}
+- name: PRBOX_SKIP_LABEL
+  value: {{ .skipLabel | quote }}
+- name: PRBOX_PATHS
+  value: {{ join "," .paths | quote }}
 {{- range $name, $value := .variables }}
 - name: {{ printf "PRBOX_VAR_%s" $name }}
   value: {{ $value | quote }}

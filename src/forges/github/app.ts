@@ -1,6 +1,7 @@
 import type { ApplicationFunction, Context, ProbotOctokit } from "probot";
 import { handleCommand, type CommandResult } from "../../core/commands.js";
 import { intake, type IntakeDeps } from "../../core/intake.js";
+import { withChangedFiles } from "../../core/changed-files.js";
 import type { ChecksEvent } from "../../core/events.js";
 import type { Forge, PullRequestRef } from "../../core/forge.js";
 import { pullRequestsAt, requiredChecks } from "./checks.js";
@@ -22,6 +23,8 @@ const PULL_REQUEST_EVENTS = [
   "pull_request.closed",
   "pull_request.labeled",
   "pull_request.unlabeled",
+  "pull_request.ready_for_review",
+  "pull_request.converted_to_draft",
 ] as const;
 
 /**
@@ -34,7 +37,10 @@ export function githubApp(deps: GitHubAppDeps): ApplicationFunction {
   return (app) => {
     app.on([...PULL_REQUEST_EVENTS], async (context) => {
       checkPayload(pullRequestPayload, context.payload, "pull_request");
-      const event = pullRequestEvent(context.payload);
+      const normalised = pullRequestEvent(context.payload);
+      const paths = deps.intake.policy.paths ?? [];
+      const event =
+        normalised && (await withChangedFiles(normalised, deps.forgeFor(context.octokit), paths, deps.intake.log));
       const result = event ? await intake(event, context.id, deps.intake) : "ignored";
       // Checks may have finished before this push was seen: look once, so the PR is not stuck waiting.
       if (event && event.action !== "closed")

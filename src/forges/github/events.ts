@@ -14,6 +14,8 @@ const ACTIONS = new Set<PullRequestEvent["action"]>([
   "closed",
   "labeled",
   "unlabeled",
+  "ready_for_review",
+  "converted_to_draft",
 ]);
 
 /** The installation a delivery came through: every API call for it is made as that installation. */
@@ -46,6 +48,9 @@ export function pullRequestEvent(payload: PullRequestPayload): PullRequestEvent 
     // A deleted fork leaves head.repo null; treat it as a fork (untrusted).
     fork: pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name,
     labels: (pr.labels ?? []).map((label) => label.name),
+    draft: pr.draft === true,
+    // GitHub Apps (dependabot[bot], renovate[bot]) open PRs as users of type "Bot".
+    ...(pr.user ? { author: { login: pr.user.login, bot: pr.user.type === "Bot" } } : {}),
   };
   return {
     kind: "pull_request",

@@ -2,6 +2,7 @@ import type { ProbotOctokit } from "probot";
 import { silentLogger, type Logger } from "../../log.js";
 import type { ArchiveLimits } from "../archive.js";
 import type {
+  ChangedPaths,
   CommentAuthor,
   CommitStatus,
   ForgeEnvironmentStatus,
@@ -15,7 +16,7 @@ import { createComment, listComments, MAX_COMMENT_LENGTH, updateComment } from "
 import { setDeploymentStatus } from "./deployments.js";
 import type { GitHubBot } from "./identity.js";
 import { canWrite } from "./permissions.js";
-import { headSince, pullRequest, pullRequestCommits } from "./pulls.js";
+import { changedFiles, headSince, pullRequest, pullRequestCommits } from "./pulls.js";
 import { react } from "./replies.js";
 import { gitHubRepo, type GitHubRepo } from "./repo.js";
 import { fetchSources } from "./sources.js";
@@ -108,6 +109,10 @@ export class GitHubForge implements Forge {
 
   async pullRequest(ref: PullRequestRef): Promise<PullRequestInfo> {
     return pullRequest(this.repo(ref));
+  }
+
+  async changedFiles(ref: PullRequestRef): Promise<ChangedPaths> {
+    return changedFiles(this.repo(ref));
   }
 
   private repo(ref: PullRequestRef): GitHubRepo {

@@ -21,6 +21,8 @@ export const pullRequestPayload = z.looseObject({
     updated_at: z.string(),
     merged: z.boolean().nullish(),
     labels: z.array(z.looseObject({ name: z.string() })).nullish(),
+    draft: z.boolean().nullish(),
+    user: user.nullish(),
     head: z.looseObject({ ref: z.string(), sha, repo: z.looseObject({ full_name: z.string() }).nullable() }),
     base: z.looseObject({ repo: z.looseObject({ full_name: z.string() }) }),
   }),

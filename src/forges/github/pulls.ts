@@ -1,4 +1,4 @@
-import type { PullRequestInfo } from "../../core/forge.js";
+import type { ChangedPaths, PullRequestInfo } from "../../core/forge.js";
 import { github } from "./errors.js";
 import { prName, type GitHubRepo } from "./repo.js";
 
@@ -45,4 +45,19 @@ export async function headSince(gh: GitHubRepo, headSha: string): Promise<string
   );
   if (data.head.sha !== headSha) return null;
   return data.head.repo?.pushed_at ?? null;
+}
+
+/** GitHub lists at most this many files of a pull request. */
+const MAX_LISTED_FILES = 3000;
+
+/** The files the PR changes (`pulls/{n}/files`, 100 a page); a renamed file counts under both names. */
+export async function changedFiles(gh: GitHubRepo): Promise<ChangedPaths> {
+  const { octokit, owner, repo } = gh;
+  const files = await github(`listing the files of ${prName(gh)}`, () =>
+    octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo, pull_number: gh.pr, per_page: 100 }),
+  );
+  const paths = files.flatMap((file) =>
+    file.previous_filename ? [file.filename, file.previous_filename] : [file.filename],
+  );
+  return { paths, complete: files.length < MAX_LISTED_FILES };
 }

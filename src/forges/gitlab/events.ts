@@ -20,8 +20,9 @@ const ACTIONS: Record<string, PullRequestEvent["action"]> = {
 
 /**
  * A Merge Request Hook as a forge-neutral event. An `update` is a push only when it carries
- * `oldrev` (GitLab sends it only when the code changed); a label change becomes labeled or
- * unlabeled (for label opt-in); any other edit (title, description, draft, reviewers) is ignored,
+ * `oldrev` (GitLab sends it only when the code changed); a draft change becomes
+ * converted_to_draft or ready_for_review; a label change becomes labeled or unlabeled (for label
+ * opt-in and the no-preview label); any other edit (title, description, reviewers) is ignored,
  * so it never redeploys.
  */
 export function mergeRequestEvent(hook: MergeRequestHook): Normalised<PullRequestEvent> {
@@ -36,6 +37,7 @@ export function mergeRequestEvent(hook: MergeRequestHook): Normalised<PullReques
     sha,
     fork: attributes.source_project_id !== attributes.target_project_id,
     labels: attributes.labels,
+    ...draftAndAuthor(hook),
   };
   return {
     event: {
@@ -51,12 +53,42 @@ export function mergeRequestEvent(hook: MergeRequestHook): Normalised<PullReques
 
 function updateAction(hook: MergeRequestHook): PullRequestEvent["action"] | null {
   if (hook.object_attributes.oldrev) return "synchronize";
+  const draft = draftChange(hook);
+  if (draft !== null) return draft ? "converted_to_draft" : "ready_for_review";
   const change = hook.changes?.labels;
   if (!change) return null;
   const added = change.current.some((label) => !change.previous.includes(label));
   const removed = change.previous.some((label) => !change.current.includes(label));
   if (added) return "labeled";
   return removed ? "unlabeled" : null;
+}
+
+/**
+ * Whether the MR is a draft, and its author when the hook says: the hook names the author only
+ * by id, and its `user` (who did what it reports) is the author on "open" and whenever the
+ * author acts. Otherwise the author is left out, and prbox keeps what it knew.
+ */
+function draftAndAuthor(hook: MergeRequestHook): Pick<HeadCommit, "draft" | "author"> {
+  const attributes = hook.object_attributes;
+  const draft = attributes.draft ?? attributes.work_in_progress;
+  const user = hook.user;
+  const author =
+    user && attributes.author_id === user.id ? { login: user.username, bot: isBotUsername(user.username) } : undefined;
+  return { ...(typeof draft === "boolean" ? { draft } : {}), ...(author ? { author } : {}) };
+}
+
+/** GitLab's draft title prefixes ("Draft:", "[Draft]", "(Draft)"; "WIP:" and "[WIP]" of old). */
+const DRAFT_TITLE = /^\s*(?:\[draft\]|\(draft\)|draft:|\[wip\]|wip:)/i;
+
+/** True: the update made the MR a draft; false: marked it as ready; null: no draft change. */
+function draftChange(hook: MergeRequestHook): boolean | null {
+  const changes = hook.changes;
+  const draft = changes?.draft;
+  if (draft && typeof draft.current === "boolean" && draft.previous !== draft.current) return draft.current;
+  const title = changes?.title;
+  if (!title || changes.draft) return null;
+  const [was, is] = [DRAFT_TITLE.test(title.previous ?? ""), DRAFT_TITLE.test(title.current ?? "")];
+  return was === is ? null : is;
 }
 
 /**

@@ -2,6 +2,7 @@ import { silentLogger, type Logger } from "../../log.js";
 import type { ArchiveLimits } from "../archive.js";
 import type { ChecksVerdict } from "../../core/checks.js";
 import type {
+  ChangedPaths,
   CommentAuthor,
   CommitStatus,
   ForgeEnvironmentStatus,
@@ -16,7 +17,7 @@ import type { GitLabClient } from "./client.js";
 import { setEnvironmentStatus } from "./environments.js";
 import { TokenUser } from "./identity.js";
 import { canWrite } from "./members.js";
-import { headSince, mergeRequest, mergeRequestCommits } from "./merge-requests.js";
+import { changedFiles, headSince, mergeRequest, mergeRequestCommits } from "./merge-requests.js";
 import { createNote, listNotes, MAX_NOTE_LENGTH, updateNote } from "./notes.js";
 import { mergeRequestsAt, requiredJobs } from "./pipelines.js";
 import { gitLabMergeRequest, type GitLabMergeRequest } from "./project.js";
@@ -110,6 +111,10 @@ export class GitLabForge implements Forge {
 
   async pullRequest(ref: PullRequestRef): Promise<PullRequestInfo> {
     return mergeRequest(this.mr(ref));
+  }
+
+  async changedFiles(ref: PullRequestRef): Promise<ChangedPaths> {
+    return changedFiles(this.mr(ref));
   }
 
   /** PRBOX_REQUIRED_CHECKS: the required jobs on the merge request's commit `sha`, asked through the API. */

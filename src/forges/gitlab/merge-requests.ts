@@ -1,4 +1,4 @@
-import type { PullRequestInfo } from "../../core/forge.js";
+import type { ChangedPaths, PullRequestInfo } from "../../core/forge.js";
 import { gitlab } from "./errors.js";
 import { mrName, type GitLabMergeRequest } from "./project.js";
 
@@ -45,4 +45,17 @@ export async function headSince(mr: GitLabMergeRequest, headSha: string): Promis
     undefined,
   );
   return newest?.head_commit_sha === headSha ? newest.created_at : null;
+}
+
+/** GitLab's default diff limit (the instance's `diff_max_files`): a list this long may be cut. */
+const MAX_LISTED_FILES = 1000;
+
+/** The files the merge request changes (its diffs, page by page); a renamed file counts under both names. */
+export async function changedFiles(mr: GitLabMergeRequest): Promise<ChangedPaths> {
+  const { api, projectId, iid } = mr;
+  const diffs = await gitlab(`listing the changes of ${mrName(mr)}`, () =>
+    api.MergeRequests.allDiffs(projectId, iid, { perPage: 100 }),
+  );
+  const paths = [...new Set(diffs.flatMap((diff) => [diff.new_path, diff.old_path]))];
+  return { paths, complete: diffs.length < MAX_LISTED_FILES };
 }

@@ -42,8 +42,13 @@ export const noteHead = z.object({
   object_attributes: z.object({ noteable_type: z.string() }),
 });
 
+/** A change GitLab reports in an update's `changes`: the value before and after. */
+const change = <T extends z.ZodType>(value: T) => z.object({ previous: value.nullish(), current: value.nullish() });
+
 export const mergeRequestHook = z.object({
   object_kind: z.literal("merge_request"),
+  /** Who did what the hook reports (on "open", the author). */
+  user: z.object({ id: z.number().int(), username: z.string().min(1) }).nullish(),
   project,
   object_attributes: z.object({
     iid: z.number().int().positive(),
@@ -56,10 +61,18 @@ export const mergeRequestHook = z.object({
     oldrev: z.string().nullish(),
     last_commit: z.object({ id: sha }).nullish(),
     labels,
+    title: z.string().nullish(),
+    author_id: z.number().int().nullish(),
+    /** `draft` since GitLab 13.x; `work_in_progress`, its old name, in older payloads. */
+    draft: z.boolean().nullish(),
+    work_in_progress: z.boolean().nullish(),
   }),
   changes: z
     .object({
       labels: z.object({ previous: labels, current: labels }).optional(),
+      /** Since GitLab 16.x; before, a title gaining or losing its "Draft:" prefix is the only sign. */
+      draft: change(z.boolean()).optional(),
+      title: change(z.string()).optional(),
     })
     .optional(),
 });

@@ -4,6 +4,7 @@ import { PrboxError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { RouteHandler } from "../../http.js";
 import { handleCommand } from "../../core/commands.js";
+import { withChangedFiles } from "../../core/changed-files.js";
 import type { Forge } from "../../core/forge.js";
 import { commandNote, mergeRequestEvent } from "./events.js";
 import { answer, declaredJson, declaredTooLarge, readBody, refuse } from "../../http.js";
@@ -114,9 +115,11 @@ async function onMergeRequest(
     return { status: 400, result: "ignored", text: `not a merge request payload: ${describeIssues(hook.error)}` };
   const normalised = mergeRequestEvent(hook.data);
   if ("ignored" in normalised) return { status: 200, ...ignored(normalised.ignored) };
-  const result = await store(normalised.event, id, options.intake);
-  const checks = await gateOnHead(normalised.event, id, options, log);
-  const text = `${normalised.event.action}: ${result}${checks ? `; checks settled: ${checks}` : ""}`;
+  const forge = options.forgeFor(normalised.event.ref.target);
+  const event = await withChangedFiles(normalised.event, forge, options.intake.policy.paths ?? [], log);
+  const result = await store(event, id, options.intake);
+  const checks = await gateOnHead(event, id, options, log);
+  const text = `${event.action}: ${result}${checks ? `; checks settled: ${checks}` : ""}`;
   return { status: 200, result: checks === "queued" ? checks : result, text };
 }
 

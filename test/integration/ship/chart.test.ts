@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { envSchema } from "../../../src/config/config.js";
+import { envSchema, loadConfig } from "../../../src/config/config.js";
 import { cli } from "../../support/cli.js";
 import { chartDir, helmWith, ofKind, renderChart, type Manifest } from "./chart.js";
 
@@ -360,6 +360,30 @@ describe("the prbox chart", () => {
     });
     // Without a source namespace there is no Role at all.
     expect(ofKind(await rendered({}), "Role")).toEqual([]);
+  });
+
+  it("passes which pull requests want a preview, and the defaults are prbox's own", async () => {
+    const envFor = async (values: object) => {
+      const env = envOf(first(deploymentOf(await renderChart(helm, values), "server")));
+      return Object.fromEntries(
+        ["PRBOX_SKIP_DRAFTS", "PRBOX_SKIP_BOTS", "PRBOX_BOT_AUTHORS", "PRBOX_SKIP_LABEL", "PRBOX_PATHS"].map((n) => [
+          n,
+          env.get(n)?.value ?? "",
+        ]),
+      );
+    };
+    const defaults = await envFor({});
+    expect(loadConfig(defaults).policy).toMatchObject(loadConfig({}).policy);
+    const set = await envFor({
+      policy: { skipDrafts: false, botAuthors: ["ci-robot"], skipLabel: "skip-preview", paths: ["src/**", "!**/*.md"] },
+    });
+    expect(set).toEqual({
+      PRBOX_SKIP_DRAFTS: "false",
+      PRBOX_SKIP_BOTS: "true",
+      PRBOX_BOT_AUTHORS: "ci-robot",
+      PRBOX_SKIP_LABEL: "skip-preview",
+      PRBOX_PATHS: "src/**,!**/*.md",
+    });
   });
 
   describe("refuses bad values with a clear message", () => {

@@ -4,7 +4,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import type { WebhookDefinition } from "@octokit/webhooks-examples";
-import type { FakeComment, FakeRepository } from "../../../support/fake-github.js";
+import { labelJson, type FakeComment, type FakeRepository } from "../../../support/fake-github.js";
 
 const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
 
@@ -27,9 +27,11 @@ export interface Delivery {
 export function pullRequestDelivery(
   repo: FakeRepository,
   number: number,
-  action: "opened" | "synchronize" | "closed" | "reopened",
+  action: "opened" | "synchronize" | "closed" | "reopened" | "labeled" | "unlabeled" | "ready_for_review",
+  /** The label a labeled or unlabeled delivery is about. */
+  label?: string,
 ): Delivery {
-  const payload = example("pull_request", action === "reopened" ? "reopened" : action);
+  const payload = example("pull_request", action);
   const pr = repo.pullRequestJson(number);
   const head = pr.head as { sha: string };
   const extra = action === "synchronize" ? { before: "0000000000000000000000000000000000000000", after: head.sha } : {};
@@ -38,6 +40,7 @@ export function pullRequestDelivery(
     payload: {
       ...payload,
       ...extra,
+      ...(label === undefined ? {} : { label: labelJson(repo.fullName, label) }),
       action,
       number,
       pull_request: pr,

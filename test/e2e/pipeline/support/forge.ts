@@ -15,6 +15,12 @@ export interface Head {
   fork?: boolean;
   /** Who opened it; default a member of the project. */
   user?: string;
+  /** `user` is a bot account of the forge (GitHub: a GitHub App's type "Bot"; GitLab: name it project_N_bot_…). */
+  bot?: boolean;
+  /** Opened as a draft. */
+  draft?: boolean;
+  /** The files the PR changes; default every file of the head's commit. */
+  changes?: string[];
 }
 
 /** A comment (GitHub) or note (GitLab) on the PR. */
@@ -79,6 +85,10 @@ export interface ForgeHarness {
   botComment(pr: number, body: string): SeenComment;
   /** Every comment on the PR, by anyone, oldest first. */
   comments(pr: number): SeenComment[];
+  /** Someone adds (`on`) or removes a label; the event it causes (GitHub labeled/unlabeled, GitLab's update). */
+  setLabel(pr: number, name: string, on: boolean): Delivery;
+  /** The author marks the draft ready for review; the event it causes (GitHub ready_for_review, GitLab's update). */
+  markReady(pr: number): Delivery;
   /** The event a change of the PR causes (GitHub pull_request.<action>, GitLab's Merge Request Hook). */
   pullRequestEvent(pr: number, action: PullRequestAction): Delivery;
   commentEvent(pr: number, comment: SeenComment): Delivery;

@@ -67,6 +67,14 @@ export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: Fak
     botComment: (pr, body) => seen(repo.addComment(pr, gitHubUser("other-previews[bot]", "Bot"), body)),
     comments: (pr) => repo.commentsOn(pr).map(seen),
     pullRequestEvent: (pr, action) => send(pullRequestDelivery(repo, pr, action)),
+    setLabel: (pr, name, on) => {
+      repo.setLabel(pr, name, on);
+      return send(pullRequestDelivery(repo, pr, on ? "labeled" : "unlabeled", name));
+    },
+    markReady: (pr) => {
+      repo.markReady(pr);
+      return send(pullRequestDelivery(repo, pr, "ready_for_review"));
+    },
     commentEvent: (_pr, c) => send(commentDelivery(repo, comment(c.id))),
     pullRequests: () => [...repo.pulls.keys()],
     stickyComments: (pr) => sticky(pr).map(seen),

@@ -104,6 +104,9 @@ export function gitlabHarness(prbox: RunningPrbox, gitlab: FakeGitLab, project: 
       const merged = action === "closed" && project.mergeRequest(iid).state === "merged";
       return send("Merge Request Hook", project.mergeRequestHook(iid, merged ? "merge" : ACTIONS[action]));
     },
+    setLabel: (iid, name, on) =>
+      send("Merge Request Hook", project.mergeRequestHook(iid, "update", project.setLabel(iid, name, on))),
+    markReady: (iid) => send("Merge Request Hook", project.mergeRequestHook(iid, "update", project.markReady(iid))),
     commentEvent: (iid, c) => {
       const note = project.notesOn(iid).find((n) => n.id === c.id);
       if (!note) throw new Error(`the fake GitLab has no note ${c.id} on !${iid}`);

@@ -28,7 +28,14 @@ describe("mergeRequestEvent", () => {
         kind: "pull_request",
         action: "opened",
         ref: { forge: "gitlab", repo: "acme/platform/shop", pr: 42, target: "15" },
-        head: { branch: "feature/login", sha: SHA, fork: false, labels: ["preview"] },
+        head: {
+          branch: "feature/login",
+          sha: SHA,
+          fork: false,
+          labels: ["preview"],
+          draft: false,
+          author: { login: "alex", bot: false },
+        },
         merged: false,
         at: "2026-11-02T10:00:00.000Z",
       },
@@ -48,6 +55,53 @@ describe("mergeRequestEvent", () => {
     const reopened = hook("merge_request.open");
     reopened.object_attributes.action = "reopen";
     expect(parse(reopened)).toMatchObject({ event: { action: "reopened" } });
+  });
+
+  it("reads the draft flag, and work_in_progress from older GitLab", () => {
+    const draft = hook("merge_request.open");
+    draft.object_attributes.draft = true;
+    expect(parse(draft)).toMatchObject({ event: { head: { draft: true } } });
+    const old = hook("merge_request.open");
+    delete old.object_attributes.draft;
+    old.object_attributes.work_in_progress = true;
+    expect(parse(old)).toMatchObject({ event: { head: { draft: true } } });
+  });
+
+  it("knows the author only when the hook's user is the author, and a token's user for a bot", () => {
+    const byBot = hook("merge_request.open");
+    byBot.user = { id: 901, username: "project_15_bot_3f2a9c0b1d", name: "renovate" };
+    byBot.object_attributes.author_id = 901;
+    expect(parse(byBot)).toMatchObject({
+      event: { head: { author: { login: "project_15_bot_3f2a9c0b1d", bot: true } } },
+    });
+    // A maintainer pushes to the bot's merge request: the hook's user is not the author.
+    const byOther = hook("merge_request.update-push");
+    byOther.object_attributes.author_id = 901;
+    const event = parse(byOther);
+    expect(event).toMatchObject({ event: { action: "synchronize" } });
+    expect(event).not.toHaveProperty("event.head.author");
+  });
+
+  it("calls marking a draft ready ready_for_review, and making it a draft converted_to_draft", () => {
+    const ready = hook("merge_request.update-title");
+    ready.changes = { draft: { previous: true, current: false } };
+    expect(parse(ready)).toMatchObject({ event: { action: "ready_for_review", head: { draft: false } } });
+    const drafted = hook("merge_request.update-title");
+    drafted.object_attributes.draft = true;
+    drafted.changes = { draft: { previous: false, current: true } };
+    expect(parse(drafted)).toMatchObject({ event: { action: "converted_to_draft", head: { draft: true } } });
+  });
+
+  it("reads a draft change from the title's prefix where GitLab reports no draft change (before 16.x)", () => {
+    const ready = hook("merge_request.update-title");
+    ready.changes = { title: { previous: "Draft: Log in with SSO", current: "Log in with SSO" } };
+    expect(parse(ready)).toMatchObject({ event: { action: "ready_for_review" } });
+    const drafted = hook("merge_request.update-title");
+    drafted.changes = { title: { previous: "Log in with SSO", current: "[Draft] Log in with SSO" } };
+    expect(parse(drafted)).toMatchObject({ event: { action: "converted_to_draft" } });
+    const renamed = hook("merge_request.update-title");
+    renamed.changes = { title: { previous: "Draft: Log in", current: "Draft: Log in with SSO" } };
+    expect(parse(renamed)).toEqual({ ignored: "merge request edited without new commits" });
   });
 
   it("calls removing a label unlabeled, and ignores an edit that changed neither code nor labels", () => {
