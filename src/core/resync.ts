@@ -158,6 +158,9 @@ function actionFor(current: DesiredState | null, pull: OpenPullRequest): PullReq
   if (current === null) return "opened";
   // Reopened after it was closed; the PR's updated_at of a close prbox saw is never later than this.
   if (current.closed) return pull.updatedAt > current.eventAt ? "reopened" : null;
+  // A draft marked ready (or back) while prbox was down: the event the webhook would have sent.
+  if (pull.head.draft !== undefined && pull.head.draft !== (current.draft ?? false))
+    return pull.head.draft ? "converted_to_draft" : "ready_for_review";
   const labelsChanged = [...current.labels].sort().join(",") !== [...pull.head.labels].sort().join(",");
   return pull.head.sha !== current.sha || labelsChanged ? "synchronize" : null;
 }
@@ -170,6 +173,7 @@ function differs(current: DesiredState | null, next: DesiredState): boolean {
     current.action !== next.action ||
     current.closed !== next.closed ||
     current.waitReason !== next.waitReason ||
+    (current.draft ?? false) !== (next.draft ?? false) ||
     current.labels.join(",") !== next.labels.join(",")
   );
 }

@@ -21,6 +21,8 @@ interface PullFields {
   head: { ref: string; sha: string; repo: { id: number } | null };
   base: { repo: { id: number } };
   labels?: { name?: string }[] | null;
+  draft?: boolean;
+  user?: { login: string; type?: string } | null;
 }
 
 /**
@@ -149,6 +151,10 @@ function openPull(pr: PullFields, fullName: string, target: string): OpenPullReq
       // As src/forges/github/pulls.ts: a deleted fork (head.repo null) counts as a fork.
       fork: pr.head.repo === null || pr.head.repo.id !== pr.base.repo.id,
       labels: (pr.labels ?? []).map((l) => l.name ?? "").filter((n) => n !== ""),
+      // As the webhook edge (events.ts): what the wanted rules read, so a PR marked ready while
+      // prbox was down is deployed by the resync.
+      draft: pr.draft === true,
+      ...(pr.user ? { author: { login: pr.user.login, bot: pr.user.type === "Bot" } } : {}),
     },
     updatedAt: pr.updated_at,
   };

@@ -5,6 +5,7 @@ import type { PullRequestRef } from "../../core/forge.js";
 import type { GitLabClient } from "./client.js";
 import { gitlab, statusOf } from "./errors.js";
 import { GitLabForge } from "./forge.js";
+import { isBotUsername } from "./events.js";
 
 /** The most GitLab returns per page: one request per 100 open merge requests. */
 const PER_PAGE = 100;
@@ -17,6 +18,9 @@ interface MergeRequestFields {
   target_project_id: number;
   updated_at: string;
   labels?: unknown[];
+  draft?: boolean;
+  work_in_progress?: boolean;
+  author?: { username?: string } | null;
 }
 
 /** The projects whose webhook reached prbox, kept in Redis: GitLab has no "installations" to ask. */
@@ -145,7 +149,18 @@ function openMergeRequest(mr: MergeRequestFields, path: string, projectId: numbe
       labels: (mr.labels ?? [])
         .map((l) => (typeof l === "string" ? l : String((l as { name?: unknown }).name ?? "")))
         .filter((n) => n !== ""),
+      ...draftAndAuthor(mr),
     },
     updatedAt: mr.updated_at,
+  };
+}
+
+/** As the webhook edge (events.ts): what the wanted rules read, when the list says it. */
+function draftAndAuthor(mr: MergeRequestFields): Pick<OpenPullRequest["head"], "draft" | "author"> {
+  const draft = mr.draft ?? mr.work_in_progress;
+  const login = mr.author?.username;
+  return {
+    ...(typeof draft === "boolean" ? { draft } : {}),
+    ...(login ? { author: { login, bot: isBotUsername(login) } } : {}),
   };
 }

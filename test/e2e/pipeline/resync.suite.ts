@@ -197,6 +197,41 @@ export function resyncSuite(name: ForgeName) {
     );
 
     test(
+      "deploys a draft marked ready while prbox was down (PRBOX_SKIP_DRAFTS), as the ready_for_review webhook would have",
+      { timeout: 300_000 },
+      async () => {
+        const t = await installation(name, { PRBOX_SKIP_DRAFTS: "true" });
+        const sha = newSha();
+        await t.forge().push(sha, await previewRepo());
+        t.forge().open(1, { ref: "feature/draft", sha, draft: true });
+        expect((await t.forge().pullRequestEvent(1, "opened").send()).status).toBe(200);
+        await t.until(
+          "#1 says it is a draft",
+          () => t.sticky(1).includes("this pull request is a draft"),
+          () => t.sticky(1),
+        );
+        await t.settled();
+        await t.stop();
+
+        // Marked ready with no webhook reaching prbox: only the resync's listing says so.
+        t.forge().markReady(1);
+        await t.start(RESYNC_ON);
+
+        await t.until(
+          "#1 ready",
+          () => t.sticky(1).includes("✅ ready"),
+          () => t.sticky(1),
+        );
+        await t.settled();
+        expect((await liveNamespace(t.kube, t.forge().namespace(1)))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(
+          sha,
+        );
+        expect(await t.prbox.rt.store.getDesired(t.forge().environmentId(1))).toMatchObject({ draft: false });
+        expect(t.forge().stickyComments(1)).toHaveLength(1);
+      },
+    );
+
+    test(
       "takes previews back after Redis lost everything: the namespace of a PR closed meanwhile is deleted, the two others adopted and still served by pushes",
       { timeout: 300_000 },
       async () => {
