@@ -17,6 +17,7 @@ const RUNS = Number(process.env.RECOVERY_RUNS ?? 3);
 const FILES = process.env.RECOVERY_FILES?.split(",") ?? [
   "test/e2e/resilience/worker-kill.test.ts",
   "test/e2e/resilience/redis-restart.test.ts",
+  "test/e2e/resilience/sentinel.test.ts",
   "test/e2e/resilience/api-outage.test.ts",
 ];
 

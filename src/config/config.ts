@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import type { RenderPolicy } from "../spec/context.js";
 import { baselineCrossChecks, baselineOf, parseBaseline, type Baseline } from "./baseline.js";
+import { parseRedisUrl, RedisUrlError } from "./redis-url.js";
 import { envSchema } from "./schema.js";
 
 export { ConfigError, envSchema };
@@ -51,6 +52,8 @@ export interface Config {
   redisDefaulted: boolean;
   /** Prefix of every Redis key (and the queue's), so several installations can share one Redis. */
   redisPrefix: string;
+  /** Replicas that must hold an intake's writes before a delivery is acknowledged (Redis WAIT). */
+  redisReplicas: number;
   kubeconfig: string | null;
   github: { appId: string | null; webhookSecret: string | null; configured: boolean; webhookProxy: string | null };
   gitlab: { url: string; token: string; webhookSecret: string } | null;
@@ -95,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.PRBOX_REDIS_URL ?? DEFAULT_REDIS_URL,
     redisDefaulted: e.PRBOX_REDIS_URL === undefined,
     redisPrefix: e.PRBOX_REDIS_PREFIX,
+    redisReplicas: redisReplicas(e),
     kubeconfig: e.KUBECONFIG ?? null,
     github: {
       appId: e.APP_ID ?? null,
@@ -185,8 +189,7 @@ function crossChecks(e: Parsed): string[] {
       "PRBOX_PAGE_TOKEN: too short to guard the environments page; use 16 characters or more (e.g. openssl rand -hex 32)",
     );
   }
-  if (e.PRBOX_REDIS_URL && !/^rediss?:\/\//.test(e.PRBOX_REDIS_URL))
-    problems.push("PRBOX_REDIS_URL: expected redis://host:port or rediss://host:port");
+  problems.push(...redisUrlProblems(e.PRBOX_REDIS_URL));
   // BullMQ renews a lock every half of its duration; below ~1 s a busy event loop loses jobs it still runs.
   if (e.PRBOX_JOB_LOCK_DURATION < 1000)
     problems.push(
@@ -198,6 +201,23 @@ function crossChecks(e: Parsed): string[] {
   problems.push(...retryProblems(e));
   problems.push(...pathProblems(e));
   return problems;
+}
+
+/** Sentinel means a replica to fail over to: by default a delivery is acknowledged once it holds the write. */
+function redisReplicas(e: Parsed): number {
+  if (e.PRBOX_REDIS_REPLICAS !== undefined) return e.PRBOX_REDIS_REPLICAS;
+  return /^rediss?\+sentinel:/.test(e.PRBOX_REDIS_URL ?? "") ? 1 : 0;
+}
+
+function redisUrlProblems(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    parseRedisUrl(url);
+    return [];
+  } catch (error) {
+    if (error instanceof RedisUrlError) return [`PRBOX_REDIS_URL: ${error.message}`];
+    throw error;
+  }
 }
 
 function pathProblems(e: Parsed): string[] {

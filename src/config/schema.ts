@@ -129,7 +129,15 @@ export const envSchema = z.object({
     .string()
     .optional()
     .describe(
-      "Redis for the queue and the environments' desired state: redis://[user:password@]host:port[/db], or rediss:// for TLS. Not REDIS_URL, which Probot reads for its own throttling. Default in development: redis://127.0.0.1:6379. Required in production; use a Redis with persistence (AOF), see docs/operations.md. Server and worker.",
+      "Redis for the queue and the environments' desired state: redis://[user:password@]host:port[/db], or rediss:// for TLS; redis+sentinel://[user:password@]host:26379[,host:26379…]/master[/db][?sentinelPassword=…] for Sentinel (see docs/operations.md). Not REDIS_URL, which Probot reads for its own throttling. Default in development: redis://127.0.0.1:6379. Required in production; use a Redis with persistence (AOF), see docs/operations.md. Server and worker.",
+    ),
+  PRBOX_REDIS_REPLICAS: z.coerce
+    .number({ error: "expected a whole number" })
+    .int({ error: "expected a whole number" })
+    .min(0, { error: "at least 0" })
+    .optional()
+    .describe(
+      "How many Redis replicas must hold a webhook's write before the delivery is answered 2xx (Redis WAIT, at most 1 s; fewer: 503, and the forge redelivers). Makes a failover lose nothing acknowledged. Default: 1 with redis+sentinel://, 0 otherwise. Server and worker.",
     ),
   PRBOX_REDIS_PREFIX: z
     .string()

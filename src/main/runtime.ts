@@ -80,6 +80,7 @@ export async function createRuntime(
     log,
     attempts: config.jobAttempts,
     backoffMs: config.retryDelayMs,
+    replicas: config.redisReplicas,
   });
   const github = githubAppOptions(config, env);
   const probot = github ? new Probot({ ...github, log: log.child({ name: "probot" }), Octokit: PrboxOctokit }) : null;

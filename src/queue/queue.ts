@@ -2,7 +2,8 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { silentLogger, type Logger } from "../log.js";
 import { RETRY_BACKOFF } from "./backoff.js";
-import { redisFailure } from "./redis.js";
+import { PrboxError } from "../errors.js";
+import { locationOf, redisFailure } from "./redis.js";
 
 /** The one queue of prbox (docs/architecture.md §1, step 3; ADR 6). */
 export const RECONCILE_QUEUE = "prbox-reconcile";
@@ -25,7 +26,15 @@ export interface ReconcileQueueOptions {
   backoffMs?: number;
   /** How long a new job waits, collecting further events for its environment (ms); default 500. */
   delayMs?: number;
+  /**
+   * Replicas that must hold the connection's writes before an enqueue returns (Redis WAIT, at
+   * most REPLICA_WAIT_MS); default 0. The intake's state write goes first on the same
+   * connection, so a delivery is acknowledged only once a failover cannot lose it.
+   */
+  replicas?: number;
 }
+
+const REPLICA_WAIT_MS = 1000;
 
 export interface QueueCounts {
   waiting: number;
@@ -82,6 +91,7 @@ export function createReconcileQueue(options: ReconcileQueueOptions): BullReconc
       } catch (error) {
         throw redisFailure(options.connection, error);
       }
+      await replicated(options.connection, options.replicas ?? 0);
       log.debug({ envId }, "reconcile enqueued");
     },
     async queueCounts() {
@@ -99,4 +109,34 @@ export function createReconcileQueue(options: ReconcileQueueOptions): BullReconc
     },
     close: () => bull.close(),
   };
+}
+
+/**
+ * Waits until the replicas hold what this connection wrote: as many as PRBOX_REDIS_REPLICAS asks,
+ * but never more than are connected now. A primary left without a replica (after a failover of a
+ * two-node group) goes on acknowledging: there is nothing a failover could promote in its place,
+ * and the resync with the forges covers the rest (docs/reliability.md).
+ */
+async function replicated(connection: Redis, wanted: number): Promise<void> {
+  if (wanted === 0) return;
+  let confirmed: number;
+  let replicas: number;
+  try {
+    replicas = Math.min(wanted, await connectedReplicas(connection));
+    if (replicas === 0) return;
+    confirmed = await connection.wait(replicas, REPLICA_WAIT_MS);
+  } catch (error) {
+    throw redisFailure(connection, error);
+  }
+  if (confirmed >= replicas) return;
+  throw new PrboxError(
+    `Redis at ${locationOf(connection)}: ${String(confirmed)} of ${String(replicas)} replica(s) confirmed the write within ${String(REPLICA_WAIT_MS / 1000)} s (PRBOX_REDIS_REPLICAS); not acknowledged, so a failover cannot lose it (the forge redelivers)`,
+    { kind: "transient" },
+  );
+}
+
+/** ROLE on a primary: ["master", offset, [[host, port, offset], …]]. */
+async function connectedReplicas(connection: Redis): Promise<number> {
+  const role = (await connection.call("ROLE")) as unknown[];
+  return role[0] === "master" && Array.isArray(role[2]) ? role[2].length : 0;
 }

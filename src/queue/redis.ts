@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
+import { parseRedisUrl, redactRedisUrl, RedisUrlError, type RedisTarget } from "../config/redis-url.js";
 import { PrboxError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 
@@ -33,21 +34,37 @@ export class PrboxRedis extends Redis {
   readonly location: string;
   lastError: Error | undefined = undefined;
 
-  constructor(url: string, options: LegacyOptions, location: string) {
-    super(url, options);
+  /** How the URL reaches Redis: one server, or the master Sentinel names. */
+  readonly topology: "standalone" | "sentinel";
+
+  constructor(target: RedisTarget & { mode: "standalone" | "sentinel" }, options: LegacyOptions, location: string) {
+    if (target.mode === "standalone") super(target.url, options);
+    else super({ ...options, ...sentinelOptions(target) });
     this.location = location;
+    this.topology = target.mode;
   }
 }
 
-/** The URL with any password replaced by "***"; a value that is no URL becomes a placeholder. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString().replace(/\/$/, "");
-  } catch {
-    return "(an invalid Redis URL)";
-  }
+export { redactRedisUrl };
+
+/**
+ * ioredis asks the Sentinels for the current master, connects to it, and asks again after it is
+ * lost: a failover is a short outage of the master, seen as any other (docs/reliability.md).
+ */
+function sentinelOptions(target: RedisTarget & { mode: "sentinel" }): LegacyOptions {
+  return {
+    sentinels: target.sentinels,
+    name: target.name,
+    role: "master",
+    db: target.db,
+    username: target.username,
+    password: target.password,
+    sentinelUsername: target.sentinelUsername,
+    sentinelPassword: target.sentinelPassword,
+    // Subscribe to +switch-master, so a failover is followed at once rather than on the next error.
+    failoverDetector: true,
+    ...(target.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+  };
 }
 
 function optionsFor(options: ConnectRedisOptions): LegacyOptions {
@@ -64,18 +81,19 @@ function optionsFor(options: ConnectRedisOptions): LegacyOptions {
   };
 }
 
-function checkUrl(url: string): void {
-  let protocol: string;
+function targetOf(url: string): RedisTarget & { mode: "standalone" | "sentinel" } {
+  let target: RedisTarget;
   try {
-    protocol = new URL(url).protocol;
-  } catch {
-    protocol = "";
-  }
-  if (protocol !== "redis:" && protocol !== "rediss:") {
-    throw new PrboxError("the Redis URL is not a redis:// or rediss:// URL", {
-      hint: "set PRBOX_REDIS_URL to redis://[user:password@]host:port[/db]",
+    target = parseRedisUrl(url);
+  } catch (error) {
+    if (!(error instanceof RedisUrlError)) throw error;
+    throw new PrboxError(`the Redis URL is not usable: ${error.message}`, {
+      kind: "permanent",
+      hint: "set PRBOX_REDIS_URL to redis://[user:password@]host:port[/db] (docs/operations.md shows Sentinel's form)",
     });
   }
+  if (target.mode === "cluster") throw new PrboxError("redis+cluster:// is not supported", { kind: "permanent" });
+  return target;
 }
 
 /** Logs the loss of the connection and its recovery once each, not every reconnect attempt. */
@@ -118,9 +136,9 @@ function firstReady(redis: Redis): Promise<void> {
  * when nothing answers at `url`; after that the client reconnects on its own.
  */
 export async function connectRedis(url: string, options: ConnectRedisOptions): Promise<PrboxRedis> {
-  checkUrl(url);
+  const target = targetOf(url);
   const log = (options.log ?? silentLogger).child({ component: "redis", role: options.role });
-  const redis = new PrboxRedis(url, optionsFor(options), redactRedisUrl(url));
+  const redis = new PrboxRedis(target, optionsFor(options), redactRedisUrl(url));
   const ready = firstReady(redis);
   watchConnection(redis, log);
   try {
@@ -157,7 +175,7 @@ function replyCode(error: unknown): string | undefined {
   return /^[A-Z]+/.exec(error.message)?.[0];
 }
 
-function locationOf(redis: Redis): string {
+export function locationOf(redis: Redis): string {
   if (redis instanceof PrboxRedis) return redis.location;
   const { host, port, db, tls } = redis.options;
   return `${tls ? "rediss" : "redis"}://${host ?? "127.0.0.1"}:${String(port ?? 6379)}${db ? `/${String(db)}` : ""}`;

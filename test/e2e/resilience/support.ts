@@ -7,6 +7,7 @@ import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import { inject, onTestFinished } from "vitest";
 import { freePort, pings } from "../../setup/redis.js";
 import { testKubeconfig } from "../../support/cluster-fixtures.js";
@@ -171,6 +172,8 @@ export interface PersistentRedis {
   port: number;
   /** The append-only file survives: the next start() reads it back. */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** Sends a signal (SIGSTOP, SIGCONT) without waiting for anything. */
+  signal(signal: NodeJS.Signals): void;
   start(): Promise<void>;
 }
 
@@ -221,6 +224,9 @@ export async function persistentRedis(options: {
       running.kill(signal);
       await exited;
     },
+    signal(signal: NodeJS.Signals) {
+      child?.kill(signal);
+    },
     async stop() {
       await redis.kill("SIGTERM");
       await rm(dir, { recursive: true, force: true });
@@ -228,4 +234,99 @@ export async function persistentRedis(options: {
   };
   await redis.start();
   return redis;
+}
+
+export interface SentinelGroup {
+  /** PRBOX_REDIS_URL for the group: redis+sentinel://…/MASTER_NAME */
+  url: string;
+  primary: PersistentRedis & { stop(): Promise<void> };
+  replica: PersistentRedis & { stop(): Promise<void> };
+  /** host:port of the master the Sentinels name now. */
+  master(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export const SENTINEL_MASTER = "prbox-main";
+
+/**
+ * Redis as teams run it when one machine is not enough: a primary, a replica of it, and three
+ * Sentinels (quorum 2) that promote the replica half a second after the primary stops answering.
+ * All on loopback; stopped and removed by stop() (call it in a beforeAll / afterAll pair).
+ */
+export async function sentinelGroup(): Promise<SentinelGroup> {
+  const primary = await persistentRedis({ appendfsync: "everysec" });
+  const replica = await persistentRedis({
+    appendfsync: "everysec",
+    extraArgs: ["--replicaof", "127.0.0.1", String(primary.port)],
+  });
+  const dir = await mkdtemp(path.join(os.tmpdir(), "prbox-sentinel-"));
+  const sentinels: { port: number; child: ChildProcess }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const conf = path.join(dir, `sentinel-${String(i)}.conf`);
+    await writeFile(
+      conf,
+      [
+        `port ${String(port)}`,
+        "bind 127.0.0.1",
+        `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${String(primary.port)} 2`,
+        `sentinel down-after-milliseconds ${SENTINEL_MASTER} 500`,
+        `sentinel failover-timeout ${SENTINEL_MASTER} 5000`,
+        "",
+      ].join("\n"),
+    );
+    const child = spawn(process.env.REDIS_SERVER_BIN ?? "redis-server", [conf, "--sentinel"], { stdio: "ignore" });
+    sentinels.push({ port, child });
+  }
+  const ask = (port: number, ...args: string[]) => redisCommand(port, args);
+  const master = async () =>
+    (await ask(sentinels[0]?.port ?? 0, "SENTINEL", "get-master-addr-by-name", SENTINEL_MASTER)).join(":");
+  // Ready when the replica is in sync and every Sentinel knows the replica and the two other Sentinels
+  // (without them no majority could authorise a failover).
+  const ready = async () => {
+    const replication = (await ask(replica.port, "INFO", "replication")).join("\n");
+    if (!replication.includes("master_link_status:up")) return false;
+    for (const { port } of sentinels) {
+      const known: string[] = await ask(port, "SENTINEL", "master", SENTINEL_MASTER).catch(() => []);
+      const field = (name: string) => known[known.indexOf(name) + 1];
+      if (field("num-slaves") !== "1" || field("num-other-sentinels") !== "2") return false;
+    }
+    return true;
+  };
+  const deadline = Date.now() + 30_000;
+  while (!(await ready().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error("the Sentinel group did not come together within 30 s");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url: `redis+sentinel://${sentinels.map(({ port }) => `127.0.0.1:${String(port)}`).join(",")}/${SENTINEL_MASTER}`,
+    primary,
+    replica,
+    master,
+    async stop() {
+      for (const { child } of sentinels) child.kill("SIGTERM");
+      await Promise.all([primary.stop(), replica.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One command to a Redis or Sentinel on loopback; its reply as lines (a bulk string split, an array flattened). */
+async function redisCommand(port: number, args: string[]): Promise<string[]> {
+  const client = new Redis({
+    host: "127.0.0.1",
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await client.connect();
+    const [command = "", ...rest] = args;
+    const reply = await client.call(command, ...rest);
+    const flat = Array.isArray(reply) ? reply.flat(Infinity).map(String) : String(reply).split("\n");
+    return flat.map((line) => line.trim()).filter(Boolean);
+  } finally {
+    client.disconnect();
+  }
 }
