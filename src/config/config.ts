@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import type { RenderPolicy } from "../spec/context.js";
 import { baselineCrossChecks, baselineOf, parseBaseline, type Baseline } from "./baseline.js";
-import { parseRedisUrl, RedisUrlError } from "./redis-url.js";
+import { parseRedisUrl, RedisUrlError, type RedisMode } from "./redis-url.js";
 import { envSchema } from "./schema.js";
 
 export { ConfigError, envSchema };
@@ -97,7 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     redisUrl: e.PRBOX_REDIS_URL ?? DEFAULT_REDIS_URL,
     redisDefaulted: e.PRBOX_REDIS_URL === undefined,
-    redisPrefix: e.PRBOX_REDIS_PREFIX,
+    redisPrefix: redisPrefix(e),
     redisReplicas: redisReplicas(e),
     kubeconfig: e.KUBECONFIG ?? null,
     github: {
@@ -189,7 +189,7 @@ function crossChecks(e: Parsed): string[] {
       "PRBOX_PAGE_TOKEN: too short to guard the environments page; use 16 characters or more (e.g. openssl rand -hex 32)",
     );
   }
-  problems.push(...redisUrlProblems(e.PRBOX_REDIS_URL));
+  problems.push(...redisUrlProblems(e));
   // BullMQ renews a lock every half of its duration; below ~1 s a busy event loop loses jobs it still runs.
   if (e.PRBOX_JOB_LOCK_DURATION < 1000)
     problems.push(
@@ -209,15 +209,30 @@ function redisReplicas(e: Parsed): number {
   return /^rediss?\+sentinel:/.test(e.PRBOX_REDIS_URL ?? "") ? 1 : 0;
 }
 
-function redisUrlProblems(url: string | undefined): string[] {
-  if (!url) return [];
+function redisUrlProblems(e: Parsed): string[] {
+  if (!e.PRBOX_REDIS_URL) return [];
+  let mode: RedisMode;
   try {
-    parseRedisUrl(url);
-    return [];
+    mode = parseRedisUrl(e.PRBOX_REDIS_URL).mode;
   } catch (error) {
     if (error instanceof RedisUrlError) return [`PRBOX_REDIS_URL: ${error.message}`];
     throw error;
   }
+  if (mode !== "cluster") return [];
+  return e.PRBOX_REDIS_REPLICAS
+    ? [
+        "PRBOX_REDIS_REPLICAS: not available with redis+cluster:// (WAIT would ask a random node); set it to 0, or use Sentinel",
+      ]
+    : [];
+}
+
+/**
+ * On a Redis Cluster the prefix is a hash tag ("prbox" → "{prbox}"): every key of prbox and its
+ * queue then lands in one slot, where the scripts that touch several keys can run.
+ */
+function redisPrefix(e: Parsed): string {
+  const cluster = /^rediss?\+cluster:/.test(e.PRBOX_REDIS_URL ?? "");
+  return cluster && !e.PRBOX_REDIS_PREFIX.startsWith("{") ? `{${e.PRBOX_REDIS_PREFIX}}` : e.PRBOX_REDIS_PREFIX;
 }
 
 function pathProblems(e: Parsed): string[] {

@@ -129,7 +129,7 @@ export const envSchema = z.object({
     .string()
     .optional()
     .describe(
-      "Redis for the queue and the environments' desired state: redis://[user:password@]host:port[/db], or rediss:// for TLS; redis+sentinel://[user:password@]host:26379[,host:26379…]/master[/db][?sentinelPassword=…] for Sentinel (see docs/operations.md). Not REDIS_URL, which Probot reads for its own throttling. Default in development: redis://127.0.0.1:6379. Required in production; use a Redis with persistence (AOF), see docs/operations.md. Server and worker.",
+      "Redis for the queue and the environments' desired state: redis://[user:password@]host:port[/db], or rediss:// for TLS; redis+sentinel://[user:password@]host:26379[,host:26379…]/master[/db][?sentinelPassword=…] for Sentinel; redis+cluster://[user:password@]host:port[,host:port…] for a Redis Cluster (see docs/operations.md). Not REDIS_URL, which Probot reads for its own throttling. Default in development: redis://127.0.0.1:6379. Required in production; use a Redis with persistence (AOF), see docs/operations.md. Server and worker.",
     ),
   PRBOX_REDIS_REPLICAS: z.coerce
     .number({ error: "expected a whole number" })
@@ -141,10 +141,12 @@ export const envSchema = z.object({
     ),
   PRBOX_REDIS_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/, { error: "letters, digits, _ and - only" })
+    .regex(/^([A-Za-z0-9_-]+|\{[A-Za-z0-9_-]+\})$/, {
+      error: "letters, digits, _ and - only, or those in braces ({prbox}, for a Redis Cluster)",
+    })
     .default("prbox")
     .describe(
-      "Prefix of every Redis key prbox and its queue write, so several installations can share one Redis. Servers and workers of one installation must use the same. Server and worker.",
+      "Prefix of every Redis key prbox and its queue write, so several installations can share one Redis. Servers and workers of one installation must use the same. With redis+cluster:// it is used as a hash tag (prbox → {prbox}), so all keys share one slot. Server and worker.",
     ),
   KUBECONFIG: z
     .string()

@@ -14,7 +14,7 @@ import {
   connectRedis,
   createReconcileQueue,
   RedisStateStore,
-  type PrboxRedis,
+  type RedisConnection,
   type BullReconcileQueue,
 } from "../queue/index.js";
 import { createMetrics, type Metrics } from "../server/metrics.js";
@@ -23,7 +23,7 @@ import { createMetrics, type Metrics } from "../server/metrics.js";
 export interface Runtime {
   config: Config;
   log: PinoLogger;
-  redis: PrboxRedis;
+  redis: RedisConnection;
   store: RedisStateStore;
   queue: BullReconcileQueue;
   metrics: Metrics;

@@ -1,6 +1,9 @@
 export {
   connectRedis,
+  PrboxCluster,
   PrboxRedis,
+  type AnyRedis,
+  type RedisConnection,
   redactRedisUrl,
   redisFailure,
   type ConnectRedisOptions,

@@ -1,9 +1,8 @@
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { silentLogger, type Logger } from "../log.js";
 import { RETRY_BACKOFF } from "./backoff.js";
 import { PrboxError } from "../errors.js";
-import { locationOf, redisFailure } from "./redis.js";
+import { locationOf, redisFailure, type AnyRedis } from "./redis.js";
 
 /** The one queue of prbox (docs/architecture.md §1, step 3; ADR 6). */
 export const RECONCILE_QUEUE = "prbox-reconcile";
@@ -16,7 +15,7 @@ export interface ReconcileJobData {
 
 export interface ReconcileQueueOptions {
   /** A "client" role connection (connectRedis): enqueueing fails fast while Redis is down. Not closed by close(). */
-  connection: Redis;
+  connection: AnyRedis;
   /** BullMQ key prefix; default "prbox". Workers must use the same. */
   prefix?: string;
   log?: Logger;
@@ -117,7 +116,7 @@ export function createReconcileQueue(options: ReconcileQueueOptions): BullReconc
  * two-node group) goes on acknowledging: there is nothing a failover could promote in its place,
  * and the resync with the forges covers the rest (docs/reliability.md).
  */
-async function replicated(connection: Redis, wanted: number): Promise<void> {
+async function replicated(connection: AnyRedis, wanted: number): Promise<void> {
   if (wanted === 0) return;
   let confirmed: number;
   let replicas: number;
@@ -136,7 +135,7 @@ async function replicated(connection: Redis, wanted: number): Promise<void> {
 }
 
 /** ROLE on a primary: ["master", offset, [[host, port, offset], …]]. */
-async function connectedReplicas(connection: Redis): Promise<number> {
+async function connectedReplicas(connection: AnyRedis): Promise<number> {
   const role = (await connection.call("ROLE")) as unknown[];
   return role[0] === "master" && Array.isArray(role[2]) ? role[2].length : 0;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { AnyRedis } from "./redis.js";
 import { PrboxError } from "../errors.js";
 import type { Logger } from "../log.js";
 
@@ -16,7 +16,7 @@ function infoField(info: string, key: string): string | undefined {
   return new RegExp(`^${key}:(.*)$`, "m").exec(info)?.[1]?.trim();
 }
 
-async function configGet(redis: Redis, name: string): Promise<string | undefined> {
+async function configGet(redis: AnyRedis, name: string): Promise<string | undefined> {
   try {
     const answer = (await redis.config("GET", name)) as unknown as string[];
     return answer[1];
@@ -27,7 +27,7 @@ async function configGet(redis: Redis, name: string): Promise<string | undefined
 }
 
 /** Reads the settings through INFO first (widely allowed), CONFIG GET only for appendfsync. */
-export async function readRedisSettings(redis: Redis): Promise<RedisSettings> {
+export async function readRedisSettings(redis: AnyRedis): Promise<RedisSettings> {
   const persistence = await redis.info("persistence");
   const memory = await redis.info("memory");
   const aof = infoField(persistence, "aof_enabled");
@@ -63,7 +63,7 @@ export function redisProblems(settings: RedisSettings): string[] {
  * with all of them, "off" skips the check. A Redis that answers neither INFO nor CONFIG cannot be
  * checked: that is said once, and only "require" refuses.
  */
-export async function checkRedisSettings(redis: Redis, mode: "warn" | "require" | "off", log: Logger): Promise<void> {
+export async function checkRedisSettings(redis: AnyRedis, mode: "warn" | "require" | "off", log: Logger): Promise<void> {
   if (mode === "off") return;
   let problems: string[];
   try {

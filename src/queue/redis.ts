@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import { parseRedisUrl, redactRedisUrl, RedisUrlError, type RedisTarget } from "../config/redis-url.js";
 import { PrboxError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
@@ -45,6 +45,43 @@ export class PrboxRedis extends Redis {
   }
 }
 
+/**
+ * A Redis Cluster through its seed nodes. Every prbox key and BullMQ's carry the hash-tagged
+ * prefix (`{prbox}`), so they live in one slot and the Lua scripts that touch several keys run
+ * on one node (ADR 23).
+ */
+export class PrboxCluster extends Cluster {
+  readonly location: string;
+  lastError: Error | undefined = undefined;
+  readonly topology = "cluster" as const;
+
+  constructor(target: RedisTarget & { mode: "cluster" }, options: LegacyOptions, location: string) {
+    super(target.nodes, clusterOptions(target, options));
+    this.location = location;
+  }
+}
+
+/** What connectRedis gives: one Redis (or the master Sentinel names), or a Redis Cluster. */
+export type RedisConnection = PrboxRedis | PrboxCluster;
+/** What the queue and the store accept: any ioredis client, prbox's or a test's own. */
+export type AnyRedis = Redis | Cluster;
+
+function clusterOptions(
+  target: RedisTarget & { mode: "cluster" },
+  options: LegacyOptions,
+): Omit<ClusterOptions, "redisOptions"> & { redisOptions: LegacyOptions } {
+  const { enableOfflineQueue, ...node } = options;
+  return {
+    enableOfflineQueue: enableOfflineQueue ?? true,
+    redisOptions: {
+      ...node,
+      username: target.username,
+      password: target.password,
+      ...(target.tls ? { tls: {} } : {}),
+    },
+  };
+}
+
 export { redactRedisUrl };
 
 /**
@@ -81,7 +118,7 @@ function optionsFor(options: ConnectRedisOptions): LegacyOptions {
   };
 }
 
-function targetOf(url: string): RedisTarget & { mode: "standalone" | "sentinel" } {
+function targetOf(url: string): RedisTarget {
   let target: RedisTarget;
   try {
     target = parseRedisUrl(url);
@@ -92,12 +129,11 @@ function targetOf(url: string): RedisTarget & { mode: "standalone" | "sentinel" 
       hint: "set PRBOX_REDIS_URL to redis://[user:password@]host:port[/db] (docs/operations.md shows Sentinel's form)",
     });
   }
-  if (target.mode === "cluster") throw new PrboxError("redis+cluster:// is not supported", { kind: "permanent" });
   return target;
 }
 
 /** Logs the loss of the connection and its recovery once each, not every reconnect attempt. */
-function watchConnection(redis: PrboxRedis, log: Logger): void {
+function watchConnection(redis: RedisConnection, log: Logger): void {
   let state: "connecting" | "up" | "down" = "connecting";
   redis.on("error", (error: Error) => {
     redis.lastError = error;
@@ -116,7 +152,7 @@ function watchConnection(redis: PrboxRedis, log: Logger): void {
   });
 }
 
-function firstReady(redis: Redis): Promise<void> {
+function firstReady(redis: AnyRedis): Promise<void> {
   return new Promise((resolve, reject) => {
     const onReady = () => {
       redis.off("error", onError);
@@ -135,10 +171,13 @@ function firstReady(redis: Redis): Promise<void> {
  * Connects to Redis and waits until it answers. Fails fast, with one line that says what to do,
  * when nothing answers at `url`; after that the client reconnects on its own.
  */
-export async function connectRedis(url: string, options: ConnectRedisOptions): Promise<PrboxRedis> {
+export async function connectRedis(url: string, options: ConnectRedisOptions): Promise<RedisConnection> {
   const target = targetOf(url);
   const log = (options.log ?? silentLogger).child({ component: "redis", role: options.role });
-  const redis = new PrboxRedis(target, optionsFor(options), redactRedisUrl(url));
+  const redis =
+    target.mode === "cluster"
+      ? new PrboxCluster(target, optionsFor(options), redactRedisUrl(url))
+      : new PrboxRedis(target, optionsFor(options), redactRedisUrl(url));
   const ready = firstReady(redis);
   watchConnection(redis, log);
   try {
@@ -175,8 +214,9 @@ function replyCode(error: unknown): string | undefined {
   return /^[A-Z]+/.exec(error.message)?.[0];
 }
 
-export function locationOf(redis: Redis): string {
-  if (redis instanceof PrboxRedis) return redis.location;
+export function locationOf(redis: AnyRedis): string {
+  if (redis instanceof PrboxRedis || redis instanceof PrboxCluster) return redis.location;
+  if (redis instanceof Cluster) return "a Redis Cluster";
   const { host, port, db, tls } = redis.options;
   return `${tls ? "rediss" : "redis"}://${host ?? "127.0.0.1"}:${String(port ?? 6379)}${db ? `/${String(db)}` : ""}`;
 }
@@ -186,7 +226,7 @@ export function locationOf(redis: Redis): string {
  * While the client is not connected, the reason is the connection's last error, not the
  * command's "Stream isn't writeable".
  */
-export function redisFailure(redis: Redis, error: unknown): PrboxError {
+export function redisFailure(redis: AnyRedis, error: unknown): PrboxError {
   if (error instanceof PrboxError) return error;
   const where = locationOf(redis);
   const code = replyCode(error);
@@ -200,7 +240,7 @@ export function redisFailure(redis: Redis, error: unknown): PrboxError {
     );
   }
   const connected = redis.status === "ready";
-  const lastError = redis instanceof PrboxRedis ? redis.lastError : undefined;
+  const lastError = redis instanceof PrboxRedis || redis instanceof PrboxCluster ? redis.lastError : undefined;
   if (!connected) {
     // The command's own error ("Stream isn't writeable…") says nothing useful; the socket's does.
     const reason = lastError ? reasonOf(lastError) : "connection closed";

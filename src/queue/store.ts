@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Redis } from "ioredis";
 import type { DesiredState, ObservedState } from "../core/desired.js";
 import { PrboxError } from "../errors.js";
 import { changed, parseDesired, parseObserved } from "./records.js";
-import { redisFailure } from "./redis.js";
+import { redisFailure, type AnyRedis } from "./redis.js";
 
 export interface StateStoreOptions {
   /** Prefix of every key ("<prefix>:desired:<envId>", …); default "prbox". */
@@ -68,7 +67,7 @@ export class RedisStateStore {
   private readonly maxUpdateAttempts: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: AnyRedis,
     options: StateStoreOptions = {},
   ) {
     this.prefix = options.prefix ?? "prbox";

@@ -1,5 +1,5 @@
+import type { AnyRedis } from "./redis.js";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
 import { silentLogger, type Logger } from "../log.js";
 import { mayRetry } from "../retry.js";
 import { retryDelay } from "./backoff.js";
@@ -41,7 +41,7 @@ export type ReconcileHandler = (envId: string, ctx: ReconcileContext) => Promise
 
 export interface ReconcileWorkerOptions {
   /** A "worker" role connection (connectRedis). BullMQ opens its own copies of it; the caller closes this one. */
-  connection: Redis;
+  connection: AnyRedis;
   /** BullMQ key prefix; default "prbox". Must match the queue's. */
   prefix?: string;
   /** Jobs (of different environments) run at once in this process; default 4. */

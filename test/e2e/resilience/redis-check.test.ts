@@ -12,7 +12,7 @@ import {
   connectRedis,
   readRedisSettings,
   redisProblems,
-  type PrboxRedis,
+  type RedisConnection,
 } from "../../../src/queue/index.js";
 import { createLogger } from "../../../src/log.js";
 import { persistentRedis } from "./support.js";
@@ -31,20 +31,20 @@ function warningsLog(): { log: Logger; warnings: string[] } {
 }
 
 const servers: { stop(): Promise<void> }[] = [];
-const connections: PrboxRedis[] = [];
+const connections: RedisConnection[] = [];
 afterAll(async () => {
   for (const redis of connections) redis.disconnect();
   for (const server of servers) await server.stop();
 });
 
-async function connect(url: string): Promise<PrboxRedis> {
+async function connect(url: string): Promise<RedisConnection> {
   const redis = await connectRedis(url, { role: "client" });
   connections.push(redis);
   return redis;
 }
 
 describe("Redis without an append-only file (the suite's test Redis)", () => {
-  let redis: PrboxRedis;
+  let redis: RedisConnection;
   beforeAll(async () => {
     redis = await connect(inject("redisUrl"));
   });

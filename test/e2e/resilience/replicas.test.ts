@@ -3,13 +3,13 @@
 // stops confirming (SIGSTOPped here) makes the enqueue fail with the reason, and the webhook
 // answers 5xx; one that is not connected at all is not waited for.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectRedis, createReconcileQueue, type PrboxRedis } from "../../../src/queue/index.js";
+import { connectRedis, createReconcileQueue, type RedisConnection } from "../../../src/queue/index.js";
 import { persistentRedis, type PersistentRedis } from "./support.js";
 
 type Server = PersistentRedis & { stop(): Promise<void> };
 let primary: Server;
 let replica: Server;
-let redis: PrboxRedis;
+let redis: RedisConnection;
 
 beforeAll(async () => {
   primary = await persistentRedis({ appendfsync: "everysec" });

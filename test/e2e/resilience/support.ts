@@ -311,6 +311,61 @@ export async function sentinelGroup(): Promise<SentinelGroup> {
   };
 }
 
+export interface RedisClusterGroup {
+  /** PRBOX_REDIS_URL for the cluster: redis+cluster://… (every node, as seeds). */
+  url: string;
+  /** Keys per node, for a pattern (KEYS on each). */
+  keysPerNode(pattern: string): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A Redis Cluster of three masters on loopback (no replicas), the 16384 slots split between
+ * them, joined with CLUSTER MEET. Stopped and removed by stop().
+ */
+export async function redisCluster(): Promise<RedisClusterGroup> {
+  const nodes: (PersistentRedis & { stop(): Promise<void> })[] = [];
+  for (let i = 0; i < 3; i++)
+    nodes.push(
+      await persistentRedis({
+        appendfsync: "everysec",
+        extraArgs: [
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          "nodes.conf",
+          "--cluster-node-timeout",
+          "2000",
+        ],
+      }),
+    );
+  const ranges = ["0 5460", "5461 10922", "10923 16383"];
+  for (const [i, node] of nodes.entries()) {
+    await redisCommand(node.port, ["CLUSTER", "ADDSLOTSRANGE", ...(ranges[i] ?? "").split(" ")]);
+    if (i > 0) await redisCommand(nodes[0]?.port ?? 0, ["CLUSTER", "MEET", "127.0.0.1", String(node.port)]);
+  }
+  const ok = async () => {
+    for (const node of nodes) {
+      const info = (await redisCommand(node.port, ["CLUSTER", "INFO"])).join("\n");
+      if (!info.includes("cluster_state:ok") || !info.includes("cluster_known_nodes:3")) return false;
+    }
+    return true;
+  };
+  const deadline = Date.now() + 30_000;
+  while (!(await ok().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error("the Redis Cluster did not reach cluster_state:ok within 30 s");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${String(n.port)}`).join(",")}`,
+    keysPerNode: (pattern) =>
+      Promise.all(nodes.map(async (n) => (await redisCommand(n.port, ["KEYS", pattern])).length)),
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
+}
+
 /** One command to a Redis or Sentinel on loopback; its reply as lines (a bulk string split, an array flattened). */
 async function redisCommand(port: number, args: string[]): Promise<string[]> {
   const client = new Redis({

@@ -20,7 +20,7 @@ import {
   connectRedis,
   createReconcileQueue,
   RedisStateStore,
-  type PrboxRedis,
+  type RedisConnection,
   type BullReconcileQueue,
 } from "../../../src/queue/index.js";
 import { prEnvironmentId } from "../../../src/spec/naming.js";
@@ -38,7 +38,7 @@ const sha = (n: number) => n.toString(16).padStart(40, "0");
 const POLICY = { requiredLabel: null, deployForks: false, requiredChecks: [] } satisfies Partial<Policy>;
 
 describe("resync", () => {
-  let redis: PrboxRedis;
+  let redis: RedisConnection;
   let github: FakeGitHub;
   let repo: FakeRepository;
   let deps: ResyncDeps;

@@ -2,11 +2,11 @@
 // prefix per test, and cleanup that leaves nothing behind. Nothing here stubs Redis or BullMQ.
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Redis } from "ioredis";
 import { inject, onTestFinished } from "vitest";
 import type { DesiredState } from "../../../src/core/desired.js";
 import {
   connectRedis,
+  type AnyRedis,
   createReconcileQueue,
   RedisStateStore,
   startReconcileWorker,
@@ -71,7 +71,7 @@ export function desiredState(envId: string, overrides: Partial<DesiredState> = {
   };
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+async function deleteKeys(redis: AnyRedis, prefix: string): Promise<void> {
   let cursor = "0";
   do {
     const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
@@ -83,7 +83,7 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
 export interface Harness {
   prefix: string;
   /** "client" role connection shared by the store and the queue. */
-  redis: Redis;
+  redis: AnyRedis;
   store: RedisStateStore;
   queue: BullReconcileQueue;
   /** Starts a worker on its own "worker" role connection; closed with the test. */
@@ -102,7 +102,7 @@ export async function harness(
   const url = testRedisUrl();
   const prefix = uniquePrefix();
   const redis = await connectRedis(url, { role: "client" });
-  const connections: Redis[] = [redis];
+  const connections: AnyRedis[] = [redis];
   const workers: ReconcileWorker[] = [];
   const queue = createReconcileQueue({ connection: redis, prefix, backoffMs: 10, ...queueOptions });
 

@@ -85,3 +85,21 @@ describe("PRBOX_REDIS_URL", () => {
     );
   });
 });
+
+describe("PRBOX_REDIS_URL on a Redis Cluster", () => {
+  const env = { NODE_ENV: "test", PRBOX_REDIS_URL: "redis+cluster://n1:7000,n2:7001" };
+
+  it("makes the prefix a hash tag, so every key lands in one slot", () => {
+    expect(loadConfig(env).redisPrefix).toBe("{prbox}");
+    expect(loadConfig({ ...env, PRBOX_REDIS_PREFIX: "team-a" }).redisPrefix).toBe("{team-a}");
+    expect(loadConfig({ ...env, PRBOX_REDIS_PREFIX: "{team-a}" }).redisPrefix).toBe("{team-a}");
+    expect(loadConfig({ NODE_ENV: "test", PRBOX_REDIS_PREFIX: "team-a" }).redisPrefix).toBe("team-a");
+  });
+
+  it("refuses PRBOX_REDIS_REPLICAS, which it cannot honour", () => {
+    expect(() => loadConfig({ ...env, PRBOX_REDIS_REPLICAS: "1" })).toThrow(
+      /PRBOX_REDIS_REPLICAS: not available with redis\+cluster:\/\//,
+    );
+    expect(loadConfig(env).redisReplicas).toBe(0);
+  });
+});

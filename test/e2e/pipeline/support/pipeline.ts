@@ -73,13 +73,13 @@ function harnessOn(name: ForgeName, fakes: Fakes, path: string): ForgeHarness {
  * no job left, check that neither fake saw a request its forge would refuse and that no
  * credential leaked, and delete its namespaces (without waiting).
  */
-export function usePipeline(forge: ForgeName, options: PrboxOptions = {}) {
+export function usePipeline(forge: ForgeName, options: PrboxOptions | (() => Promise<PrboxOptions>) = {}) {
   let fakes: Fakes | undefined;
   let repos = 0;
   const k = kube();
 
   beforeAll(async () => {
-    const prbox = await startPrbox(options);
+    const prbox = await startPrbox(typeof options === "function" ? await options() : options);
     const github = startFakeGitHub({
       app: { id: prbox.appId, slug: "prbox-preview", publicKey: prbox.publicKey },
       installations: { [prbox.installationId]: prbox.installationToken },
