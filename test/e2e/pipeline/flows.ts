@@ -1,5 +1,5 @@
 // Steps several shared tests take on the way to what they are about.
-import { newSha, previewRepo } from "../github/support/sources.js";
+import { newSha, previewRepo, type Files } from "../github/support/sources.js";
 import type { PipelineTest } from "./support/pipeline.js";
 
 /** Opens PR `pr` at a new commit of fixtures/preview-repo and waits until its preview is ready. */
@@ -12,5 +12,19 @@ export async function openDeployed(t: PipelineTest, pr: number): Promise<string>
     state: () => t.sticky(pr),
   });
   await t.settled();
+  return sha;
+}
+
+/** Pushes `files` as a new commit of PR `pr` and waits until the comment says ready at it. */
+export async function pushReady(t: PipelineTest, pr: number, files: Files): Promise<string> {
+  const sha = newSha();
+  await t.forge.push(sha, files);
+  t.forge.pushTo(pr, sha);
+  await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
+  await t.until(
+    "the comment says ready at the new commit",
+    () => t.sticky(pr).includes("✅ ready") && t.sticky(pr).includes(sha.slice(0, 7)),
+    { state: () => t.sticky(pr) },
+  );
   return sha;
 }

@@ -5,7 +5,7 @@ import type { ForgeName } from "../../../src/core/forge.js";
 import { deploymentsAvailable, liveNamespace, namespaceExists, objectsIn } from "../github/support/cluster.js";
 import { changed, newSha, previewRepo } from "../github/support/sources.js";
 import { stays } from "../github/support/wait.js";
-import { openDeployed } from "./flows.js";
+import { openDeployed, pushReady } from "./flows.js";
 import { usePipeline } from "./support/pipeline.js";
 
 const PREVIEW_OBJECTS = [
@@ -73,18 +73,7 @@ export function lifecycleSuite(forge: ForgeName) {
       const namespace = t.forge.namespace(pr);
       expect((await objectsIn(t.kube, namespace)).map((o) => o.name)).toContain("feature-flags");
 
-      const second = newSha();
-      await t.forge.push(second, changed(await previewRepo(), { remove: ["config/feature-flags.yaml"] }));
-      t.forge.pushTo(pr, second);
-      await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
-
-      await t.until(
-        "the comment says ready at the new commit",
-        () => t.sticky(pr).includes("✅ ready") && t.sticky(pr).includes(second.slice(0, 7)),
-        {
-          state: () => t.sticky(pr),
-        },
-      );
+      const second = await pushReady(t, pr, changed(await previewRepo(), { remove: ["config/feature-flags.yaml"] }));
       await t.settled();
       expect(t.forge.stickyComments(pr).map((c) => c.id)).toEqual([comment?.id]);
       expect(t.forge.replies(pr)).toEqual([]);

@@ -4,8 +4,8 @@
 // run there.
 import { afterAll, expect } from "vitest";
 import { namespaceExists } from "../github/support/cluster.js";
-import { changed, newSha, previewRepo } from "../github/support/sources.js";
-import { openDeployed } from "../pipeline/flows.js";
+import { changed, previewRepo } from "../github/support/sources.js";
+import { openDeployed, pushReady } from "../pipeline/flows.js";
 import { usePipeline } from "../pipeline/support/pipeline.js";
 import { redisCluster, type RedisClusterGroup } from "./support.js";
 
@@ -26,15 +26,7 @@ it("deploys, redeploys and deletes a preview with its state on a Redis Cluster, 
   const pr = 1;
   await openDeployed(t, pr);
 
-  const second = newSha();
-  await t.forge.push(second, changed(await previewRepo(), { remove: ["config/feature-flags.yaml"] }));
-  t.forge.pushTo(pr, second);
-  await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
-  await t.until(
-    "the comment says ready at the new commit",
-    () => t.sticky(pr).includes("✅ ready") && t.sticky(pr).includes(second.slice(0, 7)),
-    { state: () => t.sticky(pr) },
-  );
+  await pushReady(t, pr, changed(await previewRepo(), { remove: ["config/feature-flags.yaml"] }));
 
   const perNode = await redis.keysPerNode(`${PREFIX}:*`);
   expect(
