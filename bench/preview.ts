@@ -18,9 +18,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SIZES = (process.env.BENCH_PREVIEW_SIZES ?? "0,10,100,500").split(",").map(Number);
 const PHASES = ["fetch", "render", "apply", "wait", "report"] as const;
 const WORK = ["fetch", "render", "apply", "wait"] as const;
-const GOAL = { totalMs: 3000, renderApplyShare: 0.1 };
-/** src/queue's default collection delay before a new job runs. */
-const QUEUE_DELAY_MS = 500;
+const GOAL = { totalMs: 3000, renderApplyShare: 0.1, exampleMs: 800 };
 
 interface Sample {
   total: number;
@@ -127,6 +125,7 @@ async function measure(): Promise<Map<string, Sample[]>> {
 function report(samples: Map<string, Sample[]>): string {
   let metTotal = true;
   let metShare = true;
+  let metExample = true;
   const rows = [...samples].map(([key, runs]) => {
     const [objects, kind] = key.split(" ");
     const total = median(runs.map((s) => s.total));
@@ -135,6 +134,7 @@ function report(samples: Map<string, Sample[]>): string {
     const work = median(runs.map((s) => WORK.reduce((sum, p) => sum + (s.phases[p] ?? 0), 0)));
     metTotal &&= total < GOAL.totalMs;
     metShare &&= share < GOAL.renderApplyShare;
+    if (objects === "7") metExample &&= total < GOAL.exampleMs;
     return [
       objects ?? "",
       kind ?? "",
@@ -145,7 +145,7 @@ function report(samples: Map<string, Sample[]>): string {
     ];
   });
   return [
-    `prbox in this process (server + worker as \`prbox start\` wires them, concurrency 4), a private Redis, the test control plane (kwok makes pods ready), GitHub faked with nock (the tarball is served from memory). fixtures/preview-repo: two helm service boxes, an ingress box and a manifests box; padded with ConfigMaps to 10, 100 and 500 objects. Time from sending the signed delivery to the sticky comment saying ready at that SHA; phases from prbox's \`prbox_deploy_phase_seconds\` histogram ("report" is the whole ready report: comment, commit status, deployment status; the comment is its first write). The rest of "webhook → ready posted" is the queue's 500 ms collection delay and the "deploying" report's writes, which go first. GitHub writes pass a token bucket per installation (${String(WRITE_BURST)} at once, then one a second, src/forges/github/octokit.ts); each deploy starts after ${String(WRITE_BURST)} s without writes, as a push minutes after the last one would. Medians of ${String(RUNS)} runs after a warm-up, ms.`,
+    `prbox in this process (server + worker as \`prbox start\` wires them, concurrency 4), a private Redis, the test control plane (kwok makes pods ready), GitHub faked with nock (the tarball is served from memory). fixtures/preview-repo: two helm service boxes, an ingress box and a manifests box; padded with ConfigMaps to 10, 100 and 500 objects. Time from sending the signed delivery to the sticky comment saying ready at that SHA; phases from prbox's \`prbox_deploy_phase_seconds\` histogram ("report" is the whole ready report: comment, commit status, deployment status; the comment is its first write). The rest of "webhook → ready posted" is the intake, the "deploying" report's writes, which go first, and the handover between them (the first event of a quiet environment is not held back by the queue's 500 ms collection delay). GitHub writes pass a token bucket per installation (${String(WRITE_BURST)} at once, then one a second, src/forges/github/octokit.ts); each deploy starts after ${String(WRITE_BURST)} s without writes, as a push minutes after the last one would. Medians of ${String(RUNS)} runs after a warm-up, ms.`,
     "",
     table(
       [
@@ -161,9 +161,11 @@ function report(samples: Map<string, Sample[]>): string {
     "",
     verdict(metTotal, `under ${String(GOAL.totalMs / 1000)} s from webhook to ready posted, for 10 to 500 objects`),
     "",
+    verdict(metExample, `under ${String(GOAL.exampleMs)} ms from webhook to ready posted for the 7-object example`),
+    "",
     verdict(metShare, `render + apply under ${String(GOAL.renderApplyShare * 100)} % of webhook → ready posted`),
     "",
-    `The two goals pull against each other: once the queue's ${String(QUEUE_DELAY_MS)} ms delay and the write pacing are gone, render (one \`helm template\` process per helm box, ~150–250 ms) and apply (one server-side apply request per object) are most of what is left.`,
+    "The render + apply share cannot fall far while the rest shrinks too: render (one `helm template` process per helm box, ~150–250 ms) and apply (one server-side apply request per object) are most of what is left.",
   ].join("\n");
 }
 

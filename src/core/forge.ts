@@ -34,6 +34,8 @@ export interface CommitStatus {
   /** One short line (GitHub cuts at 140 characters). */
   description: string;
   url?: string | null;
+  /** The whole report in markdown (the sticky comment's body): GitHub's check run shows it. */
+  summary?: string;
 }
 
 export interface ForgeEnvironmentStatus {
@@ -109,7 +111,10 @@ export interface Forge {
    * SHA deploys the head only when this is before the comment was written.
    */
   headSince(ref: PullRequestRef, headSha: string): Promise<string | null>;
-  /** The commit status named "prbox" on `sha`; posting the same state again is not an error. */
+  /**
+   * The commit status named "prbox" on `sha` (and on GitHub the check run "prbox" with the
+   * summary); posting the same state again is not an error.
+   */
   setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void>;
   /** The forge's record of the environment (GitHub Deployment with environment_url, GitLab Environment). */
   setEnvironmentStatus(ref: PullRequestRef, status: ForgeEnvironmentStatus): Promise<void>;

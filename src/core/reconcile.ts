@@ -142,9 +142,10 @@ function observe(
 
 async function report(desired: DesiredState, step: Step, body: Report): Promise<void> {
   const { forge } = step;
-  await upsertStickyComment(forge, desired.ref, commentBody(body), step.log);
+  const comment = commentBody(body);
+  await upsertStickyComment(forge, desired.ref, comment, step.log);
   const status = commitStatus(body);
-  if (status && "sha" in body) await forge.setCommitStatus(desired.ref, body.sha, status);
+  if (status && "sha" in body) await forge.setCommitStatus(desired.ref, body.sha, { ...status, summary: comment });
   const state = environmentState(body);
   if (state) {
     const url = body.state === "ready" ? body.url : null;

@@ -23,7 +23,11 @@ export interface ReconcileQueueOptions {
   attempts?: number;
   /** Delay before the first retry (ms), doubled for each further one; default 2000. */
   backoffMs?: number;
-  /** How long a new job waits, collecting further events for its environment (ms); default 500. */
+  /**
+   * How long a job waits, collecting further events for its environment, when the event finds a
+   * job of it already waiting or running (ms); default 500. The first event of a quiet
+   * environment does not wait.
+   */
   delayMs?: number;
   /**
    * Replicas that must hold the connection's writes before an enqueue returns (Redis WAIT, at
@@ -79,13 +83,13 @@ export function createReconcileQueue(options: ReconcileQueueOptions): BullReconc
     bull,
     async enqueueReconcile(envId, enqueueOptions = {}) {
       try {
+        // An environment with no job waiting or running starts at once: the first event of a
+        // quiet PR is not held back. Only events that find a job (a burst) wait to be collected.
+        const delay = enqueueOptions.delayMs ?? ((await bull.getDeduplicationJobId(envId)) ? defaultDelay : 0);
         await bull.add(
           JOB_NAME,
           { envId },
-          {
-            delay: enqueueOptions.delayMs ?? defaultDelay,
-            deduplication: { id: envId, keepLastIfActive: true, replace: true },
-          },
+          { delay, deduplication: { id: envId, keepLastIfActive: true, replace: true } },
         );
       } catch (error) {
         throw redisFailure(options.connection, error);

@@ -77,6 +77,21 @@ export interface FakeDeployment {
   statuses: FakeDeploymentStatus[];
 }
 
+/** A check run an app created (POST /repos/:o/:r/check-runs), as it stands after every update. */
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  details_url: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  started_at: string;
+  completed_at: string | null;
+  /** Every status[/conclusion] the run had, in order: "in_progress", "completed/success". */
+  history: string[];
+}
+
 export interface FakeReaction {
   commentId: number;
   content: string;
@@ -243,6 +258,7 @@ export class FakeRepository {
   readonly comments: FakeComment[] = [];
   readonly statuses: FakeStatus[] = [];
   readonly deployments: FakeDeployment[] = [];
+  readonly checkRuns: FakeCheckRun[] = [];
   readonly reactions: FakeReaction[] = [];
   /** SHAs whose archive was downloaded from codeload, in order. */
   readonly downloads: string[] = [];
@@ -369,6 +385,10 @@ export class FakeRepository {
   /** Comments the app (its bot account) wrote on the PR. */
   botComments(number: number): FakeComment[] {
     return this.commentsOn(number).filter((c) => c.user.login === this.github.botLogin);
+  }
+
+  checkRunsOf(sha: string, name = "prbox"): FakeCheckRun[] {
+    return this.checkRuns.filter((run) => run.head_sha === sha && run.name === name);
   }
 
   statusesOf(sha: string, context = "prbox"): FakeStatus[] {
@@ -591,6 +611,7 @@ function appRoutes(r: Routes, installations: Record<number, string>, app: FakeGi
       metadata: "read",
       pull_requests: "write",
       statuses: "write",
+      checks: "write",
     };
     return [201, { token, expires_at: expires, permissions, repository_selection: "selected" }];
   });
@@ -666,6 +687,106 @@ function statusRoutes(r: Routes): void {
         creator: r.github.botUser(),
       },
     ];
+  });
+}
+
+const CHECK_STATUSES = new Set(["queued", "in_progress", "completed"]);
+const CHECK_CONCLUSIONS = new Set([
+  "action_required",
+  "cancelled",
+  "failure",
+  "neutral",
+  "success",
+  "skipped",
+  "stale",
+  "timed_out",
+]);
+
+/** What GitHub refuses in a check run's body (docs: "Create a check run", "Update a check run"). */
+function checkRunRefusal(body: Json): Answer | undefined {
+  const status = body.status ?? "queued";
+  if (typeof status !== "string" || !CHECK_STATUSES.has(status))
+    return invalid("CheckRun", "status", "status is not included in the list");
+  if (body.conclusion !== undefined && !CHECK_CONCLUSIONS.has(String(body.conclusion)))
+    return invalid("CheckRun", "conclusion", "conclusion is not included in the list");
+  if (status === "completed" && body.conclusion === undefined)
+    return invalid("CheckRun", "conclusion", "conclusion can't be blank when status is completed");
+  const output = body.output as Json | undefined;
+  if (output !== undefined && (typeof output.title !== "string" || typeof output.summary !== "string"))
+    return invalid("CheckRun", "output", "output needs a title and a summary");
+  if (typeof output?.summary === "string" && output.summary.length > 65_535)
+    return invalid("CheckRun", "output.summary", "summary is too long (maximum is 65535 characters)");
+  return checkFields("CheckRun", body, ["details_url"]);
+}
+
+function applyCheckRun(run: FakeCheckRun, body: Json, at: string): void {
+  if (typeof body.status === "string") run.status = body.status;
+  if (typeof body.conclusion === "string") {
+    run.conclusion = body.conclusion;
+    run.status = "completed";
+  }
+  if (run.status === "completed") run.completed_at ??= at;
+  if (typeof body.details_url === "string") run.details_url = body.details_url;
+  const output = body.output as Json | undefined;
+  if (output)
+    run.output = {
+      title: String(output.title),
+      summary: String(output.summary),
+      text: typeof output.text === "string" ? output.text : null,
+    };
+  run.history.push(run.conclusion ? `${run.status}/${run.conclusion}` : run.status);
+}
+
+function checkRunRoutes(r: Routes): void {
+  const json = (repo: FakeRepository, run: FakeCheckRun): Json => ({
+    ...run,
+    history: undefined,
+    node_id: "CR_kwDO",
+    external_id: "",
+    url: `${GITHUB_API}/repos/${repo.fullName}/check-runs/${String(run.id)}`,
+    html_url: `https://github.com/${repo.fullName}/runs/${String(run.id)}`,
+    check_suite: { id: 5_000_000 + run.id },
+    app: { id: Number(r.github.appId), slug: r.github.botLogin.replace(/\[bot\]$/, ""), owner: null },
+    pull_requests: [],
+  });
+  r.onRepo("POST", "/repos/:owner/:repo/check-runs", (repo, req) => {
+    const { name, head_sha: sha } = req.body;
+    if (typeof name !== "string" || name === "") return invalid("CheckRun", "name", "name can't be blank");
+    if (typeof sha !== "string" || !repo.archives.has(sha)) return invalid("CheckRun", "head_sha", "No commit found");
+    const refused = checkRunRefusal(req.body);
+    if (refused) return refused;
+    const at = r.github.tick();
+    const run: FakeCheckRun = {
+      id: r.github.nextId(),
+      name,
+      head_sha: sha,
+      status: "queued",
+      conclusion: null,
+      details_url: null,
+      output: { title: null, summary: null, text: null },
+      started_at: at,
+      completed_at: null,
+      history: [],
+    };
+    applyCheckRun(run, req.body, at);
+    repo.checkRuns.push(run);
+    return [201, json(repo, run)];
+  });
+  r.onRepo("PATCH", "/repos/:owner/:repo/check-runs/:id", (repo, req, { id }) => {
+    const run = repo.checkRuns.find((c) => c.id === Number(id));
+    if (!run) return notFound();
+    const refused = checkRunRefusal({ status: run.status, conclusion: run.conclusion ?? undefined, ...req.body });
+    if (refused) return refused;
+    applyCheckRun(run, req.body, r.github.tick());
+    return [200, json(repo, run)];
+  });
+  r.onRepo("GET", "/repos/:owner/:repo/commits/:ref/check-runs", (repo, req, { ref = "" }) => {
+    const name = req.url.searchParams.get("check_name");
+    const runs = repo.checkRuns.filter((c) => c.head_sha === ref && (name === null || c.name === name));
+    // filter=latest (the default): the newest run of each name.
+    const latest = [...runs].reverse().filter((c, i, all) => all.findIndex((o) => o.name === c.name) === i);
+    const all = req.url.searchParams.get("filter") === "all" ? [...runs].reverse() : latest;
+    return [200, { total_count: all.length, check_runs: all.map((c) => json(repo, c)) }];
   });
 }
 
@@ -940,6 +1061,7 @@ export class FakeGitHub {
     appRoutes(routes, options.installations, options.app);
     commentRoutes(routes);
     statusRoutes(routes);
+    checkRunRoutes(routes);
     deploymentRoutes(routes);
     sourceRoutes(routes, new Map());
     peopleRoutes(routes);

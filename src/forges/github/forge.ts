@@ -21,6 +21,8 @@ import { react } from "./replies.js";
 import { gitHubRepo, type GitHubRepo } from "./repo.js";
 import { fetchSources } from "./sources.js";
 import { setCommitStatus } from "./statuses.js";
+import { setCheckRun, type CheckRunMemory } from "./check-runs.js";
+import { statusOf } from "./errors.js";
 
 export interface GitHubForgeOptions {
   log?: Logger;
@@ -43,6 +45,7 @@ export class GitHubForge implements Forge {
   readonly writers = "people with write access to this repository";
   private readonly log: Logger;
   private readonly webUrl: string;
+  private readonly checkRuns: CheckRunMemory = new Map();
 
   /** `bot`: the app's bot account (identity.ts), the same in the server, the worker and the tests. */
   constructor(
@@ -92,7 +95,20 @@ export class GitHubForge implements Forge {
   }
 
   async setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void> {
-    return setCommitStatus(this.repo(ref), sha, status);
+    const gh = this.repo(ref);
+    await setCommitStatus(gh, sha, status);
+    // The check run repeats the status with the whole report; the status stays the record, so a
+    // check run GitHub refuses (an installation that has not accepted "checks: write") is logged only.
+    try {
+      await setCheckRun(gh, sha, status, (await this.bot.login()).replace(/\[bot\]$/, ""), this.checkRuns);
+    } catch (error) {
+      gh.log.warn(
+        { err: error, sha },
+        statusOf(error) === 403
+          ? 'GitHub refused the check run "prbox" (403): the installation has not granted "checks: write"; accept the app\'s new permissions in its installation settings. The commit status carries the result meanwhile'
+          : 'could not write the check run "prbox"; the commit status carries the result',
+      );
+    }
   }
 
   async setEnvironmentStatus(ref: PullRequestRef, status: ForgeEnvironmentStatus): Promise<void> {

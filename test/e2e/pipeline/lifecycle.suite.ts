@@ -21,7 +21,10 @@ const PREVIEW_OBJECTS = [
 export function lifecycleSuite(forge: ForgeName) {
   const it = usePipeline(forge);
 
-  describe.concurrent(`a pull request's preview on ${forge}`, () => {
+  // These tests run at once against one installation, whose writes share GitHub's pace (eight at
+  // once, then one a second; src/forges/github/octokit.ts): a test with three deploys waits for
+  // the others' writes, which is the pace working, not prbox being slow.
+  describe.concurrent(`a pull request's preview on ${forge}`, { timeout: 120_000 }, () => {
     it("deploys an opened PR: one comment with the preview URL, status pending then success, the forge's environment with its URL, the namespace running", async ({
       t,
     }) => {

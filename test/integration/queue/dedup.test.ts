@@ -100,13 +100,43 @@ describe("the reconcile queue", () => {
   it("gives a job nothing but the environment id, and de-duplicates it by environment", async () => {
     const h = await harness();
     await h.queue.enqueueReconcile("env-a");
-    const [job] = await h.queue.bull.getJobs(["delayed"]);
-    expect(job?.data).toEqual({ envId: "env-a" });
-    expect(job?.opts).toMatchObject({
-      delay: 500,
+    await h.queue.enqueueReconcile("env-a");
+    const jobs = await h.queue.bull.getJobs(["waiting", "delayed"]);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.data).toEqual({ envId: "env-a" });
+    expect(jobs[0]?.opts).toMatchObject({
       attempts: 8,
       deduplication: { id: "env-a", keepLastIfActive: true, replace: true },
     });
+  });
+
+  it("starts the first event of a quiet environment at once, and collects the events that find its job running", async () => {
+    const h = await harness();
+    await h.queue.enqueueReconcile("env-a");
+    // Nothing was queued or running for env-a: no collection delay.
+    expect(await h.queue.queueCounts()).toMatchObject({ waiting: 1, delayed: 0 });
+    expect((await h.queue.bull.getJobs(["waiting"]))[0]?.opts.delay).toBe(0);
+
+    const started = gate();
+    const release = gate();
+    await h.worker({
+      handler: async () => {
+        started.open();
+        await release.promise;
+      },
+    });
+    await started.promise;
+    await h.queue.enqueueReconcile("env-a");
+    await h.queue.enqueueReconcile("env-a");
+    release.open();
+    await waitFor("two runs and the queue is idle", async () => {
+      const completed = await h.queue.bull.getJobs(["completed"]);
+      return completed.length === 2 && (await idle(h.queue));
+    });
+    // The events that found the job running became one more job, which waited 500 ms to collect
+    // the rest of the burst.
+    const completed = await h.queue.bull.getJobs(["completed"]);
+    expect(completed.map((job) => job.opts.delay).sort()).toEqual([0, 500]);
   });
 
   it("counts waiting, active, delayed and failed jobs", async () => {
