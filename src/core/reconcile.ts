@@ -11,6 +11,7 @@ import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
 import { renderSpec } from "./render-spec.js";
+import { readySummary, type ReadySummary } from "./ready-summary.js";
 import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
 import type { StateStore } from "./ports.js";
 import { upsertStickyComment } from "./sticky-comment.js";
@@ -245,16 +246,16 @@ function renderAt(desired: DesiredState, root: string, step: Step, signal: Abort
 async function reportReady(
   desired: DesiredState,
   step: Step,
-  done: { rendered: RenderedEnvironment; namespace: string; seconds: number },
+  done: { rendered: RenderedEnvironment; namespace: string; seconds: number; summary: ReadySummary },
 ): Promise<void> {
-  const { rendered, namespace, seconds } = done;
+  const { rendered, namespace, seconds, summary } = done;
   await report(desired, step, {
     state: "ready",
     sha: desired.sha,
     url: rendered.environment.url,
     namespace,
-    boxes: rendered.boxes,
     seconds,
+    summary,
   });
   await step.deps.store.setObserved(
     observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }),
@@ -298,14 +299,15 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
     lap();
     // "ready" comes after the earlier reports, or the PR could end on "in progress".
     await deploying;
-    await reportReady(desired, step, { rendered, namespace: result.namespace, seconds: (Date.now() - started) / 1000 });
-    const phases: DeployPhases = {
-      fetch: fetched,
-      render: renderedIn,
-      apply: result.timings.applyMs,
-      wait: result.timings.waitMs,
-      report: lap(),
-    };
+    const work = { fetch: fetched, render: renderedIn, apply: result.timings.applyMs, wait: result.timings.waitMs };
+    const summary = readySummary(rendered, result, work);
+    await reportReady(desired, step, {
+      rendered,
+      namespace: result.namespace,
+      seconds: (Date.now() - started) / 1000,
+      summary,
+    });
+    const phases: DeployPhases = { ...work, report: lap() };
     step.log.info({ ms: phases, objects: rendered.objects.length }, "environment ready");
     step.deps.onPhases?.(phases);
     return "deployed";

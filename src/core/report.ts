@@ -1,9 +1,12 @@
 import type { CommitStatus, ForgeEnvironmentState } from "./forge.js";
+import { fence, inlineCode, short } from "./markdown.js";
+import { readyBody } from "./ready-body.js";
+import type { ReadySummary } from "./ready-summary.js";
 
 /** What prbox tells a PR about its environment, forge-neutral; adapters add their own markers. */
 export type Report =
   | { state: "queued"; sha: string }
-  | { state: "ready"; sha: string; url: string | null; namespace: string; boxes: string[]; seconds: number }
+  | { state: "ready"; sha: string; url: string | null; namespace: string; seconds: number; summary: ReadySummary }
   | { state: "failed"; sha: string; error: string; retry: Retry | null; deleting?: boolean }
   | { state: "waiting"; sha: string; reason: string }
   | { state: "destroyed"; reason: string };
@@ -16,21 +19,6 @@ export interface Retry {
   of: number;
 }
 
-const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
-
-function fence(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const ticks = "`".repeat(longest + 1);
-  return `${ticks}text\n${text}\n${ticks}`;
-}
-
-/** One line as a code span: like `fence`, no markdown (mentions, links, images) inside comes alive. */
-function inlineCode(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const ticks = "`".repeat(longest + 1);
-  return `${ticks} ${text} ${ticks}`;
-}
-
 /** The sticky comment's markdown for a report. */
 export function commentBody(report: Report): string {
   const title = "**prbox preview**";
@@ -38,15 +26,7 @@ export function commentBody(report: Report): string {
     case "queued":
       return `${title}: ⏳ queued, deploying ${short(report.sha)} shortly.`;
     case "ready":
-      return [
-        `${title}: ✅ ready${report.url ? ` at ${report.url}` : ""}`,
-        "",
-        "| commit | namespace | boxes | deploy time |",
-        "|---|---|---|---|",
-        `| ${short(report.sha)} | \`${report.namespace}\` | ${report.boxes.join(", ")} | ${report.seconds.toFixed(1)} s |`,
-        "",
-        "Comment `/reload` to rebuild it from scratch, `/destroy` to delete it.",
-      ].join("\n");
+      return readyBody(title, report);
     case "failed":
       return report.retry ? retrying(title, report, report.retry) : failed(title, report);
     case "waiting":

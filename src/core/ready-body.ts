@@ -1,0 +1,89 @@
+import { inlineCode, short } from "./markdown.js";
+import type { ReadySummary } from "./ready-summary.js";
+
+/**
+ * The object list's share of a comment: GitHub takes 65,536 characters, and the rest of the
+ * comment (addresses, boxes) stays well under the remainder. Rows past it are counted, not listed.
+ */
+const OBJECT_LIST_BUDGET = 45_000;
+
+interface ReadyReport {
+  sha: string;
+  url: string | null;
+  namespace: string;
+  seconds: number;
+  summary: ReadySummary;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** A URL as a link when it is plain, as inert code when it holds anything markdown could read. */
+function address(url: string): string {
+  return /^[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+$/.test(url) && !url.startsWith("(") ? url : inlineCode(url);
+}
+
+/** Box names and chart labels come from the repository: code spans keep them inert. */
+const code = (text: string) => inlineCode(text).replace(/\|/g, "\\|");
+
+/** The sticky comment for a ready environment (docs/architecture.md §1, step 6). */
+export function readyBody(title: string, report: ReadyReport): string {
+  const { summary } = report;
+  const { fetch, render, apply, wait } = summary.phases;
+  return [
+    `${title}: ✅ ready${report.url ? ` at ${report.url}` : ""}`,
+    "",
+    "| commit | namespace | deploy time |",
+    "|---|---|---|",
+    `| ${short(report.sha)} | \`${report.namespace}\` | ${report.seconds.toFixed(1)} s (fetch ${seconds(fetch)} · render ${seconds(render)} · apply ${seconds(apply)} · wait ${seconds(wait)}) |`,
+    ...addresses(summary),
+    "",
+    "| box | chart | objects |",
+    "|---|---|---|",
+    ...summary.boxes.map(
+      (b) =>
+        `| ${code(b.name)} | ${b.charts.length > 0 ? b.charts.map(code).join(", ") : "manifests"} | ${b.objects} |`,
+    ),
+    "",
+    ...objects(summary),
+    "",
+    "Comment `/reload` to rebuild it from scratch, `/destroy` to delete it.",
+  ].join("\n");
+}
+
+function addresses(summary: ReadySummary): string[] {
+  if (summary.addresses.length === 0) return [];
+  return [
+    "",
+    "| address | service |",
+    "|---|---|",
+    ...summary.addresses.map((a) => `| ${address(a.url)} | ${code(a.service)} |`),
+  ];
+}
+
+function objects(summary: ReadySummary): string[] {
+  const unchanged = summary.objects.filter((o) => o.change === "unchanged").length;
+  const counts = [
+    `${summary.objects.length - unchanged} applied`,
+    ...(unchanged > 0 ? [`${unchanged} unchanged`] : []),
+    ...(summary.pruned > 0 ? [`${summary.pruned} pruned`] : []),
+  ];
+  const rows: string[] = [];
+  let used = 0;
+  for (const o of summary.objects) {
+    const row = `| ${code(o.ref)} | ${code(o.box)} | ${o.change} |`;
+    if (used + row.length + 1 > OBJECT_LIST_BUDGET) break;
+    rows.push(row);
+    used += row.length + 1;
+  }
+  const left = summary.objects.length - rows.length;
+  return [
+    `<details><summary>${summary.objects.length} objects, all ready (${counts.join(", ")})</summary>`,
+    "",
+    "| object | box | |",
+    "|---|---|---|",
+    ...rows,
+    ...(left > 0 ? ["", `… and ${left} more, left out to keep this comment within the forge's size limit.`] : []),
+    "",
+    "</details>",
+  ];
+}

@@ -1,0 +1,73 @@
+import type { KubeObject, RenderedEnvironment } from "../model.js";
+
+/**
+ * What a reviewer reads under "ready" (docs/architecture.md §1, step 6): every address the
+ * environment serves, what each box brought, every object, and where the time went. Pure: built
+ * from the render and the deploy's result.
+ */
+export interface ReadySummary {
+  /** Each Ingress rule's host and path, and the Service (and port) behind it. */
+  addresses: { url: string; service: string }[];
+  boxes: { name: string; charts: string[]; objects: number }[];
+  objects: { ref: string; box: string; change: "applied" | "unchanged" }[];
+  pruned: number;
+  /** Milliseconds per phase of the deploy. */
+  phases: { fetch: number; render: number; apply: number; wait: number };
+}
+
+interface ObjectName {
+  kind: string;
+  name: string;
+}
+
+interface IngressPath {
+  path?: unknown;
+  backend?: { service?: { name?: unknown; port?: { number?: unknown; name?: unknown } } };
+}
+
+interface IngressSpec {
+  tls?: { hosts?: unknown[] }[];
+  rules?: { host?: unknown; http?: { paths?: IngressPath[] } }[];
+}
+
+export function readySummary(
+  rendered: RenderedEnvironment,
+  result: { unchanged: readonly ObjectName[]; pruned: readonly unknown[] },
+  phases: ReadySummary["phases"],
+): ReadySummary {
+  const unchanged = new Set(result.unchanged.map((o) => `${o.kind}/${o.name}`));
+  const main = rendered.objects.filter((o) => o.phase === "main");
+  return {
+    addresses: main.flatMap(({ object }) => (object.kind === "Ingress" ? addressesOf(object) : [])),
+    boxes: rendered.boxes.map((name) => {
+      const own = main.filter((o) => o.box === name);
+      const charts = own.map((o) => o.object.metadata.labels?.["helm.sh/chart"]).filter((c) => c !== undefined);
+      return { name, charts: [...new Set(charts)].sort(), objects: own.length };
+    }),
+    objects: main.map(({ object, box }) => {
+      const ref = `${object.kind}/${object.metadata.name}`;
+      return { ref, box, change: unchanged.has(ref) ? "unchanged" : "applied" };
+    }),
+    pruned: result.pruned.length,
+    phases,
+  };
+}
+
+function addressesOf(ingress: KubeObject): ReadySummary["addresses"] {
+  const spec = (ingress.spec ?? {}) as IngressSpec;
+  const secure = new Set((spec.tls ?? []).flatMap((t) => t.hosts ?? []).map(String));
+  return (spec.rules ?? []).flatMap((rule) => {
+    const host = typeof rule.host === "string" ? rule.host : "";
+    const scheme = secure.has(host) ? "https" : "http";
+    return (rule.http?.paths ?? []).map((p) => {
+      const path = typeof p.path === "string" ? p.path : "/";
+      const service = p.backend?.service;
+      const port = service?.port?.number ?? service?.port?.name;
+      return {
+        url: host ? `${scheme}://${host}${path}` : `(any host)${path}`,
+        service:
+          typeof service?.name === "string" ? `${service.name}${port === undefined ? "" : `:${String(port)}`}` : "-",
+      };
+    });
+  });
+}

@@ -1,0 +1,197 @@
+// The "ready" comment a reviewer reads: every address, what each box brought, every object and
+// where the time went; within GitHub's and GitLab's comment size limits however big the
+// environment. Pure: built from a render and a deploy result.
+import { describe, expect, it } from "vitest";
+import { readySummary } from "../../../src/core/ready-summary.js";
+import { commentBody, commitStatus } from "../../../src/core/report.js";
+import type { KubeObject, RenderedEnvironment, RenderedObject } from "../../../src/model.js";
+
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+const GITHUB_MAX = 65_536;
+const GITLAB_MAX = 1_000_000;
+
+function object(
+  box: string,
+  kind: string,
+  name: string,
+  extra: Partial<KubeObject> = {},
+  chart?: string,
+): RenderedObject {
+  return {
+    object: {
+      apiVersion: kind === "Ingress" ? "networking.k8s.io/v1" : "v1",
+      kind,
+      metadata: { name, ...(chart ? { labels: { "helm.sh/chart": chart } } : {}) },
+      ...extra,
+    },
+    box,
+    source: `${box}/templates/${name}.yaml`,
+    phase: "main",
+    deletePolicies: [],
+  };
+}
+
+function ingress(name: string, host: string, paths: [string, string, number][], tls: boolean): Partial<KubeObject> {
+  return {
+    spec: {
+      ...(tls ? { tls: [{ hosts: [host], secretName: `${name}-tls` }] } : {}),
+      rules: [
+        {
+          host,
+          http: {
+            paths: paths.map(([path, service, port]) => ({
+              path,
+              pathType: "Prefix",
+              backend: { service: { name: service, port: { number: port } } },
+            })),
+          },
+        },
+      ],
+    },
+  };
+}
+
+function environment(objects: RenderedObject[], boxes: string[]): RenderedEnvironment {
+  return {
+    environment: {
+      id: "github-acme-shop-7",
+      name: "shop",
+      namespace: "acme-shop-pr-7",
+      extraNamespaces: [],
+      url: "https://pr-7.preview.example.com",
+      mode: "pr",
+      pr: { forge: "github", repo: "acme/shop", pr: 7, branch: "feature", sha: SHA },
+    },
+    boxes,
+    objects,
+    warnings: [],
+  };
+}
+
+const PHASES = { fetch: 48, render: 212, apply: 305, wait: 1420 };
+
+describe("the ready comment", () => {
+  it("lists every address with its service, each box with its chart and objects, and every object, collapsed", () => {
+    const rendered = environment(
+      [
+        object("web", "Deployment", "web", {}, "web-1.4.2"),
+        object("web", "Service", "web", {}, "web-1.4.2"),
+        object(
+          "web",
+          "Ingress",
+          "web",
+          ingress("web", "pr-7.preview.example.com", [["/", "web", 80]], true),
+          "web-1.4.2",
+        ),
+        object("api", "Deployment", "api", {}, "api-0.9.0"),
+        object("api", "Service", "api", {}, "api-0.9.0"),
+        object(
+          "api",
+          "Ingress",
+          "api",
+          ingress(
+            "api",
+            "api-pr-7.preview.example.com",
+            [
+              ["/v1", "api", 8080],
+              ["/docs", "api-docs", 8081],
+            ],
+            false,
+          ),
+          "api-0.9.0",
+        ),
+        object("config", "ConfigMap", "settings"),
+      ],
+      ["web", "api", "config"],
+    );
+    const summary = readySummary(
+      rendered,
+      { unchanged: [{ kind: "ConfigMap", name: "settings" }], pruned: [{ kind: "ConfigMap", name: "old" }] },
+      PHASES,
+    );
+    const report = {
+      state: "ready" as const,
+      sha: SHA,
+      url: rendered.environment.url,
+      namespace: "acme-shop-pr-7",
+      seconds: 2.31,
+      summary,
+    };
+    expect(commentBody(report)).toMatchInlineSnapshot(`
+      "**prbox preview**: ✅ ready at https://pr-7.preview.example.com
+
+      | commit | namespace | deploy time |
+      |---|---|---|
+      | \`0123456\` | \`acme-shop-pr-7\` | 2.3 s (fetch 0.0 s · render 0.2 s · apply 0.3 s · wait 1.4 s) |
+
+      | address | service |
+      |---|---|
+      | https://pr-7.preview.example.com/ | \` web:80 \` |
+      | http://api-pr-7.preview.example.com/v1 | \` api:8080 \` |
+      | http://api-pr-7.preview.example.com/docs | \` api-docs:8081 \` |
+
+      | box | chart | objects |
+      |---|---|---|
+      | \` web \` | \` web-1.4.2 \` | 3 |
+      | \` api \` | \` api-0.9.0 \` | 3 |
+      | \` config \` | manifests | 1 |
+
+      <details><summary>7 objects, all ready (6 applied, 1 unchanged, 1 pruned)</summary>
+
+      | object | box | |
+      |---|---|---|
+      | \` Deployment/web \` | \` web \` | applied |
+      | \` Service/web \` | \` web \` | applied |
+      | \` Ingress/web \` | \` web \` | applied |
+      | \` Deployment/api \` | \` api \` | applied |
+      | \` Service/api \` | \` api \` | applied |
+      | \` Ingress/api \` | \` api \` | applied |
+      | \` ConfigMap/settings \` | \` config \` | unchanged |
+
+      </details>
+
+      Comment \`/reload\` to rebuild it from scratch, \`/destroy\` to delete it."
+    `);
+    expect(commitStatus(report)).toEqual({
+      state: "success",
+      description: "Preview ready in 2 s",
+      url: "https://pr-7.preview.example.com",
+    });
+  });
+
+  it("stays within GitHub's and GitLab's comment limits for 500 objects with long names, and says how many it left out", () => {
+    const long = (i: number) => `${"a-very-long-generated-name-".repeat(8)}${String(i)}`;
+    const objects = Array.from({ length: 500 }, (_, i) => object(`box-${String(i % 3)}`, "ConfigMap", long(i)));
+    const rendered = environment(objects, ["box-0", "box-1", "box-2"]);
+    const body = commentBody({
+      state: "ready",
+      sha: SHA,
+      url: null,
+      namespace: "acme-shop-pr-7",
+      seconds: 12,
+      summary: readySummary(rendered, { unchanged: [], pruned: [] }, PHASES),
+    });
+    expect(body.length).toBeLessThanOrEqual(GITHUB_MAX);
+    expect(body.length).toBeLessThanOrEqual(GITLAB_MAX);
+    const listed = body.split("\n").filter((line) => line.startsWith("| ` ConfigMap/")).length;
+    expect(listed).toBeGreaterThan(100);
+    expect(listed).toBeLessThan(500);
+    expect(body).toContain(
+      `… and ${String(500 - listed)} more, left out to keep this comment within the forge's size limit.`,
+    );
+    expect(body).toContain("</details>");
+  });
+
+  it("keeps markdown in names inert: a box name cannot break the table or mention anyone", () => {
+    const rendered = environment([object("x|@team", "ConfigMap", "c")], ["x|@team"]);
+    const body = commentBody({
+      state: "ready",
+      sha: SHA,
+      url: null,
+      namespace: "ns",
+      seconds: 1,
+      summary: readySummary(rendered, { unchanged: [], pruned: [] }, PHASES),
+    });
+    expect(body).toContain("| ` x\\|@team ` | manifests | 1 |");
+  });
+});
