@@ -58,6 +58,11 @@ export interface EnvironmentInfo {
   /** Other namespaces boxes deploy into (CLI mode only; empty in PR mode). */
   extraNamespaces: string[];
   url: string | null;
+  /**
+   * The spec's `probe`: request the Ingresses' addresses before "ready" (true, false, or the path
+   * to request on each host); absent: PRBOX_PROBE decides.
+   */
+  probe?: boolean | string;
   mode: Mode;
   pr: PrContext | null;
 }

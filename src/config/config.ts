@@ -24,6 +24,9 @@ export interface Policy extends RenderPolicy {
   idleTtlMs: number;
   sweepIntervalMs: number;
   deployTimeoutMs: number;
+  /** PRBOX_PROBE: request the Ingresses' addresses before "ready" (a spec's `probe` overrides it). */
+  probe: boolean;
+  probeTimeoutMs: number;
   /** Deploy fork PRs without a maintainer's /deploy (they run with the bot's cluster credentials). */
   deployForks: boolean;
   /** Operator-provided variables for every spec: PRBOX_VAR_<NAME>=value becomes ${NAME}. */
@@ -130,6 +133,8 @@ function policyOf(e: Parsed, env: Record<string, string | undefined>): Policy {
     idleTtlMs: e.PRBOX_IDLE_TTL,
     sweepIntervalMs: e.PRBOX_SWEEP_INTERVAL,
     deployTimeoutMs: e.PRBOX_DEPLOY_TIMEOUT,
+    probe: e.PRBOX_PROBE,
+    probeTimeoutMs: e.PRBOX_PROBE_TIMEOUT,
     deployForks: e.PRBOX_DEPLOY_FORKS,
     allowKinds: e.PRBOX_ALLOW_KINDS,
     allowForeignNamespaces: e.PRBOX_ALLOW_FOREIGN_NAMESPACES,

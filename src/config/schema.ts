@@ -1,66 +1,12 @@
 import { z } from "zod";
 import { baselineEnv } from "./baseline.js";
-import { parseDuration } from "./durations.js";
+import { count, duration, flag, flagOn, list } from "./schema-types.js";
 
 /**
  * Every setting prbox reads from the environment: one zod schema, validated once at start-up by
  * loadConfig (config.ts). docs/configuration.md is generated from it (scripts/docs.ts) and
  * .env.example lists every variable with a comment (a test checks both).
  */
-// The helpers below record their input format (and default) as metadata: the transforms hide
-// them from the schema, and docs/configuration.md is generated from it (scripts/docs.ts).
-const list = z
-  .string()
-  .optional()
-  .transform((value) =>
-    (value ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
-  )
-  .meta({ format: "comma-separated list" });
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const ms = parseDuration(value ?? fallback);
-      if (ms === null) {
-        ctx.addIssue({ code: "custom", message: `"${value}" is not a duration; write e.g. 90s, 5m, 72h` });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .meta({ format: "duration (90s, 5m, 1h30m; a bare number is seconds)", defaultValue: fallback });
-
-const count = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const n = value === undefined || value === "" ? fallback : Number(value);
-      if (!Number.isSafeInteger(n) || n < 0) {
-        ctx.addIssue({ code: "custom", message: `"${value}" is not a whole number ≥ 0` });
-        return z.NEVER;
-      }
-      return n;
-    })
-    .meta({ format: "whole number ≥ 0", defaultValue: String(fallback) });
-
-const flag = z
-  .enum(["true", "false", "1", "0", "yes", "no", ""], { error: "expected true or false" })
-  .optional()
-  .transform((value) => value === "true" || value === "1" || value === "yes")
-  .meta({ format: "true or false (also 1/0, yes/no)", defaultValue: "false" });
-
-/** A flag that is on unless set to false. */
-const flagOn = z
-  .enum(["true", "false", "1", "0", "yes", "no", ""], { error: "expected true or false" })
-  .optional()
-  .transform((value) => value === undefined || value === "" || value === "true" || value === "1" || value === "yes")
-  .meta({ format: "true or false (also 1/0, yes/no)", defaultValue: "true" });
-
 export const envSchema = z.object({
   NODE_ENV: z
     .enum(["development", "production", "test"], { error: "expected development, production or test" })
@@ -198,6 +144,12 @@ export const envSchema = z.object({
   ),
   PRBOX_DEPLOY_TIMEOUT: duration("5m").describe(
     "How long a deploy waits for its workloads to become ready (and a teardown for the namespace to disappear) before it reports the failure, e.g. 10m. Worker.",
+  ),
+  PRBOX_PROBE: flag.describe(
+    'Ready means it answers: after the workloads are ready, request every address the environment\'s Ingresses serve until each answers below 500, for at most PRBOX_PROBE_TIMEOUT; the failure report names each address that did not and its last answer. A spec may turn it on or off, or name the path to ask on each host (probe = "/healthz"). Worker.',
+  ),
+  PRBOX_PROBE_TIMEOUT: duration("60s").describe(
+    "How long the probe (PRBOX_PROBE or a spec's probe) asks the addresses before the deploy fails. Worker.",
   ),
   PRBOX_DEPLOY_FORKS: flag.describe(
     "Deploy pull requests from forks without a maintainer's /deploy. Their code would run with the bot's cluster credentials: leave it false unless every contributor is trusted. GitHub and GitLab.",

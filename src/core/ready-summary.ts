@@ -71,3 +71,19 @@ function addressesOf(ingress: KubeObject): ReadySummary["addresses"] {
     });
   });
 }
+
+/**
+ * The URLs the probe asks (PRBOX_PROBE, src/probe.ts): every address the Ingresses serve, or with
+ * `probe = "/path"` that path on each of their hosts. Rules without a host are left out: no one
+ * address reaches them.
+ */
+export function probeTargets(rendered: RenderedEnvironment): string[] {
+  const { probe } = rendered.environment;
+  const addresses = rendered.objects
+    .filter(({ object, phase }) => phase === "main" && object.kind === "Ingress")
+    .flatMap(({ object }) => addressesOf(object))
+    .map((a) => a.url)
+    .filter((url) => !url.startsWith("("));
+  const urls = typeof probe === "string" ? addresses.map((url) => new URL(probe, url).toString()) : addresses;
+  return [...new Set(urls)];
+}

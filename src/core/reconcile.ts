@@ -11,6 +11,7 @@ import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
 import { renderSpec } from "./render-spec.js";
+import { probeIfWanted, stopwatch } from "./deploy-steps.js";
 import { readySummary, type ReadySummary } from "./ready-summary.js";
 import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
 import type { StateStore } from "./ports.js";
@@ -218,17 +219,6 @@ async function hold(
   return "waiting";
 }
 
-/** Milliseconds since the last call (or since it was made). */
-function stopwatch(): () => number {
-  let mark = Date.now();
-  return () => {
-    const now = Date.now();
-    const ms = now - mark;
-    mark = now;
-    return ms;
-  };
-}
-
 /** The PR's environment rendered as the bot renders it: PR mode, the operator's variables and policy. */
 function renderAt(desired: DesiredState, root: string, step: Step, signal: AbortSignal): Promise<RenderedEnvironment> {
   const { ref, branch, sha } = desired;
@@ -299,7 +289,13 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
     lap();
     // "ready" comes after the earlier reports, or the PR could end on "in progress".
     await deploying;
-    const work = { fetch: fetched, render: renderedIn, apply: result.timings.applyMs, wait: result.timings.waitMs };
+    const probed = await probeIfWanted(rendered, step.deps.policy, step.log, signal);
+    const work = {
+      fetch: fetched,
+      render: renderedIn,
+      apply: result.timings.applyMs,
+      wait: result.timings.waitMs + probed,
+    };
     const summary = readySummary(rendered, result, work);
     await reportReady(desired, step, {
       rendered,

@@ -63,7 +63,11 @@ export function redisProblems(settings: RedisSettings): string[] {
  * with all of them, "off" skips the check. A Redis that answers neither INFO nor CONFIG cannot be
  * checked: that is said once, and only "require" refuses.
  */
-export async function checkRedisSettings(redis: AnyRedis, mode: "warn" | "require" | "off", log: Logger): Promise<void> {
+export async function checkRedisSettings(
+  redis: AnyRedis,
+  mode: "warn" | "require" | "off",
+  log: Logger,
+): Promise<void> {
   if (mode === "off") return;
   let problems: string[];
   try {

@@ -77,6 +77,7 @@ export async function loadSpec(options: LoadOptions): Promise<ResolvedSpec> {
       namespace: identity.namespace,
       extraNamespaces,
       url: identity.url,
+      ...(spec.probe === undefined ? {} : { probe: probeOf(ctx, spec.probe) }),
       mode,
       pr,
     },
@@ -84,6 +85,15 @@ export async function loadSpec(options: LoadOptions): Promise<ResolvedSpec> {
     warnings: ctx.warnings,
     policy: ctx.policy,
   };
+}
+
+/** `probe = "/healthz"`: a path on each Ingress host, nothing else (the host is never the spec's to choose). */
+function probeOf(ctx: SpecContext, value: boolean | string): boolean | string {
+  if (typeof value === "boolean" || /^\/[^\s?#]*$/.test(value)) return value;
+  throw new SpecError(`probe = ${JSON.stringify(value.slice(0, 80))} is not a path`, {
+    location: ctx.locate(["probe"]),
+    hint: 'write probe = "/healthz" (requested on every host the Ingresses serve), or probe = true / false',
+  });
 }
 
 async function specFilePath(tree: SourceTree, file: string): Promise<string> {

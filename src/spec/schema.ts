@@ -38,6 +38,10 @@ export const specSchema = z.looseObject({
   namespace: text("namespace").optional(),
   variables: text("variables").optional(),
   url: text("url").optional(),
+  /** prbox: request the addresses the Ingresses serve before saying ready (true, false, or a path such as "/healthz"). */
+  probe: z
+    .union([z.boolean(), z.string()], { error: 'probe must be true, false or a path such as "/healthz"' })
+    .optional(),
   load_boxes_from: text("load_boxes_from").optional(),
   boxes: z.array(boxSchema, { error: "boxes must be a list of [[boxes]] tables" }).optional(),
 });

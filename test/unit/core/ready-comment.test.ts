@@ -2,7 +2,7 @@
 // where the time went; within GitHub's and GitLab's comment size limits however big the
 // environment. Pure: built from a render and a deploy result.
 import { describe, expect, it } from "vitest";
-import { readySummary } from "../../../src/core/ready-summary.js";
+import { probeTargets, readySummary } from "../../../src/core/ready-summary.js";
 import { commentBody, commitStatus } from "../../../src/core/report.js";
 import type { KubeObject, RenderedEnvironment, RenderedObject } from "../../../src/model.js";
 
@@ -68,6 +68,15 @@ function environment(objects: RenderedObject[], boxes: string[]): RenderedEnviro
   };
 }
 
+/** The api box's Ingress: one host, two paths to two Services, no TLS. */
+function apiIngress(chart?: string): RenderedObject {
+  const paths: [string, string, number][] = [
+    ["/v1", "api", 8080],
+    ["/docs", "api-docs", 8081],
+  ];
+  return object("api", "Ingress", "api", ingress("api", "api-pr-7.preview.example.com", paths, false), chart);
+}
+
 const PHASES = { fetch: 48, render: 212, apply: 305, wait: 1420 };
 
 describe("the ready comment", () => {
@@ -85,21 +94,7 @@ describe("the ready comment", () => {
         ),
         object("api", "Deployment", "api", {}, "api-0.9.0"),
         object("api", "Service", "api", {}, "api-0.9.0"),
-        object(
-          "api",
-          "Ingress",
-          "api",
-          ingress(
-            "api",
-            "api-pr-7.preview.example.com",
-            [
-              ["/v1", "api", 8080],
-              ["/docs", "api-docs", 8081],
-            ],
-            false,
-          ),
-          "api-0.9.0",
-        ),
+        apiIngress("api-0.9.0"),
         object("config", "ConfigMap", "settings"),
       ],
       ["web", "api", "config"],
@@ -193,5 +188,30 @@ describe("the ready comment", () => {
       summary: readySummary(rendered, { unchanged: [], pruned: [] }, PHASES),
     });
     expect(body).toContain("| ` x\\|@team ` | manifests | 1 |");
+  });
+});
+
+describe("the probe's addresses", () => {
+  const rendered = (probe?: boolean | string) => {
+    const env = environment(
+      [
+        object("web", "Ingress", "web", ingress("web", "pr-7.preview.example.com", [["/", "web", 80]], true)),
+        apiIngress(),
+      ],
+      ["web", "api"],
+    );
+    return probe === undefined ? env : { ...env, environment: { ...env.environment, probe } };
+  };
+
+  it("are every Ingress rule's address, or the spec's path on each host", () => {
+    expect(probeTargets(rendered())).toEqual([
+      "https://pr-7.preview.example.com/",
+      "http://api-pr-7.preview.example.com/v1",
+      "http://api-pr-7.preview.example.com/docs",
+    ]);
+    expect(probeTargets(rendered("/healthz"))).toEqual([
+      "https://pr-7.preview.example.com/healthz",
+      "http://api-pr-7.preview.example.com/healthz",
+    ]);
   });
 });

@@ -229,6 +229,24 @@ describe("PR mode", () => {
     expect(spec.environment.id).toMatch(/^github-acme-shop-[0-9a-f]{6}-pr-42$/);
   });
 
+  it("reads probe as true, false or a path, and refuses anything else with where and what to write", async () => {
+    for (const [value, expected] of [
+      ["true", true],
+      ["false", false],
+      ['"/healthz"', "/healthz"],
+    ] as const) {
+      const root = await tempRepo({ ...configMapChart, "environment.toml": `probe = ${value}\n[[boxes]]\n${helmBox}` });
+      expect((await loadSpec({ file: "environment.toml", root, pr: PR })).environment.probe).toBe(expected);
+    }
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": `probe = "https://169.254.169.254/"\n[[boxes]]\n${helmBox}`,
+    });
+    const error = await failure(loadSpec({ file: "environment.toml", root, pr: PR }));
+    expect(error.message).toContain('probe = "https://169.254.169.254/" is not a path');
+    expect(error.hint).toContain('probe = "/healthz"');
+  });
+
   it("names the namespace after the repository when the spec has none", async () => {
     const root = await tempRepo({ ...configMapChart, "environment.toml": `[[boxes]]\n${helmBox}` });
     const spec = await loadSpec({ file: "environment.toml", root, pr: PR });
