@@ -4,6 +4,7 @@ import type { RenderPolicy } from "../spec/context.js";
 import { baselineCrossChecks, baselineOf, parseBaseline, type Baseline } from "./baseline.js";
 import { parseRedisUrl, RedisUrlError, type RedisMode } from "./redis-url.js";
 import { envSchema } from "./schema.js";
+import type { Prices } from "./schema-types.js";
 
 export { ConfigError, envSchema };
 
@@ -27,6 +28,8 @@ export interface Policy extends RenderPolicy {
   /** PRBOX_PROBE: request the Ingresses' addresses before "ready" (a spec's `probe` overrides it). */
   probe: boolean;
   probeTimeoutMs: number;
+  /** PRBOX_PRICE_*: the ready comment's cost estimate; null: requests only. */
+  prices: Prices | null;
   /** Deploy fork PRs without a maintainer's /deploy (they run with the bot's cluster credentials). */
   deployForks: boolean;
   /** Operator-provided variables for every spec: PRBOX_VAR_<NAME>=value becomes ${NAME}. */
@@ -135,6 +138,10 @@ function policyOf(e: Parsed, env: Record<string, string | undefined>): Policy {
     deployTimeoutMs: e.PRBOX_DEPLOY_TIMEOUT,
     probe: e.PRBOX_PROBE,
     probeTimeoutMs: e.PRBOX_PROBE_TIMEOUT,
+    prices:
+      e.PRBOX_PRICE_CPU_HOUR === null || e.PRBOX_PRICE_GIB_HOUR === null
+        ? null
+        : { cpuHour: e.PRBOX_PRICE_CPU_HOUR, gibHour: e.PRBOX_PRICE_GIB_HOUR, currency: e.PRBOX_PRICE_CURRENCY },
     deployForks: e.PRBOX_DEPLOY_FORKS,
     allowKinds: e.PRBOX_ALLOW_KINDS,
     allowForeignNamespaces: e.PRBOX_ALLOW_FOREIGN_NAMESPACES,
@@ -205,6 +212,8 @@ function crossChecks(e: Parsed): string[] {
   problems.push(...resyncChecks(e));
   problems.push(...retryProblems(e));
   problems.push(...pathProblems(e));
+  if ((e.PRBOX_PRICE_CPU_HOUR === null) !== (e.PRBOX_PRICE_GIB_HOUR === null))
+    problems.push("PRBOX_PRICE_CPU_HOUR and PRBOX_PRICE_GIB_HOUR: set both for a cost estimate, or neither");
   return problems;
 }
 

@@ -54,3 +54,25 @@ export const flagOn = z
   .optional()
   .transform((value) => value === undefined || value === "" || value === "true" || value === "1" || value === "yes")
   .meta({ format: "true or false (also 1/0, yes/no)", defaultValue: "true" });
+
+/** A price: a decimal number ≥ 0 (e.g. 0.0316); absent: no price. */
+export const price = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value === "") return null;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || !/^[0-9.]+$/.test(value)) {
+      ctx.addIssue({ code: "custom", message: `"${value}" is not a price; write a decimal number such as 0.0316` });
+      return z.NEVER;
+    }
+    return n;
+  })
+  .meta({ format: "decimal number ≥ 0" });
+
+/** PRBOX_PRICE_*: what a requested CPU and GiB cost per hour. */
+export interface Prices {
+  cpuHour: number;
+  gibHour: number;
+  currency: string;
+}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { baselineEnv } from "./baseline.js";
-import { count, duration, flag, flagOn, list } from "./schema-types.js";
+import { count, duration, flag, flagOn, list, price } from "./schema-types.js";
 
 /**
  * Every setting prbox reads from the environment: one zod schema, validated once at start-up by
@@ -151,6 +151,17 @@ export const envSchema = z.object({
   PRBOX_PROBE_TIMEOUT: duration("60s").describe(
     "How long the probe (PRBOX_PROBE or a spec's probe) asks the addresses before the deploy fails. Worker.",
   ),
+  PRBOX_PRICE_CPU_HOUR: price.describe(
+    "What one requested CPU costs per hour, e.g. 0.0316. With PRBOX_PRICE_GIB_HOUR the ready comment estimates the environment's cost per day from its pods' requests × replicas; without, it shows the requests only. Worker.",
+  ),
+  PRBOX_PRICE_GIB_HOUR: price.describe(
+    "What one requested GiB of memory costs per hour, e.g. 0.0042 (see PRBOX_PRICE_CPU_HOUR). Worker.",
+  ),
+  PRBOX_PRICE_CURRENCY: z
+    .string()
+    .max(5, { error: "at most 5 characters, e.g. $, €, USD " })
+    .default("$")
+    .describe("The currency shown before the prices and the estimate, e.g. $, €, CHF . Worker."),
   PRBOX_DEPLOY_FORKS: flag.describe(
     "Deploy pull requests from forks without a maintainer's /deploy. Their code would run with the bot's cluster credentials: leave it false unless every contributor is trusted. GitHub and GitLab.",
   ),

@@ -1,3 +1,4 @@
+import { costLine } from "./cost.js";
 import { inlineCode, short } from "./markdown.js";
 import type { ReadySummary } from "./ready-summary.js";
 
@@ -35,6 +36,8 @@ export function readyBody(title: string, report: ReadyReport): string {
     "| commit | namespace | deploy time |",
     "|---|---|---|",
     `| ${short(report.sha)} | \`${report.namespace}\` | ${report.seconds.toFixed(1)} s (fetch ${seconds(fetch)} · render ${seconds(render)} · apply ${seconds(apply)} · wait ${seconds(wait)}) |`,
+    "",
+    `**Resources**: ${costLine(summary.requests, summary.prices)}.`,
     ...addresses(summary),
     "",
     "| box | chart | objects |",

@@ -1,4 +1,6 @@
+import type { Prices } from "../config/schema-types.js";
 import type { KubeObject, RenderedEnvironment } from "../model.js";
+import { requestsOf, type Requests } from "./cost.js";
 
 /**
  * What a reviewer reads under "ready" (docs/architecture.md §1, step 6): every address the
@@ -13,6 +15,15 @@ export interface ReadySummary {
   pruned: number;
   /** Milliseconds per phase of the deploy. */
   phases: { fetch: number; render: number; apply: number; wait: number };
+  /** What the running workloads request, and the operator's prices for an estimate (cost.ts). */
+  requests: Requests;
+  prices: Prices | null;
+}
+
+export interface SummaryOptions {
+  /** The namespace's LimitRange defaultRequest: what a container without requests gets. */
+  defaultRequest?: Record<string, string>;
+  prices?: Prices | null;
 }
 
 interface ObjectName {
@@ -34,6 +45,7 @@ export function readySummary(
   rendered: RenderedEnvironment,
   result: { unchanged: readonly ObjectName[]; pruned: readonly unknown[] },
   phases: ReadySummary["phases"],
+  options: SummaryOptions = {},
 ): ReadySummary {
   const unchanged = new Set(result.unchanged.map((o) => `${o.kind}/${o.name}`));
   const main = rendered.objects.filter((o) => o.phase === "main");
@@ -50,6 +62,8 @@ export function readySummary(
     }),
     pruned: result.pruned.length,
     phases,
+    requests: requestsOf(rendered.objects, options.defaultRequest),
+    prices: options.prices ?? null,
   };
 }
 

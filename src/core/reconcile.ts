@@ -2,8 +2,8 @@ import type { RenderedEnvironment } from "../model.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { deleteEnvironment, deployEnvironment, type Cluster } from "../cluster/index.js";
-import type { Baseline } from "../config/baseline.js";
+import { deleteEnvironment, deployEnvironment, type Cluster, type DeployResult } from "../cluster/index.js";
+import { DEFAULT_BASELINE, type Baseline } from "../config/baseline.js";
 import type { Policy } from "../config/config.js";
 import { describeError, PrboxError } from "../errors.js";
 import type { Forge, ForgeRegistry } from "./forge.js";
@@ -236,17 +236,16 @@ function renderAt(desired: DesiredState, root: string, step: Step, signal: Abort
 async function reportReady(
   desired: DesiredState,
   step: Step,
-  done: { rendered: RenderedEnvironment; namespace: string; seconds: number; summary: ReadySummary },
+  done: { rendered: RenderedEnvironment; result: DeployResult; work: ReadySummary["phases"]; started: number },
 ): Promise<void> {
-  const { rendered, namespace, seconds, summary } = done;
-  await report(desired, step, {
-    state: "ready",
-    sha: desired.sha,
-    url: rendered.environment.url,
-    namespace,
-    seconds,
-    summary,
+  const { rendered, result, work } = done;
+  const summary = readySummary(rendered, result, work, {
+    defaultRequest: (step.deps.baseline ?? DEFAULT_BASELINE).limits?.defaultRequest,
+    prices: step.deps.policy.prices,
   });
+  const seconds = (Date.now() - done.started) / 1000;
+  const url = rendered.environment.url;
+  await report(desired, step, { state: "ready", sha: desired.sha, url, namespace: result.namespace, seconds, summary });
   await step.deps.store.setObserved(
     observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }),
   );
@@ -296,13 +295,7 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
       apply: result.timings.applyMs,
       wait: result.timings.waitMs + probed,
     };
-    const summary = readySummary(rendered, result, work);
-    await reportReady(desired, step, {
-      rendered,
-      namespace: result.namespace,
-      seconds: (Date.now() - started) / 1000,
-      summary,
-    });
+    await reportReady(desired, step, { rendered, result, work, started });
     const phases: DeployPhases = { ...work, report: lap() };
     step.log.info({ ms: phases, objects: rendered.objects.length }, "environment ready");
     step.deps.onPhases?.(phases);

@@ -68,6 +68,12 @@ function environment(objects: RenderedObject[], boxes: string[]): RenderedEnviro
   };
 }
 
+/** A Deployment's spec: `replicas` pods of one container requesting `requests`. */
+function deployment(replicas: number, requests: Record<string, string>): Partial<KubeObject> {
+  const resources = Object.keys(requests).length > 0 ? { resources: { requests } } : {};
+  return { spec: { replicas, template: { spec: { containers: [{ name: "app", image: "app:1", ...resources }] } } } };
+}
+
 /** The api box's Ingress: one host, two paths to two Services, no TLS. */
 function apiIngress(chart?: string): RenderedObject {
   const paths: [string, string, number][] = [
@@ -83,7 +89,7 @@ describe("the ready comment", () => {
   it("lists every address with its service, each box with its chart and objects, and every object, collapsed", () => {
     const rendered = environment(
       [
-        object("web", "Deployment", "web", {}, "web-1.4.2"),
+        object("web", "Deployment", "web", deployment(2, { cpu: "250m", memory: "256Mi" }), "web-1.4.2"),
         object("web", "Service", "web", {}, "web-1.4.2"),
         object(
           "web",
@@ -92,7 +98,7 @@ describe("the ready comment", () => {
           ingress("web", "pr-7.preview.example.com", [["/", "web", 80]], true),
           "web-1.4.2",
         ),
-        object("api", "Deployment", "api", {}, "api-0.9.0"),
+        object("api", "Deployment", "api", deployment(1, {}), "api-0.9.0"),
         object("api", "Service", "api", {}, "api-0.9.0"),
         apiIngress("api-0.9.0"),
         object("config", "ConfigMap", "settings"),
@@ -103,6 +109,7 @@ describe("the ready comment", () => {
       rendered,
       { unchanged: [{ kind: "ConfigMap", name: "settings" }], pruned: [{ kind: "ConfigMap", name: "old" }] },
       PHASES,
+      { defaultRequest: { cpu: "100m", memory: "128Mi" }, prices: { cpuHour: 0.04, gibHour: 0.005, currency: "$" } },
     );
     const report = {
       state: "ready" as const,
@@ -118,6 +125,8 @@ describe("the ready comment", () => {
       | commit | namespace | deploy time |
       |---|---|---|
       | \`0123456\` | \`acme-shop-pr-7\` | 2.3 s (fetch 0.0 s · render 0.2 s · apply 0.3 s · wait 1.4 s) |
+
+      **Resources**: 0.6 CPU and 0.63 GiB requested by 3 pods (1 container without requests counted at the namespace's default), about $0.65 a day (at $0.04 per CPU-hour and $0.005 per GiB-hour).
 
       | address | service |
       |---|---|
