@@ -60,6 +60,9 @@ export async function startBenchApp(services: Services, options: BenchAppOptions
     PORT: String(port),
     PRBOX_DEPLOY_TIMEOUT: "120s",
     PRBOX_WORKER_CONCURRENCY: "4",
+    // Every deploy here comes by webhook and is timed from it: a resync at start-up would find the
+    // first PR and deploy it first, and the timed webhook would find nothing to do.
+    PRBOX_RESYNC_INTERVAL: "0s",
     ...options.env,
   };
   const logStream = createWriteStream(options.logFile);
