@@ -34,7 +34,10 @@ export interface CommitStatus {
   /** One short line (GitHub cuts at 140 characters). */
   description: string;
   url?: string | null;
-  /** The whole report in markdown (the sticky comment's body): GitHub's check run shows it. */
+  /**
+   * A deploy's outcome (ready, or failed for good): the whole report in markdown (the sticky
+   * comment's body), which GitHub's check run shows. Absent for holds, retries and progress.
+   */
   summary?: string;
 }
 

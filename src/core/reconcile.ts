@@ -147,7 +147,10 @@ async function report(desired: DesiredState, step: Step, body: Report): Promise<
   const comment = commentBody(body);
   await upsertStickyComment(forge, desired.ref, comment, step.log);
   const status = commitStatus(body);
-  if (status && "sha" in body) await forge.setCommitStatus(desired.ref, body.sha, { ...status, summary: comment });
+  // A deploy's outcome carries the whole report (GitHub's check run shows it); a hold or a retry does not.
+  const outcome = body.state === "ready" || (body.state === "failed" && !body.retry);
+  if (status && "sha" in body)
+    await forge.setCommitStatus(desired.ref, body.sha, outcome ? { ...status, summary: comment } : status);
   const state = environmentState(body);
   if (state) {
     const url = body.state === "ready" ? body.url : null;

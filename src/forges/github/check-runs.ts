@@ -13,7 +13,8 @@ export type CheckRunMemory = Map<string, number>;
 /**
  * The check run "prbox" on `sha`, beside the commit status: the outcome, with the whole report
  * (the sticky comment's body) as its summary, on the PR's Checks tab. Written once a deploy ends
- * (success or failure); while it runs the commit status says "pending". A deploy's reports
+ * (ready, or failed for good: the statuses that carry a summary); while it runs, and for a PR
+ * held without a preview, the commit status alone speaks. A deploy's reports
  * already take about seven writes of the installation's burst of eight (octokit.ts), so an
  * "in progress" run as well would hold the ready report back a second. One run per commit,
  * updated in place when the commit is deployed again; `appSlug` tells prbox's run from another
@@ -26,13 +27,14 @@ export async function setCheckRun(
   appSlug: string,
   known: CheckRunMemory,
 ): Promise<void> {
-  if (status.state === "pending") return;
+  const { summary } = status;
+  if (status.state === "pending" || summary === undefined) return;
   const { octokit, owner, repo } = gh;
   const fields = {
     status: "completed" as const,
     conclusion: status.state === "success" ? ("success" as const) : ("failure" as const),
     ...(status.url ? { details_url: status.url } : {}),
-    output: { title: cut(status.description, 200), summary: summaryOf(status) },
+    output: { title: cut(status.description, 200), summary: summaryOf(summary) },
   };
   const key = `${gh.fullName}@${sha}`;
   const id = known.get(key) ?? (await findRun(gh, sha, appSlug));
@@ -53,8 +55,7 @@ export async function setCheckRun(
   known.set(key, data.id);
 }
 
-function summaryOf(status: CommitStatus): string {
-  const text = status.summary ?? status.description;
+function summaryOf(text: string): string {
   const chars = Array.from(text);
   return chars.length <= MAX_SUMMARY
     ? text

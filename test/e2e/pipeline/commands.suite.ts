@@ -8,7 +8,7 @@ import { stays } from "../github/support/wait.js";
 import { STICKY_MARKER } from "../../../src/core/sticky-comment.js";
 import { openDeployed } from "./flows.js";
 import type { PipelineTest } from "./support/pipeline.js";
-import { usePipeline } from "./support/pipeline.js";
+import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
 
 function uids(objects: { kind: string; name: string; uid: string }[]): Map<string, string> {
   return new Map(objects.map((o) => [`${o.kind}/${o.name}`, o.uid]));
@@ -36,7 +36,7 @@ async function openFork(t: PipelineTest, pr: number, shas: string[]): Promise<vo
 export function commandsSuite(forge: ForgeName) {
   const it = usePipeline(forge);
 
-  describe.concurrent(`commands in PR comments on ${forge}`, () => {
+  describe.concurrent(`commands in PR comments on ${forge}`, SHARED_PACE_TIMEOUT, () => {
     it("rebuilds the environment from scratch on /reload by a writer, with a +1 reaction, once per comment", async ({
       t,
     }) => {
@@ -162,152 +162,159 @@ export function commandsSuite(forge: ForgeName) {
   });
 
   // A second block: fewer tests at once share the installation's write budget (one a second).
-  describe.concurrent(`/deploy's commit, quoted commands, readers and other bots on ${forge}`, () => {
-    it("deploys the commit /deploy <sha> names (abbreviated, an earlier commit of the PR), not the head", async ({
-      t,
-    }) => {
-      const pr = 25;
-      const [first, head] = [newSha(), newSha()];
-      await openFork(t, pr, [first, head]);
-      t.forge.setRole("maintainer", "maintain");
+  describe.concurrent(
+    `/deploy's commit, quoted commands, readers and other bots on ${forge}`,
+    SHARED_PACE_TIMEOUT,
+    () => {
+      it("deploys the commit /deploy <sha> names (abbreviated, an earlier commit of the PR), not the head", async ({
+        t,
+      }) => {
+        const pr = 25;
+        const [first, head] = [newSha(), newSha()];
+        await openFork(t, pr, [first, head]);
+        t.forge.setRole("maintainer", "maintain");
 
-      const command = t.forge.comment(pr, "maintainer", `Reviewed the first commit.\n/deploy ${first.slice(0, 9)}`);
-      await t.deliver(t.forge.commentEvent(pr, command));
+        const command = t.forge.comment(pr, "maintainer", `Reviewed the first commit.\n/deploy ${first.slice(0, 9)}`);
+        await t.deliver(t.forge.commentEvent(pr, command));
 
-      expect(t.forge.reactionsOn(command.id)).toEqual(["+1"]);
-      await t.until("the comment says ready", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
-      await t.settled();
-      expect((await liveNamespace(t.kube, t.forge.namespace(pr)))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(
-        first,
-      );
-      expect(t.forge.downloads()).toEqual([first]);
-      expect(t.forge.replies(pr)).toEqual([]);
-    });
-
-    it("refuses /deploy <sha> naming no commit of the PR, and deploys nothing", async ({ t }) => {
-      const pr = 26;
-      const head = newSha();
-      await openFork(t, pr, [head]);
-      t.forge.setRole("maintainer", "maintain");
-      const stranger = newSha();
-
-      const command = t.forge.comment(pr, "maintainer", `/deploy ${stranger.slice(0, 7)}`);
-      await t.deliver(t.forge.commentEvent(pr, command), { replies: true });
-      await t.until("the reply", () => t.forge.replies(pr).length > 0);
-
-      expect(t.forge.reactionsOn(command.id)).toEqual(["-1"]);
-      expect(t.forge.replies(pr)).toEqual([
-        expect.stringMatching(
-          new RegExp(
-            `^@maintainer \`${stranger.slice(0, 7)}\` is not a commit of .*its head is \`${head.slice(0, 7)}\``,
-          ),
-        ),
-      ]);
-      await t.settled();
-      expect(t.forge.downloads()).toEqual([]);
-      expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
-    });
-
-    it("asks for the SHA when the head moved after the /deploy comment was written, and deploys nothing until given it", async ({
-      t,
-    }) => {
-      const pr = 27;
-      const [seen, pushedLater] = [newSha(), newSha()];
-      await openFork(t, pr, [seen]);
-      await t.forge.push(pushedLater, await previewRepo());
-      t.forge.setRole("maintainer", "maintain");
-
-      // The maintainer looked at `seen` and wrote /deploy; the fork's author pushed before prbox read the comment.
-      const command = t.forge.comment(pr, "maintainer", "/deploy");
-      t.forge.pushTo(pr, pushedLater);
-      await t.deliver(t.forge.commentEvent(pr, command), { replies: true });
-      await t.until("the reply", () => t.forge.replies(pr).length > 0);
-
-      expect(t.forge.reactionsOn(command.id)).toEqual(["-1"]);
-      expect(t.forge.replies(pr)).toEqual([
-        expect.stringMatching(
-          new RegExp(
-            `^@maintainer .*\`${pushedLater.slice(0, 7)}\`, pushed after your comment.*\`/deploy ${pushedLater.slice(0, 7)}\``,
-          ),
-        ),
-      ]);
-      await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
-      await t.settled();
-      expect(t.forge.downloads()).toEqual([]);
-      expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
-
-      const again = t.forge.comment(pr, "maintainer", `/deploy ${pushedLater.slice(0, 7)}`);
-      await t.deliver(t.forge.commentEvent(pr, again));
-      await t.until("the comment says ready", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
-      await t.settled();
-      expect(t.forge.downloads()).toEqual([pushedLater]);
-    });
-
-    it("ignores commands in code blocks, inline code and HTML comments, even a writer's", async ({ t }) => {
-      const pr = 28;
-      await openFork(t, pr, [newSha()]);
-      const desiredBefore = await t.prbox.rt.store.getDesired(t.forge.environmentId(pr));
-      t.forge.setRole("maintainer", "maintain");
-      const quoted = [
-        "To deploy, a maintainer writes:\n```\n/deploy\n```",
-        "~~~markdown\n/deploy\n~~~",
-        "Like this:\n\n    /deploy",
-        "`/deploy` is what a maintainer would write",
-        "<!--\n/deploy\n-->",
-        "hidden <!-- \n/destroy --> text",
-      ].map((body) => t.forge.comment(pr, "maintainer", body));
-
-      for (const comment of quoted) await t.deliver(t.forge.commentEvent(pr, comment));
-
-      for (const comment of quoted) expect(t.forge.reactionsOn(comment.id), comment.body).toEqual([]);
-      expect(t.forge.replies(pr)).toEqual([]);
-      expect(await t.prbox.rt.store.getDesired(t.forge.environmentId(pr))).toEqual(desiredBefore);
-      expect(await t.prbox.pendingJobs()).not.toContain(t.forge.environmentId(pr));
-      expect(t.forge.downloads()).toEqual([]);
-    });
-
-    it("answers a reader once per PR however many commands they write (one -1, one reply)", async ({ t }) => {
-      const pr = 29;
-      await openFork(t, pr, [newSha()]);
-      t.forge.setRole("visitor", "read");
-      const commands = Array.from({ length: 10 }, (_, i) =>
-        t.forge.comment(pr, "visitor", i % 2 === 0 ? "/deploy" : "/reload"),
-      );
-
-      for (const [i, command] of commands.entries())
-        await t.deliver(t.forge.commentEvent(pr, command), { replies: i === 0 });
-      await t.until("the reply to the reader", () => t.forge.replies(pr).length > 0);
-
-      expect(commands.map((command) => t.forge.reactionsOn(command.id))).toEqual([
-        ["-1"],
-        ...Array.from({ length: 9 }, () => []),
-      ]);
-      expect(t.forge.replies(pr)).toEqual([expect.stringMatching(/^@visitor .*`\/deploy`/)]);
-      expect(await t.prbox.pendingJobs()).not.toContain(t.forge.environmentId(pr));
-      expect(t.forge.downloads()).toEqual([]);
-    });
-
-    it("never edits another bot's comment that carries prbox's marker, and keeps one comment of its own", async ({
-      t,
-    }) => {
-      const pr = 30;
-      const sha = newSha();
-      await t.forge.push(sha, await previewRepo());
-      t.forge.open(pr, { ref: "patch-30", sha, fork: true, user: "contributor" });
-      const copy = t.forge.botComment(pr, `${STICKY_MARKER}\n**prbox preview**: ✅ ready at https://phishing.example`);
-
-      await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
-      await t.until("prbox's own comment says a maintainer can /deploy", () => t.sticky(pr).includes("`/deploy`"), {
-        state: () => t.sticky(pr),
+        expect(t.forge.reactionsOn(command.id)).toEqual(["+1"]);
+        await t.until("the comment says ready", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
+        await t.settled();
+        expect((await liveNamespace(t.kube, t.forge.namespace(pr)))?.metadata?.annotations?.["prbox.dev/sha"]).toBe(
+          first,
+        );
+        expect(t.forge.downloads()).toEqual([first]);
+        expect(t.forge.replies(pr)).toEqual([]);
       });
-      await t.settled();
 
-      const other = t.forge.comments(pr).find((c) => c.id === copy.id);
-      expect(other?.history).toEqual([copy.body]);
-      expect(t.forge.stickyComments(pr)).toHaveLength(1);
-      expect(t.forge.stickyComments(pr)[0]?.id).not.toBe(copy.id);
-    });
-  });
+      it("refuses /deploy <sha> naming no commit of the PR, and deploys nothing", async ({ t }) => {
+        const pr = 26;
+        const head = newSha();
+        await openFork(t, pr, [head]);
+        t.forge.setRole("maintainer", "maintain");
+        const stranger = newSha();
+
+        const command = t.forge.comment(pr, "maintainer", `/deploy ${stranger.slice(0, 7)}`);
+        await t.deliver(t.forge.commentEvent(pr, command), { replies: true });
+        await t.until("the reply", () => t.forge.replies(pr).length > 0);
+
+        expect(t.forge.reactionsOn(command.id)).toEqual(["-1"]);
+        expect(t.forge.replies(pr)).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^@maintainer \`${stranger.slice(0, 7)}\` is not a commit of .*its head is \`${head.slice(0, 7)}\``,
+            ),
+          ),
+        ]);
+        await t.settled();
+        expect(t.forge.downloads()).toEqual([]);
+        expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
+      });
+
+      it("asks for the SHA when the head moved after the /deploy comment was written, and deploys nothing until given it", async ({
+        t,
+      }) => {
+        const pr = 27;
+        const [seen, pushedLater] = [newSha(), newSha()];
+        await openFork(t, pr, [seen]);
+        await t.forge.push(pushedLater, await previewRepo());
+        t.forge.setRole("maintainer", "maintain");
+
+        // The maintainer looked at `seen` and wrote /deploy; the fork's author pushed before prbox read the comment.
+        const command = t.forge.comment(pr, "maintainer", "/deploy");
+        t.forge.pushTo(pr, pushedLater);
+        await t.deliver(t.forge.commentEvent(pr, command), { replies: true });
+        await t.until("the reply", () => t.forge.replies(pr).length > 0);
+
+        expect(t.forge.reactionsOn(command.id)).toEqual(["-1"]);
+        expect(t.forge.replies(pr)).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^@maintainer .*\`${pushedLater.slice(0, 7)}\`, pushed after your comment.*\`/deploy ${pushedLater.slice(0, 7)}\``,
+            ),
+          ),
+        ]);
+        await t.deliver(t.forge.pullRequestEvent(pr, "synchronize"));
+        await t.settled();
+        expect(t.forge.downloads()).toEqual([]);
+        expect(await namespaceExists(t.kube, t.forge.namespace(pr))).toBe(false);
+
+        const again = t.forge.comment(pr, "maintainer", `/deploy ${pushedLater.slice(0, 7)}`);
+        await t.deliver(t.forge.commentEvent(pr, again));
+        await t.until("the comment says ready", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
+        await t.settled();
+        expect(t.forge.downloads()).toEqual([pushedLater]);
+      });
+
+      it("ignores commands in code blocks, inline code and HTML comments, even a writer's", async ({ t }) => {
+        const pr = 28;
+        await openFork(t, pr, [newSha()]);
+        const desiredBefore = await t.prbox.rt.store.getDesired(t.forge.environmentId(pr));
+        t.forge.setRole("maintainer", "maintain");
+        const quoted = [
+          "To deploy, a maintainer writes:\n```\n/deploy\n```",
+          "~~~markdown\n/deploy\n~~~",
+          "Like this:\n\n    /deploy",
+          "`/deploy` is what a maintainer would write",
+          "<!--\n/deploy\n-->",
+          "hidden <!-- \n/destroy --> text",
+        ].map((body) => t.forge.comment(pr, "maintainer", body));
+
+        for (const comment of quoted) await t.deliver(t.forge.commentEvent(pr, comment));
+
+        for (const comment of quoted) expect(t.forge.reactionsOn(comment.id), comment.body).toEqual([]);
+        expect(t.forge.replies(pr)).toEqual([]);
+        expect(await t.prbox.rt.store.getDesired(t.forge.environmentId(pr))).toEqual(desiredBefore);
+        expect(await t.prbox.pendingJobs()).not.toContain(t.forge.environmentId(pr));
+        expect(t.forge.downloads()).toEqual([]);
+      });
+
+      it("answers a reader once per PR however many commands they write (one -1, one reply)", async ({ t }) => {
+        const pr = 29;
+        await openFork(t, pr, [newSha()]);
+        t.forge.setRole("visitor", "read");
+        const commands = Array.from({ length: 10 }, (_, i) =>
+          t.forge.comment(pr, "visitor", i % 2 === 0 ? "/deploy" : "/reload"),
+        );
+
+        for (const [i, command] of commands.entries())
+          await t.deliver(t.forge.commentEvent(pr, command), { replies: i === 0 });
+        await t.until("the reply to the reader", () => t.forge.replies(pr).length > 0);
+
+        expect(commands.map((command) => t.forge.reactionsOn(command.id))).toEqual([
+          ["-1"],
+          ...Array.from({ length: 9 }, () => []),
+        ]);
+        expect(t.forge.replies(pr)).toEqual([expect.stringMatching(/^@visitor .*`\/deploy`/)]);
+        expect(await t.prbox.pendingJobs()).not.toContain(t.forge.environmentId(pr));
+        expect(t.forge.downloads()).toEqual([]);
+      });
+
+      it("never edits another bot's comment that carries prbox's marker, and keeps one comment of its own", async ({
+        t,
+      }) => {
+        const pr = 30;
+        const sha = newSha();
+        await t.forge.push(sha, await previewRepo());
+        t.forge.open(pr, { ref: "patch-30", sha, fork: true, user: "contributor" });
+        const copy = t.forge.botComment(
+          pr,
+          `${STICKY_MARKER}\n**prbox preview**: ✅ ready at https://phishing.example`,
+        );
+
+        await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
+        await t.until("prbox's own comment says a maintainer can /deploy", () => t.sticky(pr).includes("`/deploy`"), {
+          state: () => t.sticky(pr),
+        });
+        await t.settled();
+
+        const other = t.forge.comments(pr).find((c) => c.id === copy.id);
+        expect(other?.history).toEqual([copy.body]);
+        expect(t.forge.stickyComments(pr)).toHaveLength(1);
+        expect(t.forge.stickyComments(pr)[0]?.id).not.toBe(copy.id);
+      });
+    },
+  );
 
   return it;
 }

@@ -5,7 +5,7 @@ import type { ForgeName } from "../../../src/core/forge.js";
 import { namespaceExists } from "../github/support/cluster.js";
 import { changed, newSha, previewRepo, withFailingPods, type Files } from "../github/support/sources.js";
 import type { PipelineTest } from "./support/pipeline.js";
-import { usePipeline } from "./support/pipeline.js";
+import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
 
 /** Opens PR `pr` at a commit with these files and waits until the comment says the deploy failed. */
 async function openFailing(t: PipelineTest, pr: number, files: Files): Promise<{ sha: string; comment: string }> {
@@ -41,7 +41,7 @@ function edit(files: Files, file: string, from: string, to: string): Files {
 export function failuresSuite(forge: ForgeName) {
   const it = usePipeline(forge, { env: { PRBOX_DEPLOY_TIMEOUT: "8s" } });
 
-  describe.concurrent(`previews that cannot be deployed on ${forge}`, () => {
+  describe.concurrent(`previews that cannot be deployed on ${forge}`, SHARED_PACE_TIMEOUT, () => {
     it("reports an unknown variable once, quoting it with its file and line, and creates no namespace", async ({
       t,
     }) => {

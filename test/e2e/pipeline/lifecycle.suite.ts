@@ -6,7 +6,7 @@ import { deploymentsAvailable, liveNamespace, namespaceExists, objectsIn } from 
 import { changed, newSha, previewRepo } from "../github/support/sources.js";
 import { stays } from "../github/support/wait.js";
 import { openDeployed, pushReady } from "./flows.js";
-import { usePipeline } from "./support/pipeline.js";
+import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
 
 const PREVIEW_OBJECTS = [
   "ConfigMap/feature-flags",
@@ -21,10 +21,7 @@ const PREVIEW_OBJECTS = [
 export function lifecycleSuite(forge: ForgeName) {
   const it = usePipeline(forge);
 
-  // These tests run at once against one installation, whose writes share GitHub's pace (eight at
-  // once, then one a second; src/forges/github/octokit.ts): a test with three deploys waits for
-  // the others' writes, which is the pace working, not prbox being slow.
-  describe.concurrent(`a pull request's preview on ${forge}`, { timeout: 120_000 }, () => {
+  describe.concurrent(`a pull request's preview on ${forge}`, SHARED_PACE_TIMEOUT, () => {
     it("deploys an opened PR: one comment with the preview URL, status pending then success, the forge's environment with its URL, the namespace running", async ({
       t,
     }) => {

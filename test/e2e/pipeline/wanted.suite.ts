@@ -9,7 +9,7 @@ import { newSha, previewRepo } from "../github/support/sources.js";
 import { openDeployed } from "./flows.js";
 import type { Head } from "./support/forge.js";
 import type { PipelineTest } from "./support/pipeline.js";
-import { usePipeline } from "./support/pipeline.js";
+import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
 
 const PATHS = "**,!docs/**";
 
@@ -54,7 +54,7 @@ export function wantedSuite(forge: ForgeName) {
   // A bot account of each forge: a GitHub App's bot user, a GitLab project access token's user.
   const bot = forge === "github" ? "renovate[bot]" : "project_77_bot_5e1d0c2a";
 
-  describe.concurrent(`previews only where wanted on ${forge}`, () => {
+  describe.concurrent(`previews only where wanted on ${forge}`, SHARED_PACE_TIMEOUT, () => {
     it("keeps a draft without a preview, says so, and deploys it once marked ready", async ({ t }) => {
       const pr = 61;
       const sha = await openHeld(t, pr, { draft: true }, "this pull request is a draft: mark it as ready");

@@ -339,9 +339,10 @@ export async function redisCluster(): Promise<RedisClusterGroup> {
         ],
       }),
     );
-  const ranges = ["0 5460", "5461 10922", "10923 16383"];
+  // CLUSTER ADDSLOTS (not ADDSLOTSRANGE, which needs Redis 7): a third of the 16384 slots each.
   for (const [i, node] of nodes.entries()) {
-    await redisCommand(node.port, ["CLUSTER", "ADDSLOTSRANGE", ...(ranges[i] ?? "").split(" ")]);
+    const slots = Array.from({ length: 16384 }, (_, slot) => slot).filter((slot) => slot % 3 === i);
+    await redisCommand(node.port, ["CLUSTER", "ADDSLOTS", ...slots.map(String)]);
     if (i > 0) await redisCommand(nodes[0]?.port ?? 0, ["CLUSTER", "MEET", "127.0.0.1", String(node.port)]);
   }
   const ok = async () => {

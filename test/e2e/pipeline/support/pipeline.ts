@@ -73,6 +73,14 @@ function harnessOn(name: ForgeName, fakes: Fakes, path: string): ForgeHarness {
  * no job left, check that neither fake saw a request its forge would refuse and that no
  * credential leaked, and delete its namespaces (without waiting).
  */
+/**
+ * The timeout of a suite's concurrent tests. They share one installation, whose writes go at
+ * GitHub's pace (eight at once, then one a second; src/forges/github/octokit.ts) and whose
+ * comments one every 3 s: a test with several deploys waits for the others' writes, which is the
+ * pace working, not prbox being slow.
+ */
+export const SHARED_PACE_TIMEOUT = { timeout: 120_000 };
+
 export function usePipeline(forge: ForgeName, options: PrboxOptions | (() => Promise<PrboxOptions>) = {}) {
   let fakes: Fakes | undefined;
   let repos = 0;

@@ -35,12 +35,14 @@ function statusPosted(sha: string) {
 }
 
 describe("the check run", () => {
-  it("is not written while the deploy runs, and is created completed with the report as its summary when it ends", async () => {
+  it("is written only for a deploy's outcome, never for progress or a hold, and created completed with the report as its summary", async () => {
     const sha = nextSha();
     const forge = new GitHubForge(testOctokit(), testBot);
     statusPosted(sha);
-    // Pending: the commit status alone (strict nock fails the test on any check-run request).
+    // Progress, and a hold (no summary): the commit status alone (strict nock fails the test on any check-run request).
     await forge.setCommitStatus(ref, sha, { state: "pending", description: "Deploying the preview", summary: "…" });
+    statusPosted(sha);
+    await forge.setCommitStatus(ref, sha, { state: "success", description: "Preview not deployed: a draft" });
 
     statusPosted(sha);
     nock(API)
@@ -70,7 +72,7 @@ describe("the check run", () => {
     const updated = nock(API)
       .patch("/repos/acme/shop/check-runs/77", (body: Record<string, unknown>) => body.conclusion === "failure")
       .reply(200, checkRun(77, sha, "completed", "failure"));
-    await forge.setCommitStatus(ref, sha, { state: "failure", description: "Deploy failed" });
+    await forge.setCommitStatus(ref, sha, { state: "failure", description: "Deploy failed", summary: "## ❌" });
     expect(updated.isDone()).toBe(true);
   });
 
@@ -84,7 +86,11 @@ describe("the check run", () => {
     const updated = nock(API)
       .patch("/repos/acme/shop/check-runs/90", (body: Record<string, unknown>) => body.conclusion === "success")
       .reply(200, checkRun(90, sha, "completed", "success"));
-    await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, sha, { state: "success", description: "ok" });
+    await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, sha, {
+      state: "success",
+      description: "ok",
+      summary: "## ✅",
+    });
     expect(updated.isDone()).toBe(true);
 
     statusPosted(sha);
@@ -96,7 +102,11 @@ describe("the check run", () => {
     const created = nock(API)
       .post("/repos/acme/shop/check-runs")
       .reply(201, checkRun(91, sha, "completed", "success"));
-    await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, sha, { state: "success", description: "ok" });
+    await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, sha, {
+      state: "success",
+      description: "ok",
+      summary: "## ✅",
+    });
     expect(created.isDone()).toBe(true);
   });
 
@@ -115,7 +125,7 @@ describe("the check run", () => {
       message: "Resource not accessible by integration",
       documentation_url: "https://docs.github.com/rest/checks/runs#create-a-check-run",
     });
-    await forge.setCommitStatus(ref, sha, { state: "failure", description: "Deploy failed" });
+    await forge.setCommitStatus(ref, sha, { state: "failure", description: "Deploy failed", summary: "## ❌" });
     expect(status.isDone()).toBe(true);
     expect(capture.lines.join("")).toContain('GitHub refused the check run \\"prbox\\" (403)');
   });

@@ -6,17 +6,6 @@ import { API, SHA, commitStatus, ref, testBot, testOctokit } from "./fixtures.js
 
 useStrictNock();
 
-/** The check run beside each status (check-runs.test.ts tests it): looked up, then created. */
-function checkRunAnswered(): void {
-  nock(API)
-    .get(`/repos/acme/shop/commits/${SHA}/check-runs`)
-    .query(true)
-    .reply(200, { total_count: 0, check_runs: [] });
-  nock(API)
-    .post("/repos/acme/shop/check-runs")
-    .reply(201, { id: 1, head_sha: SHA, name: "prbox", status: "completed", conclusion: "success" });
-}
-
 describe("GitHubForge.setCommitStatus", () => {
   it('posts the "prbox" status with its link', async () => {
     const post = nock(API)
@@ -27,7 +16,6 @@ describe("GitHubForge.setCommitStatus", () => {
         target_url: "https://pr-42.preview.acme.dev",
       })
       .reply(201, commitStatus("success", "Preview ready", "https://pr-42.preview.acme.dev"));
-    checkRunAnswered();
 
     await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, SHA, {
       state: "success",
@@ -44,7 +32,6 @@ describe("GitHubForge.setCommitStatus", () => {
     nock(API)
       .post(`/repos/acme/shop/statuses/${SHA}`, (body: Record<string, unknown>) => ((sent = body), true))
       .reply(201, commitStatus("failure", long.slice(0, 140), null));
-    checkRunAnswered();
 
     await new GitHubForge(testOctokit(), testBot).setCommitStatus(ref, SHA, {
       state: "failure",
