@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { PrboxError } from "./errors.js";
 
 /**
@@ -18,12 +19,6 @@ export interface ProbeOptions {
 
 /** What an address said last: an HTTP status, or why there was none. */
 type Answer = { status: number } | { error: string };
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-  });
 
 async function ask(url: string, options: ProbeOptions): Promise<Answer> {
   const timeout = AbortSignal.timeout(options.requestTimeoutMs ?? 5000);
@@ -56,9 +51,9 @@ export async function probeAddresses(urls: readonly string[], options: ProbeOpti
       if (answered(state.last)) waiting.delete(url);
     }
     if (waiting.size === 0) return;
-    if (options.signal?.aborted) throw options.signal.reason;
+    options.signal?.throwIfAborted();
     if (Date.now() + (options.intervalMs ?? 1000) > deadline) break;
-    await sleep(options.intervalMs ?? 1000, options.signal);
+    await sleep(options.intervalMs ?? 1000, undefined, { signal: options.signal });
   }
   const lines = [...waiting].map(([url, s]) => `  - ${url} ${said(s.last)} (last of ${String(s.tries)} tries)`);
   throw new PrboxError(

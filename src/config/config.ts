@@ -217,10 +217,19 @@ function crossChecks(e: Parsed): string[] {
   return problems;
 }
 
+/** How PRBOX_REDIS_URL reaches Redis; a URL that does not parse is redisUrlProblems' to report. */
+function redisMode(e: Parsed): RedisMode {
+  try {
+    return e.PRBOX_REDIS_URL ? parseRedisUrl(e.PRBOX_REDIS_URL).mode : "standalone";
+  } catch {
+    return "standalone";
+  }
+}
+
 /** Sentinel means a replica to fail over to: by default a delivery is acknowledged once it holds the write. */
 function redisReplicas(e: Parsed): number {
   if (e.PRBOX_REDIS_REPLICAS !== undefined) return e.PRBOX_REDIS_REPLICAS;
-  return /^rediss?\+sentinel:/.test(e.PRBOX_REDIS_URL ?? "") ? 1 : 0;
+  return redisMode(e) === "sentinel" ? 1 : 0;
 }
 
 function redisUrlProblems(e: Parsed): string[] {
@@ -245,7 +254,7 @@ function redisUrlProblems(e: Parsed): string[] {
  * queue then lands in one slot, where the scripts that touch several keys can run.
  */
 function redisPrefix(e: Parsed): string {
-  const cluster = /^rediss?\+cluster:/.test(e.PRBOX_REDIS_URL ?? "");
+  const cluster = redisMode(e) === "cluster";
   return cluster && !e.PRBOX_REDIS_PREFIX.startsWith("{") ? `{${e.PRBOX_REDIS_PREFIX}}` : e.PRBOX_REDIS_PREFIX;
 }
 

@@ -23,17 +23,27 @@ const SUFFIXES: Record<string, number> = {
   M: 1e6,
   G: 1e9,
   T: 1e12,
+  P: 1e15,
+  E: 1e18,
   Ki: 1024,
   Mi: 1024 ** 2,
   Gi: GIB,
   Ti: 1024 ** 4,
+  Pi: 1024 ** 5,
+  Ei: 1024 ** 6,
 };
 
-/** A Kubernetes quantity ("250m", "1.5", "512Mi", "2Gi") as a number; null when it is none. */
+/**
+ * A Kubernetes quantity ("250m", "1.5", ".5", "512Mi", "2Gi", "1e3") as a number; null when it is
+ * none. The grammar config/baseline.ts checks the operator's quantities with.
+ */
 export function quantity(text: unknown): number | null {
-  const match = /^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(text ?? "").trim());
+  const match = /^(\d+(?:\.\d*)?|\.\d+)(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E))?$/.exec(
+    String(text ?? "").trim(),
+  );
   if (!match?.[1]) return null;
-  return Number(match[1]) * (SUFFIXES[match[2] ?? ""] ?? 1);
+  const number = Number(match[1] + (match[2] ?? ""));
+  return number * (SUFFIXES[match[3] ?? ""] ?? 1);
 }
 
 interface Container {

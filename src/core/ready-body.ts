@@ -1,6 +1,6 @@
 import { costLine } from "./cost.js";
 import { inlineCode, short } from "./markdown.js";
-import type { ReadySummary } from "./ready-summary.js";
+import type { Address, ReadySummary } from "./ready-summary.js";
 
 /**
  * The object list's share of a comment: GitHub takes 65,536 characters, and the rest of the
@@ -19,8 +19,9 @@ interface ReadyReport {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** A URL as a link when it is plain, as inert code when it holds anything markdown could read. */
-function address(url: string): string {
-  return /^[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+$/.test(url) && !url.startsWith("(") ? url : inlineCode(url);
+function address(a: Address): string {
+  if (a.url === null) return `(any host) ${code(a.path)}`;
+  return /^[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+$/.test(a.url) ? a.url : inlineCode(a.url);
 }
 
 /** Box names and chart labels come from the repository: code spans keep them inert. */
@@ -59,7 +60,7 @@ function addresses(summary: ReadySummary): string[] {
     "",
     "| address | service |",
     "|---|---|",
-    ...summary.addresses.map((a) => `| ${address(a.url)} | ${code(a.service)} |`),
+    ...summary.addresses.map((a) => `| ${address(a)} | ${code(a.service)} |`),
   ];
 }
 

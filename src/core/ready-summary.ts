@@ -8,8 +8,8 @@ import { requestsOf, type Requests } from "./cost.js";
  * from the render and the deploy's result.
  */
 export interface ReadySummary {
-  /** Each Ingress rule's host and path, and the Service (and port) behind it. */
-  addresses: { url: string; service: string }[];
+  /** Each Ingress rule's address (null: a rule without a host) and path, and the Service (and port) behind it. */
+  addresses: Address[];
   boxes: { name: string; charts: string[]; objects: number }[];
   objects: { ref: string; box: string; change: "applied" | "unchanged" }[];
   pruned: number;
@@ -24,6 +24,13 @@ export interface SummaryOptions {
   /** The namespace's LimitRange defaultRequest: what a container without requests gets. */
   defaultRequest?: Record<string, string>;
   prices?: Prices | null;
+}
+
+export interface Address {
+  /** scheme://host/path; null for a rule without a host, which no one address reaches. */
+  url: string | null;
+  path: string;
+  service: string;
 }
 
 interface ObjectName {
@@ -67,7 +74,7 @@ export function readySummary(
   };
 }
 
-function addressesOf(ingress: KubeObject): ReadySummary["addresses"] {
+function addressesOf(ingress: KubeObject): Address[] {
   const spec = (ingress.spec ?? {}) as IngressSpec;
   const secure = new Set((spec.tls ?? []).flatMap((t) => t.hosts ?? []).map(String));
   return (spec.rules ?? []).flatMap((rule) => {
@@ -78,7 +85,8 @@ function addressesOf(ingress: KubeObject): ReadySummary["addresses"] {
       const service = p.backend?.service;
       const port = service?.port?.number ?? service?.port?.name;
       return {
-        url: host ? `${scheme}://${host}${path}` : `(any host)${path}`,
+        url: host ? `${scheme}://${host}${path}` : null,
+        path,
         service:
           typeof service?.name === "string" ? `${service.name}${port === undefined ? "" : `:${String(port)}`}` : "-",
       };
@@ -88,16 +96,16 @@ function addressesOf(ingress: KubeObject): ReadySummary["addresses"] {
 
 /**
  * The URLs the probe asks (PRBOX_PROBE, src/probe.ts): every address the Ingresses serve, or with
- * `probe = "/path"` that path on each of their hosts. Rules without a host are left out: no one
- * address reaches them.
+ * `probe = "/path"` that path on each of their hosts. Only the Ingresses' own hosts are asked:
+ * rules without a host and wildcard hosts (`*.example.com`) are left out, and the spec's path is
+ * appended to the host's origin, never resolved against it (`//other.host` stays a path).
  */
 export function probeTargets(rendered: RenderedEnvironment): string[] {
   const { probe } = rendered.environment;
-  const addresses = rendered.objects
+  const urls = rendered.objects
     .filter(({ object, phase }) => phase === "main" && object.kind === "Ingress")
     .flatMap(({ object }) => addressesOf(object))
-    .map((a) => a.url)
-    .filter((url) => !url.startsWith("("));
-  const urls = typeof probe === "string" ? addresses.map((url) => new URL(probe, url).toString()) : addresses;
+    .flatMap((a) => (a.url === null || a.url.includes("://*") ? [] : [a.url]))
+    .map((url) => (typeof probe === "string" ? `${new URL(url).origin}${probe}` : url));
   return [...new Set(urls)];
 }

@@ -34,14 +34,10 @@ export class PrboxRedis extends Redis {
   readonly location: string;
   lastError: Error | undefined = undefined;
 
-  /** How the URL reaches Redis: one server, or the master Sentinel names. */
-  readonly topology: "standalone" | "sentinel";
-
   constructor(target: RedisTarget & { mode: "standalone" | "sentinel" }, options: LegacyOptions, location: string) {
     if (target.mode === "standalone") super(target.url, options);
     else super({ ...options, ...sentinelOptions(target) });
     this.location = location;
-    this.topology = target.mode;
   }
 }
 
@@ -53,7 +49,6 @@ export class PrboxRedis extends Redis {
 export class PrboxCluster extends Cluster {
   readonly location: string;
   lastError: Error | undefined = undefined;
-  readonly topology = "cluster" as const;
 
   constructor(target: RedisTarget & { mode: "cluster" }, options: LegacyOptions, location: string) {
     super(target.nodes, clusterOptions(target, options));
@@ -119,9 +114,8 @@ function optionsFor(options: ConnectRedisOptions): LegacyOptions {
 }
 
 function targetOf(url: string): RedisTarget {
-  let target: RedisTarget;
   try {
-    target = parseRedisUrl(url);
+    return parseRedisUrl(url);
   } catch (error) {
     if (!(error instanceof RedisUrlError)) throw error;
     throw new PrboxError(`the Redis URL is not usable: ${error.message}`, {
@@ -129,7 +123,6 @@ function targetOf(url: string): RedisTarget {
       hint: "set PRBOX_REDIS_URL to redis://[user:password@]host:port[/db] (docs/operations.md shows Sentinel's form)",
     });
   }
-  return target;
 }
 
 /** Logs the loss of the connection and its recovery once each, not every reconnect attempt. */

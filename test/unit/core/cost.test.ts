@@ -25,6 +25,9 @@ describe("requests and cost", () => {
     expect(quantity("1.5")).toBe(1.5);
     expect(quantity("512Mi")).toBe(512 * 1024 ** 2);
     expect(quantity("1G")).toBe(1e9);
+    expect(quantity(".5")).toBe(0.5);
+    expect(quantity("1e3")).toBe(1000);
+    expect(quantity("2Ei")).toBe(2 * 1024 ** 6);
     expect(quantity("lots")).toBeNull();
     expect(quantity(undefined)).toBeNull();
   });

@@ -223,4 +223,30 @@ describe("the probe's addresses", () => {
       "http://api-pr-7.preview.example.com/healthz",
     ]);
   });
+
+  it("stay on the Ingresses' own hosts whatever the spec's path says, and skip wildcard and hostless rules", () => {
+    const hostile = environment(
+      [
+        object("web", "Ingress", "web", ingress("web", "pr-7.preview.example.com", [["/", "web", 80]], false)),
+        object("wild", "Ingress", "wild", ingress("wild", "*.pr-7.preview.example.com", [["/", "web", 80]], false)),
+        object("any", "Ingress", "any", { spec: { rules: [{ http: { paths: [{ path: "/", backend: {} }] } }] } }),
+      ],
+      ["web", "wild", "any"],
+    );
+    for (const probe of ["//169.254.169.254/latest/meta-data", "/\\evil.example/", "/@evil.example/"]) {
+      const targets = probeTargets({ ...hostile, environment: { ...hostile.environment, probe } });
+      expect(targets).toEqual([`http://pr-7.preview.example.com${probe}`]);
+      expect(targets.map((url) => new URL(url).host)).toEqual(["pr-7.preview.example.com"]);
+    }
+    expect(probeTargets(hostile)).toEqual(["http://pr-7.preview.example.com/"]);
+    const body = commentBody({
+      state: "ready",
+      sha: SHA,
+      url: null,
+      namespace: "ns",
+      seconds: 1,
+      summary: readySummary(hostile, { unchanged: [], pruned: [] }, PHASES),
+    });
+    expect(body).toContain("| (any host) ` / ` | ` - ` |");
+  });
 });
