@@ -20,9 +20,11 @@ export interface KubeObject {
 /**
  * When an object is applied. Helm hooks run around the main phase:
  * "pre" (pre-install/pre-upgrade) objects are applied and waited for first,
- * then "main", then "post" (post-install/post-upgrade).
+ * then "main", then "post" (post-install/post-upgrade), then "test" (the
+ * chart's test hooks, only for a box with `tests = true`), whose results are
+ * reported rather than failing the deploy.
  */
-export type Phase = "pre" | "main" | "post";
+export type Phase = "pre" | "main" | "post" | "test";
 
 /** Helm's hook-delete-policy values. */
 export type HookDeletePolicy = "before-hook-creation" | "hook-succeeded" | "hook-failed";
@@ -34,7 +36,7 @@ export interface RenderedObject {
   /** The file it came from, relative to the sources root (for error messages). */
   source: string;
   phase: Phase;
-  /** Only for hooks (phase "pre" or "post"). */
+  /** Only for hooks (phase "pre", "post" or "test"). */
   deletePolicies: HookDeletePolicy[];
 }
 

@@ -12,6 +12,7 @@ import { deleteAndWait } from "./removal.js";
 /** Objects the deploy deletes and creates again instead of patching (see apply.ts and hooks.ts). */
 function recreated(item: PreparedObject): boolean {
   if (item.phase === "main") return isJob(item);
+  if (item.phase === "test") return true; // tests.ts deletes every test before running it again
   return policiesOf(item).includes("before-hook-creation");
 }
 

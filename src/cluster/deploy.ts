@@ -9,6 +9,7 @@ import { applyBaseline, prepareBaseline, type PreparedBaseline } from "./baselin
 import { podSecurityLabels } from "./baseline/objects.js";
 import type { Cluster } from "./client.js";
 import { runHooks } from "./hooks.js";
+import { runTests, type TestResult } from "./tests.js";
 import { checkObjects } from "./check.js";
 import { listOwnedObjects, type OwnedObject } from "./inventory.js";
 import { ANNOTATION_KINDS } from "./keys.js";
@@ -56,8 +57,10 @@ export interface DeployResult {
   /** The objects found exactly as they would be applied, so not sent again (see unchanged.ts). */
   unchanged: ObjectRef[];
   pruned: ObjectRef[];
-  /** applyMs: everything but the main readiness wait, hooks included; waitMs: that wait. */
-  timings: { applyMs: number; waitMs: number };
+  /** The chart's test hooks of the boxes with `tests = true`, run once the rest is ready (tests.ts). */
+  tests: TestResult[];
+  /** applyMs: everything but the main readiness wait and the tests, hooks included; waitMs: that wait; testMs: the tests. */
+  timings: { applyMs: number; waitMs: number; testMs: number };
 }
 
 interface Context {
@@ -205,12 +208,16 @@ async function rollOut(ctx: Context, prepared: readonly PreparedObject[]): Promi
   }
   const waitMs = Date.now() - waitStarted;
   applied.push(...(await runHooks(cluster, phase("post"), apply)));
-  const timings = { applyMs: Date.now() - started - waitMs, waitMs };
+  const testsStarted = Date.now();
+  const tests = await runTests(cluster, phase("test"), apply);
+  const testMs = Date.now() - testsStarted;
+  const timings = { applyMs: Date.now() - started - waitMs - testMs, waitMs, testMs };
   return {
     namespace: rendered.environment.namespace,
     applied,
     unchanged: [...unchanged].map((p) => refOf(p.object)),
     pruned,
+    tests,
     timings,
   };
 }
@@ -229,7 +236,8 @@ async function recordFailure(ctx: Context, error: unknown): Promise<void> {
  * record on the primary one), one list per kind of what is live, a dry run of
  * every object that is not live as it would be applied (a refusal there applies
  * nothing), pre hooks, server-side apply of the changed main objects, prune of
- * what the render dropped, readiness, post hooks. The
+ * what the render dropped, readiness, post hooks, the chart's tests (tests.ts: reported, never
+ * thrown). The
  * record says "deploying" during, then "ready" or "failed" (with the error,
  * which is rethrown).
  */

@@ -23,7 +23,7 @@ function withPolicy(items: readonly PreparedObject[], policy: HookDeletePolicy):
 }
 
 /** Hooks grouped by helm.sh/hook-weight, lowest first, render order kept within a weight (as Helm does). */
-function byWeight(hooks: readonly PreparedObject[]): PreparedObject[][] {
+export function byWeight(hooks: readonly PreparedObject[]): PreparedObject[][] {
   const groups = new Map<number, PreparedObject[]>();
   for (const hook of hooks) {
     const weight = weightOf(hook);

@@ -13,4 +13,5 @@ export {
 export type { EnvironmentRecord, EnvironmentStatus } from "./record.js";
 export { waitForReady, DEFAULT_TIMEOUT_MS, type WaitOptions } from "./wait.js";
 export type { ObjectRef } from "./refs.js";
+export type { TestResult } from "./tests.js";
 export { checkBaselineSettings } from "./baseline/check.js";

@@ -91,24 +91,34 @@ function why(error: unknown): string {
   return apiStatus(error) === undefined ? networkReason(error) : String(error);
 }
 
+/** The last lines one container wrote, or why they cannot be read (a cluster without logs, kwok). */
+export async function logTail(
+  cluster: Cluster,
+  target: NonNullable<PodProblem["logsOf"]>,
+  previous = false,
+): Promise<{ lines: string } | { unavailable: string }> {
+  const request = { name: target.pod, namespace: target.namespace, container: target.container, tailLines: LOG_LINES };
+  try {
+    return { lines: (await cluster.core.readNamespacedPodLog({ ...request, previous })).trimEnd() };
+  } catch (error) {
+    return { unavailable: why(error) };
+  }
+}
+
 /**
  * The last lines a crashing container wrote. The previous instance's log is
  * the one that shows the crash; a container that never restarted only has a
  * current one. Logs are a courtesy: failing to read them is reported, not thrown.
  */
 export async function lastLogLines(cluster: Cluster, target: NonNullable<PodProblem["logsOf"]>): Promise<string> {
-  const request = { name: target.pod, namespace: target.namespace, container: target.container, tailLines: LOG_LINES };
-  let firstError: unknown;
+  let firstError: string | undefined;
   for (const previous of [true, false]) {
-    try {
-      const text = await cluster.core.readNamespacedPodLog({ ...request, previous });
-      const lines = text.trimEnd();
-      return lines === "" ? "(the container wrote no log lines)" : `last log lines:\n${indent(lines)}`;
-    } catch (error) {
-      firstError ??= error;
-    }
+    const tail = await logTail(cluster, target, previous);
+    if ("lines" in tail)
+      return tail.lines === "" ? "(the container wrote no log lines)" : `last log lines:\n${indent(tail.lines)}`;
+    firstError ??= tail.unavailable;
   }
-  return `(logs unavailable: ${why(firstError)})`;
+  return `(logs unavailable: ${firstError})`;
 }
 
 function indent(text: string): string {

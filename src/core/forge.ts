@@ -30,6 +30,8 @@ export type CommitState = "pending" | "success" | "failure" | "error";
 export type ForgeEnvironmentState = "queued" | "in_progress" | "success" | "failure" | "inactive";
 
 export interface CommitStatus {
+  /** Absent: the status "prbox"; "tests": "prbox/tests", the chart's tests (src/core/test-report.ts). */
+  name?: "tests";
   state: CommitState;
   /** One short line (GitHub cuts at 140 characters). */
   description: string;
@@ -115,8 +117,8 @@ export interface Forge {
    */
   headSince(ref: PullRequestRef, headSha: string): Promise<string | null>;
   /**
-   * The commit status named "prbox" on `sha` (and on GitHub the check run "prbox" with the
-   * summary); posting the same state again is not an error.
+   * The commit status named "prbox" (or "prbox/<name>") on `sha`, and on GitHub for "prbox" the
+   * check run "prbox" with the summary; posting the same state again is not an error.
    */
   setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void>;
   /** The forge's record of the environment (GitHub Deployment with environment_url, GitLab Environment). */

@@ -1,6 +1,7 @@
 import { costLine } from "./cost.js";
 import { inlineCode, short } from "./markdown.js";
 import type { Address, ReadySummary } from "./ready-summary.js";
+import { testsHeadline, testsSection } from "./test-report.js";
 
 /**
  * The object list's share of a comment: GitHub takes 65,536 characters, and the rest of the
@@ -30,13 +31,14 @@ const code = (text: string) => inlineCode(text).replace(/\|/g, "\\|");
 /** The sticky comment for a ready environment (docs/architecture.md §1, step 6). */
 export function readyBody(title: string, report: ReadyReport): string {
   const { summary } = report;
-  const { fetch, render, apply, wait } = summary.phases;
+  const { fetch, render, apply, wait, test } = summary.phases;
+  const tests = summary.tests.length > 0 && test !== undefined ? ` · tests ${seconds(test)}` : "";
   return [
-    `${title}: ✅ ready${report.url ? ` at ${report.url}` : ""}`,
+    `${title}: ✅ ready${report.url ? ` at ${report.url}` : ""}${testsHeadline(summary.tests)}`,
     "",
     "| commit | namespace | deploy time |",
     "|---|---|---|",
-    `| ${short(report.sha)} | \`${report.namespace}\` | ${report.seconds.toFixed(1)} s (fetch ${seconds(fetch)} · render ${seconds(render)} · apply ${seconds(apply)} · wait ${seconds(wait)}) |`,
+    `| ${short(report.sha)} | \`${report.namespace}\` | ${report.seconds.toFixed(1)} s (fetch ${seconds(fetch)} · render ${seconds(render)} · apply ${seconds(apply)} · wait ${seconds(wait)}${tests}) |`,
     "",
     `**Resources**: ${costLine(summary.requests, summary.prices)}.`,
     ...addresses(summary),
@@ -49,6 +51,7 @@ export function readyBody(title: string, report: ReadyReport): string {
     ),
     "",
     ...objects(summary),
+    ...testsSection(summary.tests),
     "",
     "Comment `/reload` to rebuild it from scratch, `/destroy` to delete it.",
   ].join("\n");

@@ -1,3 +1,4 @@
+import type { TestResult } from "../cluster/index.js";
 import type { Prices } from "../config/schema-types.js";
 import type { KubeObject, RenderedEnvironment } from "../model.js";
 import { requestsOf, type Requests } from "./cost.js";
@@ -13,11 +14,21 @@ export interface ReadySummary {
   boxes: { name: string; charts: string[]; objects: number }[];
   objects: { ref: string; box: string; change: "applied" | "unchanged" }[];
   pruned: number;
-  /** Milliseconds per phase of the deploy. */
-  phases: { fetch: number; render: number; apply: number; wait: number };
+  /** The chart's tests of the boxes with `tests = true` (src/cluster/tests.ts), in the order they ran. */
+  tests: ChartTest[];
+  /** Milliseconds per phase of the deploy; `test` only when tests ran. */
+  phases: { fetch: number; render: number; apply: number; wait: number; test?: number };
   /** What the running workloads request, and the operator's prices for an estimate (cost.ts). */
   requests: Requests;
   prices: Prices | null;
+}
+
+export interface ChartTest {
+  ref: string;
+  box: string;
+  passed: boolean;
+  detail: string;
+  logs: { container: string; text: string }[];
 }
 
 export interface SummaryOptions {
@@ -50,7 +61,7 @@ interface IngressSpec {
 
 export function readySummary(
   rendered: RenderedEnvironment,
-  result: { unchanged: readonly ObjectName[]; pruned: readonly unknown[] },
+  result: { unchanged: readonly ObjectName[]; pruned: readonly unknown[]; tests?: readonly TestResult[] },
   phases: ReadySummary["phases"],
   options: SummaryOptions = {},
 ): ReadySummary {
@@ -68,6 +79,13 @@ export function readySummary(
       return { ref, box, change: unchanged.has(ref) ? "unchanged" : "applied" };
     }),
     pruned: result.pruned.length,
+    tests: (result.tests ?? []).map((t) => ({
+      ref: `${t.ref.kind}/${t.ref.name}`,
+      box: t.box,
+      passed: t.passed,
+      detail: t.detail,
+      logs: t.logs,
+    })),
     phases,
     requests: requestsOf(rendered.objects, options.defaultRequest),
     prices: options.prices ?? null,

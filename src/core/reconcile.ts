@@ -12,6 +12,7 @@ import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
 import { renderSpec } from "./render-spec.js";
 import { probeIfWanted, stopwatch } from "./deploy-steps.js";
+import { testsStatus } from "./test-report.js";
 import { readySummary, type ReadySummary } from "./ready-summary.js";
 import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
 import type { StateStore } from "./ports.js";
@@ -40,12 +41,14 @@ export interface ReconcileDeps {
   baseline?: Baseline;
 }
 
-/** Milliseconds per phase of a deploy: download the sources, render, apply (hooks and prune included), wait for readiness, report. */
+/** Milliseconds per phase of a deploy: download the sources, render, apply (hooks and prune included), wait for readiness, the chart's tests, report. */
 export interface DeployPhases {
   fetch: number;
   render: number;
   apply: number;
   wait: number;
+  /** Only when a box ran its chart's tests. */
+  test?: number;
   report: number;
 }
 
@@ -151,6 +154,8 @@ async function report(desired: DesiredState, step: Step, body: Report): Promise<
   const outcome = body.state === "ready" || (body.state === "failed" && !body.retry);
   if (status && "sha" in body)
     await forge.setCommitStatus(desired.ref, body.sha, outcome ? { ...status, summary: comment } : status);
+  const tests = body.state === "ready" ? testsStatus(body.summary.tests, body.url) : null;
+  if (tests) await forge.setCommitStatus(desired.ref, desired.sha, tests);
   const state = environmentState(body);
   if (state) {
     const url = body.state === "ready" ? body.url : null;
@@ -297,6 +302,7 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
       render: renderedIn,
       apply: result.timings.applyMs,
       wait: result.timings.waitMs + probed,
+      ...(result.tests.length > 0 ? { test: result.timings.testMs } : {}),
     };
     await reportReady(desired, step, { rendered, result, work, started });
     const phases: DeployPhases = { ...work, report: lap() };

@@ -84,16 +84,22 @@ export async function parseHelmOutput(
 /** Characters of YAML parsed between two turns of the event loop. */
 const YIELD_EVERY = 256 * 1024;
 
-/** Helm hooks prbox runs around the main phase; the rest (test, delete, rollback) are skipped. */
+/**
+ * Helm hooks prbox runs around the main phase, and the test hooks (`test-success` is Helm 2's
+ * name, still honoured by Helm 3) it runs after it for a box that asks; the rest (delete,
+ * rollback) are skipped.
+ */
 const HOOK_PHASES: Record<string, Phase> = {
   "pre-install": "pre",
   "pre-upgrade": "pre",
   "post-install": "post",
   "post-upgrade": "post",
+  test: "test",
+  "test-success": "test",
 };
 
 export interface HookInfo {
-  /** null: a hook prbox does not run (test, pre-delete, ...). */
+  /** null: a hook prbox does not run (pre-delete, pre-rollback, ...). */
   phase: Phase | null;
   deletePolicies: HookDeletePolicy[];
 }

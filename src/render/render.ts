@@ -88,10 +88,15 @@ function placeBox(
   const out: RenderedObject[] = [];
   for (const item of sourced) {
     const hook = hookInfo(item.object);
+    const what = `${item.object.kind} ${item.object.metadata.name} (${item.source})`;
     if (hook.phase === null) {
       warnings.push(
-        `${item.object.kind} ${item.object.metadata.name} (${item.source}) is a helm hook prbox does not run (${item.object.metadata.annotations?.["helm.sh/hook"]}); skipped`,
+        `${what} is a helm hook prbox does not run (${item.object.metadata.annotations?.["helm.sh/hook"]}); skipped`,
       );
+      continue;
+    }
+    if (hook.phase === "test" && !box.tests) {
+      warnings.push(`${what} is a helm test; skipped: set tests = true on the box ${box.name} to run it`);
       continue;
     }
     out.push({

@@ -37,7 +37,7 @@ export function createMetrics(options: { liveEnvironments?: () => Promise<number
     }),
     deployPhase: new Histogram({
       name: "prbox_deploy_phase_seconds",
-      help: "Time a successful deploy spent in each phase: fetch (sources), render, apply (hooks, prune), wait (readiness), report",
+      help: "Time a successful deploy spent in each phase: fetch (sources), render, apply (hooks, prune), wait (readiness), test (the chart's tests, when a box runs them), report",
       labelNames: ["phase"],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],

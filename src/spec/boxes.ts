@@ -26,6 +26,8 @@ export interface ResolvedBox {
   applications: ResolvedApplication[];
   /** The variables this box's values and manifests are interpolated with. */
   vars: Variables;
+  /** `tests = true`: run the box's Helm test hooks once the environment is ready. */
+  tests: boolean;
 }
 
 /** Helm's limit for release names. */
@@ -66,6 +68,7 @@ export async function resolveBox(
     values: raw.values === undefined ? null : await ctx.path(raw.values, at("values"), vars, "file"),
     applications,
     vars,
+    tests: raw.tests ?? false,
   };
   if (box.type === "manifests") checkManifestsBox(ctx, box);
   return box;

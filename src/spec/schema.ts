@@ -27,6 +27,8 @@ export const boxSchema = z.looseObject({
   values: text("values").optional(),
   namespace: text("namespace").optional(),
   variables: text("variables").optional(),
+  /** prbox: run the chart's Helm test hooks once the environment is ready. */
+  tests: z.boolean({ error: "tests must be true or false" }).optional(),
   applications: z
     .array(applicationSchema, { error: "applications must be a list of [[boxes.applications]] tables" })
     .optional(),

@@ -118,6 +118,24 @@ export function job(name: string, shape: WorkloadShape = {}): KubeObject {
 }
 
 /**
+ * A Helm-test-like pod: bare, runs once. The kwok stage pod-exit.yaml ends it with `exitCode`
+ * (default 0); with `failWith` it never starts (pod-fail.yaml).
+ */
+export function testPod(name: string, shape: WorkloadShape & { exitCode?: number } = {}): KubeObject {
+  const template = podTemplate(name, shape);
+  if (shape.exitCode !== undefined)
+    (template.metadata as { labels: Record<string, string> }).labels["prbox.dev/test-exit-code"] = String(
+      shape.exitCode,
+    );
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, ...(template.metadata as object) },
+    spec: { ...(template.spec as object), restartPolicy: "Never" },
+  };
+}
+
+/**
  * Deletes what a test deployed, whatever state it is in. Namespaces are only
  * asked to go, not waited for (the namespace controller takes seconds per
  * namespace); tests of delete itself wait, through deleteEnvironment.

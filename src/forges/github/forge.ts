@@ -97,6 +97,7 @@ export class GitHubForge implements Forge {
   async setCommitStatus(ref: PullRequestRef, sha: string, status: CommitStatus): Promise<void> {
     const gh = this.repo(ref);
     await setCommitStatus(gh, sha, status);
+    if (status.name) return; // the check run "prbox" is the deploy's; the tests have their status only
     // The check run repeats the status with the whole report; the status stays the record, so a
     // check run GitHub refuses (an installation that has not accepted "checks: write") is logged only.
     try {

@@ -6,8 +6,12 @@ import { cut } from "../text.js";
 /** The context GitHub shows the status under, and branch protection can require. */
 export const STATUS_CONTEXT = "prbox";
 
+/** "prbox", or "prbox/tests" for the chart's tests. */
+export const contextOf = (status: Pick<CommitStatus, "name">) =>
+  status.name ? `${STATUS_CONTEXT}/${status.name}` : STATUS_CONTEXT;
+
 /**
- * The commit status "prbox" on `sha`. GitHub keeps the latest status per context, so posting the
+ * The commit status "prbox" (or "prbox/tests") on `sha`. GitHub keeps the latest status per context, so posting the
  * same state again (a retry) changes nothing anyone sees.
  */
 export async function setCommitStatus(gh: GitHubRepo, sha: string, status: CommitStatus): Promise<void> {
@@ -18,10 +22,10 @@ export async function setCommitStatus(gh: GitHubRepo, sha: string, status: Commi
       repo,
       sha,
       state: status.state,
-      context: STATUS_CONTEXT,
+      context: contextOf(status),
       description: cut(status.description, 140),
       ...(status.url ? { target_url: status.url } : {}),
     }),
   );
-  gh.log.debug({ sha, state: status.state }, "set the commit status");
+  gh.log.debug({ sha, state: status.state, context: contextOf(status) }, "set the commit status");
 }

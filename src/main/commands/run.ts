@@ -1,4 +1,6 @@
 import { Command } from "commander";
+import type { TestResult } from "../../cluster/index.js";
+import { PrboxError } from "../../errors.js";
 import { addCiFlag } from "../ci-flags.js";
 import { addClusterFlags, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
 import { addSpecFlags, baselineFromFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
@@ -12,7 +14,8 @@ export function runCommand(io: CliIo): Command {
     .description(
       "Renders environment.toml and deploys it: creates or adopts the namespace, applies every object " +
         "(server-side apply), runs Helm hooks in order, prunes objects an earlier deploy left that the spec " +
-        "no longer has, and waits until the workloads are ready. Takes the same context flags as render.",
+        "no longer has, and waits until the workloads are ready; then runs the Helm tests of boxes with " +
+        "tests = true (exit status 1 when one fails). Takes the same context flags as render.",
     )
     .option("--no-wait", "do not wait for the workloads to become ready")
     .option("--timeout <duration>", "how long to wait for readiness", "5m")
@@ -44,9 +47,29 @@ export function runCommand(io: CliIo): Command {
         `environment ${environment.id} ${flags.wait ? "is ready" : "is applied"} in namespace ${result.namespace}`,
         `  applied ${result.applied.length} objects, pruned ${result.pruned.length}, in ${seconds(result.timings.applyMs)}${flags.wait ? ` (+${seconds(result.timings.waitMs)} waiting)` : ""}`,
         ...(environment.url ? [`  url: ${environment.url}`] : []),
+        ...testLines(result.tests),
         "",
       ].join("\n"),
     );
+    const failed = result.tests.filter((t) => !t.passed);
+    if (failed.length > 0)
+      throw new PrboxError(
+        `${failed.length} of ${result.tests.length} chart tests failed: ${failed.map((t) => `${t.ref.kind}/${t.ref.name}`).join(", ")}`,
+        { hint: "their last log lines are printed above; the environment stays deployed" },
+      );
   });
   return command;
+}
+
+/** Each chart test's result, and a failing one's last log lines, under the deploy's summary. */
+function testLines(tests: readonly TestResult[]): string[] {
+  if (tests.length === 0) return [];
+  const passed = tests.filter((t) => t.passed).length;
+  return [
+    `  tests: ${passed} of ${tests.length} passed`,
+    ...tests.flatMap((t) => [
+      `    ${t.passed ? "passed" : "FAILED"} ${t.ref.kind}/${t.ref.name} (box ${t.box}): ${t.detail}`,
+      ...t.logs.flatMap((l) => [`      ${l.container}:`, ...l.text.split("\n").map((line) => `        | ${line}`)]),
+    ]),
+  ];
 }

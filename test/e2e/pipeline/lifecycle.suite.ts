@@ -3,7 +3,7 @@
 import { describe, expect } from "vitest";
 import type { ForgeName } from "../../../src/core/forge.js";
 import { deploymentsAvailable, liveNamespace, namespaceExists, objectsIn } from "../github/support/cluster.js";
-import { changed, newSha, previewRepo } from "../github/support/sources.js";
+import { changed, newSha, previewRepo, withChartTests } from "../github/support/sources.js";
 import { stays } from "../github/support/wait.js";
 import { openDeployed, pushReady } from "./flows.js";
 import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
@@ -62,6 +62,29 @@ export function lifecycleSuite(forge: ForgeName) {
       for (const object of objects) expect(object.labels["prbox.dev/environment"]).toBe(t.forge.environmentId(pr));
       expect(await deploymentsAvailable(t.kube, namespace)).toBe(true);
       expect(t.forge.downloads()).toEqual([sha]);
+    });
+
+    it("runs the chart's tests of a box that asks once the preview is ready: each test in the comment, the status prbox/tests failed, the preview still ready", async ({
+      t,
+    }) => {
+      const pr = 12;
+      await openDeployed(t, pr);
+
+      const sha = await pushReady(t, pr, withChartTests(await previewRepo()));
+      await t.settled();
+
+      const body = t.sticky(pr);
+      // On the title line, where a reviewer looks first.
+      expect(body).toMatch(/: ✅ ready at https:\/\/pr-12\.preview\.example\.com\/, ❌ 1 of 2 chart tests failed\n/);
+      expect(body).toContain("| ` Pod/first-box-test-connection ` | ` first-box ` | ✅ ` succeeded ` |");
+      expect(body).toContain(
+        "| ` Pod/first-box-test-login ` | ` first-box ` | ❌ ` container check exited with code 1 (Error) ` |",
+      );
+      expect(body).toContain("Last log lines of ` Pod/first-box-test-login `");
+      expect(t.forge.statusesOf(sha).at(-1)?.state).toBe("success");
+      expect(t.forge.statusesOf(sha, "prbox/tests").map((s) => [s.state, s.description])).toEqual([
+        ["failure", "1 of 2 failed: Pod/first-box-test-login"],
+      ]);
     });
 
     it("rolls a push out: the same comment is edited, the new SHA is deployed and the object the commit dropped is pruned", async ({

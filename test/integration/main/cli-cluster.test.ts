@@ -120,6 +120,39 @@ describe("prbox run, get, describe and delete on a real cluster", () => {
     }
   });
 
+  it("runs the Helm tests of a box with tests = true after the deploy, prints each, and exits 1 when one fails", async () => {
+    const testPod = (name: string, exitCode: number) =>
+      [
+        "---",
+        "apiVersion: v1",
+        "kind: Pod",
+        `metadata: { name: ${name}, annotations: { helm.sh/hook: test }, labels: { prbox.dev/test-exit-code: "${exitCode}" } }`,
+        `spec: { restartPolicy: Never, containers: [{ name: check, image: registry.example.com/check:1 }] }`,
+      ].join("\n");
+    const root = await tempRepo({
+      "k8s/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings }\n",
+      "k8s/tests.yaml": `${testPod("smoke", 0)}\n${testPod("login", 2)}\n`,
+      "environment.toml": '[[boxes]]\ntype = "manifests"\nchart = "k8s"\nname = "web"\ntests = true\n',
+    });
+    const { flags } = prFlags();
+    const kubeconfig = ["--kubeconfig", testKubeconfig()];
+    const run = await cli(["run", "-f", "environment.toml", ...flags, ...kubeconfig, "--timeout", "30s"], {
+      cwd: root,
+    });
+    try {
+      expect(run.stdout).toContain("is ready in namespace");
+      expect(run.stdout).toContain("  tests: 1 of 2 passed\n");
+      expect(run.stdout).toContain("    passed Pod/smoke (box web): succeeded\n");
+      expect(run.stdout).toContain(
+        "    FAILED Pod/login (box web): container check exited with code 2 (Error)\n      check:\n",
+      );
+      expect(run.stderr).toContain("error: 1 of 2 chart tests failed: Pod/login\n");
+      expect(run.status).toBe(1);
+    } finally {
+      await cli(["delete", "-f", "environment.toml", ...flags, ...kubeconfig], { cwd: root });
+    }
+  });
+
   it("exits 1 with one clear line when the cluster cannot be reached", async () => {
     const root = await tempRepo({
       "k8s/c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n",

@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderSpec } from "../../../src/core/render-spec.js";
@@ -208,7 +209,7 @@ describe("helm boxes", () => {
     expect(error.message).toBe("boxes[0].chart: chart/files/passwd is a symlink that leads outside the repository");
   });
 
-  it("record helm hook phases and delete policies, and skip test hooks", async () => {
+  it("record helm hook phases and delete policies, and skip test hooks of a box that does not ask for them", async () => {
     const hook = (name: string, when: string, policy = "") =>
       `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\n  annotations:\n    helm.sh/hook: ${when}\n${policy ? `    helm.sh/hook-delete-policy: ${policy}\n` : ""}spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{ name: c, image: busybox }]\n`;
     const root = await tempRepo({
@@ -225,8 +226,26 @@ describe("helm boxes", () => {
       ["notify", "post", []],
     ]);
     expect(rendered.warnings).toEqual([
-      expect.stringContaining("Job check (chart/templates/tests/check.yaml) is a helm hook prbox does not run (test)"),
+      "Job check (chart/templates/tests/check.yaml) is a helm test; skipped: set tests = true on the box demo to run it",
     ]);
+
+    await writeFile(
+      path.join(root, "environment.toml"),
+      'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\ntests = true\n',
+    );
+    const withTests = await renderSpec({ file: "environment.toml", root, env: {} });
+    expect(withTests.objects.filter((o) => o.phase === "test").map((o) => o.object.metadata.name)).toEqual(["check"]);
+    expect(withTests.warnings).toEqual([]);
+  });
+
+  it("refuse a box whose tests is not true or false", async () => {
+    const root = await tempRepo({
+      ...configMapChart,
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nchart = "chart"\nname = "demo"\ntests = "yes"\n',
+    });
+    const error = await rejection(renderSpec({ file: "environment.toml", root, env: {} }));
+    expect(error).toBeInstanceOf(SpecError);
+    expect(error.message).toContain("tests must be true or false");
   });
 });
 

@@ -33,6 +33,8 @@ interface BoxModel {
   chartFile: boolean;
   values: boolean;
   namespace: string | null;
+  /** `tests`: absent (null), true or false. */
+  tests: boolean | null;
   applications: { name: string; file: string }[];
 }
 
@@ -54,6 +56,7 @@ const box: fc.Arbitrary<Omit<BoxModel, "name">> = fc.record({
   chartFile: fc.boolean(),
   values: fc.boolean(),
   namespace: fc.option(label, { nil: null }),
+  tests: fc.option(fc.boolean(), { nil: null }),
   applications: fc.uniqueArray(fc.record({ name: label, file: fileName }), { maxLength: 3, selector: (a) => a.file }),
 });
 
@@ -100,6 +103,7 @@ function specToml(env: EnvironmentModel): string {
     chart: b.type === "helm" ? (b.chartFile ? `${b.dir}/Chart.yaml` : `\${PWD}/${b.dir}`) : `${b.dir}/manifest.yaml`,
     ...(b.values ? { values: `${b.dir}/values.yaml` } : {}),
     ...(b.namespace ? { namespace: b.namespace } : {}),
+    ...(b.tests === null ? {} : { tests: b.tests }),
     ...(b.applications.length > 0
       ? { applications: b.applications.map((a) => ({ name: a.name, chart: `${b.dir}/templates/${a.file}` })) }
       : {}),
@@ -157,6 +161,7 @@ function expectedModel(env: EnvironmentModel, root: string) {
         name: a.name,
         file: path.join(root, `${b.dir}/templates/${a.file}`),
       })),
+      tests: b.tests ?? false,
     })),
   };
 }

@@ -58,3 +58,47 @@ export function withFailingPods(files: Files, reason = "ImagePullBackOff"): File
     },
   });
 }
+
+/**
+ * The first box asks for its chart's tests (`tests = true`) and has two: one passes, one exits
+ * with code 1 (the test cluster's kwok stage scripts/cluster/pod-exit.yaml acts the exit out).
+ */
+export function withChartTests(files: Files): Files {
+  const spec = files["environment.toml"];
+  const box = 'name = "first-box"\n';
+  if (!spec?.includes(box)) throw new Error("environment.toml no longer has the first box this helper extends");
+  const testPod = (name: string, exitCode: number) =>
+    [
+      "apiVersion: v1",
+      "kind: Pod",
+      "metadata:",
+      `  name: {{ .Release.Name }}-${name}`,
+      "  annotations:",
+      '    "helm.sh/hook": test',
+      "  labels:",
+      `    prbox.dev/test-exit-code: "${exitCode}"`,
+      "spec:",
+      "  restartPolicy: Never",
+      "  containers:",
+      "    - name: check",
+      "      image: busybox:1.36",
+      "      command: ['wget', '-qO-', 'http://{{ .Values.serviceName }}']",
+      "",
+    ].join("\n");
+  const applications = [
+    "    [[boxes.applications]]",
+    '    name = "test-connection"',
+    '    chart = "${PWD}/box1/templates/tests/test-connection.yaml"',
+    "    [[boxes.applications]]",
+    '    name = "test-login"',
+    '    chart = "${PWD}/box1/templates/tests/test-login.yaml"',
+    "",
+  ].join("\n");
+  return changed(files, {
+    set: {
+      "environment.toml": spec.replace(box, `${box}tests = true\n${applications}`),
+      "box1/templates/tests/test-connection.yaml": testPod("test-connection", 0),
+      "box1/templates/tests/test-login.yaml": testPod("test-login", 1),
+    },
+  });
+}

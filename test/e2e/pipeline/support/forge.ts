@@ -97,7 +97,8 @@ export interface ForgeHarness {
   stickyComments(pr: number): SeenComment[];
   /** prbox's comments on the PR that are not the sticky one (replies to refused commands). */
   replies(pr: number): string[];
-  statusesOf(sha: string): SeenStatus[];
+  /** The commit statuses named `name` (default "prbox") on `sha`, oldest first. */
+  statusesOf(sha: string, name?: string): SeenStatus[];
   /** "+1" / "-1" (GitLab's thumbsup / thumbsdown) on a comment. */
   reactionsOn(commentId: number): string[];
   /** SHAs whose sources prbox downloaded, in order. */

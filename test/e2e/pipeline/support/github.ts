@@ -83,9 +83,9 @@ export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: Fak
         .botComments(pr)
         .filter((c) => !sticky(pr).includes(c))
         .map((c) => c.body),
-    statusesOf: (sha) =>
+    statusesOf: (sha, name) =>
       repo
-        .statusesOf(sha)
+        .statusesOf(sha, name)
         .map((s) => ({ state: s.state as CommitState, description: s.description, url: s.target_url })),
     reactionsOn: (id) => repo.reactionsOn(id).map((r) => r.content),
     downloads: () => [...repo.downloads],

@@ -119,9 +119,9 @@ export function gitlabHarness(prbox: RunningPrbox, gitlab: FakeGitLab, project: 
         .botNotes(iid)
         .filter((n) => !sticky(iid).includes(n))
         .map((n) => n.body),
-    statusesOf: (sha) =>
+    statusesOf: (sha, name) =>
       project
-        .statusesOf(sha)
+        .statusesOf(sha, name)
         .map((s) => ({ state: STATES[s.status] ?? "error", description: s.description, url: s.target_url })),
     reactionsOn: (id) => project.awardsOn(id).map((a) => AWARDS[a.name] ?? a.name),
     downloads: () => [...project.downloads],
