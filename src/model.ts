@@ -69,9 +69,21 @@ export interface EnvironmentInfo {
   pr: PrContext | null;
 }
 
+/** A box whose sources are another repository's (its `repository`), and the commit they were at. */
+export interface BoxSourceInfo {
+  box: string;
+  repository: string;
+  /** As the spec wrote it; null: the repository's default branch. */
+  ref: string | null;
+  /** null for a local checkout (`prbox render --source`). */
+  commit: string | null;
+}
+
 export interface RenderedEnvironment {
   environment: EnvironmentInfo;
   boxes: string[];
+  /** The boxes taken from other repositories; absent or empty when every box is the PR's own. */
+  sources?: BoxSourceInfo[];
   objects: RenderedObject[];
   /** Non-fatal remarks for the user (unknown keys in the spec, ignored fields). */
   warnings: string[];

@@ -43,18 +43,34 @@ export function readyBody(title: string, report: ReadyReport): string {
     `**Resources**: ${costLine(summary.requests, summary.prices)}.`,
     ...addresses(summary),
     "",
-    "| box | chart | objects |",
-    "|---|---|---|",
-    ...summary.boxes.map(
-      (b) =>
-        `| ${code(b.name)} | ${b.charts.length > 0 ? b.charts.map(code).join(", ") : "manifests"} | ${b.objects} |`,
-    ),
+    ...boxes(summary),
     "",
     ...objects(summary),
     ...testsSection(summary.tests),
     "",
     "Comment `/reload` to rebuild it from scratch, `/destroy` to delete it.",
   ].join("\n");
+}
+
+/** Each box with its charts and objects; with a "from" column when a box came from another repository. */
+function boxes(summary: ReadySummary): string[] {
+  const chart = (b: ReadySummary["boxes"][number]) =>
+    b.charts.length > 0 ? b.charts.map(code).join(", ") : "manifests";
+  if (summary.boxes.every((b) => b.from === null))
+    return [
+      "| box | chart | objects |",
+      "|---|---|---|",
+      ...summary.boxes.map((b) => `| ${code(b.name)} | ${chart(b)} | ${b.objects} |`),
+    ];
+  const from = (b: ReadySummary["boxes"][number]) =>
+    b.from === null
+      ? "this pull request"
+      : `${code(b.from.repository)}${b.from.commit ? ` at ${short(b.from.commit)}` : ""}`;
+  return [
+    "| box | chart | objects | from |",
+    "|---|---|---|---|",
+    ...summary.boxes.map((b) => `| ${code(b.name)} | ${chart(b)} | ${b.objects} | ${from(b)} |`),
+  ];
 }
 
 function addresses(summary: ReadySummary): string[] {

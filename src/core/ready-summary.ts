@@ -11,7 +11,13 @@ import { requestsOf, type Requests } from "./cost.js";
 export interface ReadySummary {
   /** Each Ingress rule's address (null: a rule without a host) and path, and the Service (and port) behind it. */
   addresses: Address[];
-  boxes: { name: string; charts: string[]; objects: number }[];
+  /** `from`: the other repository and commit a box's sources came from (its `repository`); null for the PR's own. */
+  boxes: {
+    name: string;
+    charts: string[];
+    objects: number;
+    from: { repository: string; commit: string | null } | null;
+  }[];
   objects: { ref: string; box: string; change: "applied" | "unchanged" }[];
   pruned: number;
   /** The chart's tests of the boxes with `tests = true` (src/cluster/tests.ts), in the order they ran. */
@@ -72,7 +78,9 @@ export function readySummary(
     boxes: rendered.boxes.map((name) => {
       const own = main.filter((o) => o.box === name);
       const charts = own.map((o) => o.object.metadata.labels?.["helm.sh/chart"]).filter((c) => c !== undefined);
-      return { name, charts: [...new Set(charts)].sort(), objects: own.length };
+      const source = rendered.sources?.find((s) => s.box === name);
+      const from = source ? { repository: source.repository, commit: source.commit } : null;
+      return { name, charts: [...new Set(charts)].sort(), objects: own.length, from };
     }),
     objects: main.map(({ object, box }) => {
       const ref = `${object.kind}/${object.metadata.name}`;

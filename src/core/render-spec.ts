@@ -2,6 +2,7 @@ import type { PrContext, RenderedEnvironment } from "../model.js";
 import type { RenderPolicy } from "../spec/context.js";
 import { loadSpec } from "../spec/load.js";
 import type { FetchText } from "../spec/remote.js";
+import type { FetchSources } from "../spec/sources.js";
 import { renderEnvironment } from "../render/render.js";
 
 export interface RenderSpecOptions {
@@ -14,6 +15,8 @@ export interface RenderSpecOptions {
   policy?: RenderPolicy;
   helm?: string;
   fetchRemote?: FetchText;
+  /** Other repositories' sources for boxes that name a `repository`. */
+  fetchSources?: FetchSources;
   signal?: AbortSignal;
 }
 
@@ -27,6 +30,7 @@ export async function renderSpec(options: RenderSpecOptions): Promise<RenderedEn
     env: options.pr ? {} : options.env,
     policy: options.policy,
     fetchRemote: options.fetchRemote,
+    fetchSources: options.fetchSources,
   });
   return renderEnvironment(spec, { helm: options.helm, signal: options.signal });
 }

@@ -4,6 +4,7 @@ import { FORGE_NAMES, isForgeName } from "../core/forge.js";
 import type { RenderedEnvironment } from "../model.js";
 import type { PrContext } from "../model.js";
 import type { RenderPolicy } from "../spec/context.js";
+import type { FetchSources } from "../spec/sources.js";
 import { UsageError, type CliIo } from "./io.js";
 
 /** The flags every verb that reads a spec shares. */
@@ -16,6 +17,7 @@ export interface SpecFlags {
   branch?: string;
   sha?: string;
   set: string[];
+  source: string[];
   allowKind: string[];
   allowClusterRole: string[];
   allowServiceType: string[];
@@ -35,6 +37,12 @@ export function addSpecFlags(command: Command, options: { fileRequired: boolean 
     .option("--sha <commit>", "PR mode: the head commit")
     .option("--forge <github|gitlab>", "PR mode: the forge", "github")
     .option("--set <KEY=VALUE>", "set a variable (repeatable; wins over every other source)", collect, [])
+    .option(
+      "--source <owner/name=DIR>",
+      "a local checkout of a repository a box names with `repository` (repeatable)",
+      collect,
+      [],
+    )
     .option(
       "--allow-kind <Kind>",
       "allow a cluster-scoped kind or a foreign namespace for it (repeatable)",
@@ -120,7 +128,26 @@ export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<Rend
     set: await setVariables(flags),
     env: io.env,
     policy: { ...(await policyOf(flags)), baseline: await baselineFromFlags(flags, io) },
+    fetchSources: await localSources(flags, io),
   });
   for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
   return rendered;
+}
+
+/** `--source owner/name=DIR`: boxes naming that repository read DIR (relative to the working directory). */
+async function localSources(flags: SpecFlags, io: CliIo): Promise<FetchSources> {
+  const { noSources } = await import("../spec/sources.js");
+  const path = await import("node:path");
+  const dirs = new Map<string, string>();
+  for (const given of flags.source) {
+    const at = given.indexOf("=");
+    const repository = given.slice(0, at);
+    if (at <= 0 || at === given.length - 1 || !repository.includes("/"))
+      throw new UsageError(`--source ${given}: expected owner/name=DIR`);
+    dirs.set(repository, path.resolve(io.cwd, given.slice(at + 1)));
+  }
+  return async (request) => {
+    const root = dirs.get(request.repository);
+    return root === undefined ? noSources(request) : { root, commit: null };
+  };
 }

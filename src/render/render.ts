@@ -48,6 +48,7 @@ export async function renderEnvironment(spec: ResolvedSpec, options: RenderOptio
     return {
       environment: { ...spec.environment, url: previewUrl(spec.environment.url, main) },
       boxes: spec.boxes.map((box) => box.name),
+      sources: spec.boxes.flatMap((box) => (box.origin ? [{ box: box.name, ...box.origin }] : [])),
       objects,
       warnings,
       allowedKinds: spec.policy.allowKinds,
@@ -61,7 +62,7 @@ async function renderBox(
   box: ResolvedBox,
   ctx: { spec: ResolvedSpec; helm: string; scratch: string; signal?: AbortSignal },
 ): Promise<SourcedObject[]> {
-  if (box.type === "manifests") return renderManifestsBox(box, ctx.spec.tree);
+  if (box.type === "manifests") return renderManifestsBox(box, box.tree);
   const scratch = path.join(ctx.scratch, `box-${box.index}-${box.name}`);
   const { policy, environment } = ctx.spec;
   const limits = {
@@ -70,7 +71,7 @@ async function renderBox(
     maxOutputMb: policy.renderMaxOutputMb,
   };
   return renderHelmBox(box, {
-    tree: ctx.spec.tree,
+    tree: box.tree,
     helm: ctx.helm,
     scratch,
     limits,

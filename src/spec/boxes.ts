@@ -4,6 +4,8 @@ import { SpecError } from "../errors.js";
 import type { SpecContext } from "./context.js";
 import { isDnsLabel, prSpecNamespace, readableSlug } from "./naming.js";
 import type { RawBox } from "./schema.js";
+import { inside, type SourceTree } from "./paths.js";
+import type { BoxOrigin, BoxSources } from "./sources.js";
 import { readDotenv, type Variables } from "./variables.js";
 
 export interface ResolvedApplication {
@@ -28,6 +30,10 @@ export interface ResolvedBox {
   vars: Variables;
   /** `tests = true`: run the box's Helm test hooks once the environment is ready. */
   tests: boolean;
+  /** The tree the box's paths are in: the PR's sources, or its `repository`'s. */
+  tree: SourceTree;
+  /** Set when the box names another repository: which, and at what commit. */
+  origin: BoxOrigin | null;
 }
 
 /** Helm's limit for release names. */
@@ -38,18 +44,28 @@ export interface BoxEnvironment {
   vars: Variables;
   namespace: string;
   pr: number | null;
+  /** Other repositories' sources, for boxes that name one. */
+  sources: BoxSources;
 }
 
 export async function resolveBox(
-  ctx: SpecContext,
+  specCtx: SpecContext,
   raw: RawBox,
   index: number,
   env: BoxEnvironment,
 ): Promise<ResolvedBox> {
   const at = (...keys: (string | number)[]) => ["boxes", index, ...keys];
+  const { tree, origin } = await boxTree(specCtx, raw, index, env);
+  // A box from another repository reads every path (its variables file too) in that repository.
+  const ctx = origin ? specCtx.inTree(tree) : specCtx;
   let vars = env.vars;
   if (raw.variables !== undefined) {
-    const file = await ctx.path(raw.variables, at("variables"), vars, "file");
+    const file = await ownFiles(specCtx, ctx, raw.variables, at("variables"), vars).path(
+      raw.variables,
+      at("variables"),
+      vars,
+      "file",
+    );
     vars = vars.with("box-file", await readDotenv(file, ctx.locate(at("variables"))));
   }
   const chart = raw.chart === undefined ? null : await ctx.path(raw.chart, at("chart"), vars);
@@ -65,13 +81,54 @@ export async function resolveBox(
     name: boxName(ctx, raw, index, vars),
     namespace: boxNamespace(ctx, raw, index, vars, env),
     chart: raw.type === "helm" ? await chartDirectory(ctx, chart, index) : chart,
-    values: raw.values === undefined ? null : await ctx.path(raw.values, at("values"), vars, "file"),
+    values:
+      raw.values === undefined
+        ? null
+        : await ownFiles(specCtx, ctx, raw.values, at("values"), vars).path(raw.values, at("values"), vars, "file"),
     applications,
     vars,
     tests: raw.tests ?? false,
+    tree,
+    origin,
   };
   if (box.type === "manifests") checkManifestsBox(ctx, box);
   return box;
+}
+
+/**
+ * Where a box's values or variables file is read: in the box's repository, unless the path
+ * (after interpolation) is inside the PR's own sources (`${PWD}/preview/api-values.yaml`):
+ * a PR may pass its own values to another repository's chart.
+ */
+function ownFiles(
+  specCtx: SpecContext,
+  ctx: SpecContext,
+  value: string,
+  at: (string | number)[],
+  vars: Variables,
+): SpecContext {
+  if (ctx === specCtx) return ctx;
+  const expanded = ctx.text(value, at, vars) ?? "";
+  return path.isAbsolute(expanded) && inside(specCtx.tree.root, expanded) ? specCtx : ctx;
+}
+
+async function boxTree(
+  ctx: SpecContext,
+  raw: RawBox,
+  index: number,
+  env: BoxEnvironment,
+): Promise<{ tree: SourceTree; origin: BoxOrigin | null }> {
+  const repository = ctx.text(raw.repository, ["boxes", index, "repository"], env.vars);
+  const ref = ctx.text(raw.ref, ["boxes", index, "ref"], env.vars) ?? null;
+  if (repository === undefined) {
+    if (ref !== null)
+      throw new SpecError(`boxes[${index}].ref is set without a repository`, {
+        location: ctx.locate(["boxes", index, "ref"]),
+        hint: 'add repository = "owner/name", or remove ref: the box is in this repository',
+      });
+    return { tree: ctx.tree, origin: null };
+  }
+  return env.sources.of(ctx, index, repository, ref);
 }
 
 function boxName(ctx: SpecContext, raw: RawBox, index: number, vars: Variables): string {

@@ -51,7 +51,8 @@ type KeyPath = readonly (string | number)[];
 
 /** The state shared while one spec file is resolved: its source, the tree, the mode, warnings. */
 export class SpecContext {
-  readonly warnings: string[] = [];
+  /** Shared with the contexts made from this one (`inTree`, load_boxes_from's document). */
+  warnings: string[] = [];
 
   constructor(
     readonly source: TomlSource,
@@ -60,6 +61,13 @@ export class SpecContext {
     readonly mode: Mode,
     readonly policy: RenderPolicy,
   ) {}
+
+  /** The same spec, its paths resolved in another repository's tree from that tree's root (a box's `repository`). */
+  inTree(tree: SourceTree): SpecContext {
+    const child = new SpecContext(this.source, tree, tree.root, this.mode, this.policy);
+    child.warnings = this.warnings;
+    return child;
+  }
 
   /** `boxes[1].chart` for ["boxes", 1, "chart"]. */
   static fieldName(path: KeyPath): string {

@@ -8,6 +8,7 @@ import { builtinVariables, resolveIdentity } from "./identity.js";
 import { displayPath, inside, sourceTree, type SourceTree } from "./paths.js";
 import { fetchText, loadRemoteBoxes, type FetchText } from "./remote.js";
 import { specSchema, type RawBox } from "./schema.js";
+import { BoxSources, noSources, type FetchSources } from "./sources.js";
 import { parseToml } from "./toml.js";
 import { unknownKeyWarnings, validate } from "./validate.js";
 import { readDotenv, Variables } from "./variables.js";
@@ -25,6 +26,8 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   policy?: RenderPolicy;
   fetchRemote?: FetchText;
+  /** Other repositories' sources for boxes that name a `repository` (default: none, an error naming --source). */
+  fetchSources?: FetchSources;
 }
 
 export interface ResolvedSpec {
@@ -65,7 +68,8 @@ export async function loadSpec(options: LoadOptions): Promise<ResolvedSpec> {
     vars = vars.with("file", await readDotenv(file, ctx.locate(["variables"])));
   }
   const identity = resolveIdentity(ctx, spec, vars, pr);
-  const boxEnv = { vars: identity.vars, namespace: identity.namespace, pr: pr?.pr ?? null };
+  const sources = new BoxSources(options.fetchSources ?? noSources);
+  const boxEnv = { vars: identity.vars, namespace: identity.namespace, pr: pr?.pr ?? null, sources };
   const boxes = await resolveBoxes(ctx, spec.boxes ?? [], spec.load_boxes_from, boxEnv, options.fetchRemote);
   const extraNamespaces = [...new Set(boxes.map((b) => b.namespace))].filter((ns) => ns !== identity.namespace);
   return {
@@ -133,8 +137,8 @@ async function resolveBoxes(
   if (remoteUrl !== undefined) {
     const remote = await loadRemoteBoxes(ctx, remoteUrl, env.vars, fetchRemote);
     const remoteCtx = new SpecContext(remote.source, ctx.tree, ctx.specDir, ctx.mode, ctx.policy);
+    remoteCtx.warnings = ctx.warnings;
     boxes.push(...(await Promise.all(remote.boxes.map((raw, i) => resolveBox(remoteCtx, raw, i, env)))));
-    ctx.warnings.push(...remoteCtx.warnings);
   }
   if (boxes.length === 0) {
     throw new SpecError("the environment has no boxes", {

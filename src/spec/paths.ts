@@ -6,11 +6,13 @@ import { SpecError, type SourceLocation } from "../errors.js";
 export interface SourceTree {
   /** Absolute, symlinks resolved. */
   root: string;
+  /** Another repository's tree (a box's `repository`): its name, which prefixes its paths in messages. */
+  repository?: string;
 }
 
-export async function sourceTree(root: string): Promise<SourceTree> {
+export async function sourceTree(root: string, repository?: string): Promise<SourceTree> {
   try {
-    return { root: await realpath(root) };
+    return { root: await realpath(root), ...(repository ? { repository } : {}) };
   } catch (cause) {
     throw new SpecError(`the sources directory ${root} does not exist`, { cause });
   }
@@ -24,7 +26,8 @@ export function inside(root: string, candidate: string): boolean {
 
 /** `file` relative to the root, for messages (never leaks the machine's directory layout). */
 export function displayPath(tree: SourceTree, file: string): string {
-  return inside(tree.root, file) ? path.relative(tree.root, file) || "." : file;
+  const shown = inside(tree.root, file) ? path.relative(tree.root, file) || "." : file;
+  return tree.repository ? `${tree.repository}:${shown}` : shown;
 }
 
 export interface PathRequest {

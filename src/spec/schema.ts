@@ -27,6 +27,10 @@ export const boxSchema = z.looseObject({
   values: text("values").optional(),
   namespace: text("namespace").optional(),
   variables: text("variables").optional(),
+  /** prbox: the box's paths are in this repository of the same forge ("owner/name"), not the PR's. */
+  repository: text("repository").optional(),
+  /** prbox: the branch, tag or commit of `repository` (default: its default branch). */
+  ref: text("ref").optional(),
   /** prbox: run the chart's Helm test hooks once the environment is ready. */
   tests: z.boolean({ error: "tests must be true or false" }).optional(),
   applications: z

@@ -18,6 +18,26 @@ const prFlags = [
 ];
 
 describe("prbox render", () => {
+  it("reads a box's other repository from the checkout --source names, and refuses a malformed --source", async () => {
+    const api = await tempRepo({ ...configMapChart });
+    const frontend = await tempRepo({
+      "environment.toml":
+        'id = "shop"\n[[boxes]]\ntype = "helm"\nname = "api"\nrepository = "acme/api"\nchart = "chart"\n',
+    });
+    const result = await cli(["render", "-f", "environment.toml", "--source", `acme/api=${api}`], { cwd: frontend });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("# Source: acme/api:chart/templates/configmap.yaml (box api)\n");
+    expect(result.stdout).toContain("name: api-config");
+
+    const without = await cli(["render", "-f", "environment.toml"], { cwd: frontend });
+    expect(without.status).toBe(2);
+    expect(without.stderr).toContain("hint: give a local checkout with --source acme/api=DIR");
+    const malformed = await cli(["render", "-f", "environment.toml", "--source", "acme/api"], { cwd: frontend });
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toBe("error: --source acme/api: expected owner/name=DIR\n");
+  });
+
   it("prints one JSON document with the environment and its objects", async () => {
     const result = await cli(["render", ...example, "-o", "json"], { cwd: repoRoot });
     expect(result.status).toBe(0);

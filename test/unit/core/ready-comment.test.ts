@@ -186,6 +186,32 @@ describe("the ready comment", () => {
     expect(body).toContain("</details>");
   });
 
+  it("names the repository and commit of each box taken from another repository", () => {
+    const rendered = {
+      ...environment(
+        [object("web", "Deployment", "web", {}, "web-1.0.0"), object("api", "Deployment", "api", {}, "api-2.1.0")],
+        ["web", "api"],
+      ),
+      sources: [{ box: "api", repository: "acme/api", ref: null, commit: "fedcba9876543210fedcba9876543210fedcba98" }],
+    };
+    const body = commentBody({
+      state: "ready",
+      sha: SHA,
+      url: null,
+      namespace: "ns",
+      seconds: 1,
+      summary: readySummary(rendered, { unchanged: [], pruned: [] }, PHASES),
+    });
+    expect(body).toContain(
+      [
+        "| box | chart | objects | from |",
+        "|---|---|---|---|",
+        "| ` web ` | ` web-1.0.0 ` | 1 | this pull request |",
+        "| ` api ` | ` api-2.1.0 ` | 1 | ` acme/api ` at `fedcba9` |",
+      ].join("\n"),
+    );
+  });
+
   it("keeps markdown in names inert: a box name cannot break the table or mention anyone", () => {
     const rendered = environment([object("x|@team", "ConfigMap", "c")], ["x|@team"]);
     const body = commentBody({

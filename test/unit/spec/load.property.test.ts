@@ -162,6 +162,9 @@ function expectedModel(env: EnvironmentModel, root: string) {
         file: path.join(root, `${b.dir}/templates/${a.file}`),
       })),
       tests: b.tests ?? false,
+      // Every box is this repository's: its own tree, no other origin.
+      tree: root,
+      origin: null,
     })),
   };
 }
@@ -169,7 +172,7 @@ function expectedModel(env: EnvironmentModel, root: string) {
 function modelOf(spec: ResolvedSpec) {
   return {
     environment: spec.environment,
-    boxes: spec.boxes.map(({ vars: _vars, ...rest }) => rest),
+    boxes: spec.boxes.map(({ vars: _vars, tree, ...rest }) => ({ ...rest, tree: tree.root })),
   };
 }
 
