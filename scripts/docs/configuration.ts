@@ -32,7 +32,7 @@ const GROUPS: { title: string; matches: (name: string) => boolean }[] = [
   { title: "Redis", matches: (n) => n.startsWith("PRBOX_REDIS_") },
   { title: "Kubernetes", matches: (n) => n === "KUBECONFIG" || n.startsWith("PRBOX_ENVIRONMENT_") },
   { title: "Which pull requests are deployed", matches: (n) => /^PRBOX_(SPEC_PATH|REQUIRED_|DEPLOY_FORKS|SKIP_|BOT_AUTHORS|PATHS)/.test(n) },
-  { title: "What a spec may do", matches: (n) => /^PRBOX_(ALLOW_|REMOTE_)/.test(n) },
+  { title: "What a spec may do", matches: (n) => /^PRBOX_(ALLOW_|REMOTE_|BOX_REPOSITORIES)/.test(n) },
   { title: "Capacity and lifetimes", matches: (n) => /^PRBOX_(MAX_|IDLE_|SWEEP_|DEPLOY_TIMEOUT|WORKER_)/.test(n) },
   { title: "Environments page", matches: (n) => n.startsWith("PRBOX_PAGE_") },
   { title: "Other settings", matches: () => true },

@@ -15,6 +15,8 @@ export { ConfigError, envSchema };
 /** The rules a spec is rendered under (src/spec/context.ts) plus the bot's own. */
 export interface Policy extends RenderPolicy {
   specPath: string;
+  /** PRBOX_BOX_REPOSITORIES: FROM:TO patterns of the repositories boxes may be taken from (core/box-sources.ts). */
+  boxRepositories: string[];
   /** Deploy only PRs carrying this label. */
   requiredLabel: string | null;
   /** Deploy only once these named checks passed on the head commit. */
@@ -146,6 +148,7 @@ function policyOf(e: Parsed, env: Record<string, string | undefined>): Policy {
     allowKinds: e.PRBOX_ALLOW_KINDS,
     allowForeignNamespaces: e.PRBOX_ALLOW_FOREIGN_NAMESPACES,
     remoteHosts: e.PRBOX_REMOTE_BOXES_HOSTS,
+    boxRepositories: e.PRBOX_BOX_REPOSITORIES,
     allowClusterRoles: e.PRBOX_ALLOW_CLUSTER_ROLES,
     allowServiceTypes: e.PRBOX_ALLOW_SERVICE_TYPES,
     ingressHosts: e.PRBOX_INGRESS_HOSTS,

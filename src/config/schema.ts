@@ -174,6 +174,9 @@ export const envSchema = z.object({
   PRBOX_REMOTE_BOXES_HOSTS: list.describe(
     "Host names a spec's load_boxes_from may fetch boxes from in a pull request, comma-separated, e.g. config.example.com (exact match). Empty: load_boxes_from is refused for pull requests (the CLI always follows it). Worker.",
   ),
+  PRBOX_BOX_REPOSITORIES: list.describe(
+    "Which repositories a pull request's boxes may be taken from (a box's `repository`, fetched with prbox's own credentials), comma-separated entries FROM:TO, e.g. acme/frontend:acme/api or acme/*:acme/* (the PR's repository, then the box's; `*` is one path segment, `**` any), or TO alone for every repository's previews. A PR's author chooses the values passed to that chart and could deploy code of a repository they cannot read: allow only what every author may use. Empty: none. Worker.",
+  ),
   PRBOX_ALLOW_CLUSTER_ROLES: list.describe(
     "ClusterRoles a pull request's RoleBinding may name, comma-separated, e.g. view. A binding may always name the environment's own Roles; any other ClusterRole (prbox's own included) is refused, since prbox holds its rules and the API's escalation check would pass. Empty: none. Worker; see docs/environment-toml.md.",
   ),

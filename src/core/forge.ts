@@ -93,6 +93,19 @@ export interface Forge {
    * over the size limit: permanent errors with a message a developer can act on.
    */
   fetchSources(ref: PullRequestRef, sha: string, dest: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Another repository of the same forge (a box's `repository`), read with prbox's own credentials
+   * for the PR `from`: resolves `ref` (null: its default branch) to a commit, extracts it into
+   * `dest` as fetchSources does, and returns the commit. A repository prbox cannot read, or a ref
+   * it does not have, is a permanent error naming it.
+   */
+  fetchRepository(
+    from: PullRequestRef,
+    repository: string,
+    ref: string | null,
+    dest: string,
+    signal?: AbortSignal,
+  ): Promise<string>;
   /** The longest comment body the forge accepts, in characters (src/core/sticky-comment.ts cuts to it). */
   readonly maxCommentLength: number;
   /** Who may run commands, in words for a reply ("people with write access to this repository"). */

@@ -10,9 +10,9 @@ import type { Forge, ForgeRegistry } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
-import { renderSpec } from "./render-spec.js";
 import { probeIfWanted, stopwatch } from "./deploy-steps.js";
 import { testsStatus } from "./test-report.js";
+import { fetchPullRequest, renderPullRequest } from "./box-sources.js";
 import { readySummary, type ReadySummary } from "./ready-summary.js";
 import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
 import type { StateStore } from "./ports.js";
@@ -227,20 +227,6 @@ async function hold(
   return "waiting";
 }
 
-/** The PR's environment rendered as the bot renders it: PR mode, the operator's variables and policy. */
-function renderAt(desired: DesiredState, root: string, step: Step, signal: AbortSignal): Promise<RenderedEnvironment> {
-  const { ref, branch, sha } = desired;
-  return renderSpec({
-    file: step.deps.policy.specPath,
-    root,
-    pr: { forge: ref.forge, repo: ref.repo, pr: ref.pr, branch, sha },
-    set: step.deps.policy.variables,
-    policy: { ...step.deps.policy, baseline: step.deps.baseline },
-    helm: step.deps.helm,
-    signal,
-  });
-}
-
 async function reportReady(
   desired: DesiredState,
   step: Step,
@@ -267,7 +253,8 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
   const controller = new AbortController();
   const stopWatching = watchForClose(desired, step, controller);
   const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
-  const workDir = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
+  // The PR's sources and other repositories' (boxes with a `repository`), side by side.
+  const scratch = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
   // The comment already says "deploying shortly": only the forge's deployment changes state. The
   // forge writes are throttled; they run alongside the download and the render (and the apply).
   const inProgress = { environment: desired.envId, sha: desired.sha, state: "in_progress" as const, url: null };
@@ -277,9 +264,9 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
   );
   try {
     const lap = stopwatch();
-    await step.forge.fetchSources(desired.ref, desired.sha, workDir, signal);
+    const root = await fetchPullRequest(step.forge, desired, scratch, signal);
     const fetched = lap();
-    const rendered = await renderAt(desired, workDir, step, signal);
+    const rendered = await renderPullRequest(desired, { root, scratch }, { ...step.deps, forge: step.forge }, signal);
     const renderedIn = lap();
     // The PR hears of a deploy before the cluster changes; the deployment's "in progress" may follow.
     await queued;
@@ -315,7 +302,7 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
     throw error;
   } finally {
     stopWatching();
-    await rm(workDir, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 

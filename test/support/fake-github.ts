@@ -288,6 +288,16 @@ export class FakeRepository {
     this.trees.set(sha, Object.keys(files));
   }
 
+  /** Branch name → head commit, for `GET /repos/:owner/:repo/commits/:ref` ("main" is the default branch). */
+  readonly branches = new Map<string, string>();
+
+  /** Pushes `files` as the head of `branch` (another repository's box reads it at its default branch). */
+  async pushBranch(branch: string, sha: string, files: Record<string, string>): Promise<void> {
+    await this.push(sha, files);
+    this.branches.set(branch, sha);
+    this.pushedAt = this.github.tick();
+  }
+
   /** A label is added to or removed from the PR (someone with triage rights). */
   setLabel(number: number, name: string, on: boolean): FakePullRequest {
     const pr = this.pull(number);
@@ -878,6 +888,24 @@ function deploymentRoutes(r: Routes): void {
 }
 
 function sourceRoutes(r: Routes, grants: Map<string, { repo: string; sha: string }>): void {
+  r.onRepo("GET", "/repos/:owner/:repo", (repo) => [200, repo.repositoryJson()]);
+  // A branch name or a pushed commit; GitHub answers 422 to anything else.
+  r.onRepo("GET", "/repos/:owner/:repo/commits/:ref", (repo, _req, { ref = "" }) => {
+    const sha = repo.branches.get(ref) ?? (repo.archives.has(ref) ? ref : undefined);
+    if (sha === undefined)
+      return [
+        422,
+        {
+          message: `No commit found for SHA: ${ref}`,
+          documentation_url: "https://docs.github.com/rest",
+          status: "422",
+        },
+      ];
+    return [
+      200,
+      { sha, node_id: `C_${sha.slice(0, 12)}`, commit: { message: "a commit", tree: { sha } }, parents: [] },
+    ];
+  });
   // GitHub answers with a redirect to codeload carrying a short-lived token in the query.
   r.onRepo("GET", "/repos/:owner/:repo/tarball/:ref", (repo, _req, { ref = "" }) => {
     if (!repo.archives.has(ref)) return notFound();
@@ -1200,7 +1228,7 @@ export class FakeGitHub {
     if (request.method === "GET" && origin === GITHUB_API)
       answer = conditional(answer, request.headers.get("if-none-match"));
     seen.status = answer[0];
-    if ([400, 401, 422, 501].includes(answer[0]))
+    if (isProblem(request.method, answer))
       this.problems.push(`${seen.method} ${seen.url} → ${answer[0]} ${JSON.stringify(answer[1])}`);
     return answer;
   }
@@ -1293,4 +1321,13 @@ function conditional(answer: Answer, ifNoneMatch: string | null): Answer {
 
 export function startFakeGitHub(options: FakeGitHubOptions): FakeGitHub {
   return new FakeGitHub(options).start();
+}
+
+/**
+ * An answer GitHub gives only to a request it refuses. Reading a ref a repository does not have
+ * (a box's `ref`) is normal operation; writing a status on an unknown commit is not.
+ */
+function isProblem(method: string, [status, body]: Answer): boolean {
+  const unknownRef = method === "GET" && status === 422 && /"No commit found for SHA: /.test(JSON.stringify(body));
+  return [400, 401, 422, 501].includes(status) && !unknownRef;
 }

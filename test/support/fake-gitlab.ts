@@ -171,6 +171,15 @@ export class FakeProject {
     this.id = 100_000 + idOf(path);
   }
 
+  /** Branch name → head commit, for `GET /projects/:id/repository/commits/:ref` ("main" is the default branch). */
+  readonly branches = new Map<string, string>();
+
+  /** Pushes `files` as the head of `branch` (another project's box reads it at its default branch). */
+  async pushBranch(branch: string, sha: string, files: Record<string, string>): Promise<void> {
+    await this.push(sha, files);
+    this.branches.set(branch, sha);
+  }
+
   /** The commit `sha` with these files, served as GitLab's archive.tar.gz. */
   async push(sha: string, files: Record<string, string>): Promise<void> {
     this.trees.set(sha, Object.keys(files));
@@ -386,7 +395,7 @@ export class FakeProject {
 
   projectJson(id = this.id, path = this.path): Json {
     const example = this.moved(fixture("merge_request.open")).project as Json;
-    return { ...example, id, name: path.split("/").at(-1), path_with_namespace: path };
+    return { ...example, id, name: path.split("/").at(-1), path_with_namespace: path, default_branch: "main" };
   }
 
   /** A Merge Request Hook for the MR as the fake has it now. `update` carries `oldrev` only after a push. */
@@ -892,6 +901,12 @@ function peopleAndSourceRoutes(g: FakeGitLab): void {
         expires_at: null,
       },
     ];
+  });
+  // A branch name or a pushed commit, as GitLab resolves `:sha`; 404 "Commit Not Found" otherwise.
+  g.onProject("GET", "/repository/commits/:ref", (project, _req, { ref = "" }) => {
+    const sha = project.branches.get(ref) ?? (project.archives.has(ref) ? ref : undefined);
+    if (sha === undefined) return [404, { message: "404 Commit Not Found" }];
+    return [200, { id: sha, short_id: sha.slice(0, 8), title: "a commit", message: "a commit", parent_ids: [] }];
   });
   g.onProject("GET", "/repository/archive.tar.gz", (project, req) => {
     const sha = req.url.searchParams.get("sha") ?? "";

@@ -19,7 +19,7 @@ import { canWrite } from "./permissions.js";
 import { changedFiles, headSince, pullRequest, pullRequestCommits } from "./pulls.js";
 import { react } from "./replies.js";
 import { gitHubRepo, type GitHubRepo } from "./repo.js";
-import { fetchSources } from "./sources.js";
+import { fetchSources, resolveCommit } from "./sources.js";
 import { setCommitStatus } from "./statuses.js";
 import { setCheckRun, type CheckRunMemory } from "./check-runs.js";
 import { statusOf } from "./errors.js";
@@ -59,6 +59,20 @@ export class GitHubForge implements Forge {
 
   async fetchSources(ref: PullRequestRef, sha: string, dest: string, signal?: AbortSignal): Promise<void> {
     return fetchSources(this.repo(ref), sha, dest, { limits: this.options.limits ?? {}, signal });
+  }
+
+  async fetchRepository(
+    from: PullRequestRef,
+    repository: string,
+    ref: string | null,
+    dest: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    // The PR's installation: an app installed on the organisation reads its other repositories.
+    const gh = this.repo({ ...from, repo: repository });
+    const sha = await resolveCommit(gh, ref);
+    await fetchSources(gh, sha, dest, { limits: this.options.limits ?? {}, signal });
+    return sha;
   }
 
   comments(ref: PullRequestRef): AsyncIterable<PullRequestComment> {

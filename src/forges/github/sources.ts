@@ -90,3 +90,31 @@ async function fetchArchive(
     },
   );
 }
+
+/**
+ * The commit `ref` names in another repository (a box's `repository`), or its default branch's
+ * head when `ref` is null. The installation's token reads it only if the app is installed there.
+ */
+export async function resolveCommit(gh: GitHubRepo, ref: string | null): Promise<string> {
+  const { octokit, owner, repo } = gh;
+  const notInstalled = `${gh.fullName} does not exist or the GitHub App is not installed on it`;
+  const name =
+    ref ??
+    (
+      await github(`reading ${gh.fullName}`, () => octokit.rest.repos.get({ owner, repo }), {
+        notFound: notInstalled,
+      })
+    ).data.default_branch;
+  const what = `resolving ${gh.fullName}@${name}`;
+  try {
+    const commit = await github(what, () => octokit.rest.repos.getCommit({ owner, repo, ref: name }), {
+      notFound: ref === null ? notInstalled : `${gh.fullName} has no branch, tag or commit "${name}"`,
+    });
+    return commit.data.sha;
+  } catch (error) {
+    // GitHub answers 422 ("No commit found for SHA") to a ref that looks like a SHA but is none.
+    if (error instanceof GitHubError && error.status === 422)
+      throw new GitHubError(`${what}: ${gh.fullName} has no branch, tag or commit "${name}"`, { status: 422 });
+    throw error;
+  }
+}

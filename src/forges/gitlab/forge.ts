@@ -21,7 +21,7 @@ import { changedFiles, headSince, mergeRequest, mergeRequestCommits } from "./me
 import { createNote, listNotes, MAX_NOTE_LENGTH, updateNote } from "./notes.js";
 import { mergeRequestsAt, requiredJobs } from "./pipelines.js";
 import { gitLabMergeRequest, type GitLabMergeRequest } from "./project.js";
-import { fetchSources } from "./sources.js";
+import { fetchSources, resolveProject } from "./sources.js";
 import { StatusRefs } from "./status-ref.js";
 import { setCommitStatus } from "./statuses.js";
 
@@ -56,6 +56,18 @@ export class GitLabForge implements Forge {
 
   async fetchSources(ref: PullRequestRef, sha: string, dest: string, signal?: AbortSignal): Promise<void> {
     return fetchSources(this.mr(ref), sha, dest, { limits: this.options.limits ?? {}, signal });
+  }
+
+  async fetchRepository(
+    from: PullRequestRef,
+    repository: string,
+    ref: string | null,
+    dest: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const { project, sha } = await resolveProject(this.mr(from), repository, ref);
+    await fetchSources(project, sha, dest, { limits: this.options.limits ?? {}, signal });
+    return sha;
   }
 
   comments(ref: PullRequestRef): AsyncIterable<PullRequestComment> {

@@ -1,7 +1,7 @@
 import { PrboxError } from "../../errors.js";
 import { extractTarball, type ArchiveLimits } from "../archive.js";
 import type { GitLabClient } from "./client.js";
-import { classifyGitLabError, errorForStatus, GitLabError } from "./errors.js";
+import { classifyGitLabError, errorForStatus, gitlab, GitLabError } from "./errors.js";
 import { commitName, type GitLabMergeRequest } from "./project.js";
 
 const NOT_FOUND = "the commit is gone (force-pushed away?) or GITLAB_TOKEN cannot read the project";
@@ -83,4 +83,25 @@ function messageOf(text: string): string {
     // not JSON: GitLab's HTML error pages say nothing useful beyond the status
   }
   return text.trim().startsWith("<") ? "" : text.trim().slice(0, 200);
+}
+
+/**
+ * Another project (a box's `repository`, its path) as a merge request's operations use it, and
+ * the commit `ref` names there (null: its default branch), read with GITLAB_TOKEN.
+ */
+export async function resolveProject(
+  mr: GitLabMergeRequest,
+  path: string,
+  ref: string | null,
+): Promise<{ project: GitLabMergeRequest; sha: string }> {
+  const { api } = mr;
+  const unreadable = `${path} does not exist or GITLAB_TOKEN cannot read it`;
+  const shown = await gitlab(`reading ${path}`, () => api.Projects.show(path), { notFound: unreadable });
+  const project = { ...mr, projectId: shown.id, path, log: mr.log.child({ source: path }) };
+  const name = ref ?? shown.default_branch;
+  if (!name) throw new GitLabError(`reading ${path}: the project has no default branch (is it empty?)`);
+  const commit = await gitlab(`resolving ${path}@${name}`, () => api.Commits.show(shown.id, name), {
+    notFound: `${path} has no branch, tag or commit "${name}"`,
+  });
+  return { project, sha: commit.id };
 }

@@ -65,6 +65,13 @@ export interface DeliveryAnswer {
   body: string;
 }
 
+export interface OtherRepository {
+  readonly path: string;
+  pushBranch(branch: string, sha: string, files: Files): Promise<void>;
+  /** SHAs whose sources prbox downloaded, in order. */
+  downloads(): string[];
+}
+
 export interface ForgeHarness {
   readonly name: ForgeName;
   /** "owner/name" or "group/project". */
@@ -72,6 +79,12 @@ export interface ForgeHarness {
   /** The forge keeps one Deployment per deployed SHA with its outcome (GitHub). */
   readonly recordsDeployments: boolean;
   push(sha: string, files: Files): Promise<void>;
+  /**
+   * Another repository of the same owner (and GitHub installation), named `<this repo>-<suffix>`,
+   * for boxes that name a `repository`; `pushBranch` makes `files` the head of a branch ("main" is
+   * its default branch).
+   */
+  otherRepository(suffix: string): OtherRepository;
   open(pr: number, head: Head): void;
   /** A push to the PR's branch: its head moves to `sha`. */
   pushTo(pr: number, sha: string): void;

@@ -58,6 +58,14 @@ export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: Fak
     repo: repo.fullName,
     recordsDeployments: true,
     push: (sha, files) => repo.push(sha, files),
+    otherRepository: (suffix) => {
+      const other = github.addRepository(`${repo.fullName}-${suffix}`, repo.installationId);
+      return {
+        path: other.fullName,
+        pushBranch: (branch, sha, files) => other.pushBranch(branch, sha, files),
+        downloads: () => [...other.downloads],
+      };
+    },
     open: (pr, head) => void repo.openPullRequest(pr, head),
     pushTo: (pr, sha) => void repo.pushToPullRequest(pr, sha),
     close: (pr, options) => void repo.closePullRequest(pr, options),

@@ -92,6 +92,14 @@ export function gitlabHarness(prbox: RunningPrbox, gitlab: FakeGitLab, project: 
     repo: project.path,
     recordsDeployments: false,
     push: (sha, files) => project.push(sha, files),
+    otherRepository: (suffix) => {
+      const other = gitlab.addProject(`${project.path}-${suffix}`);
+      return {
+        path: other.path,
+        pushBranch: (branch, sha, files) => other.pushBranch(branch, sha, files),
+        downloads: () => [...other.downloads],
+      };
+    },
     open: (iid, head) => void project.openMergeRequest(iid, head),
     pushTo: (iid, sha) => void project.pushToMergeRequest(iid, sha),
     close: (iid, options) => void project.closeMergeRequest(iid, options),
