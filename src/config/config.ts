@@ -25,6 +25,8 @@ export interface Policy extends RenderPolicy {
   maxEnvironments: number;
   /** Delete environments idle this long (0: never). */
   idleTtlMs: number;
+  /** Warn this long before the idle TTL deletes one (0: no warning). */
+  expiryWarningMs: number;
   sweepIntervalMs: number;
   deployTimeoutMs: number;
   /** PRBOX_PROBE: request the Ingresses' addresses before "ready" (a spec's `probe` overrides it). */
@@ -136,6 +138,7 @@ function policyOf(e: Parsed, env: Record<string, string | undefined>): Policy {
     requiredChecks: e.PRBOX_REQUIRED_CHECKS,
     maxEnvironments: e.PRBOX_MAX_ENVIRONMENTS,
     idleTtlMs: e.PRBOX_IDLE_TTL,
+    expiryWarningMs: e.PRBOX_EXPIRY_WARNING,
     sweepIntervalMs: e.PRBOX_SWEEP_INTERVAL,
     deployTimeoutMs: e.PRBOX_DEPLOY_TIMEOUT,
     probe: e.PRBOX_PROBE,

@@ -1,16 +1,21 @@
 import type { CommandName } from "./events.js";
+import { MAX_EXTENSION_MS, parseExtension } from "./expiry.js";
 
 /** A command as written in a comment: `/deploy 1a2b3c4` carries the commit a maintainer looked at. */
 export interface ParsedCommand {
   name: CommandName;
   /** `/deploy <sha>`: 7 to 40 hex digits, lower case; absent when none was given. */
   sha?: string;
+  /** `/extend <duration>`: in ms, when the duration is valid. */
+  extendMs?: number;
+  /** Why the command cannot run as written (`/extend` without a valid duration), for the reply. */
+  invalid?: string;
 }
 
 /** A fence opens with three or more backticks or tildes, indented by at most three spaces (CommonMark). */
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 /** Indented by at most three spaces: four are an indented code block (or the continuation of a paragraph). */
-const COMMAND = /^ {0,3}\/(reload|destroy|deploy)(?=\s|$)(?:[ \t]+(\S+))?/;
+const COMMAND = /^ {0,3}\/(reload|destroy|deploy|keep|extend)(?=\s|$)(?:[ \t]+(\S+))?/;
 const SHA = /^[0-9a-f]{7,40}$/i;
 
 /**
@@ -25,11 +30,22 @@ export function parseCommand(body: string): ParsedCommand | null {
     if (!match) continue;
     const name = match[1] as CommandName;
     const argument = match[2];
+    if (name === "extend") return extendCommand(argument);
     return name === "deploy" && argument !== undefined && SHA.test(argument)
       ? { name, sha: argument.toLowerCase() }
       : { name };
   }
   return null;
+}
+
+function extendCommand(argument: string | undefined): ParsedCommand {
+  const ms = argument === undefined ? null : parseExtension(argument.toLowerCase());
+  if (ms === null || ms > MAX_EXTENSION_MS)
+    return {
+      name: "extend",
+      invalid: `${argument === undefined ? "`/extend` needs a duration" : `\`${argument}\` is not a duration /extend takes`}: write minutes, hours or days, e.g. \`/extend 12h\` or \`/extend 3d\` (at most 30d).`,
+    };
+  return { name: "extend", extendMs: ms };
 }
 
 /** The lines of `body` outside fenced code blocks, with HTML comments taken out. */

@@ -3,6 +3,7 @@ import type { CommentAuthor, Forge, PullRequestInfo, PullRequestRef } from "./fo
 import type { Logger } from "../log.js";
 import { prEnvironmentId } from "../spec/naming.js";
 import { parseCommand, type ParsedCommand } from "./command-text.js";
+import { describeDeadline } from "./expiry.js";
 import type { IntakeDeps, IntakeResult } from "./intake.js";
 import { replyOn, STICKY_MARKER } from "./sticky-comment.js";
 
@@ -79,11 +80,11 @@ export async function handleCommand(
     );
     return { result: "refused", text: "refused: the pull request is closed" };
   }
-  const sha = command.name === "deploy" ? await deployTarget(command, pr, comment, forge) : { sha: pr.headSha };
+  const sha = await targetOf(command, pr, comment, forge);
   if ("refusal" in sha) {
     await refuse(forge, comment, `@${user} ${sha.refusal}`, log);
-    log.info({ head: pr.headSha }, `/deploy not run: ${sha.refusal}`);
-    return { result: "refused", text: "refused: /deploy needs the commit to deploy" };
+    log.info({ head: pr.headSha }, `/${command.name} not run: ${sha.refusal}`);
+    return { result: "refused", text: `refused: /${command.name} as written` };
   }
   const event: CommandEvent = {
     kind: "command",
@@ -93,11 +94,45 @@ export async function handleCommand(
     commentId: comment.commentId,
     head: { branch: pr.headBranch, sha: sha.sha, fork: pr.fork, labels: comment.labels },
     at: comment.at,
+    ...(command.extendMs === undefined ? {} : { extendMs: command.extendMs }),
   };
   const result = await record(event, deliveryId, deps);
-  if (result !== "duplicate")
-    await bestEffort(log, "react 👍 to", () => forge.acknowledge(comment.ref, comment.commentId, "+1"));
+  if (result !== "duplicate") await acknowledge(forge, comment, command, deps, log);
   return { result, text: `/${command.name}: ${result}` };
+}
+
+/** 👍 on a command that was stored; `/keep` and `/extend` also get a reply saying how long the preview stays. */
+async function acknowledge(
+  forge: Forge,
+  comment: CommandComment,
+  command: ParsedCommand,
+  deps: IntakeDeps,
+  log: Logger,
+): Promise<void> {
+  await bestEffort(log, "react 👍 to", () => forge.acknowledge(comment.ref, comment.commentId, "+1"));
+  const kept = keptText(command, comment.at, deps.policy.idleTtlMs ?? 0);
+  if (kept) await bestEffort(log, "reply to", () => replyOn(forge, comment.ref, `@${comment.author.login} ${kept}`));
+}
+
+/** The answer to `/keep` and `/extend`: how long the preview stays now; null for other commands. */
+function keptText(command: ParsedCommand, at: string, idleTtlMs: number): string | null {
+  if (command.name !== "keep" && command.name !== "extend") return null;
+  if (idleTtlMs <= 0) return "previews here are not deleted for inactivity, so there is nothing to keep; noted anyway.";
+  if (command.name === "keep")
+    return "this preview is kept while the pull request is open: it is no longer deleted for inactivity.";
+  const until = Date.parse(at) + (command.extendMs ?? 0);
+  return `this preview is kept at least until ${describeDeadline(until, Date.parse(at))}; after that, ${Math.round(idleTtlMs / 3_600_000)} hours without activity delete it.`;
+}
+
+/** The commit a command acts on (the head, or what `/deploy` may deploy), or why it cannot run as written. */
+async function targetOf(
+  command: ParsedCommand,
+  pr: PullRequestInfo,
+  comment: CommandComment,
+  forge: Forge,
+): Promise<{ sha: string } | { refusal: string }> {
+  if (command.invalid) return { refusal: command.invalid };
+  return command.name === "deploy" ? deployTarget(command, pr, comment, forge) : { sha: pr.headSha };
 }
 
 /**

@@ -41,6 +41,14 @@ export interface DesiredState {
   checksPassedSha: string | null;
   /** Comment ids of the last commands applied, so a redelivered comment counts once. */
   handledCommands: string[];
+  /** A writer's `/keep`: the idle TTL never deletes this preview while the PR is open. */
+  keep?: boolean;
+  /** A writer's `/extend <duration>`: the idle TTL does not delete it before this time (ISO). */
+  keepUntil?: string | null;
+  /** The sweep deleted the preview for inactivity (cleared by the next event): the comment says how to get it back. */
+  expired?: boolean;
+  /** The deadline (ISO) the sweep last warned about, so each deadline is warned about once. */
+  warnedFor?: string | null;
   /** Bumped by /reload: a rebuild from scratch is wanted while it exceeds the observed value. */
   reloadRequest: number;
   /** The PR's `updated_at` (or the event time) of the last event applied; older events are ignored. */

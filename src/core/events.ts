@@ -58,7 +58,7 @@ export interface PullRequestEvent {
   at: string;
 }
 
-export type CommandName = "reload" | "destroy" | "deploy";
+export type CommandName = "reload" | "destroy" | "deploy" | "keep" | "extend";
 
 /** A command from a user the edge already checked may run commands. */
 export interface CommandEvent {
@@ -69,6 +69,8 @@ export interface CommandEvent {
   commentId: string;
   /** The PR's head when the command was given: /deploy pins this SHA. */
   head: HeadCommit;
+  /** `/extend <duration>`: how long, in ms. */
+  extendMs?: number;
   at: string;
 }
 

@@ -10,7 +10,9 @@ import type { WantedPolicy } from "./wanted.js";
 export interface IntakeDeps {
   store: IntakeStore;
   queue: ReconcileQueue;
-  policy: Pick<Policy, "requiredLabel" | "deployForks"> & Partial<Pick<Policy, "requiredChecks">> & WantedPolicy;
+  policy: Pick<Policy, "requiredLabel" | "deployForks"> &
+    Partial<Pick<Policy, "requiredChecks" | "idleTtlMs">> &
+    WantedPolicy;
   log: Logger;
 }
 

@@ -195,7 +195,9 @@ async function teardown(desired: DesiredState, observed: ObservedState | null, s
 
 async function reportTeardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<void> {
   const reason = desired.closed ? "the pull request was closed" : (desired.waitReason ?? "`/destroy`");
-  await report(desired, step, { state: "destroyed", reason });
+  // Deleted for inactivity or by /destroy, a push or /deploy brings it back (a rule that holds it back would not).
+  const open = !desired.closed && (desired.expired === true || desired.waitReason === null);
+  await report(desired, step, { state: "destroyed", reason, open });
   // A deploy cut short leaves its commit "pending" forever (on a merged PR, in the base branch): settle it.
   const settled = observed?.sha === desired.sha && (observed.status === "ready" || observed.status === "failed");
   if (!settled) {

@@ -9,7 +9,7 @@ export type Report =
   | { state: "ready"; sha: string; url: string | null; namespace: string; seconds: number; summary: ReadySummary }
   | { state: "failed"; sha: string; error: string; retry: Retry | null; deleting?: boolean }
   | { state: "waiting"; sha: string; reason: string }
-  | { state: "destroyed"; reason: string };
+  | { state: "destroyed"; reason: string; /** The PR is open: a push or /deploy brings it back. */ open?: boolean };
 
 /** The queue's next attempt after a transient failure (src/queue/worker.ts NextAttempt). */
 export interface Retry {
@@ -32,7 +32,7 @@ export function commentBody(report: Report): string {
     case "waiting":
       return `${title}: ⏸ not deployed: ${report.reason}.`;
     case "destroyed":
-      return `${title}: 🧹 environment deleted (${report.reason}).`;
+      return `${title}: 🧹 environment deleted (${report.reason}).${report.open ? " Push a commit or comment `/deploy` to deploy it again." : ""}`;
   }
 }
 

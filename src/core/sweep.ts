@@ -3,6 +3,8 @@ import type { ForgeRegistry } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import type { ReconcileQueue } from "./ports.js";
+import { expiryStep, warningText } from "./expiry.js";
+import { replyOn } from "./sticky-comment.js";
 
 /** What the sweep needs from the state store (RedisStateStore satisfies it). */
 export interface SweepStore {
@@ -16,7 +18,7 @@ export interface SweepDeps {
   store: SweepStore;
   queue: ReconcileQueue;
   forges: ForgeRegistry;
-  policy: Pick<Policy, "idleTtlMs">;
+  policy: Pick<Policy, "idleTtlMs"> & Partial<Pick<Policy, "expiryWarningMs">>;
   log: Logger;
   now?: () => Date;
 }
@@ -27,6 +29,8 @@ export interface SweepResult {
   closed: string[];
   /** Environments idle longer than the TTL. */
   idle: string[];
+  /** Environments whose PR was warned that the TTL will delete them. */
+  warned: string[];
   /** PRs the forge could not answer for: left alone, tried again next time. */
   unknown: string[];
   /** Records of environments deleted long ago, dropped. */
@@ -43,7 +47,7 @@ export const FORGET_AFTER_MS = 7 * 24 * 3600_000;
  */
 export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const now = (deps.now ?? (() => new Date()))().getTime();
-  const result: SweepResult = { checked: 0, closed: [], idle: [], unknown: [], forgotten: [] };
+  const result: SweepResult = { checked: 0, closed: [], idle: [], warned: [], unknown: [], forgotten: [] };
   for (const desired of await deps.store.listDesired()) {
     result.checked++;
     if (desired.action === "destroy") {
@@ -52,13 +56,17 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
     }
     const verdict = await verdictFor(deps, desired, now);
     if (verdict === "unknown") result.unknown.push(desired.envId);
+    if (verdict === "warn" && (await warn(deps, desired, now))) result.warned.push(desired.envId);
     if (verdict === "closed" || verdict === "idle") {
       await destroy(
         deps,
         desired.envId,
         verdict === "closed"
           ? { closed: true, reason: "the pull request was closed" }
-          : { closed: false, reason: `no activity for ${hours(deps.policy.idleTtlMs)}` },
+          : {
+              closed: false,
+              reason: `no activity for ${hours(deps.policy.idleTtlMs)}`,
+            },
       );
       result[verdict].push(desired.envId);
     }
@@ -68,6 +76,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
       ...result,
       closed: result.closed.length,
       idle: result.idle.length,
+      warned: result.warned.length,
       unknown: result.unknown.length,
       forgotten: result.forgotten.length,
     },
@@ -80,7 +89,7 @@ async function verdictFor(
   deps: SweepDeps,
   desired: DesiredState,
   now: number,
-): Promise<"open" | "closed" | "idle" | "unknown"> {
+): Promise<"open" | "closed" | "idle" | "warn" | "unknown"> {
   try {
     const forge = await deps.forges.forgeFor(desired.ref);
     const pr = await forge.pullRequest(desired.ref);
@@ -92,14 +101,52 @@ async function verdictFor(
     );
     return "unknown";
   }
-  const idleFor = now - Date.parse(desired.eventAt);
-  return deps.policy.idleTtlMs > 0 && idleFor > deps.policy.idleTtlMs ? "idle" : "open";
+  const step = expiryStep(
+    desired,
+    { idleTtlMs: deps.policy.idleTtlMs, expiryWarningMs: deps.policy.expiryWarningMs ?? 0 },
+    now,
+  );
+  return step.action === "delete" ? "idle" : step.action === "warn" ? "warn" : "open";
+}
+
+/**
+ * Warns the PR once per deadline that the idle TTL will delete its preview: remembered first (a
+ * warning must not repeat every sweep if the reply fails), then a reply, which notifies the
+ * people on the PR. Returns whether it was sent.
+ */
+async function warn(deps: SweepDeps, desired: DesiredState, now: number): Promise<boolean> {
+  const policy = { idleTtlMs: deps.policy.idleTtlMs, expiryWarningMs: deps.policy.expiryWarningMs ?? 0 };
+  let at: number | null = null;
+  await deps.store.updateDesired(desired.envId, (current) => {
+    const step = current ? expiryStep(current, policy, now) : null;
+    if (!current || step?.action !== "warn") return current;
+    at = step.at;
+    return { ...current, warnedFor: new Date(step.at).toISOString() };
+  });
+  if (at === null) return false;
+  try {
+    const forge = await deps.forges.forgeFor(desired.ref);
+    await replyOn(forge, desired.ref, warningText(at, now, deps.policy.idleTtlMs));
+    return true;
+  } catch (error) {
+    deps.log.warn(
+      { envId: desired.envId, err: error },
+      "sweep: could not warn the pull request of its preview's expiry",
+    );
+    return false;
+  }
 }
 
 async function destroy(deps: SweepDeps, envId: string, why: { closed: boolean; reason: string }): Promise<void> {
   await deps.store.updateDesired(envId, (current) =>
     current && current.action !== "destroy"
-      ? { ...current, action: "destroy", closed: why.closed || current.closed, waitReason: why.reason }
+      ? {
+          ...current,
+          action: "destroy",
+          closed: why.closed || current.closed,
+          waitReason: why.reason,
+          expired: !why.closed,
+        }
       : current,
   );
   await deps.queue.enqueueReconcile(envId);

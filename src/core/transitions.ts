@@ -40,6 +40,10 @@ function base(current: DesiredState | null, event: PullRequestEvent | CommandEve
     labels: event.head.labels,
     ...wantedFacts(current, event.head),
     reloadRequest: current?.reloadRequest ?? 0,
+    // /keep and /extend hold while the PR is open, across pushes.
+    keep: current?.keep ?? false,
+    keepUntil: current?.keepUntil ?? null,
+    warnedFor: current?.warnedFor ?? null,
     forkApprovedSha: current?.forkApprovedSha ?? null,
     handledCommands: current?.handledCommands ?? [],
     checksPassedSha: current?.checksPassedSha ?? null,
@@ -105,10 +109,18 @@ function afterCommand(current: DesiredState, event: CommandEvent, policy: GatePo
   // A redelivered comment must not rebuild twice: each command comment counts once.
   if (current.closed || current.handledCommands.includes(event.commentId)) return current;
   const handledCommands = [...current.handledCommands, event.commentId].slice(-20);
-  const next = { ...current, eventAt: event.at, handledCommands };
+  const next = { ...current, eventAt: event.at, handledCommands, expired: false };
   switch (event.command) {
     case "destroy":
       return { ...next, action: "destroy", waitReason: null };
+    case "keep":
+      return { ...next, keep: true };
+    case "extend": {
+      // At least `extendMs` from the command; an earlier, longer extension stands.
+      const wanted = Date.parse(event.at) + (event.extendMs ?? 0);
+      const earlier = current.keepUntil ? Date.parse(current.keepUntil) : 0;
+      return { ...next, keepUntil: new Date(Math.max(wanted, earlier)).toISOString() };
+    }
     case "reload": {
       // Rebuild at the current head; a fork keeps the SHA a maintainer approved.
       const sha = next.fork && !policy.deployForks ? next.sha : event.head.sha;

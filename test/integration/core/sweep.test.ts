@@ -14,7 +14,7 @@ useStrictNock();
 const NOW = new Date("2026-11-22T12:00:00Z");
 const HOUR = 3_600_000;
 
-async function harness(idleTtlMs: number) {
+async function harness(idleTtlMs: number, expiryWarningMs = 0) {
   const prefix = uniquePrefix();
   const redis = await connectRedis(testRedisUrl(), { role: "client" });
   const store = new RedisStateStore(redis, { prefix });
@@ -31,7 +31,7 @@ async function harness(idleTtlMs: number) {
     store,
     queue,
     forges: forgeRegistry({ github: async () => forge }),
-    policy: { idleTtlMs },
+    policy: { idleTtlMs, expiryWarningMs },
     log: silentLogger,
     now: () => NOW,
   };
@@ -83,6 +83,55 @@ describe("the periodic sweep", () => {
       waitReason: "no activity for 24h",
     });
     expect(await store.getDesired("env-busy")).toMatchObject({ action: "deploy" });
+  });
+
+  it("warns the PR once, a day before the idle TTL deletes its preview, then deletes it at the TTL", async () => {
+    const { store, deps, put } = await harness(72 * HOUR, 24 * HOUR);
+    const at = (hours: number) => ({ ...deps, now: () => new Date(NOW.getTime() + hours * HOUR) });
+    await put("env-quiet", 6, { eventAt: new Date(NOW.getTime() - 47 * HOUR).toISOString() });
+    const open = () => pulls(6).reply(200, pullRequestBody({ state: "open" }));
+    const posted: string[] = [];
+    nock("https://api.github.com")
+      .post("/repos/acme/shop/issues/6/comments", (body: { body?: unknown }) => {
+        // nock may ask more than once per request: each text is recorded once.
+        if (typeof body.body === "string" && !posted.includes(body.body)) posted.push(body.body);
+        return true;
+      })
+      .reply(201, { id: 601, body: "" });
+
+    open();
+    expect((await sweep(deps)).warned).toEqual([]);
+    open();
+    expect((await sweep(at(1))).warned).toEqual(["env-quiet"]);
+    expect(posted).toEqual([
+      [
+        "⏰ This preview will be deleted on Mon, 23 Nov 2026 13:00 UTC (in 24 hours): nothing happened on this pull request for 72 hours by then.",
+        "",
+        "A push or any command keeps it longer; a writer can comment `/keep` to keep it while this pull request is open, or `/extend 3d` to keep it at least three more days.",
+      ].join("\n"),
+    ]);
+    // The next sweeps do not warn again (no second comment is expected by nock), and the TTL deletes it.
+    open();
+    expect((await sweep(at(12))).warned).toEqual([]);
+    open();
+    const result = await sweep(at(25));
+    expect(result.idle).toEqual(["env-quiet"]);
+    expect(await store.getDesired("env-quiet")).toMatchObject({ action: "destroy", closed: false, expired: true });
+  });
+
+  it("never deletes a kept preview, and deletes an extended one only after its extension", async () => {
+    const { store, deps, put } = await harness(24 * HOUR);
+    const old = new Date(NOW.getTime() - 100 * HOUR).toISOString();
+    await put("env-kept", 7, { eventAt: old, keep: true });
+    await put("env-extended", 8, { eventAt: old, keepUntil: new Date(NOW.getTime() + HOUR).toISOString() });
+    pulls(7).reply(200, pullRequestBody({ state: "open" }));
+    pulls(8).reply(200, pullRequestBody({ state: "open" }));
+    expect((await sweep(deps)).idle).toEqual([]);
+    pulls(7).reply(200, pullRequestBody({ state: "open" }));
+    pulls(8).reply(200, pullRequestBody({ state: "open" }));
+    const later = await sweep({ ...deps, now: () => new Date(NOW.getTime() + 2 * HOUR) });
+    expect(later.idle).toEqual(["env-extended"]);
+    expect(await store.getDesired("env-kept")).toMatchObject({ action: "deploy" });
   });
 
   it("forgets the records of environments deleted long ago, and keeps recent ones against late deliveries", async () => {

@@ -60,3 +60,14 @@ describe("failure reports", () => {
     expect(environmentState(report)).toBeNull();
   });
 });
+
+describe("the teardown report", () => {
+  it("says how to bring the preview back when the PR is open, and nothing of the kind when it is closed", () => {
+    expect(commentBody({ state: "destroyed", reason: "no activity for 72h", open: true })).toBe(
+      "**prbox preview**: 🧹 environment deleted (no activity for 72h). Push a commit or comment `/deploy` to deploy it again.",
+    );
+    expect(commentBody({ state: "destroyed", reason: "the pull request was closed" })).toBe(
+      "**prbox preview**: 🧹 environment deleted (the pull request was closed).",
+    );
+  });
+});

@@ -1,0 +1,60 @@
+import type { DesiredState } from "./desired.js";
+
+// When an idle preview is deleted (PRBOX_IDLE_TTL), the warning before it, and what `/keep` and
+// `/extend <duration>` change. Pure: the sweep and the command handling call it with their clock.
+
+/** The longest `/extend` accepts: a preview nobody touches for a month should go. */
+export const MAX_EXTENSION_MS = 30 * 24 * 3_600_000;
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 24 * 3_600_000 };
+
+/** `/extend`'s duration: whole minutes, hours or days, combined (`2d`, `36h`, `1d12h`); null otherwise. */
+export function parseExtension(text: string): number | null {
+  const parts = [...text.matchAll(/(\d+)([mhd])/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return null;
+  const ms = parts.reduce((total, [, n, unit]) => total + Number(n) * (UNITS[unit as string] ?? 0), 0);
+  return ms > 0 ? ms : null;
+}
+
+/**
+ * When the sweep deletes the environment, in ms since the epoch, or null when it never does: no
+ * TTL, or `/keep`. The later of "idle for the TTL since the last event" and an `/extend` deadline.
+ */
+export function expiryOf(desired: Pick<DesiredState, "eventAt" | "keep" | "keepUntil">, ttlMs: number): number | null {
+  if (ttlMs <= 0 || desired.keep) return null;
+  const idle = Date.parse(desired.eventAt) + ttlMs;
+  const extended = desired.keepUntil ? Date.parse(desired.keepUntil) : Number.NEGATIVE_INFINITY;
+  return Math.max(idle, extended);
+}
+
+/** What the sweep does about expiry now: delete, warn (once per deadline), or nothing. */
+export function expiryStep(
+  desired: Pick<DesiredState, "eventAt" | "keep" | "keepUntil" | "warnedFor">,
+  policy: { idleTtlMs: number; expiryWarningMs: number },
+  now: number,
+): { action: "delete" } | { action: "warn"; at: number } | { action: "none" } {
+  const at = expiryOf(desired, policy.idleTtlMs);
+  if (at === null) return { action: "none" };
+  if (now >= at) return { action: "delete" };
+  const warnFrom = at - policy.expiryWarningMs;
+  if (policy.expiryWarningMs > 0 && now >= warnFrom && desired.warnedFor !== new Date(at).toISOString())
+    return { action: "warn", at };
+  return { action: "none" };
+}
+
+/** "Fri, 04 Dec 2026 14:00 UTC (in 23 hours)": a deadline in a comment. */
+export function describeDeadline(at: number, now: number): string {
+  const when = new Date(at).toUTCString().replace(/:\d\d GMT$/, " UTC");
+  const hours = Math.max(0, Math.round((at - now) / 3_600_000));
+  const left = hours >= 48 ? `${Math.round(hours / 24)} days` : hours === 1 ? "1 hour" : `${hours} hours`;
+  return `${when} (in ${left})`;
+}
+
+/** The reply the sweep posts before it deletes an idle preview. */
+export function warningText(at: number, now: number, ttlMs: number): string {
+  return [
+    `⏰ This preview will be deleted on ${describeDeadline(at, now)}: nothing happened on this pull request for ${Math.round(ttlMs / 3_600_000)} hours by then.`,
+    "",
+    "A push or any command keeps it longer; a writer can comment `/keep` to keep it while this pull request is open, or `/extend 3d` to keep it at least three more days.",
+  ].join("\n");
+}
