@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import type { ReconcileQueue } from "./ports.js";
 import { expiryStep, warningText } from "./expiry.js";
+import { isLive } from "./plan.js";
 import { replyOn } from "./sticky-comment.js";
 
 /** What the sweep needs from the state store (RedisStateStore satisfies it). */
@@ -110,11 +111,13 @@ async function verdictFor(
 }
 
 /**
- * Warns the PR once per deadline that the idle TTL will delete its preview: remembered first (a
+ * Warns the PR once per deadline that the idle TTL will delete its live preview: remembered first (a
  * warning must not repeat every sweep if the reply fails), then a reply, which notifies the
  * people on the PR. Returns whether it was sent.
  */
 async function warn(deps: SweepDeps, desired: DesiredState, now: number): Promise<boolean> {
+  // Only a preview that exists is worth a warning: a PR held without one (a draft) just expires.
+  if (!isLive(await deps.store.getObserved(desired.envId))) return false;
   const policy = { idleTtlMs: deps.policy.idleTtlMs, expiryWarningMs: deps.policy.expiryWarningMs ?? 0 };
   let at: number | null = null;
   await deps.store.updateDesired(desired.envId, (current) => {

@@ -89,7 +89,25 @@ describe("the periodic sweep", () => {
     const { store, deps, put } = await harness(72 * HOUR, 24 * HOUR);
     const at = (hours: number) => ({ ...deps, now: () => new Date(NOW.getTime() + hours * HOUR) });
     await put("env-quiet", 6, { eventAt: new Date(NOW.getTime() - 47 * HOUR).toISOString() });
-    const open = () => pulls(6).reply(200, pullRequestBody({ state: "open" }));
+    await store.setObserved({
+      envId: "env-quiet",
+      sha: "0123456789abcdef0123456789abcdef01234567",
+      reloadRequest: 0,
+      generation: 1,
+      status: "ready",
+      error: null,
+      at: NOW.toISOString(),
+    });
+    // A draft held without a preview is as old, but has nothing to warn about (no comment expected for it).
+    await put("env-held", 9, {
+      eventAt: new Date(NOW.getTime() - 47 * HOUR).toISOString(),
+      action: "wait",
+      waitReason: "drafts are deployed once ready for review",
+    });
+    const open = () => {
+      pulls(6).reply(200, pullRequestBody({ state: "open" }));
+      pulls(9).reply(200, pullRequestBody({ state: "open" }));
+    };
     const posted: string[] = [];
     nock("https://api.github.com")
       .post("/repos/acme/shop/issues/6/comments", (body: { body?: unknown }) => {
@@ -115,7 +133,7 @@ describe("the periodic sweep", () => {
     expect((await sweep(at(12))).warned).toEqual([]);
     open();
     const result = await sweep(at(25));
-    expect(result.idle).toEqual(["env-quiet"]);
+    expect(result.idle.sort()).toEqual(["env-held", "env-quiet"]);
     expect(await store.getDesired("env-quiet")).toMatchObject({ action: "destroy", closed: false, expired: true });
   });
 
