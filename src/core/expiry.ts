@@ -55,6 +55,6 @@ export function warningText(at: number, now: number, ttlMs: number): string {
   return [
     `⏰ This preview will be deleted on ${describeDeadline(at, now)}: nothing happened on this pull request for ${Math.round(ttlMs / 3_600_000)} hours by then.`,
     "",
-    "A push or any command keeps it longer; a writer can comment `/keep` to keep it while this pull request is open, or `/extend 3d` to keep it at least three more days.",
+    "A push restarts the countdown; a writer can comment `/keep` to keep it while this pull request is open, or `/extend 3d` to keep it at least three more days.",
   ].join("\n");
 }

@@ -125,7 +125,7 @@ describe("the periodic sweep", () => {
       [
         "⏰ This preview will be deleted on Mon, 23 Nov 2026 13:00 UTC (in 24 hours): nothing happened on this pull request for 72 hours by then.",
         "",
-        "A push or any command keeps it longer; a writer can comment `/keep` to keep it while this pull request is open, or `/extend 3d` to keep it at least three more days.",
+        "A push restarts the countdown; a writer can comment `/keep` to keep it while this pull request is open, or `/extend 3d` to keep it at least three more days.",
       ].join("\n"),
     ]);
     // The next sweeps do not warn again (no second comment is expected by nock), and the TTL deletes it.
