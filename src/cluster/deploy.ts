@@ -209,7 +209,8 @@ async function rollOut(ctx: Context, prepared: readonly PreparedObject[]): Promi
   const waitMs = Date.now() - waitStarted;
   applied.push(...(await runHooks(cluster, phase("post"), apply)));
   const testsStarted = Date.now();
-  const tests = await runTests(cluster, phase("test"), apply);
+  // Tests check a ready environment: without the wait (`prbox run --no-wait`) there is none to check.
+  const tests = ctx.options.wait ? await runTests(cluster, phase("test"), apply) : [];
   const testMs = Date.now() - testsStarted;
   const timings = { applyMs: Date.now() - started - waitMs - testMs, waitMs, testMs };
   return {

@@ -92,6 +92,13 @@ describe("the chart's tests (helm.sh/hook: test)", () => {
     expect(await uidOf(ns, "fails-and-goes")).toBeNull();
   });
 
+  it("runs none without the readiness wait (prbox run --no-wait): there is no ready environment to test", async () => {
+    const rendered = newEnvironment([main(deployment("web")), hook(testPod("web-test"), "test")]);
+    const result = await deployEnvironment(cluster, rendered, { ...options, wait: false });
+    expect(result.tests).toEqual([]);
+    expect(await uidOf(rendered.environment.namespace, "web-test")).toBeNull();
+  });
+
   it("reports a Job test by its conditions, and a test that never starts with its pod's problem", async () => {
     const rendered = newEnvironment([
       main(deployment("web")),
