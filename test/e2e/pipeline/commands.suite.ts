@@ -71,52 +71,6 @@ export function commandsSuite(forge: ForgeName) {
       expect(desired?.reloadRequest).toBe(1);
     });
 
-    it("keeps a preview on a writer's /keep and /extend (+1 and a reply with how long), refuses a bad duration and a reader, and redeploys nothing", async ({
-      t,
-    }) => {
-      const pr = 28;
-      const sha = await openDeployed(t, pr);
-      const envId = t.forge.environmentId(pr);
-      t.forge.setRole("maintainer", "write");
-      t.forge.setRole("visitor", "read");
-
-      const extend = t.forge.comment(pr, "maintainer", "Still reviewing this.\n/extend 2d");
-      await t.deliver(t.forge.commentEvent(pr, extend), { replies: true });
-      await t.until("the reply to /extend", () => t.forge.replies(pr).length === 1);
-      expect(t.forge.reactionsOn(extend.id)).toEqual(["+1"]);
-      expect(t.forge.replies(pr)[0]).toMatch(
-        /^@maintainer this preview is kept at least until \w{3}, \d\d \w{3} \d{4} \d\d:\d\d UTC \(in 2 days\); after that, 72 hours without activity delete it\.$/,
-      );
-      const extended = await t.prbox.rt.store.getDesired(envId);
-      expect(Date.parse(extended?.keepUntil ?? "") - Date.parse(extended?.eventAt ?? "")).toBe(48 * 3_600_000);
-
-      const bad = t.forge.comment(pr, "maintainer", "/extend soon");
-      await t.deliver(t.forge.commentEvent(pr, bad), { replies: true });
-      await t.until("the reply to /extend soon", () => t.forge.replies(pr).length === 2);
-      expect(t.forge.reactionsOn(bad.id)).toEqual(["-1"]);
-      expect(t.forge.replies(pr)[1]).toBe(
-        "@maintainer `soon` is not a duration /extend takes: write minutes, hours or days, e.g. `/extend 12h` or `/extend 3d` (at most 30d).",
-      );
-
-      const readerKeep = t.forge.comment(pr, "visitor", "/keep");
-      await t.deliver(t.forge.commentEvent(pr, readerKeep), { replies: true });
-      await t.until("the reply to the reader", () => t.forge.replies(pr).length === 3);
-      expect(t.forge.reactionsOn(readerKeep.id)).toEqual(["-1"]);
-      expect(t.forge.replies(pr)[2]).toMatch(/^@visitor thanks! Only .* can run `\/keep`/);
-      expect((await t.prbox.rt.store.getDesired(envId))?.keep).toBe(false);
-
-      const keep = t.forge.comment(pr, "maintainer", "/keep");
-      await t.deliver(t.forge.commentEvent(pr, keep), { replies: true });
-      await t.until("the reply to /keep", () => t.forge.replies(pr).length === 4);
-      expect(t.forge.reactionsOn(keep.id)).toEqual(["+1"]);
-      expect(t.forge.replies(pr)[3]).toBe(
-        "@maintainer this preview is kept while the pull request is open: it is no longer deleted for inactivity.",
-      );
-      expect((await t.prbox.rt.store.getDesired(envId))?.keep).toBe(true);
-      await t.settled();
-      expect(t.forge.downloads()).toEqual([sha]);
-    });
-
     it("refuses /reload and /deploy from a reader (GitLab: a Guest) with one -1 reaction and one reply saying why, and changes and queues nothing", async ({
       t,
     }) => {
@@ -199,8 +153,13 @@ export function commandsSuite(forge: ForgeName) {
       t.forge.setRole("maintainer", "write");
       const command = t.forge.comment(pr, "maintainer", "/deploy");
 
-      await t.deliver(t.forge.commentEvent(pr, command));
+      // The refusal is a reply, a write that may wait for the installation's pace: 202 is fine.
+      await t.deliver(t.forge.commentEvent(pr, command), { replies: true });
 
+      await t.until("the reply", () => t.forge.replies(pr).length > 0);
+      expect(t.forge.replies(pr)).toEqual([
+        expect.stringMatching(/^@maintainer .* is closed, so `\/deploy` does nothing/),
+      ]);
       await t.settled();
       expect(t.sticky(pr)).not.toContain("✅ ready");
       expect(t.forge.downloads(), "the closed PR's sources were fetched for a deploy").toEqual([]);
@@ -362,6 +321,56 @@ export function commandsSuite(forge: ForgeName) {
       });
     },
   );
+
+  // Alone, after the others: its eight writes (replies and reactions) would otherwise wait behind
+  // theirs in the installation's write pace.
+  describe(`/keep and /extend on ${forge}`, SHARED_PACE_TIMEOUT, () => {
+    it("keeps a preview on a writer's /keep and /extend (+1 and a reply with how long), refuses a bad duration and a reader, and redeploys nothing", async ({
+      t,
+    }) => {
+      const pr = 28;
+      const sha = await openDeployed(t, pr);
+      const envId = t.forge.environmentId(pr);
+      t.forge.setRole("maintainer", "write");
+      t.forge.setRole("visitor", "read");
+
+      const extend = t.forge.comment(pr, "maintainer", "Still reviewing this.\n/extend 2d");
+      await t.deliver(t.forge.commentEvent(pr, extend), { replies: true });
+      await t.until("the reply to /extend", () => t.forge.replies(pr).length === 1);
+      expect(t.forge.reactionsOn(extend.id)).toEqual(["+1"]);
+      expect(t.forge.replies(pr)[0]).toMatch(
+        /^@maintainer this preview is kept at least until \w{3}, \d\d \w{3} \d{4} \d\d:\d\d UTC \(in 2 days\); after that, 72 hours without activity delete it\.$/,
+      );
+      const extended = await t.prbox.rt.store.getDesired(envId);
+      expect(Date.parse(extended?.keepUntil ?? "") - Date.parse(extended?.eventAt ?? "")).toBe(48 * 3_600_000);
+
+      const bad = t.forge.comment(pr, "maintainer", "/extend soon");
+      await t.deliver(t.forge.commentEvent(pr, bad), { replies: true });
+      await t.until("the reply to /extend soon", () => t.forge.replies(pr).length === 2);
+      expect(t.forge.reactionsOn(bad.id)).toEqual(["-1"]);
+      expect(t.forge.replies(pr)[1]).toBe(
+        "@maintainer `soon` is not a duration /extend takes: write minutes, hours or days, e.g. `/extend 12h` or `/extend 3d` (at most 30d).",
+      );
+
+      const readerKeep = t.forge.comment(pr, "visitor", "/keep");
+      await t.deliver(t.forge.commentEvent(pr, readerKeep), { replies: true });
+      await t.until("the reply to the reader", () => t.forge.replies(pr).length === 3);
+      expect(t.forge.reactionsOn(readerKeep.id)).toEqual(["-1"]);
+      expect(t.forge.replies(pr)[2]).toMatch(/^@visitor thanks! Only .* can run `\/keep`/);
+      expect((await t.prbox.rt.store.getDesired(envId))?.keep).toBe(false);
+
+      const keep = t.forge.comment(pr, "maintainer", "/keep");
+      await t.deliver(t.forge.commentEvent(pr, keep), { replies: true });
+      await t.until("the reply to /keep", () => t.forge.replies(pr).length === 4);
+      expect(t.forge.reactionsOn(keep.id)).toEqual(["+1"]);
+      expect(t.forge.replies(pr)[3]).toBe(
+        "@maintainer this preview is kept while the pull request is open: it is no longer deleted for inactivity.",
+      );
+      expect((await t.prbox.rt.store.getDesired(envId))?.keep).toBe(true);
+      await t.settled();
+      expect(t.forge.downloads()).toEqual([sha]);
+    });
+  });
 
   return it;
 }
