@@ -140,7 +140,7 @@ export const envSchema = z.object({
     "Delete an environment whose pull request saw no event (push, comment, label) for this long, e.g. 72h; a new event deploys it again. 0s: never. Worker (the sweep).",
   ),
   PRBOX_EXPIRY_WARNING: duration("24h").describe(
-    "With PRBOX_IDLE_TTL: how long before an idle preview is deleted its pull request is warned (a comment offering `/keep` and `/extend <duration>`), e.g. 24h. 0s: no warning. Worker (the sweep).",
+    "With PRBOX_IDLE_TTL: how long before an idle preview is deleted its pull request is warned (a comment offering `/keep` and `/extend <duration>`), e.g. 24h; at most half of PRBOX_IDLE_TTL is used, so a warning does not follow every push. 0s: no warning. Worker (the sweep).",
   ),
   PRBOX_SWEEP_INTERVAL: duration("10m").describe(
     "How often the sweep runs: it deletes environments of closed pull requests (a missed webhook) and, with PRBOX_IDLE_TTL, idle ones, and forgets records of environments deleted over 7 days ago. One worker sweeps each time (a Redis lock). Worker.",

@@ -19,7 +19,7 @@ const COMMAND = /^ {0,3}\/(reload|destroy|deploy|keep|extend)(?=\s|$)(?:[ \t]+(\
 const SHA = /^[0-9a-f]{7,40}$/i;
 
 /**
- * The first command of a comment, or null. A command is `/reload`, `/destroy` or `/deploy` at
+ * The first command of a comment, or null. A command is `/reload`, `/destroy`, `/deploy`, `/keep` or `/extend` at
  * the start of a line as a reader sees it: text in code (fenced or indented blocks, inline code)
  * or in an HTML comment, which the forge does not show as written, does not count, so quoting a
  * command or hiding one never runs it.
@@ -40,12 +40,17 @@ export function parseCommand(body: string): ParsedCommand | null {
 
 function extendCommand(argument: string | undefined): ParsedCommand {
   const ms = argument === undefined ? null : parseExtension(argument.toLowerCase());
-  if (ms === null || ms > MAX_EXTENSION_MS)
-    return {
-      name: "extend",
-      invalid: `${argument === undefined ? "`/extend` needs a duration" : `\`${argument}\` is not a duration /extend takes`}: write minutes, hours or days, e.g. \`/extend 12h\` or \`/extend 3d\` (at most 30d).`,
-    };
-  return { name: "extend", extendMs: ms };
+  if (ms !== null && ms <= MAX_EXTENSION_MS) return { name: "extend", extendMs: ms };
+  const what =
+    argument === undefined
+      ? "`/extend` needs a duration"
+      : ms === null
+        ? `\`${argument}\` is not a duration /extend takes`
+        : `\`${argument}\` is longer than /extend allows`;
+  return {
+    name: "extend",
+    invalid: `${what}: write minutes, hours or days, e.g. \`/extend 12h\` or \`/extend 3d\` (at most 30d).`,
+  };
 }
 
 /** The lines of `body` outside fenced code blocks, with HTML comments taken out. */

@@ -3,7 +3,7 @@ import type { CommentAuthor, Forge, PullRequestInfo, PullRequestRef } from "./fo
 import type { Logger } from "../log.js";
 import { prEnvironmentId } from "../spec/naming.js";
 import { parseCommand, type ParsedCommand } from "./command-text.js";
-import { describeDeadline } from "./expiry.js";
+import { keptText } from "./expiry.js";
 import type { IntakeDeps, IntakeResult } from "./intake.js";
 import { replyOn, STICKY_MARKER } from "./sticky-comment.js";
 
@@ -101,7 +101,7 @@ export async function handleCommand(
   return { result, text: `/${command.name}: ${result}` };
 }
 
-/** 👍 on a command that was stored; `/keep` and `/extend` also get a reply saying how long the preview stays. */
+/** 👍 on a command that was stored; `/keep` and `/extend` also get a reply saying when the preview is deleted now. */
 async function acknowledge(
   forge: Forge,
   comment: CommandComment,
@@ -110,18 +110,12 @@ async function acknowledge(
   log: Logger,
 ): Promise<void> {
   await bestEffort(log, "react 👍 to", () => forge.acknowledge(comment.ref, comment.commentId, "+1"));
-  const kept = keptText(command, comment.at, deps.policy.idleTtlMs ?? 0);
-  if (kept) await bestEffort(log, "reply to", () => replyOn(forge, comment.ref, `@${comment.author.login} ${kept}`));
-}
-
-/** The answer to `/keep` and `/extend`: how long the preview stays now; null for other commands. */
-function keptText(command: ParsedCommand, at: string, idleTtlMs: number): string | null {
-  if (command.name !== "keep" && command.name !== "extend") return null;
-  if (idleTtlMs <= 0) return "previews here are not deleted for inactivity, so there is nothing to keep; noted anyway.";
-  if (command.name === "keep")
-    return "this preview is kept while the pull request is open: it is no longer deleted for inactivity.";
-  const until = Date.parse(at) + (command.extendMs ?? 0);
-  return `this preview is kept at least until ${describeDeadline(until, Date.parse(at))}; after that, ${Math.round(idleTtlMs / 3_600_000)} hours without activity delete it.`;
+  if (command.name !== "keep" && command.name !== "extend") return;
+  await bestEffort(log, "reply to", async () => {
+    const envId = prEnvironmentId(comment.ref.forge, comment.ref.repo, comment.ref.pr);
+    const kept = keptText(await deps.store.getDesired(envId), deps.policy.idleTtlMs ?? 0, Date.parse(comment.at));
+    await replyOn(forge, comment.ref, `@${comment.author.login} ${kept}`);
+  });
 }
 
 /** The commit a command acts on (the head, or what `/deploy` may deploy), or why it cannot run as written. */

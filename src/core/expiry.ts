@@ -36,10 +36,19 @@ export function expiryStep(
   const at = expiryOf(desired, policy.idleTtlMs);
   if (at === null) return { action: "none" };
   if (now >= at) return { action: "delete" };
-  const warnFrom = at - policy.expiryWarningMs;
-  if (policy.expiryWarningMs > 0 && now >= warnFrom && desired.warnedFor !== new Date(at).toISOString())
+  const window = warningWindow(policy);
+  if (window > 0 && now >= at - window && desired.warnedFor !== new Date(at).toISOString())
     return { action: "warn", at };
   return { action: "none" };
+}
+
+/**
+ * How long before the deadline the warning comes: PRBOX_EXPIRY_WARNING, but at most half the TTL.
+ * A warning as long as the TTL (PRBOX_IDLE_TTL=24h with the default 24h) would otherwise follow
+ * every push: each event moves the deadline, and each deadline is warned about once.
+ */
+export function warningWindow(policy: { idleTtlMs: number; expiryWarningMs: number }): number {
+  return Math.max(0, Math.min(policy.expiryWarningMs, policy.idleTtlMs / 2));
 }
 
 /** "Fri, 04 Dec 2026 14:00 UTC (in 23 hours)": a deadline in a comment. */
@@ -48,6 +57,24 @@ export function describeDeadline(at: number, now: number): string {
   const hours = Math.max(0, Math.round((at - now) / 3_600_000));
   const left = hours >= 48 ? `${Math.round(hours / 24)} days` : hours === 1 ? "1 hour" : `${hours} hours`;
   return `${when} (in ${left})`;
+}
+
+/**
+ * The answer to a writer's `/keep` or `/extend`, from the desired state once the command is stored:
+ * the deadline as the sweep will compute it (an `/extend` shorter than the TTL changes nothing,
+ * since the command itself restarts the countdown; an earlier `/keep` or longer `/extend` stands).
+ */
+export function keptText(
+  desired: Pick<DesiredState, "eventAt" | "keep" | "keepUntil"> | null,
+  ttlMs: number,
+  now: number,
+): string {
+  if (ttlMs <= 0) return "previews here are not deleted for inactivity, so there is nothing to keep; noted anyway.";
+  if (!desired) return "noted.";
+  const at = expiryOf(desired, ttlMs);
+  if (at === null)
+    return "this preview is kept while the pull request is open: it is no longer deleted for inactivity.";
+  return `this preview is now deleted on ${describeDeadline(at, now)} unless something happens on this pull request before then (a push restarts the countdown).`;
 }
 
 /** The reply the sweep posts before it deletes an idle preview. */

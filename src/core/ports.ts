@@ -11,6 +11,8 @@ export type { PullRequestLister } from "./listing.js";
 
 /** The part of the state store the webhook edge uses. */
 export interface IntakeStore {
+  /** Read after a command is stored, to answer `/keep` and `/extend` with the deadline. */
+  getDesired(envId: string): Promise<DesiredState | null>;
   updateDesired(envId: string, fn: (current: DesiredState | null) => DesiredState | null): Promise<DesiredState | null>;
   /** Whether a delivery id was remembered (and has not expired). */
   knowsDelivery(id: string): Promise<boolean>;

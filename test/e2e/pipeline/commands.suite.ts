@@ -6,7 +6,7 @@ import { liveNamespace, namespaceExists, objectsIn } from "../github/support/clu
 import { newSha, previewRepo } from "../github/support/sources.js";
 import { stays } from "../github/support/wait.js";
 import { STICKY_MARKER } from "../../../src/core/sticky-comment.js";
-import { openDeployed } from "./flows.js";
+import { commandReply, openDeployed } from "./flows.js";
 import type { PipelineTest } from "./support/pipeline.js";
 import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
 
@@ -334,38 +334,30 @@ export function commandsSuite(forge: ForgeName) {
       t.forge.setRole("maintainer", "write");
       t.forge.setRole("visitor", "read");
 
-      const extend = t.forge.comment(pr, "maintainer", "Still reviewing this.\n/extend 2d");
-      await t.deliver(t.forge.commentEvent(pr, extend), { replies: true });
-      await t.until("the reply to /extend", () => t.forge.replies(pr).length === 1);
-      expect(t.forge.reactionsOn(extend.id)).toEqual(["+1"]);
-      expect(t.forge.replies(pr)[0]).toMatch(
-        /^@maintainer this preview is kept at least until \w{3}, \d\d \w{3} \d{4} \d\d:\d\d UTC \(in 2 days\); after that, 72 hours without activity delete it\.$/,
+      const extend = await commandReply(t, pr, "maintainer", "Still reviewing this.\n/extend 4d");
+      expect(extend.reactions).toEqual(["+1"]);
+      expect(extend.reply).toMatch(
+        /^@maintainer this preview is now deleted on \w{3}, \d\d \w{3} \d{4} \d\d:\d\d UTC \(in 4 days\) unless something happens on this pull request before then \(a push restarts the countdown\)\.$/,
       );
       const extended = await t.prbox.rt.store.getDesired(envId);
-      expect(Date.parse(extended?.keepUntil ?? "") - Date.parse(extended?.eventAt ?? "")).toBe(48 * 3_600_000);
+      expect(Date.parse(extended?.keepUntil ?? "") - Date.parse(extended?.eventAt ?? "")).toBe(96 * 3_600_000);
 
-      const bad = t.forge.comment(pr, "maintainer", "/extend soon");
-      await t.deliver(t.forge.commentEvent(pr, bad), { replies: true });
-      await t.until("the reply to /extend soon", () => t.forge.replies(pr).length === 2);
-      expect(t.forge.reactionsOn(bad.id)).toEqual(["-1"]);
-      expect(t.forge.replies(pr)[1]).toBe(
-        "@maintainer `soon` is not a duration /extend takes: write minutes, hours or days, e.g. `/extend 12h` or `/extend 3d` (at most 30d).",
-      );
+      expect(await commandReply(t, pr, "maintainer", "/extend soon")).toEqual({
+        reactions: ["-1"],
+        reply:
+          "@maintainer `soon` is not a duration /extend takes: write minutes, hours or days, e.g. `/extend 12h` or `/extend 3d` (at most 30d).",
+      });
 
-      const readerKeep = t.forge.comment(pr, "visitor", "/keep");
-      await t.deliver(t.forge.commentEvent(pr, readerKeep), { replies: true });
-      await t.until("the reply to the reader", () => t.forge.replies(pr).length === 3);
-      expect(t.forge.reactionsOn(readerKeep.id)).toEqual(["-1"]);
-      expect(t.forge.replies(pr)[2]).toMatch(/^@visitor thanks! Only .* can run `\/keep`/);
+      const readerKeep = await commandReply(t, pr, "visitor", "/keep");
+      expect(readerKeep.reactions).toEqual(["-1"]);
+      expect(readerKeep.reply).toMatch(/^@visitor thanks! Only .* can run `\/keep`/);
       expect((await t.prbox.rt.store.getDesired(envId))?.keep).toBe(false);
 
-      const keep = t.forge.comment(pr, "maintainer", "/keep");
-      await t.deliver(t.forge.commentEvent(pr, keep), { replies: true });
-      await t.until("the reply to /keep", () => t.forge.replies(pr).length === 4);
-      expect(t.forge.reactionsOn(keep.id)).toEqual(["+1"]);
-      expect(t.forge.replies(pr)[3]).toBe(
-        "@maintainer this preview is kept while the pull request is open: it is no longer deleted for inactivity.",
-      );
+      expect(await commandReply(t, pr, "maintainer", "/keep")).toEqual({
+        reactions: ["+1"],
+        reply:
+          "@maintainer this preview is kept while the pull request is open: it is no longer deleted for inactivity.",
+      });
       expect((await t.prbox.rt.store.getDesired(envId))?.keep).toBe(true);
       await t.settled();
       expect(t.forge.downloads()).toEqual([sha]);

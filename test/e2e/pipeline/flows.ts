@@ -28,3 +28,17 @@ export async function pushReady(t: PipelineTest, pr: number, files: Files): Prom
   );
   return sha;
 }
+
+/** `user` comments `body` on PR `pr` and waits for prbox's reply: the reply, and the reactions on the comment. */
+export async function commandReply(
+  t: PipelineTest,
+  pr: number,
+  user: string,
+  body: string,
+): Promise<{ reply: string; reactions: string[] }> {
+  const before = t.forge.replies(pr).length;
+  const comment = t.forge.comment(pr, user, body);
+  await t.deliver(t.forge.commentEvent(pr, comment), { replies: true });
+  await t.until(`the reply to ${JSON.stringify(body)}`, () => t.forge.replies(pr).length > before);
+  return { reply: t.forge.replies(pr)[before] ?? "", reactions: t.forge.reactionsOn(comment.id) };
+}

@@ -4,7 +4,14 @@ import { describe, expect, it } from "vitest";
 import { parseCommand } from "../../../src/core/command-text.js";
 import type { DesiredState } from "../../../src/core/desired.js";
 import type { CommandEvent, PullRequestEvent } from "../../../src/core/events.js";
-import { describeDeadline, expiryOf, expiryStep, parseExtension } from "../../../src/core/expiry.js";
+import {
+  describeDeadline,
+  expiryOf,
+  expiryStep,
+  keptText,
+  parseExtension,
+  warningWindow,
+} from "../../../src/core/expiry.js";
 import { nextDesired } from "../../../src/core/transitions.js";
 
 const HOUR = 3_600_000;
@@ -34,6 +41,35 @@ describe("expiry", () => {
     expect(expiryStep(state, { ...policy, expiryWarningMs: 0 }, T0 + 71 * HOUR)).toEqual({ action: "none" });
   });
 
+  it("warns at most half the TTL ahead, so a warning as long as the TTL does not follow every push", () => {
+    expect(warningWindow({ idleTtlMs: 72 * HOUR, expiryWarningMs: 24 * HOUR })).toBe(24 * HOUR);
+    expect(warningWindow({ idleTtlMs: 24 * HOUR, expiryWarningMs: 24 * HOUR })).toBe(12 * HOUR);
+    expect(warningWindow({ idleTtlMs: 24 * HOUR, expiryWarningMs: 0 })).toBe(0);
+    const short = { idleTtlMs: 24 * HOUR, expiryWarningMs: 24 * HOUR };
+    // Right after a push: no warning (with the whole 24 h ahead it would warn on the next sweep).
+    expect(expiryStep({ eventAt: iso(T0) }, short, T0 + 10 * 60_000)).toEqual({ action: "none" });
+    expect(expiryStep({ eventAt: iso(T0) }, short, T0 + 12 * HOUR)).toEqual({ action: "warn", at: T0 + 24 * HOUR });
+  });
+
+  it("answers /keep and /extend with the deadline the sweep will use", () => {
+    const ttl = 72 * HOUR;
+    // /extend 4d: the extension is the deadline.
+    expect(keptText({ eventAt: iso(T0), keepUntil: iso(T0 + 96 * HOUR) }, ttl, T0)).toBe(
+      "this preview is now deleted on Sat, 05 Dec 2026 12:00 UTC (in 4 days) unless something happens on this pull request before then (a push restarts the countdown).",
+    );
+    // /extend 1d under a 72 h TTL: the command restarted the countdown, which ends later.
+    expect(keptText({ eventAt: iso(T0), keepUntil: iso(T0 + 24 * HOUR) }, ttl, T0)).toMatch(
+      /deleted on Fri, 04 Dec 2026 12:00 UTC \(in 3 days\)/,
+    );
+    // /extend after /keep: still kept.
+    const kept = "this preview is kept while the pull request is open: it is no longer deleted for inactivity.";
+    expect(keptText({ eventAt: iso(T0), keep: true, keepUntil: iso(T0 + 24 * HOUR) }, ttl, T0)).toBe(kept);
+    expect(keptText({ eventAt: iso(T0), keep: true }, ttl, T0)).toBe(kept);
+    expect(keptText({ eventAt: iso(T0), keep: true }, 0, T0)).toBe(
+      "previews here are not deleted for inactivity, so there is nothing to keep; noted anyway.",
+    );
+  });
+
   it("reads /extend's durations in minutes, hours and days, and says a deadline in words", () => {
     expect(parseExtension("90m")).toBe(90 * 60_000);
     expect(parseExtension("36h")).toBe(36 * HOUR);
@@ -52,7 +88,9 @@ describe("/keep and /extend", () => {
     expect(parseCommand("/extend")?.invalid).toBe(
       "`/extend` needs a duration: write minutes, hours or days, e.g. `/extend 12h` or `/extend 3d` (at most 30d).",
     );
-    expect(parseCommand("/extend 31d")?.invalid).toMatch(/^`31d` is not a duration \/extend takes/);
+    expect(parseCommand("/extend 31d")?.invalid).toBe(
+      "`31d` is longer than /extend allows: write minutes, hours or days, e.g. `/extend 12h` or `/extend 3d` (at most 30d).",
+    );
     expect(parseCommand("/extend soon")?.invalid).toMatch(/^`soon` is not a duration/);
     expect(parseCommand("`/keep`")).toBeNull();
   });
