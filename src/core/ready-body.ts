@@ -54,22 +54,16 @@ export function readyBody(title: string, report: ReadyReport): string {
 
 /** Each box with its charts and objects; with a "from" column when a box came from another repository. */
 function boxes(summary: ReadySummary): string[] {
-  const chart = (b: ReadySummary["boxes"][number]) =>
-    b.charts.length > 0 ? b.charts.map(code).join(", ") : "manifests";
-  if (summary.boxes.every((b) => b.from === null))
-    return [
-      "| box | chart | objects |",
-      "|---|---|---|",
-      ...summary.boxes.map((b) => `| ${code(b.name)} | ${chart(b)} | ${b.objects} |`),
-    ];
-  const from = (b: ReadySummary["boxes"][number]) =>
-    b.from === null
-      ? "this pull request"
-      : `${code(b.from.repository)}${b.from.commit ? ` at ${short(b.from.commit)}` : ""}`;
+  const withFrom = summary.boxes.some((b) => b.from !== null);
+  const from = ({ from: f }: ReadySummary["boxes"][number]) =>
+    f === null ? "this pull request" : `${code(f.repository)}${f.commit ? ` at ${short(f.commit)}` : ""}`;
   return [
-    "| box | chart | objects | from |",
-    "|---|---|---|---|",
-    ...summary.boxes.map((b) => `| ${code(b.name)} | ${chart(b)} | ${b.objects} | ${from(b)} |`),
+    `| box | chart | objects |${withFrom ? " from |" : ""}`,
+    `|---|---|---|${withFrom ? "---|" : ""}`,
+    ...summary.boxes.map(
+      (b) =>
+        `| ${code(b.name)} | ${b.charts.length > 0 ? b.charts.map(code).join(", ") : "manifests"} | ${b.objects} |${withFrom ? ` ${from(b)} |` : ""}`,
+    ),
   ];
 }
 

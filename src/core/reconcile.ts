@@ -155,7 +155,7 @@ async function report(desired: DesiredState, step: Step, body: Report): Promise<
   if (status && "sha" in body)
     await forge.setCommitStatus(desired.ref, body.sha, outcome ? { ...status, summary: comment } : status);
   const tests = body.state === "ready" ? testsStatus(body.summary.tests, body.url) : null;
-  if (tests) await forge.setCommitStatus(desired.ref, desired.sha, tests);
+  if (tests && "sha" in body) await forge.setCommitStatus(desired.ref, body.sha, tests);
   const state = environmentState(body);
   if (state) {
     const url = body.state === "ready" ? body.url : null;

@@ -102,11 +102,7 @@ async function verdictFor(
     );
     return "unknown";
   }
-  const step = expiryStep(
-    desired,
-    { idleTtlMs: deps.policy.idleTtlMs, expiryWarningMs: deps.policy.expiryWarningMs ?? 0 },
-    now,
-  );
+  const step = expiryStep(desired, expiryPolicy(deps), now);
   return step.action === "delete" ? "idle" : step.action === "warn" ? "warn" : "open";
 }
 
@@ -118,7 +114,7 @@ async function verdictFor(
 async function warn(deps: SweepDeps, desired: DesiredState, now: number): Promise<boolean> {
   // Only a preview that exists is worth a warning: a PR held without one (a draft) just expires.
   if (!isLive(await deps.store.getObserved(desired.envId))) return false;
-  const policy = { idleTtlMs: deps.policy.idleTtlMs, expiryWarningMs: deps.policy.expiryWarningMs ?? 0 };
+  const policy = expiryPolicy(deps);
   let at: number | null = null;
   await deps.store.updateDesired(desired.envId, (current) => {
     const step = current ? expiryStep(current, policy, now) : null;
@@ -138,6 +134,10 @@ async function warn(deps: SweepDeps, desired: DesiredState, now: number): Promis
     );
     return false;
   }
+}
+
+function expiryPolicy(deps: SweepDeps): { idleTtlMs: number; expiryWarningMs: number } {
+  return { idleTtlMs: deps.policy.idleTtlMs, expiryWarningMs: deps.policy.expiryWarningMs ?? 0 };
 }
 
 async function destroy(deps: SweepDeps, envId: string, why: { closed: boolean; reason: string }): Promise<void> {

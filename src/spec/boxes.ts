@@ -60,12 +60,7 @@ export async function resolveBox(
   const ctx = origin ? specCtx.inTree(tree) : specCtx;
   let vars = env.vars;
   if (raw.variables !== undefined) {
-    const file = await ownFiles(specCtx, ctx, raw.variables, at("variables"), vars).path(
-      raw.variables,
-      at("variables"),
-      vars,
-      "file",
-    );
+    const file = await ownPath(specCtx, ctx, raw.variables, at("variables"), vars);
     vars = vars.with("box-file", await readDotenv(file, ctx.locate(at("variables"))));
   }
   const chart = raw.chart === undefined ? null : await ctx.path(raw.chart, at("chart"), vars);
@@ -81,10 +76,7 @@ export async function resolveBox(
     name: boxName(ctx, raw, index, vars),
     namespace: boxNamespace(ctx, raw, index, vars, env),
     chart: raw.type === "helm" ? await chartDirectory(ctx, chart, index) : chart,
-    values:
-      raw.values === undefined
-        ? null
-        : await ownFiles(specCtx, ctx, raw.values, at("values"), vars).path(raw.values, at("values"), vars, "file"),
+    values: raw.values === undefined ? null : await ownPath(specCtx, ctx, raw.values, at("values"), vars),
     applications,
     vars,
     tests: raw.tests ?? false,
@@ -96,20 +88,20 @@ export async function resolveBox(
 }
 
 /**
- * Where a box's values or variables file is read: in the box's repository, unless the path
- * (after interpolation) is inside the PR's own sources (`${PWD}/preview/api-values.yaml`):
- * a PR may pass its own values to another repository's chart.
+ * A box's values or variables file: in the box's repository, unless the path (after
+ * interpolation) is inside the PR's own sources (`${PWD}/preview/api-values.yaml`): a PR may
+ * pass its own values to another repository's chart.
  */
-function ownFiles(
+function ownPath(
   specCtx: SpecContext,
   ctx: SpecContext,
   value: string,
   at: (string | number)[],
   vars: Variables,
-): SpecContext {
-  if (ctx === specCtx) return ctx;
+): Promise<string> {
   const expanded = ctx.text(value, at, vars) ?? "";
-  return path.isAbsolute(expanded) && inside(specCtx.tree.root, expanded) ? specCtx : ctx;
+  const inPullRequest = ctx !== specCtx && path.isAbsolute(expanded) && inside(specCtx.tree.root, expanded);
+  return (inPullRequest ? specCtx : ctx).path(value, at, vars, "file");
 }
 
 async function boxTree(

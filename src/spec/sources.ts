@@ -81,13 +81,13 @@ export class BoxSources {
     try {
       fetched = await this.fetch(request);
     } catch (error) {
-      if (error instanceof SpecError) throw error;
-      // Not found, not allowed, no such ref: the spec's to fix, said at the field that asked.
-      const message = error instanceof Error ? error.message : String(error);
-      throw new SpecError(`${request.field} = "${request.repository}": ${message}`, {
+      // A bug or a full disk is not the spec's: only prbox's own verdicts (not allowed, not found,
+      // no such ref, the forge's outages with their kind) are said at the field that asked.
+      if (error instanceof SpecError || !(error instanceof PrboxError)) throw error;
+      throw new SpecError(`${request.field} = "${request.repository}": ${error.message}`, {
         location: request.location,
-        hint: error instanceof PrboxError ? error.hint : undefined,
-        kind: error instanceof PrboxError ? error.kind : "permanent",
+        hint: error.hint,
+        kind: error.kind,
         cause: error,
       });
     }

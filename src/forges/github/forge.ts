@@ -23,6 +23,7 @@ import { fetchSources, resolveCommit } from "./sources.js";
 import { setCommitStatus } from "./statuses.js";
 import { setCheckRun, type CheckRunMemory } from "./check-runs.js";
 import { statusOf } from "./errors.js";
+import { PrboxError } from "../../errors.js";
 
 export interface GitHubForgeOptions {
   log?: Logger;
@@ -68,6 +69,11 @@ export class GitHubForge implements Forge {
     dest: string,
     signal?: AbortSignal,
   ): Promise<string> {
+    // GitLab's group/subgroup/name has no GitHub counterpart: the spec's to fix, not an internal error.
+    if (repository.split("/").length !== 2)
+      throw new PrboxError(`${repository} is no GitHub repository: GitHub names them owner/name`, {
+        hint: 'write the repository as GitHub shows it, e.g. repository = "acme/api"',
+      });
     // The PR's installation: an app installed on the organisation reads its other repositories.
     const gh = this.repo({ ...from, repo: repository });
     const sha = await resolveCommit(gh, ref);

@@ -5,7 +5,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderSpec } from "../../../src/core/render-spec.js";
-import { SpecError } from "../../../src/errors.js";
+import { PrboxError, SpecError } from "../../../src/errors.js";
 import type { FetchSources } from "../../../src/spec/sources.js";
 import { configMapChart, PR, tempRepo } from "../../support/repo.js";
 
@@ -15,7 +15,7 @@ function checkouts(dirs: Record<string, string>): { fetch: FetchSources; asked: 
   const fetch: FetchSources = async ({ repository, ref }) => {
     asked.push(`${repository}@${ref ?? "default"}`);
     const root = dirs[repository];
-    if (root === undefined) throw new Error(`${repository} not found`);
+    if (root === undefined) throw new PrboxError(`${repository} not found`);
     return { root, commit: "c0ffee0c0ffee0c0ffee0c0ffee0c0ffee0c0ffe" };
   };
   return { fetch, asked };

@@ -137,3 +137,17 @@ describe("GitHubForge.fetchSources", () => {
     expect(JSON.stringify({ ...error, message: error.message, hint: error.hint })).not.toContain(CODELOAD_TOKEN);
   });
 });
+
+describe("another repository's sources (a box's repository)", () => {
+  it("refuses a path GitHub has no repository for (GitLab's group/subgroup/name) before asking GitHub", async () => {
+    const forge = new GitHubForge(testOctokit(), testBot);
+    const { dest } = await scratch();
+    const error = await forge.fetchRepository(ref, "acme/platform/api", null, dest).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PrboxError);
+    expect((error as PrboxError).kind).toBe("permanent");
+    expect((error as PrboxError).message).toBe(
+      "acme/platform/api is no GitHub repository: GitHub names them owner/name",
+    );
+    expect(await readdir(dest)).toEqual([]);
+  });
+});
