@@ -26,17 +26,21 @@ export function boxRepositoryAllowed(rules: readonly string[], from: string, to:
   });
 }
 
+/** The head of the PR of a repository that deploys with this one (src/core/groups.ts), if any. */
+export type GroupHead = (repository: string) => { sha: string } | null;
+
 /**
  * The bot's sources for boxes that name another repository: refused unless the operator allows
  * the PR's repository to take boxes from it, else fetched through the forge with prbox's own
- * credentials into a directory of `scratch` (beside, not inside, the PR's own sources).
+ * credentials into a directory of `scratch` (beside, not inside, the PR's own sources), at the
+ * head of the repository's PR in this PR's group when there is one (`head`).
  */
 export function forgeSources(
   forge: Forge,
   ref: PullRequestRef,
   rules: readonly string[],
   scratch: string,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; head?: GroupHead } = {},
 ): FetchSources {
   return async ({ repository, ref: wanted }) => {
     if (!boxRepositoryAllowed(rules, ref.repo, repository))
@@ -44,7 +48,9 @@ export function forgeSources(
         hint: `an operator can allow it with PRBOX_BOX_REPOSITORIES=${ref.repo}:${repository}`,
       });
     const dest = await mkdtemp(path.join(scratch, "box-sources-"));
-    const commit = await forge.fetchRepository(ref, repository, wanted, dest, signal);
+    // A PR of the same branch in that repository, in this PR's group: its head instead of the box's ref.
+    const at = options.head?.(repository)?.sha ?? wanted;
+    const commit = await forge.fetchRepository(ref, repository, at, dest, options.signal);
     return { root: dest, commit };
   };
 }
@@ -56,14 +62,17 @@ export function forgeSources(
 export function renderPullRequest(
   desired: Pick<DesiredState, "ref" | "branch" | "sha">,
   dirs: { root: string; scratch: string },
-  deps: { forge: Forge; policy: Policy; baseline?: Baseline; helm?: string },
+  deps: { forge: Forge; policy: Policy; baseline?: Baseline; helm?: string; head?: GroupHead },
   signal: AbortSignal,
 ): Promise<RenderedEnvironment> {
   const { ref, branch, sha } = desired;
   return renderSpec({
     file: deps.policy.specPath,
     root: dirs.root,
-    fetchSources: forgeSources(deps.forge, ref, deps.policy.boxRepositories, dirs.scratch, signal),
+    fetchSources: forgeSources(deps.forge, ref, deps.policy.boxRepositories, dirs.scratch, {
+      signal,
+      head: deps.head,
+    }),
     pr: { forge: ref.forge, repo: ref.repo, pr: ref.pr, branch, sha },
     set: deps.policy.variables,
     policy: { ...deps.policy, baseline: deps.baseline },

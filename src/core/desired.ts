@@ -1,3 +1,4 @@
+import type { GroupMember } from "./groups.js";
 import type { PullRequestAuthor } from "./events.js";
 import type { PullRequestRef } from "./forge.js";
 
@@ -66,8 +67,15 @@ export interface ObservedState {
   reloadRequest: number;
   /** The desired generation the last reconcile acted on. */
   generation: number;
-  status: "ready" | "failed" | "destroyed" | "waiting";
+  /** grouped: the PR is part of another PR's environment (`host`) and deploys nothing of its own. */
+  status: "ready" | "failed" | "destroyed" | "waiting" | "grouped";
   /** The last permanent error for `sha` (not retried until the SHA or the spec changes). */
   error: string | null;
   at: string;
+  /** With status grouped: the environment whose preview this PR is part of (src/core/groups.ts). */
+  host?: string | null;
+  /** The other repositories the last render named as boxes (what makes this PR a group's host). */
+  sources?: string[];
+  /** The PRs of other repositories whose heads the last deploy took. */
+  members?: GroupMember[];
 }

@@ -1,4 +1,5 @@
 import type { DesiredState, ObservedState } from "./desired.js";
+import { NO_GROUP, sameMembers, type Grouping } from "./groups.js";
 
 /**
  * What a reconcile does for one environment, decided without touching anything (ADR 18):
@@ -6,14 +7,17 @@ import type { DesiredState, ObservedState } from "./desired.js";
  * - up-to-date: the cluster and the PR already show what is wanted;
  * - hold: do not deploy, and tell the PR why (a gate, or the cap on live environments);
  * - tear-down: delete the environment and report it;
- * - deploy: deploy `desired.sha`; `fresh` rebuilds from scratch (a /reload).
+ * - deploy: deploy `desired.sha`; `fresh` rebuilds from scratch (a /reload);
+ * - join: the PR is part of another PR's environment (`host`, src/core/groups.ts): its own, if
+ *   any, goes, and the host redeploys with its head.
  */
 export type Action =
   | { kind: "gone" }
   | { kind: "up-to-date" }
   | { kind: "hold"; reason: string }
   | { kind: "tear-down" }
-  | { kind: "deploy"; fresh: boolean };
+  | { kind: "deploy"; fresh: boolean }
+  | { kind: "join"; host: string };
 
 /**
  * The cap on live environments as the store's atomic claim answered it (src/queue/store.ts
@@ -29,28 +33,44 @@ export interface Capacity {
 
 /** Whether an environment is deployed (ready, or failed after deploying): it counts toward the cap. */
 export function isLive(observed: ObservedState | null): boolean {
-  return observed !== null && observed.sha !== null && observed.status !== "destroyed";
+  return observed !== null && observed.sha !== null && observed.status !== "destroyed" && observed.status !== "grouped";
 }
 
-/** The one decision of a reconcile: a pure function of what is wanted, what was done and the cap. */
-export function plan(desired: DesiredState | null, observed: ObservedState | null, capacity: Capacity | null): Action {
+/**
+ * The one decision of a reconcile: a pure function of what is wanted, what was done, the cap and
+ * the PR's place in its branch's group.
+ */
+export function plan(
+  desired: DesiredState | null,
+  observed: ObservedState | null,
+  capacity: Capacity | null,
+  group: Grouping = NO_GROUP,
+): Action {
   if (!desired) return { kind: "gone" };
   if (desired.action === "destroy")
     return observed?.status === "destroyed" ? { kind: "up-to-date" } : { kind: "tear-down" };
   if (desired.action === "wait") return hold(desired, observed, desired.waitReason ?? "waiting");
-  if (upToDate(desired, observed)) return { kind: "up-to-date" };
+  if (group.host !== null) return join(desired, observed, group.host);
+  if (upToDate(desired, observed, group)) return { kind: "up-to-date" };
   // Environments already live always redeploy: the claim of a live one is always granted.
   if (capacity && !capacity.claimed) return hold(desired, observed, capReason(capacity));
   return { kind: "deploy", fresh: desired.reloadRequest > (observed?.reloadRequest ?? 0) };
 }
 
-function upToDate(desired: DesiredState, observed: ObservedState | null): boolean {
+function upToDate(desired: DesiredState, observed: ObservedState | null, group: Grouping): boolean {
   return (
     observed !== null &&
     observed.sha === desired.sha &&
     observed.reloadRequest >= desired.reloadRequest &&
-    (observed.status === "ready" || observed.status === "failed")
+    (observed.status === "ready" || observed.status === "failed") &&
+    sameMembers(observed.members ?? [], group.members)
   );
+}
+
+/** A member joins its host once per change of its PR (the host redeploys with its head). */
+function join(desired: DesiredState, observed: ObservedState | null, host: string): Action {
+  const joined = observed?.status === "grouped" && observed.host === host && observed.generation === desired.generation;
+  return joined ? { kind: "up-to-date" } : { kind: "join", host };
 }
 
 /** A reason is reported once: `observed.error` keeps the reason shown for this generation. */

@@ -2,66 +2,30 @@ import type { RenderedEnvironment } from "../model.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { deleteEnvironment, deployEnvironment, type Cluster, type DeployResult } from "../cluster/index.js";
-import { DEFAULT_BASELINE, type Baseline } from "../config/baseline.js";
-import type { Policy } from "../config/config.js";
+import { deployEnvironment, type DeployResult } from "../cluster/index.js";
+import { DEFAULT_BASELINE } from "../config/baseline.js";
 import { describeError, PrboxError } from "../errors.js";
-import type { Forge, ForgeRegistry } from "./forge.js";
-import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
 import { probeIfWanted, stopwatch } from "./deploy-steps.js";
-import { testsStatus } from "./test-report.js";
 import { fetchPullRequest, renderPullRequest } from "./box-sources.js";
 import { readySummary, type ReadySummary } from "./ready-summary.js";
-import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
-import type { StateStore } from "./ports.js";
-import { upsertStickyComment } from "./sticky-comment.js";
+import { groupingOf } from "./groups.js";
+import { branchCandidates, groupHeads, joinGroup, settleMembers } from "./group-steps.js";
+import {
+  background,
+  now,
+  observe,
+  report,
+  type DeployPhases,
+  type ReconcileDeps,
+  type ReconcileOutcome,
+  type ReconcileRun,
+  type Step,
+} from "./reconcile-step.js";
+import { teardown } from "./teardown.js";
 
-export interface ReconcileDeps {
-  store: StateStore;
-  forges: ForgeRegistry;
-  /**
-   * The cluster, connected on first use (the caller keeps the connection). Called only by an
-   * action that needs it, after the PR was told of the job: an unreachable cluster is a failure
-   * of this reconcile like any other, reported on the PR.
-   */
-  cluster(): Promise<Cluster>;
-  policy: Policy;
-  log: Logger;
-  /** Wakes environments waiting for capacity when one is deleted. */
-  queue?: { enqueueReconcile(envId: string): Promise<void> };
-  helm?: string;
-  now?: () => Date;
-  /** How often a running deploy checks whether its PR was closed meanwhile (ms). */
-  supersedeCheckMs?: number;
-  /** Told how long each phase of a successful deploy took (the worker exports it to /metrics). */
-  onPhases?(phases: DeployPhases): void;
-  /** The namespace baseline of every PR (config.baseline); DEFAULT_BASELINE when absent. */
-  baseline?: Baseline;
-}
-
-/** Milliseconds per phase of a deploy: download the sources, render, apply (hooks and prune included), wait for readiness, the chart's tests, report. */
-export interface DeployPhases {
-  fetch: number;
-  render: number;
-  apply: number;
-  wait: number;
-  /** Only when a box ran its chart's tests. */
-  test?: number;
-  report: number;
-}
-
-export interface ReconcileRun {
-  signal?: AbortSignal;
-  /**
-   * When the queue runs this job again if reconcile now throws `error`, or null when it will not
-   * (src/queue/worker.ts): the PR is told "retrying in …", or given the final report.
-   */
-  nextAttempt(error: unknown): Retry | null;
-}
-
-export type ReconcileOutcome = "deployed" | "destroyed" | "waiting" | "up-to-date" | "superseded" | "gone";
+export type { DeployPhases, ReconcileDeps, ReconcileOutcome, ReconcileRun } from "./reconcile-step.js";
 
 /**
  * Makes the cluster and the PR match the environment's desired state (docs/architecture.md §1, step 4; ADR 18):
@@ -74,10 +38,13 @@ export async function reconcile(envId: string, deps: ReconcileDeps, run: Reconci
   if (!desired) return "gone";
   const forge = await deps.forges.forgeFor(desired.ref);
   const log = deps.log.child({ envId, sha: desired.sha.slice(0, 7), action: desired.action });
-  const step: Step = { deps, forge, log, run, reports: [] };
+  const step: Step = { deps, forge, log, run, reports: [], candidates: [], members: [] };
   try {
     const observed = await deps.store.getObserved(envId);
-    const action = plan(desired, observed, await capacity(desired, observed, deps));
+    step.candidates = await branchCandidates(deps, desired);
+    const group = groupingOf(envId, step.candidates);
+    step.members = group.members;
+    const action = plan(desired, observed, await capacity(desired, observed, deps), group);
     return await act(action, desired, observed, step);
   } catch (error) {
     return await failed(desired, step, error);
@@ -99,7 +66,10 @@ async function act(
     case "tear-down":
       return teardown(desired, observed, step);
     case "deploy":
-      return deploy(desired, action.fresh, step);
+      return deploy(desired, action.fresh, observed, step);
+    case "join":
+      await joinGroup(desired, observed, action.host, { ...step.deps, log: step.log }, now(step));
+      return "joined";
   }
 }
 
@@ -115,97 +85,6 @@ async function capacity(
   const max = deps.policy.maxEnvironments;
   if (max <= 0 || desired.action !== "deploy") return null;
   return { max, ...(await deps.store.claimSlot(desired.envId, max, isLive(observed))) };
-}
-
-/** After a deletion, environments waiting for capacity get their turn. */
-async function wakeWaiting(deps: ReconcileDeps): Promise<void> {
-  if (!deps.queue || deps.policy.maxEnvironments <= 0) return;
-  for (const desired of await deps.store.listDesired()) {
-    if (desired.action !== "deploy") continue;
-    if ((await deps.store.getObserved(desired.envId))?.status === "waiting")
-      await deps.queue.enqueueReconcile(desired.envId);
-  }
-}
-
-interface Step {
-  deps: ReconcileDeps;
-  forge: Forge;
-  log: Logger;
-  run: ReconcileRun;
-  /** Reports under way: a failure is reported only after them, or the comment could end on "deploying". */
-  reports: Promise<void>[];
-}
-
-function observe(
-  desired: DesiredState,
-  step: Step,
-  fields: Pick<ObservedState, "sha" | "status" | "error" | "reloadRequest">,
-): ObservedState {
-  const now = (step.deps.now ?? (() => new Date()))();
-  return { envId: desired.envId, generation: desired.generation, at: now.toISOString(), ...fields };
-}
-
-async function report(desired: DesiredState, step: Step, body: Report): Promise<void> {
-  const { forge } = step;
-  const comment = commentBody(body);
-  await upsertStickyComment(forge, desired.ref, comment, step.log);
-  const status = commitStatus(body);
-  // A deploy's outcome carries the whole report (GitHub's check run shows it); a hold or a retry does not.
-  const outcome = body.state === "ready" || (body.state === "failed" && !body.retry);
-  if (status && "sha" in body)
-    await forge.setCommitStatus(desired.ref, body.sha, outcome ? { ...status, summary: comment } : status);
-  const tests = body.state === "ready" ? testsStatus(body.summary.tests, body.url) : null;
-  if (tests && "sha" in body) await forge.setCommitStatus(desired.ref, body.sha, tests);
-  const state = environmentState(body);
-  if (state) {
-    const url = body.state === "ready" ? body.url : null;
-    await forge.setEnvironmentStatus(desired.ref, { environment: desired.envId, sha: desired.sha, state, url });
-  }
-}
-
-/** Starts a report that runs alongside the work; awaited later (and by `failed`). */
-function background(step: Step, pending: Promise<void>): Promise<void> {
-  pending.catch(() => {}); // awaited later; this only keeps an early rejection from being "unhandled"
-  step.reports.push(pending);
-  return pending;
-}
-
-async function teardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<ReconcileOutcome> {
-  const cluster = await step.deps.cluster();
-  const result = await deleteEnvironment(cluster, desired.envId, {
-    timeoutMs: step.deps.policy.deployTimeoutMs,
-    signal: step.run.signal,
-    log: step.log,
-  });
-  step.log.info({ namespaces: result.namespaces }, "environment deleted");
-  const deletedNothing = result.namespaces.length + result.released.length + result.objects.length === 0;
-  // A PR prbox never acted on (closed before it was seen) gets no comment: just the record.
-  const nothingThere = observed === null && deletedNothing;
-  // An open PR that a rule keeps without a preview (the no-preview label) and that had none is told why, not "deleted".
-  const reason = deletedNothing && !isLive(observed) && !desired.closed ? desired.waitReason : null;
-  if (reason !== null) await report(desired, step, { state: "waiting", sha: desired.sha, reason });
-  else if (!nothingThere) await reportTeardown(desired, observed, step);
-  await step.deps.store.setObserved(
-    observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }),
-  );
-  await step.deps.store.releaseSlot(desired.envId);
-  await wakeWaiting(step.deps);
-  return "destroyed";
-}
-
-async function reportTeardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<void> {
-  const reason = desired.closed ? "the pull request was closed" : (desired.waitReason ?? "`/destroy`");
-  // Deleted for inactivity or by /destroy, a push or /deploy brings it back (a rule that holds it back would not).
-  const open = !desired.closed && (desired.expired === true || desired.waitReason === null);
-  await report(desired, step, { state: "destroyed", reason, open });
-  // A deploy cut short leaves its commit "pending" forever (on a merged PR, in the base branch): settle it.
-  const settled = observed?.sha === desired.sha && (observed.status === "ready" || observed.status === "failed");
-  if (!settled) {
-    await step.forge.setCommitStatus(desired.ref, desired.sha, {
-      state: "success",
-      description: `Preview deleted before it was ready: ${reason.replaceAll("`", "")}`,
-    });
-  }
 }
 
 async function hold(
@@ -247,7 +126,28 @@ async function reportReady(
   );
 }
 
-async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promise<ReconcileOutcome> {
+/** The PR's environment rendered, with the heads of the PRs in its group for their repositories' boxes. */
+async function render(
+  desired: DesiredState,
+  dirs: { root: string; scratch: string },
+  step: Step,
+  signal: AbortSignal,
+): Promise<RenderedEnvironment> {
+  const heads = groupHeads(desired.envId, step.candidates);
+  const deps = { ...step.deps, forge: step.forge, head: (repository: string) => heads.head(repository) };
+  const rendered = await renderPullRequest(desired, dirs, deps, signal);
+  // The group is what the render took: the reports from here on go to each of its PRs.
+  step.members = heads.used();
+  step.sources = [...new Set((rendered.sources ?? []).map((s) => s.repository))];
+  return rendered;
+}
+
+async function deploy(
+  desired: DesiredState,
+  fresh: boolean,
+  observed: ObservedState | null,
+  step: Step,
+): Promise<ReconcileOutcome> {
   const started = Date.now();
   // The PR hears of the job before anything that may be broken (the cluster) is touched.
   const queued = background(step, report(desired, step, { state: "queued", sha: desired.sha }));
@@ -268,7 +168,7 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
     const lap = stopwatch();
     const root = await fetchPullRequest(step.forge, desired, scratch, signal);
     const fetched = lap();
-    const rendered = await renderPullRequest(desired, { root, scratch }, { ...step.deps, forge: step.forge }, signal);
+    const rendered = await render(desired, { root, scratch }, step, signal);
     const renderedIn = lap();
     // The PR hears of a deploy before the cluster changes; the deployment's "in progress" may follow.
     await queued;
@@ -294,6 +194,7 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
       ...(result.tests.length > 0 ? { test: result.timings.testMs } : {}),
     };
     await reportReady(desired, step, { rendered, result, work, started });
+    await settleMembers(step.deps, step.members, observed?.members ?? []);
     const phases: DeployPhases = { ...work, report: lap() };
     step.log.info({ ms: phases, objects: rendered.objects.length }, "environment ready");
     step.deps.onPhases?.(phases);

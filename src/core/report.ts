@@ -9,7 +9,8 @@ export type Report =
   | { state: "ready"; sha: string; url: string | null; namespace: string; seconds: number; summary: ReadySummary }
   | { state: "failed"; sha: string; error: string; retry: Retry | null; deleting?: boolean }
   | { state: "waiting"; sha: string; reason: string }
-  | { state: "destroyed"; reason: string; /** The PR is open: a push or /deploy brings it back. */ open?: boolean };
+  | { state: "destroyed"; reason: string; /** The PR is open: a push or /deploy brings it back. */ open?: boolean }
+  | { state: "left"; /** The host PR, as the forge links it. */ host: string; reason: string };
 
 /** The queue's next attempt after a transient failure (src/queue/worker.ts NextAttempt). */
 export interface Retry {
@@ -33,6 +34,8 @@ export function commentBody(report: Report): string {
       return `${title}: ⏸ not deployed: ${report.reason}.`;
     case "destroyed":
       return `${title}: 🧹 environment deleted (${report.reason}).${report.open ? " Push a commit or comment `/deploy` to deploy it again." : ""}`;
+    case "left":
+      return `${title}: 🧹 this pull request left the shared preview of ${report.host} (${report.reason}); it goes on without it.`;
   }
 }
 
@@ -77,6 +80,7 @@ export function commitStatus(report: Report): CommitStatus | null {
     case "waiting":
       return { state: "success", description: `Preview not deployed: ${report.reason}` };
     case "destroyed":
+    case "left":
       return null;
   }
 }
@@ -92,6 +96,7 @@ export function environmentState(report: Report): ForgeEnvironmentState | null {
     failed: "failure",
     waiting: null,
     destroyed: "inactive",
+    left: null,
   };
   return states[report.state];
 }

@@ -79,6 +79,8 @@ export interface ForgeHarness {
   /** The forge keeps one Deployment per deployed SHA with its outcome (GitHub). */
   readonly recordsDeployments: boolean;
   push(sha: string, files: Files): Promise<void>;
+  /** Makes `files` at `sha` the head of `branch` ("main" is the default branch). */
+  pushBranch(branch: string, sha: string, files: Files): Promise<void>;
   /**
    * Another repository of the same owner (and GitHub installation), named `<this repo>-<suffix>`,
    * for boxes that name a `repository`; `pushBranch` makes `files` the head of a branch ("main" is

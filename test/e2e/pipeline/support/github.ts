@@ -58,6 +58,7 @@ export function githubHarness(prbox: RunningPrbox, github: FakeGitHub, repo: Fak
     repo: repo.fullName,
     recordsDeployments: true,
     push: (sha, files) => repo.push(sha, files),
+    pushBranch: (branch, sha, files) => repo.pushBranch(branch, sha, files),
     otherRepository: (suffix) => {
       const other = github.addRepository(`${repo.fullName}-${suffix}`, repo.installationId);
       return {

@@ -92,6 +92,7 @@ export function gitlabHarness(prbox: RunningPrbox, gitlab: FakeGitLab, project: 
     repo: project.path,
     recordsDeployments: false,
     push: (sha, files) => project.push(sha, files),
+    pushBranch: (branch, sha, files) => project.pushBranch(branch, sha, files),
     otherRepository: (suffix) => {
       const other = gitlab.addProject(`${project.path}-${suffix}`);
       return {

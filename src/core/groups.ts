@@ -1,0 +1,130 @@
+import type { DesiredState, ObservedState } from "./desired.js";
+import type { PullRequestRef } from "./forge.js";
+import { short } from "./markdown.js";
+
+/**
+ * Pull requests across repositories that deploy together (issue 18, ADR 29). PRs with the same
+ * head branch on one forge form a group when one of them (the host) names the others'
+ * repositories as boxes: the host's environment takes each named repository's box from that
+ * PR's head instead of its default branch, and reports on every PR of the group. The others
+ * (members) deploy nothing of their own while they are in it.
+ */
+
+/** A PR whose head a host's environment took for the box of its repository. */
+export interface GroupMember {
+  envId: string;
+  ref: PullRequestRef;
+  branch: string;
+  sha: string;
+}
+
+/** An open PR of the branch, as the state store knows it. */
+export interface Candidate {
+  desired: DesiredState;
+  observed: ObservedState | null;
+}
+
+export interface Grouping {
+  /** The environment whose preview this PR is part of, or null: it deploys its own. */
+  host: string | null;
+  /** The PRs whose heads this PR's environment takes (empty unless it hosts). */
+  members: GroupMember[];
+}
+
+export const NO_GROUP: Grouping = { host: null, members: [] };
+
+/** The other PRs that could share an environment with `desired`: same forge, same head branch, open. */
+export function sameBranch(desired: DesiredState, all: readonly DesiredState[]): DesiredState[] {
+  return all.filter(
+    (other) =>
+      other.ref.forge === desired.ref.forge &&
+      other.branch === desired.branch &&
+      !other.closed &&
+      other.action !== "destroy",
+  );
+}
+
+/**
+ * Who hosts whom among the PRs of one branch, decided the same way by each of them: in the order
+ * of their environment ids, a PR that passed its gates (`action` deploy) and is not yet a member
+ * (or waits with its preview running) takes as members the PRs that passed theirs, in the repositories it names, that are neither
+ * members nor hosts yet (one per repository). Two PRs naming each other: the first hosts. A chain
+ * (a names b, b names c) groups a with b; c deploys alone. `names` overrides a PR's repositories
+ * (the host being rendered, which learns them as it goes).
+ */
+export function hostsOf(candidates: readonly Candidate[], names?: { envId: string; repositories: string[] }) {
+  const eligible = candidates
+    .filter((c) => c.desired.action === "deploy" || (c.desired.action === "wait" && deployed(c.observed)))
+    .sort((a, b) => (a.desired.envId < b.desired.envId ? -1 : a.desired.envId > b.desired.envId ? 1 : 0));
+  const named = (c: Candidate) =>
+    new Set(
+      (c.desired.envId === names?.envId ? names.repositories : (c.observed?.sources ?? [])).map((r) => r.toLowerCase()),
+    );
+  const hostOf = new Map<string, string>();
+  const hosts = new Set<string>();
+  for (const host of eligible) {
+    if (hostOf.has(host.desired.envId)) continue;
+    const repositories = named(host);
+    const taken = new Set<string>([host.desired.ref.repo.toLowerCase()]);
+    for (const member of eligible) {
+      const id = member.desired.envId;
+      if (member.desired.action !== "deploy") continue;
+      const repo = member.desired.ref.repo.toLowerCase();
+      if (hostOf.has(id) || hosts.has(id) || taken.has(repo) || !repositories.has(repo)) continue;
+      hostOf.set(id, host.desired.envId);
+      hosts.add(host.desired.envId);
+      taken.add(repo);
+    }
+  }
+  return hostOf;
+}
+
+/** A preview runs (as plan.ts isLive says; not imported, plan.ts imports this file). */
+function deployed(observed: ObservedState | null): boolean {
+  return observed !== null && observed.sha !== null && observed.status !== "destroyed" && observed.status !== "grouped";
+}
+
+/** What `envId` is in its branch's grouping: a member of a host, a host of members, or alone. */
+export function groupingOf(
+  envId: string,
+  candidates: readonly Candidate[],
+  names?: { envId: string; repositories: string[] },
+): Grouping {
+  const hostOf = hostsOf(candidates, names);
+  const host = hostOf.get(envId);
+  if (host !== undefined) return { host, members: [] };
+  const members = candidates
+    .filter((c) => hostOf.get(c.desired.envId) === envId)
+    .map(({ desired }) => ({ envId: desired.envId, ref: desired.ref, branch: desired.branch, sha: desired.sha }));
+  return { host: null, members };
+}
+
+/** Whether a deploy took the same heads as wanted now (order aside). */
+export function sameMembers(deployed: readonly GroupMember[], wanted: readonly GroupMember[]): boolean {
+  const key = (m: GroupMember) => `${m.envId}@${m.sha}`;
+  const had = new Set(deployed.map(key));
+  return deployed.length === wanted.length && wanted.every((m) => had.has(key(m)));
+}
+
+/**
+ * The lines that tell each PR of a group about the others, under the report on `to`: the host's
+ * PR first, each with the head the environment took.
+ */
+export function groupSection(
+  host: { ref: PullRequestRef; sha: string },
+  members: readonly GroupMember[],
+  to: PullRequestRef,
+  link: (ref: PullRequestRef) => string,
+): string {
+  if (members.length === 0) return "";
+  const rows = [host, ...members].map(({ ref, sha }) => {
+    const self = ref.repo === to.repo && ref.pr === to.pr ? " (this one)" : "";
+    return `- ${link(ref)}${self} at ${short(sha)}`;
+  });
+  return [
+    "",
+    "",
+    `One preview for the pull requests of this branch in ${members.length + 1} repositories:`,
+    ...rows,
+  ].join("\n");
+}

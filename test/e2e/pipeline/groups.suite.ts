@@ -1,0 +1,128 @@
+// Pull requests across repositories that deploy together, on either forge (issue 18, ADR 29): a
+// frontend whose environment.toml takes the api's and the worker's charts from their
+// repositories; a PR of the api with the frontend PR's branch joins its preview (one namespace,
+// the api box at the PR's head, the same report on both PRs), a push to it redeploys, closing it
+// puts the api back at its default branch, closing the frontend's PR deletes the preview. The
+// real server, worker, Redis, helm and control plane; the forges are the fakes.
+import { describe, expect } from "vitest";
+import type { ForgeName } from "../../../src/core/forge.js";
+import { namespaceExists } from "../github/support/cluster.js";
+import { newSha, type Files } from "../github/support/sources.js";
+import type { ForgeHarness } from "./support/forge.js";
+import type { PipelineTest } from "./support/pipeline.js";
+import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
+
+const BRANCH = "feature/checkout";
+
+/** A chart of one ConfigMap `<release>-config` whose `from` says which version of which service it is. */
+function serviceChart(from: string): Files {
+  return {
+    "chart/Chart.yaml": "apiVersion: v2\nname: service\nversion: 1.2.0\n",
+    "chart/templates/configmap.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  from: ${JSON.stringify(from)}\n`,
+  };
+}
+
+/** The frontend's sources: its own manifest, and the api's and the worker's charts from their repositories. */
+function frontend(api: string, worker: string): Files {
+  const box = (name: string, repository: string) =>
+    `[[boxes]]\ntype = "helm"\nname = "${name}"\nrepository = "${repository}"\nchart = "chart"\n`;
+  return {
+    "k8s/frontend.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frontend\ndata:\n  from: frontend\n",
+    "environment.toml": [
+      'url = "https://checkout-${PRBOX_PR}.preview.example.com"',
+      '[[boxes]]\ntype = "manifests"\nname = "frontend"\nchart = "k8s"\n',
+      box("api", api),
+      box("worker", worker),
+    ].join("\n"),
+  };
+}
+
+/** Opens PR `pr` of `repo` on BRANCH at a new commit with `files`; returns the commit. */
+async function openOn(t: PipelineTest, repo: ForgeHarness, pr: number, files: Files): Promise<string> {
+  const sha = newSha();
+  await repo.push(sha, files);
+  repo.open(pr, { ref: BRANCH, sha });
+  await t.deliver(repo.pullRequestEvent(pr, "opened"));
+  return sha;
+}
+
+const sticky = (repo: ForgeHarness, pr: number) => repo.stickyComments(pr)[0]?.body ?? "";
+const link = (repo: ForgeHarness, pr: number) => `${repo.repo}${repo.name === "gitlab" ? "!" : "#"}${pr}`;
+
+export function groupsSuite(forge: ForgeName) {
+  const it = usePipeline(forge, { env: { PRBOX_BOX_REPOSITORIES: "acme/**:acme/**" } });
+
+  describe.concurrent(`pull requests of one branch in several repositories on ${forge}`, SHARED_PACE_TIMEOUT, () => {
+    it("share one preview: the api's PR joins the frontend's, a push redeploys it, closing each falls back, then tears down", async ({
+      t,
+    }) => {
+      const web = t.forge;
+      const api = t.another(forge);
+      const worker = t.another(forge);
+      const [apiMain, workerMain] = [newSha(), newSha()];
+      await api.pushBranch("main", apiMain, serviceChart("api main"));
+      await worker.pushBranch("main", workerMain, serviceChart("worker main"));
+      const namespace = web.namespace(1);
+      const from = async (name: string) => (await t.kube.core.readNamespacedConfigMap({ name, namespace })).data?.from;
+      const url = "https://checkout-1.preview.example.com";
+
+      // The frontend's PR alone: the api and the worker at their default branch.
+      await openOn(t, web, 1, frontend(api.repo, worker.repo));
+      await t.until("the frontend's preview is ready", () => sticky(web, 1).includes("✅ ready"), {
+        state: () => sticky(web, 1),
+      });
+      await t.settled();
+      expect([await from("api-config"), await from("worker-config")]).toEqual(["api main", "worker main"]);
+      expect(sticky(web, 1)).not.toContain("One preview for the pull requests");
+
+      // The api's PR on the same branch joins: one namespace, the api at the PR's head, both PRs told.
+      const apiHead = await openOn(t, api, 7, serviceChart("api feature"));
+      await t.until("the api box is at the api PR's head", async () => (await from("api-config")) === "api feature");
+      await t.until("both comments list the group", () =>
+        [sticky(web, 1), sticky(api, 7)].every((c) => c.includes(`${link(api, 7)}`) && c.includes("✅ ready")),
+      );
+      await t.settled();
+      for (const [repo, pr] of [
+        [web, 1],
+        [api, 7],
+      ] as const) {
+        const body = sticky(repo, pr);
+        expect(body).toContain(url);
+        expect(body).toContain("One preview for the pull requests of this branch in 2 repositories:");
+        expect(body).toContain(`- ${link(web, 1)}${repo === web ? " (this one)" : ""} at`);
+        expect(body).toContain(`- ${link(api, 7)}${repo === api ? " (this one)" : ""} at \`${apiHead.slice(0, 7)}\``);
+      }
+      expect(await from("worker-config")).toBe("worker main");
+      expect(await namespaceExists(t.kube, api.namespace(7))).toBe(false);
+      expect(api.statusesOf(apiHead).at(-1)?.state).toBe("success");
+
+      // A push to the api's PR redeploys the shared preview.
+      const apiPush = newSha();
+      await api.push(apiPush, serviceChart("api feature, second push"));
+      api.pushTo(7, apiPush);
+      await t.deliver(api.pullRequestEvent(7, "synchronize"));
+      await t.until(
+        "the api box is at the new head",
+        async () => (await from("api-config")) === "api feature, second push",
+      );
+      await t.until("the api PR's comment names the new head", () => sticky(api, 7).includes(apiPush.slice(0, 7)));
+      await t.settled();
+
+      // Closing the api's PR puts the api back at its default branch; the frontend's preview goes on.
+      api.close(7, { merged: true });
+      await t.deliver(api.pullRequestEvent(7, "closed"));
+      await t.until("the api box is back at main", async () => (await from("api-config")) === "api main");
+      await t.until("the api PR says it left", () => sticky(api, 7).includes("left the shared preview"));
+      await t.until("the frontend's comment no longer lists the api", () => !sticky(web, 1).includes(link(api, 7)));
+      await t.settled();
+      expect(sticky(api, 7)).toContain(`left the shared preview of ${link(web, 1)} (the pull request was closed)`);
+      expect(sticky(web, 1)).toContain("✅ ready");
+
+      // Closing the last PR deletes the preview.
+      web.close(1, { merged: true });
+      await t.deliver(web.pullRequestEvent(1, "closed"));
+      await t.until("the namespace is gone", async () => !(await namespaceExists(t.kube, namespace)));
+      await t.settled();
+    });
+  });
+}
