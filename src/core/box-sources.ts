@@ -93,3 +93,15 @@ export async function fetchPullRequest(
   await forge.fetchSources(desired.ref, desired.sha, root, signal);
   return root;
 }
+
+/** A closed PR's repository at its default branch, in `scratch`/pr, and the commit it is at. */
+export async function fetchDefaultBranch(
+  forge: Forge,
+  ref: PullRequestRef,
+  scratch: string,
+  signal: AbortSignal,
+): Promise<{ root: string; sha: string }> {
+  const root = path.join(scratch, "pr");
+  await mkdir(root);
+  return { root, sha: await forge.fetchRepository(ref, ref.repo, null, root, signal) };
+}

@@ -3,7 +3,7 @@ import type { Policy } from "../config/config.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import type { CommitStatus, ForgeRegistry, PullRequestRef } from "./forge.js";
-import { groupingOf, groupSection, sameBranch, type Candidate, type GroupMember } from "./groups.js";
+import { groupingOf, groupSection, sameBranch, type Candidate, type GroupHost, type GroupMember } from "./groups.js";
 import type { StateStore } from "./ports.js";
 import { commentBody } from "./report.js";
 import { upsertStickyComment } from "./sticky-comment.js";
@@ -26,7 +26,7 @@ export async function branchCandidates(
   deps: Pick<GroupDeps, "store" | "policy">,
   desired: DesiredState,
 ): Promise<Candidate[]> {
-  if (deps.policy.boxRepositories.length === 0 || desired.closed) return [];
+  if (deps.policy.boxRepositories.length === 0) return [];
   const same = sameBranch(desired, await deps.store.listDesired());
   return Promise.all(same.map(async (d) => ({ desired: d, observed: await deps.store.getObserved(d.envId) })));
 }
@@ -59,7 +59,7 @@ async function linker(deps: Pick<GroupDeps, "forges">, ref: PullRequestRef) {
 /** The host's report, on each member's PR too: the same comment with the group listed, the same status on its head. */
 export async function reportToMembers(
   deps: Pick<GroupDeps, "forges">,
-  host: { ref: PullRequestRef; sha: string },
+  host: GroupHost,
   members: readonly GroupMember[],
   report: { comment: string; status: CommitStatus | null },
   log: Logger,
@@ -75,12 +75,23 @@ export async function reportToMembers(
 /** The group section of the host's own comment. */
 export async function hostSection(
   deps: Pick<GroupDeps, "forges">,
-  host: { ref: PullRequestRef; sha: string },
+  host: GroupHost,
   members: readonly GroupMember[],
 ): Promise<string> {
   if (members.length === 0) return "";
   const { link } = await linker(deps, host.ref);
   return groupSection(host, members, host.ref, link);
+}
+
+/** What a closed host's own PR is told while its preview goes on for the other PRs of its group. */
+export async function lingerText(
+  deps: Pick<GroupDeps, "forges">,
+  ref: PullRequestRef,
+  members: readonly GroupMember[],
+): Promise<string> {
+  const { link } = await linker(deps, ref);
+  const others = members.map((m) => link(m.ref)).join(", ");
+  return `**prbox preview**: this pull request is closed; its preview goes on for ${others}, with this repository at its default branch, and is deleted when they close.`;
 }
 
 /**
@@ -119,14 +130,29 @@ export async function leaveGroup(desired: DesiredState, observed: ObservedState,
   const host = observed.host ? await deps.store.getDesired(observed.host) : null;
   const { forge, link } = await linker(deps, desired.ref);
   const reason = desired.closed ? "the pull request was closed" : (desired.waitReason ?? "`/destroy`");
-  const comment = commentBody({ state: "left", host: host ? link(host.ref) : "another pull request", reason });
+  const comment = commentBody({
+    state: "left",
+    host: host ? link(host.ref) : "another pull request",
+    reason,
+    last: host?.closed === true,
+  });
   await upsertStickyComment(forge, desired.ref, comment, deps.log);
   if (observed.host) await deps.queue?.enqueueReconcile(observed.host);
 }
 
-/** The host's preview was deleted: each member hears why and deploys on its own again (if its repository says how). */
-export async function dissolveGroup(desired: DesiredState, members: readonly GroupMember[], deps: GroupDeps) {
-  for (const member of members) {
+/**
+ * The host's preview was deleted while PRs of its group are open (a /destroy, a rule): each
+ * hears why, and deploys on its own again (if its repository says how).
+ */
+export async function dissolveGroup(
+  desired: DesiredState,
+  members: readonly GroupMember[],
+  candidates: readonly Candidate[],
+  deps: GroupDeps,
+) {
+  const open = (m: GroupMember) =>
+    candidates.some((c) => c.desired.envId === m.envId && !c.desired.closed && c.desired.action !== "destroy");
+  for (const member of members.filter(open)) {
     const { forge, link } = await linker(deps, member.ref);
     const why = desired.closed ? "was closed" : "had its preview deleted";
     const reason = `${link(desired.ref)}, whose preview this pull request was part of, ${why}`;

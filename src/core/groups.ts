@@ -18,7 +18,15 @@ export interface GroupMember {
   sha: string;
 }
 
-/** An open PR of the branch, as the state store knows it. */
+/** The PR whose environment a group shares, and the commit its own boxes are at. */
+export interface GroupHost {
+  ref: PullRequestRef;
+  sha: string;
+  /** The PR is closed: its boxes are at its repository's default branch. */
+  closed?: boolean;
+}
+
+/** A PR of the branch, as the state store knows it. */
 export interface Candidate {
   desired: DesiredState;
   observed: ObservedState | null;
@@ -33,28 +41,22 @@ export interface Grouping {
 
 export const NO_GROUP: Grouping = { host: null, members: [] };
 
-/** The other PRs that could share an environment with `desired`: same forge, same head branch, open. */
+/** The PRs of `desired`'s forge and head branch, itself included, open or not (a closed host may linger). */
 export function sameBranch(desired: DesiredState, all: readonly DesiredState[]): DesiredState[] {
-  return all.filter(
-    (other) =>
-      other.ref.forge === desired.ref.forge &&
-      other.branch === desired.branch &&
-      !other.closed &&
-      other.action !== "destroy",
-  );
+  return all.filter((other) => other.ref.forge === desired.ref.forge && other.branch === desired.branch);
 }
 
 /**
  * Who hosts whom among the PRs of one branch, decided the same way by each of them: in the order
- * of their environment ids, a PR that passed its gates (`action` deploy) and is not yet a member
- * (or waits with its preview running) takes as members the PRs that passed theirs, in the repositories it names, that are neither
+ * of their environment ids, a PR that can host (canHost) and is not yet a member takes as members
+ * the open PRs that passed their gates, in the repositories it names, that are neither
  * members nor hosts yet (one per repository). Two PRs naming each other: the first hosts. A chain
  * (a names b, b names c) groups a with b; c deploys alone. `names` overrides a PR's repositories
  * (the host being rendered, which learns them as it goes).
  */
 export function hostsOf(candidates: readonly Candidate[], names?: { envId: string; repositories: string[] }) {
   const eligible = candidates
-    .filter((c) => c.desired.action === "deploy" || (c.desired.action === "wait" && deployed(c.observed)))
+    .filter(canHost)
     .sort((a, b) => (a.desired.envId < b.desired.envId ? -1 : a.desired.envId > b.desired.envId ? 1 : 0));
   const named = (c: Candidate) =>
     new Set(
@@ -68,7 +70,7 @@ export function hostsOf(candidates: readonly Candidate[], names?: { envId: strin
     const taken = new Set<string>([host.desired.ref.repo.toLowerCase()]);
     for (const member of eligible) {
       const id = member.desired.envId;
-      if (member.desired.action !== "deploy") continue;
+      if (member.desired.action !== "deploy" || member.desired.closed) continue;
       const repo = member.desired.ref.repo.toLowerCase();
       if (hostOf.has(id) || hosts.has(id) || taken.has(repo) || !repositories.has(repo)) continue;
       hostOf.set(id, host.desired.envId);
@@ -77,6 +79,16 @@ export function hostsOf(candidates: readonly Candidate[], names?: { envId: strin
     }
   }
   return hostOf;
+}
+
+/**
+ * A PR that passed its gates hosts; so does one whose preview runs while it waits (a push waiting
+ * for checks), and one closed or merged while PRs of its group are open: the preview goes on for
+ * them with its repository at the default branch, until the last of them closes.
+ */
+function canHost({ desired, observed }: Candidate): boolean {
+  if (desired.action === "deploy") return !desired.closed;
+  return deployed(observed) && (desired.action === "wait" || desired.closed);
 }
 
 /** A preview runs (as plan.ts isLive says; not imported, plan.ts imports this file). */
@@ -111,7 +123,7 @@ export function sameMembers(deployed: readonly GroupMember[], wanted: readonly G
  * PR first, each with the head the environment took.
  */
 export function groupSection(
-  host: { ref: PullRequestRef; sha: string },
+  host: GroupHost,
   members: readonly GroupMember[],
   to: PullRequestRef,
   link: (ref: PullRequestRef) => string,
@@ -119,7 +131,8 @@ export function groupSection(
   if (members.length === 0) return "";
   const rows = [host, ...members].map(({ ref, sha }) => {
     const self = ref.repo === to.repo && ref.pr === to.pr ? " (this one)" : "";
-    return `- ${link(ref)}${self} at ${short(sha)}`;
+    const closed = ref === host.ref && host.closed ? " (closed: its default branch)" : "";
+    return `- ${link(ref)}${self}${closed} at ${short(sha)}`;
   });
   return [
     "",

@@ -7,7 +7,8 @@ import { NO_GROUP, sameMembers, type Grouping } from "./groups.js";
  * - up-to-date: the cluster and the PR already show what is wanted;
  * - hold: do not deploy, and tell the PR why (a gate, or the cap on live environments);
  * - tear-down: delete the environment and report it;
- * - deploy: deploy `desired.sha`; `fresh` rebuilds from scratch (a /reload);
+ * - deploy: deploy `desired.sha`; `fresh` rebuilds from scratch (a /reload); `closed`: the PR
+ *   was closed while PRs of its group are open: its repository at the default branch, for them;
  * - join: the PR is part of another PR's environment (`host`, src/core/groups.ts): its own, if
  *   any, goes, and the host redeploys with its head.
  */
@@ -16,7 +17,7 @@ export type Action =
   | { kind: "up-to-date" }
   | { kind: "hold"; reason: string }
   | { kind: "tear-down" }
-  | { kind: "deploy"; fresh: boolean }
+  | { kind: "deploy"; fresh: boolean; closed?: true }
   | { kind: "join"; host: string };
 
 /**
@@ -47,14 +48,25 @@ export function plan(
   group: Grouping = NO_GROUP,
 ): Action {
   if (!desired) return { kind: "gone" };
-  if (desired.action === "destroy")
-    return observed?.status === "destroyed" ? { kind: "up-to-date" } : { kind: "tear-down" };
+  if (desired.action === "destroy") return closing(desired, observed, group);
   if (desired.action === "wait") return hold(desired, observed, desired.waitReason ?? "waiting");
   if (group.host !== null) return join(desired, observed, group.host);
   if (upToDate(desired, observed, group)) return { kind: "up-to-date" };
   // Environments already live always redeploy: the claim of a live one is always granted.
   if (capacity && !capacity.claimed) return hold(desired, observed, capReason(capacity));
   return { kind: "deploy", fresh: desired.reloadRequest > (observed?.reloadRequest ?? 0) };
+}
+
+/**
+ * A closed PR's preview is deleted, unless PRs of its group are still open: it goes on for them
+ * (redeployed when they change), and is deleted when the last of them leaves.
+ */
+function closing(desired: DesiredState, observed: ObservedState | null, group: Grouping): Action {
+  if (desired.closed && group.members.length > 0) {
+    const settled = upToDate(desired, observed, group) && observed?.generation === desired.generation;
+    return settled ? { kind: "up-to-date" } : { kind: "deploy", fresh: false, closed: true };
+  }
+  return observed?.status === "destroyed" ? { kind: "up-to-date" } : { kind: "tear-down" };
 }
 
 function upToDate(desired: DesiredState, observed: ObservedState | null, group: Grouping): boolean {

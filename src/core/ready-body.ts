@@ -17,6 +17,11 @@ interface ReadyReport {
   summary: ReadySummary;
 }
 
+/** How the boxes of the environment's own repository are named in the "from" column (markdown). */
+export interface ReadyWording {
+  ownBoxes?: string;
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** A URL as a link when it is plain, as inert code when it holds anything markdown could read. */
@@ -29,7 +34,7 @@ function address(a: Address): string {
 const code = (text: string) => inlineCode(text).replace(/\|/g, "\\|");
 
 /** The sticky comment for a ready environment (docs/architecture.md §1, step 6). */
-export function readyBody(title: string, report: ReadyReport): string {
+export function readyBody(title: string, report: ReadyReport, wording: ReadyWording = {}): string {
   const { summary } = report;
   const { fetch, render, apply, wait, test } = summary.phases;
   const tests = summary.tests.length > 0 && test !== undefined ? ` · tests ${seconds(test)}` : "";
@@ -43,7 +48,7 @@ export function readyBody(title: string, report: ReadyReport): string {
     `**Resources**: ${costLine(summary.requests, summary.prices)}.`,
     ...addresses(summary),
     "",
-    ...boxes(summary),
+    ...boxes(summary, wording.ownBoxes ?? "this pull request"),
     "",
     ...objects(summary),
     ...testsSection(summary.tests),
@@ -53,10 +58,10 @@ export function readyBody(title: string, report: ReadyReport): string {
 }
 
 /** Each box with its charts and objects; with a "from" column when a box came from another repository. */
-function boxes(summary: ReadySummary): string[] {
+function boxes(summary: ReadySummary, own: string): string[] {
   const withFrom = summary.boxes.some((b) => b.from !== null);
   const from = ({ from: f }: ReadySummary["boxes"][number]) =>
-    f === null ? "this pull request" : `${code(f.repository)}${f.commit ? ` at ${short(f.commit)}` : ""}`;
+    f === null ? own : `${code(f.repository)}${f.commit ? ` at ${short(f.commit)}` : ""}`;
   return [
     `| box | chart | objects |${withFrom ? " from |" : ""}`,
     `|---|---|---|${withFrom ? "---|" : ""}`,

@@ -3,12 +3,13 @@ import type { Baseline } from "../config/baseline.js";
 import type { Policy } from "../config/config.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
-import type { Forge, ForgeRegistry } from "./forge.js";
+import type { CommitStatus, Forge, ForgeRegistry } from "./forge.js";
 import { hostSection, reportToMembers } from "./group-steps.js";
-import type { Candidate, GroupMember } from "./groups.js";
+import type { Candidate, GroupHost, GroupMember } from "./groups.js";
 import type { StateStore } from "./ports.js";
 import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
 import { upsertStickyComment } from "./sticky-comment.js";
+import { inlineCode, short } from "./markdown.js";
 import { testsStatus } from "./test-report.js";
 
 /** What a reconcile (./reconcile.ts) works with, and how it writes its reports and its observed state. */
@@ -79,6 +80,10 @@ export interface Step {
   members: GroupMember[];
   /** The repositories the render named as boxes, once rendered. */
   sources?: string[];
+  /** The PR is closed and its preview goes on for its group: only the group's other PRs hear of it. */
+  quiet?: boolean;
+  /** The commit the host's own boxes were taken at, when not the PR's head (a closed host: its default branch). */
+  hostSha?: string;
 }
 
 export function now(step: Step): string {
@@ -95,20 +100,40 @@ export function observe(
 }
 
 export async function report(desired: DesiredState, step: Step, body: Report): Promise<void> {
-  const { forge } = step;
   const comment = commentBody(body);
+  const status = commitStatus(body);
+  const host = { ref: desired.ref, sha: step.hostSha ?? desired.sha, closed: step.quiet };
+  if (!step.quiet) await reportOwn(desired, step, body, { comment: comment, status, host });
+  // On the other PRs of its group, the host's own boxes are named by its repository.
+  const theirs = commentBody(body, { ownBoxes: `${inlineCode(desired.ref.repo)} at ${short(host.sha)}` });
+  await reportToMembers(
+    step.deps,
+    host,
+    step.members,
+    { comment: theirs, status: "sha" in body ? status : null },
+    step.log,
+  );
+}
+
+/** The report on the environment's own PR: the sticky comment, the commit statuses, the forge's environment. */
+async function reportOwn(
+  desired: DesiredState,
+  step: Step,
+  body: Report,
+  said: { comment: string; status: CommitStatus | null; host: GroupHost },
+): Promise<void> {
+  const { forge } = step;
+  const { comment, status } = said;
   await upsertStickyComment(
     forge,
     desired.ref,
-    comment + (await hostSection(step.deps, desired, step.members)),
+    comment + (await hostSection(step.deps, said.host, step.members)),
     step.log,
   );
-  const status = commitStatus(body);
   // A deploy's outcome carries the whole report (GitHub's check run shows it); a hold or a retry does not.
   const outcome = body.state === "ready" || (body.state === "failed" && !body.retry);
   if (status && "sha" in body)
     await forge.setCommitStatus(desired.ref, body.sha, outcome ? { ...status, summary: comment } : status);
-  await reportToMembers(step.deps, desired, step.members, { comment, status: "sha" in body ? status : null }, step.log);
   const tests = body.state === "ready" ? testsStatus(body.summary.tests, body.url) : null;
   if (tests && "sha" in body) await forge.setCommitStatus(desired.ref, body.sha, tests);
   const state = environmentState(body);

@@ -8,10 +8,11 @@ import { describeError, PrboxError } from "../errors.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
 import { probeIfWanted, stopwatch } from "./deploy-steps.js";
-import { fetchPullRequest, renderPullRequest } from "./box-sources.js";
+import { fetchDefaultBranch, fetchPullRequest, renderPullRequest } from "./box-sources.js";
+import { upsertStickyComment } from "./sticky-comment.js";
 import { readySummary, type ReadySummary } from "./ready-summary.js";
 import { groupingOf } from "./groups.js";
-import { branchCandidates, groupHeads, joinGroup, settleMembers } from "./group-steps.js";
+import { branchCandidates, groupHeads, joinGroup, lingerText, settleMembers } from "./group-steps.js";
 import {
   background,
   now,
@@ -66,7 +67,7 @@ async function act(
     case "tear-down":
       return teardown(desired, observed, step);
     case "deploy":
-      return deploy(desired, action.fresh, observed, step);
+      return deploy(desired, action, observed, step);
     case "join":
       await joinGroup(desired, observed, action.host, { ...step.deps, log: step.log }, now(step));
       return "joined";
@@ -126,6 +127,40 @@ async function reportReady(
   );
 }
 
+/**
+ * The comment already says "deploying shortly": only the forge's deployment changes state. The
+ * forge writes are throttled; they run alongside the download and the render (and the apply).
+ */
+async function markInProgress(desired: DesiredState, step: Step): Promise<void> {
+  if (step.quiet) return;
+  const inProgress = { environment: desired.envId, sha: desired.sha, state: "in_progress" as const, url: null };
+  await step.forge.setEnvironmentStatus(desired.ref, inProgress);
+}
+
+/** The PR's sources at its commit; a closed host's (plan.ts "closed") at its repository's default branch. */
+async function ownSources(
+  desired: DesiredState,
+  action: { closed?: true },
+  scratch: string,
+  step: Step,
+  signal: AbortSignal,
+): Promise<{ root: string; sha: string }> {
+  if (!action.closed) return { root: await fetchPullRequest(step.forge, desired, scratch, signal), sha: desired.sha };
+  const fetched = await fetchDefaultBranch(step.forge, desired.ref, scratch, signal);
+  step.hostSha = fetched.sha;
+  return fetched;
+}
+
+/**
+ * A closed PR's preview goes on for the open PRs of its group: its own PR is told once, and hears
+ * nothing more until the preview is deleted (its commit is merged or abandoned).
+ */
+async function lingerOn(desired: DesiredState, step: Step): Promise<void> {
+  step.quiet = true;
+  const body = await lingerText(step.deps, desired.ref, step.members);
+  await upsertStickyComment(step.forge, desired.ref, body, step.log);
+}
+
 /** The PR's environment rendered, with the heads of the PRs in its group for their repositories' boxes. */
 async function render(
   desired: DesiredState,
@@ -144,31 +179,28 @@ async function render(
 
 async function deploy(
   desired: DesiredState,
-  fresh: boolean,
+  action: Extract<Action, { kind: "deploy" }>,
   observed: ObservedState | null,
   step: Step,
 ): Promise<ReconcileOutcome> {
   const started = Date.now();
+  if (action.closed) await lingerOn(desired, step);
   // The PR hears of the job before anything that may be broken (the cluster) is touched.
   const queued = background(step, report(desired, step, { state: "queued", sha: desired.sha }));
   const cluster = await step.deps.cluster();
   const controller = new AbortController();
-  const stopWatching = watchForClose(desired, step, controller);
+  const stopWatching = action.closed ? () => {} : watchForClose(desired, step, controller);
   const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
-  // The PR's sources and other repositories' (boxes with a `repository`), side by side.
   const scratch = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
-  // The comment already says "deploying shortly": only the forge's deployment changes state. The
-  // forge writes are throttled; they run alongside the download and the render (and the apply).
-  const inProgress = { environment: desired.envId, sha: desired.sha, state: "in_progress" as const, url: null };
   const deploying = background(
     step,
-    queued.then(() => step.forge.setEnvironmentStatus(desired.ref, inProgress)),
+    queued.then(() => markInProgress(desired, step)),
   );
   try {
     const lap = stopwatch();
-    const root = await fetchPullRequest(step.forge, desired, scratch, signal);
+    const own = await ownSources(desired, action, scratch, step, signal);
     const fetched = lap();
-    const rendered = await render(desired, { root, scratch }, step, signal);
+    const rendered = await render({ ...desired, sha: own.sha }, { root: own.root, scratch }, step, signal);
     const renderedIn = lap();
     // The PR hears of a deploy before the cluster changes; the deployment's "in progress" may follow.
     await queued;
@@ -176,7 +208,7 @@ async function deploy(
     const result = await deployEnvironment(cluster, rendered, {
       wait: true,
       timeoutMs: step.deps.policy.deployTimeoutMs,
-      fresh,
+      fresh: action.fresh,
       signal,
       log: step.log,
       environmentClusterRole: step.deps.policy.environmentClusterRole,

@@ -1,6 +1,6 @@
 import type { CommitStatus, ForgeEnvironmentState } from "./forge.js";
 import { fence, inlineCode, short } from "./markdown.js";
-import { readyBody } from "./ready-body.js";
+import { readyBody, type ReadyWording } from "./ready-body.js";
 import type { ReadySummary } from "./ready-summary.js";
 
 /** What prbox tells a PR about its environment, forge-neutral; adapters add their own markers. */
@@ -10,7 +10,14 @@ export type Report =
   | { state: "failed"; sha: string; error: string; retry: Retry | null; deleting?: boolean }
   | { state: "waiting"; sha: string; reason: string }
   | { state: "destroyed"; reason: string; /** The PR is open: a push or /deploy brings it back. */ open?: boolean }
-  | { state: "left"; /** The host PR, as the forge links it. */ host: string; reason: string };
+  | {
+      state: "left";
+      /** The host PR, as the forge links it. */
+      host: string;
+      reason: string;
+      /** The host PR is closed too: the preview is deleted now. */
+      last?: boolean;
+    };
 
 /** The queue's next attempt after a transient failure (src/queue/worker.ts NextAttempt). */
 export interface Retry {
@@ -21,13 +28,13 @@ export interface Retry {
 }
 
 /** The sticky comment's markdown for a report. */
-export function commentBody(report: Report): string {
+export function commentBody(report: Report, wording?: ReadyWording): string {
   const title = "**prbox preview**";
   switch (report.state) {
     case "queued":
       return `${title}: ⏳ queued, deploying ${short(report.sha)} shortly.`;
     case "ready":
-      return readyBody(title, report);
+      return readyBody(title, report, wording);
     case "failed":
       return report.retry ? retrying(title, report, report.retry) : failed(title, report);
     case "waiting":
@@ -35,7 +42,7 @@ export function commentBody(report: Report): string {
     case "destroyed":
       return `${title}: 🧹 environment deleted (${report.reason}).${report.open ? " Push a commit or comment `/deploy` to deploy it again." : ""}`;
     case "left":
-      return `${title}: 🧹 this pull request left the shared preview of ${report.host} (${report.reason}); it goes on without it.`;
+      return `${title}: 🧹 this pull request left the shared preview of ${report.host} (${report.reason}); ${report.last ? "that pull request is closed too, so the preview is deleted" : "it goes on without it"}.`;
   }
 }
 

@@ -42,7 +42,7 @@ export async function teardown(
     observe(desired, step, { sha: null, status: "destroyed", error: null, reloadRequest: desired.reloadRequest }),
   );
   await step.deps.store.releaseSlot(desired.envId);
-  await dissolveGroup(desired, observed?.members ?? [], { ...step.deps, log: step.log });
+  await dissolveGroup(desired, observed?.members ?? [], step.candidates, { ...step.deps, log: step.log });
   await wakeWaiting(step.deps);
   return "destroyed";
 }

@@ -18,16 +18,16 @@ const BRANCH = "feature/checkout";
 function serviceChart(from: string): Files {
   return {
     "chart/Chart.yaml": "apiVersion: v2\nname: service\nversion: 1.2.0\n",
-    "chart/templates/configmap.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  from: ${JSON.stringify(from)}\n`,
+    "chart/templates/configmap.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\n  labels:\n    helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}\ndata:\n  from: ${JSON.stringify(from)}\n`,
   };
 }
 
 /** The frontend's sources: its own manifest, and the api's and the worker's charts from their repositories. */
-function frontend(api: string, worker: string): Files {
+function frontend(api: string, worker: string, from = "frontend"): Files {
   const box = (name: string, repository: string) =>
     `[[boxes]]\ntype = "helm"\nname = "${name}"\nrepository = "${repository}"\nchart = "chart"\n`;
   return {
-    "k8s/frontend.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frontend\ndata:\n  from: frontend\n",
+    "k8s/frontend.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frontend\ndata:\n  from: ${from}\n`,
     "environment.toml": [
       'url = "https://checkout-${PRBOX_PR}.preview.example.com"',
       '[[boxes]]\ntype = "manifests"\nname = "frontend"\nchart = "k8s"\n',
@@ -92,6 +92,12 @@ export function groupsSuite(forge: ForgeName) {
         expect(body).toContain(`- ${link(web, 1)}${repo === web ? " (this one)" : ""} at`);
         expect(body).toContain(`- ${link(api, 7)}${repo === api ? " (this one)" : ""} at \`${apiHead.slice(0, 7)}\``);
       }
+      // The frontend's own box comes from "this pull request" on its PR, from its repository on the api's.
+      expect(sticky(web, 1)).toContain("| ` frontend ` | manifests | 1 | this pull request |");
+      expect(sticky(api, 7)).toContain(`| \` frontend \` | manifests | 1 | \` ${web.repo} \` at \``);
+      expect(sticky(api, 7)).toContain(
+        `| \` api \` | \` service-1.2.0 \` | 1 | \` ${api.repo} \` at \`${apiHead.slice(0, 7)}\` |`,
+      );
       expect(await from("worker-config")).toBe("worker main");
       expect(await namespaceExists(t.kube, api.namespace(7))).toBe(false);
       expect(api.statusesOf(apiHead).at(-1)?.state).toBe("success");
@@ -123,6 +129,81 @@ export function groupsSuite(forge: ForgeName) {
       await t.deliver(web.pullRequestEvent(1, "closed"));
       await t.until("the namespace is gone", async () => !(await namespaceExists(t.kube, namespace)));
       await t.settled();
+    });
+
+    it("goes on for the api's PR when the frontend's is merged first, with the frontend at its default branch, until the api's closes", async ({
+      t,
+    }) => {
+      const web = t.forge;
+      const api = t.another(forge);
+      const worker = t.another(forge);
+      await web.pushBranch("main", newSha(), frontend(api.repo, worker.repo, "frontend main"));
+      await api.pushBranch("main", newSha(), serviceChart("api main"));
+      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
+      const namespace = web.namespace(2);
+      const from = async (name: string) => (await t.kube.core.readNamespacedConfigMap({ name, namespace })).data?.from;
+      await openOn(t, web, 2, frontend(api.repo, worker.repo, "frontend feature"));
+      await t.until("the frontend's preview is ready", () => sticky(web, 2).includes("✅ ready"));
+      await t.settled();
+      await openOn(t, api, 8, serviceChart("api feature"));
+      await t.until("the api box is at the api PR's head", async () => (await from("api-config")) === "api feature");
+      await t.settled();
+
+      web.close(2, { merged: true });
+      await t.deliver(web.pullRequestEvent(2, "closed"));
+      await t.until("the frontend is at its default branch", async () => (await from("frontend")) === "frontend main");
+      await t.until("the api PR's comment says so", () =>
+        sticky(api, 8).includes(`- ${link(web, 2)} (closed: its default branch) at`),
+      );
+      await t.settled();
+      expect(await from("api-config")).toBe("api feature");
+      expect(sticky(api, 8)).toContain("✅ ready");
+      expect(sticky(web, 2)).toBe(
+        `<!-- prbox:sticky -->\n**prbox preview**: this pull request is closed; its preview goes on for ${link(api, 8)}, with this repository at its default branch, and is deleted when they close.`,
+      );
+
+      api.close(8, { merged: true });
+      await t.deliver(api.pullRequestEvent(8, "closed"));
+      await t.until("the namespace is gone", async () => !(await namespaceExists(t.kube, namespace)));
+      await t.until("the frontend's comment says the preview was deleted", () =>
+        sticky(web, 2).includes("environment deleted (the pull request was closed)"),
+      );
+      await t.settled();
+      expect(sticky(api, 8)).toContain(
+        `left the shared preview of ${link(web, 2)} (the pull request was closed); that pull request is closed too, so the preview is deleted.`,
+      );
+    });
+
+    it("takes a fork's PR into the group only after a maintainer's /deploy", async ({ t }) => {
+      const web = t.forge;
+      const api = t.another(forge);
+      await api.pushBranch("main", newSha(), serviceChart("api main"));
+      const worker = t.another(forge);
+      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
+      const namespace = web.namespace(3);
+      const from = async (name: string) => (await t.kube.core.readNamespacedConfigMap({ name, namespace })).data?.from;
+      await openOn(t, web, 3, frontend(api.repo, worker.repo));
+      await t.until("the frontend's preview is ready", () => sticky(web, 3).includes("✅ ready"));
+      await t.settled();
+
+      const forkHead = newSha();
+      await api.push(forkHead, serviceChart("api from a fork"));
+      api.open(9, { ref: BRANCH, sha: forkHead, fork: true, user: "outsider" });
+      await t.deliver(api.pullRequestEvent(9, "opened"));
+      await t.until("the fork's PR waits for a maintainer", () => sticky(api, 9).includes("comes from a fork"));
+      await t.settled();
+      expect(await from("api-config")).toBe("api main");
+      expect(sticky(web, 3)).not.toContain(link(api, 9));
+
+      api.setRole("maintainer-of-api", "maintain");
+      const deploy = api.comment(9, "maintainer-of-api", "/deploy");
+      await t.deliver(api.commentEvent(9, deploy), { replies: true });
+      await t.until("the fork's head is in the preview", async () => (await from("api-config")) === "api from a fork");
+      await t.until("both comments list the group", () =>
+        [sticky(web, 3), sticky(api, 9)].every((c) => c.includes(link(api, 9)) && c.includes("✅ ready")),
+      );
+      await t.settled();
+      expect(await namespaceExists(t.kube, api.namespace(9))).toBe(false);
     });
   });
 }

@@ -2,6 +2,7 @@
 // Pure: no Redis, no cluster, no forge.
 import { describe, expect, it } from "vitest";
 import type { DesiredState, ObservedState } from "../../../src/core/desired.js";
+import { NO_GROUP, type Grouping } from "../../../src/core/groups.js";
 import { isLive, plan, type Action, type Capacity } from "../../../src/core/plan.js";
 import { desiredState } from "../../integration/queue/support.js";
 
@@ -132,6 +133,83 @@ describe("plan", () => {
   });
 });
 
+describe("plan in a group of PRs of one branch (ADR 29)", () => {
+  const member = {
+    envId: "env-2",
+    ref: { forge: "github" as const, repo: "acme/api", pr: 4, target: "1" },
+    branch: "feature",
+    sha: B,
+  };
+  const hosting = { host: null, members: [member] };
+  const joinedTo = (host: string) => ({ host, members: [] });
+  const grouped = observed({ sha: null, status: "grouped", host: "env-9" });
+  const cases: [string, DesiredState, ObservedState | null, Grouping, Action][] = [
+    ["a member not yet joined: join", desired(), observed(), joinedTo("env-9"), { kind: "join", host: "env-9" }],
+    ["a member joined in this generation: up to date", desired(), grouped, joinedTo("env-9"), { kind: "up-to-date" }],
+    [
+      "a member pushed: join again (the host redeploys)",
+      desired({ generation: 4 }),
+      grouped,
+      joinedTo("env-9"),
+      { kind: "join", host: "env-9" },
+    ],
+    ["a member whose host went: deploys alone", desired(), grouped, NO_GROUP, { kind: "deploy", fresh: false }],
+    [
+      "a member waiting for its gates: holds, does not join",
+      desired({ action: "wait", waitReason: LABEL }),
+      null,
+      joinedTo("env-9"),
+      { kind: "hold", reason: LABEL },
+    ],
+    ["a host whose members changed: deploy", desired(), observed(), hosting, { kind: "deploy", fresh: false }],
+    [
+      "a host deployed with these members: up to date",
+      desired(),
+      observed({ members: [member] }),
+      hosting,
+      { kind: "up-to-date" },
+    ],
+    [
+      "a host whose member pushed: deploy",
+      desired(),
+      observed({ members: [{ ...member, sha: A }] }),
+      hosting,
+      { kind: "deploy", fresh: false },
+    ],
+    [
+      "a host closed with members open: its preview goes on for them",
+      desired({ action: "destroy", closed: true, generation: 4 }),
+      observed({ members: [member] }),
+      hosting,
+      { kind: "deploy", fresh: false, closed: true },
+    ],
+    [
+      "a closed host already redeployed for them: up to date",
+      desired({ action: "destroy", closed: true }),
+      observed({ members: [member] }),
+      hosting,
+      { kind: "up-to-date" },
+    ],
+    [
+      "a closed host whose last member left: tear down",
+      desired({ action: "destroy", closed: true }),
+      observed({ members: [member] }),
+      NO_GROUP,
+      { kind: "tear-down" },
+    ],
+    [
+      "a host's /destroy with members open: tear down (they deploy alone)",
+      desired({ action: "destroy", closed: false }),
+      observed({ members: [member] }),
+      hosting,
+      { kind: "tear-down" },
+    ],
+  ];
+  it.each(cases)("%s", (_name, want, done, group, action) => {
+    expect(plan(want, done, null, group)).toEqual(action);
+  });
+});
+
 describe("isLive", () => {
   it.each([
     ["nothing done yet", null, false],
@@ -140,6 +218,7 @@ describe("isLive", () => {
     ["waiting, never deployed", observed({ sha: null, status: "waiting" }), false],
     ["waiting while deployed (a label removed)", observed({ status: "waiting" }), true],
     ["deleted", observed({ sha: null, status: "destroyed" }), false],
+    ["part of another PR's preview", observed({ sha: null, status: "grouped", host: "env-9" }), false],
   ] as const)("%s", (_name, done, live) => {
     expect(isLive(done)).toBe(live);
   });
