@@ -211,6 +211,8 @@ export function stateOf(
   observed: ObservedState | null,
   record: EnvironmentRecord | null,
 ): PageState {
+  const grouped = groupState(desired, observed);
+  if (grouped) return grouped;
   if (desired.action === "destroy") return "tearing down";
   if (desired.action === "wait" || (observed?.status === "waiting" && observed.generation === desired.generation))
     return "waiting";
@@ -219,8 +221,25 @@ export function stateOf(
   return record?.status === "deploying" && record.sha === desired.sha ? "deploying" : "queued";
 }
 
+/**
+ * In a group of PRs sharing a preview (ADR 29): a member waits on its host's preview; a closed
+ * host's preview, kept for the open PRs of its group, runs on.
+ */
+function groupState(desired: DesiredState, observed: ObservedState | null): PageState | null {
+  if (lingering(desired, observed)) return observed?.status === "failed" ? "failed" : "ready";
+  const joined = observed?.status === "grouped" && observed.generation === desired.generation;
+  return joined && desired.action === "deploy" ? "waiting" : null;
+}
+
+function lingering(desired: DesiredState, observed: ObservedState | null): boolean {
+  const live = observed?.status === "ready" || observed?.status === "failed";
+  return desired.closed && live && (observed.members?.length ?? 0) > 0;
+}
+
 function reasonOf(desired: DesiredState, observed: ObservedState | null): string | null {
   if (desired.waitReason) return desired.waitReason;
+  if (observed?.status === "grouped") return `part of the preview of ${observed.host ?? "another pull request"}`;
+  if (lingering(desired, observed)) return "the pull request is closed; kept for the other pull requests of its branch";
   // The reconciler records a wait it decided itself (the cap on live environments) as the error.
   if (observed?.status === "waiting" && observed.generation === desired.generation) return observed.error;
   if (desired.action === "destroy" && desired.closed) return "the pull request is closed";

@@ -153,4 +153,35 @@ describe("which environments the page lists", () => {
       ["cli-env", "ready", null, true],
     ]);
   });
+
+  it("shows a PR in another's shared preview as waiting on it, and a closed host kept for its group as running", () => {
+    const observed = (envId: string, extra: object) => ({
+      envId,
+      sha: "a".repeat(40),
+      reloadRequest: 0,
+      generation: 0,
+      error: null,
+      at: "2026-11-22T10:00:00Z",
+      ...extra,
+    });
+    const member = desiredState("member", { ref: { forge: "github", repo: "acme/api", pr: 4, target: "1" } });
+    const host = desiredState("host", {
+      ref: { forge: "github", repo: "acme/web", pr: 1, target: "1" },
+      action: "destroy",
+      closed: true,
+    });
+    const members = [{ envId: "member", ref: member.ref, branch: "feature", sha: "a".repeat(40) }];
+    const merged = mergeEnvironments(
+      [
+        { desired: member, observed: observed("member", { sha: null, status: "grouped", host: "host" }) },
+        { desired: host, observed: observed("host", { status: "ready", members }) },
+      ],
+      [],
+      FORGES,
+    );
+    expect(merged.map((e) => [e.id, e.state, e.reason])).toEqual([
+      ["member", "waiting", "part of the preview of host"],
+      ["host", "ready", "the pull request is closed; kept for the other pull requests of its branch"],
+    ]);
+  });
 });
