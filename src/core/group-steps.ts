@@ -141,8 +141,10 @@ export async function leaveGroup(desired: DesiredState, observed: ObservedState,
 }
 
 /**
- * The host's preview was deleted while PRs of its group are open (a /destroy, a rule): each
- * hears why, and deploys on its own again (if its repository says how).
+ * The host's preview was deleted while PRs of its group are open (a /destroy, a rule, the idle
+ * TTL): each hears why. After a /destroy or a rule each deploys on its own again (if its
+ * repository says how); after the idle TTL none does: a push to the host, or `/deploy` on it,
+ * brings the shared preview back.
  */
 export async function dissolveGroup(
   desired: DesiredState,
@@ -154,10 +156,13 @@ export async function dissolveGroup(
     candidates.some((c) => c.desired.envId === m.envId && !c.desired.closed && c.desired.action !== "destroy");
   for (const member of members.filter(open)) {
     const { forge, link } = await linker(deps, member.ref);
-    const why = desired.closed ? "was closed" : "had its preview deleted";
-    const reason = `${link(desired.ref)}, whose preview this pull request was part of, ${why}`;
+    const host = link(desired.ref);
+    const why = desired.closed
+      ? "was closed"
+      : `had its preview deleted: ${desired.waitReason ?? "`/destroy`"}${desired.expired ? `; push a commit to ${host} or comment \`/deploy\` there to bring it back` : ""}`;
+    const reason = `${host}, whose preview this pull request was part of, ${why}`;
     await upsertStickyComment(forge, member.ref, commentBody({ state: "destroyed", reason }), deps.log);
-    await deps.queue?.enqueueReconcile(member.envId);
+    if (!desired.expired) await deps.queue?.enqueueReconcile(member.envId);
   }
 }
 

@@ -16,6 +16,12 @@ export interface GroupMember {
   ref: PullRequestRef;
   branch: string;
   sha: string;
+  /**
+   * The PR had joined when the host deployed (its observed state said so). A host that deployed
+   * before a member joined deploys again once it has: the last report on the member's PR is then
+   * the host's, never the member's own preview it deleted on joining.
+   */
+  joined?: boolean;
 }
 
 /** The PR whose environment a group shares, and the commit its own boxes are at. */
@@ -107,13 +113,19 @@ export function groupingOf(
   if (host !== undefined) return { host, members: [] };
   const members = candidates
     .filter((c) => hostOf.get(c.desired.envId) === envId)
-    .map(({ desired }) => ({ envId: desired.envId, ref: desired.ref, branch: desired.branch, sha: desired.sha }));
+    .map(({ desired, observed }) => ({
+      envId: desired.envId,
+      ref: desired.ref,
+      branch: desired.branch,
+      sha: desired.sha,
+      joined: observed?.status === "grouped" && observed.host === envId,
+    }));
   return { host: null, members };
 }
 
 /** Whether a deploy took the same heads as wanted now (order aside). */
 export function sameMembers(deployed: readonly GroupMember[], wanted: readonly GroupMember[]): boolean {
-  const key = (m: GroupMember) => `${m.envId}@${m.sha}`;
+  const key = (m: GroupMember) => `${m.envId}@${m.sha}${m.joined ? " joined" : ""}`;
   const had = new Set(deployed.map(key));
   return deployed.length === wanted.length && wanted.every((m) => had.has(key(m)));
 }
@@ -140,4 +152,18 @@ export function groupSection(
     `One preview for the pull requests of this branch in ${members.length + 1} repositories:`,
     ...rows,
   ].join("\n");
+}
+
+/**
+ * When the PRs of a group were last active, for the idle TTL: a member never expires by itself
+ * (null: its preview is its host's), a host is active while any PR of its group is.
+ */
+export function groupActivity(
+  desired: DesiredState,
+  observed: ObservedState | null,
+  byId: ReadonlyMap<string, DesiredState>,
+): string | null {
+  if (observed?.status === "grouped") return null;
+  const times = [desired.eventAt, ...(observed?.members ?? []).map((m) => byId.get(m.envId)?.eventAt ?? "")];
+  return times.reduce((a, b) => (b > a ? b : a));
 }

@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import type { ReconcileQueue } from "./ports.js";
 import { expiryStep, warningText } from "./expiry.js";
+import { groupActivity } from "./groups.js";
 import { isLive } from "./plan.js";
 import { replyOn } from "./sticky-comment.js";
 
@@ -49,15 +50,19 @@ export const FORGET_AFTER_MS = 7 * 24 * 3600_000;
 export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const now = (deps.now ?? (() => new Date()))().getTime();
   const result: SweepResult = { checked: 0, closed: [], idle: [], warned: [], unknown: [], forgotten: [] };
-  for (const desired of await deps.store.listDesired()) {
+  const all = await deps.store.listDesired();
+  const byId = new Map(all.map((d) => [d.envId, d]));
+  for (const desired of all) {
     result.checked++;
     if (desired.action === "destroy") {
       if (await forgettable(deps, desired, now)) result.forgotten.push(desired.envId);
       continue;
     }
-    const verdict = await verdictFor(deps, desired, now);
+    // A group of PRs sharing a preview (ADR 29) is idle when all of them are.
+    const lastActive = groupActivity(desired, await deps.store.getObserved(desired.envId), byId);
+    const verdict = await verdictFor(deps, desired, now, lastActive);
     if (verdict === "unknown") result.unknown.push(desired.envId);
-    if (verdict === "warn" && (await warn(deps, desired, now))) result.warned.push(desired.envId);
+    if (verdict === "warn" && (await warn(deps, desired, now, lastActive))) result.warned.push(desired.envId);
     if (verdict === "closed" || verdict === "idle") {
       await destroy(
         deps,
@@ -90,6 +95,7 @@ async function verdictFor(
   deps: SweepDeps,
   desired: DesiredState,
   now: number,
+  lastActive: string | null,
 ): Promise<"open" | "closed" | "idle" | "warn" | "unknown"> {
   try {
     const forge = await deps.forges.forgeFor(desired.ref);
@@ -102,7 +108,8 @@ async function verdictFor(
     );
     return "unknown";
   }
-  const step = expiryStep(desired, expiryPolicy(deps), now);
+  if (lastActive === null) return "open";
+  const step = expiryStep({ ...desired, eventAt: lastActive }, expiryPolicy(deps), now);
   return step.action === "delete" ? "idle" : step.action === "warn" ? "warn" : "open";
 }
 
@@ -111,13 +118,14 @@ async function verdictFor(
  * warning must not repeat every sweep if the reply fails), then a reply, which notifies the
  * people on the PR. Returns whether it was sent.
  */
-async function warn(deps: SweepDeps, desired: DesiredState, now: number): Promise<boolean> {
+async function warn(deps: SweepDeps, desired: DesiredState, now: number, lastActive: string | null): Promise<boolean> {
   // Only a preview that exists is worth a warning: a PR held without one (a draft) just expires.
   if (!isLive(await deps.store.getObserved(desired.envId))) return false;
   const policy = expiryPolicy(deps);
   let at: number | null = null;
   await deps.store.updateDesired(desired.envId, (current) => {
-    const step = current ? expiryStep(current, policy, now) : null;
+    const active = lastActive !== null && lastActive > (current?.eventAt ?? "") ? lastActive : current?.eventAt;
+    const step = current && active ? expiryStep({ ...current, eventAt: active }, policy, now) : null;
     if (!current || step?.action !== "warn") return current;
     at = step.at;
     return { ...current, warnedFor: new Date(step.at).toISOString() };

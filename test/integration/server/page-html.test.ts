@@ -3,6 +3,7 @@ import type { EnvironmentsView, PageEnvironment } from "../../../src/server/envi
 import { mergeEnvironments } from "../../../src/server/environments-page.js";
 import { escapeHtml, html } from "../../../src/server/html.js";
 import { renderEnvironmentsPage } from "../../../src/server/page-html.js";
+import type { ObservedState } from "../../../src/core/desired.js";
 import { desiredState } from "../queue/support.js";
 
 const FORGES = { github: "https://github.com", gitlab: "https://gitlab.com" };
@@ -155,7 +156,7 @@ describe("which environments the page lists", () => {
   });
 
   it("shows a PR in another's shared preview as waiting on it, and a closed host kept for its group as running", () => {
-    const observed = (envId: string, extra: object) => ({
+    const observed = (envId: string, extra: Partial<ObservedState> & Pick<ObservedState, "status">): ObservedState => ({
       envId,
       sha: "a".repeat(40),
       reloadRequest: 0,

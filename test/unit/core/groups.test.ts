@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredState, ObservedState } from "../../../src/core/desired.js";
 import {
+  groupActivity,
   groupingOf,
   groupSection,
   hostsOf,
@@ -105,9 +106,14 @@ describe("groupingOf", () => {
     expect(groupingOf(id(api), [web, api])).toEqual({ host: id(web), members: [] });
     expect(groupingOf(id(web), [web, api])).toEqual({
       host: null,
-      members: [{ envId: id(api), ref: api.desired.ref, branch: "feature", sha: "c".repeat(40) }],
+      members: [{ envId: id(api), ref: api.desired.ref, branch: "feature", sha: "c".repeat(40), joined: false }],
     });
     expect(groupingOf(id(web), [web])).toEqual({ host: null, members: [] });
+    const joined = {
+      ...api,
+      observed: { ...web.observed!, envId: id(api), sha: null, status: "grouped" as const, host: id(web) },
+    };
+    expect(groupingOf(id(web), [web, joined]).members[0]?.joined).toBe(true);
   });
 });
 
@@ -137,6 +143,7 @@ describe("sameMembers", () => {
     ["a member pushed", [m("a", "1")], [m("a", "2")], false],
     ["a member joined", [m("a", "1")], [m("a", "1"), m("b", "2")], false],
     ["a member left", [m("a", "1"), m("b", "2")], [m("a", "1")], false],
+    ["a member joined since the deploy took its head", [m("a", "1")], [{ ...m("a", "1"), joined: true }], false],
   ] as const)("%s", (_name, deployed, wanted, same) => {
     expect(sameMembers(deployed, wanted)).toBe(same);
   });
@@ -166,5 +173,42 @@ describe("groupSection", () => {
       ].join("\n"),
     );
     expect(groupSection(host, [], host.ref, link)).toBe("");
+  });
+});
+
+describe("groupActivity", () => {
+  const at = (eventAt: string, envId = "x") => desiredState(envId, { eventAt });
+  const observed = (extra: Partial<ObservedState>): ObservedState => ({
+    envId: "x",
+    sha: "a".repeat(40),
+    reloadRequest: 0,
+    generation: 0,
+    status: "ready",
+    error: null,
+    at: "",
+    ...extra,
+  });
+  const member = (envId: string): GroupMember => ({
+    envId,
+    sha: "b".repeat(40),
+    branch: "feature",
+    ref: { forge: "github", repo: "acme/api", pr: 1, target: "1" },
+  });
+
+  it("is a PR's own last event when it is alone", () => {
+    expect(groupActivity(at("2026-12-01T10:00:00Z"), observed({}), new Map())).toBe("2026-12-01T10:00:00Z");
+  });
+
+  it("is the latest event of any PR of a host's group", () => {
+    const byId = new Map([["m", at("2026-12-03T08:00:00Z", "m")]]);
+    expect(groupActivity(at("2026-12-01T10:00:00Z"), observed({ members: [member("m")] }), byId)).toBe(
+      "2026-12-03T08:00:00Z",
+    );
+  });
+
+  it("never expires a member by itself: its preview is its host's", () => {
+    expect(
+      groupActivity(at("2026-12-01T10:00:00Z"), observed({ sha: null, status: "grouped", host: "h" }), new Map()),
+    ).toBeNull();
   });
 });
