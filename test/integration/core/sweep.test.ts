@@ -69,6 +69,35 @@ describe("the periodic sweep", () => {
     expect((await queue.queueCounts()).delayed).toBe(0);
   });
 
+  it("keeps a group's preview while any of its PRs is active, and never expires a member by itself (ADR 29)", async () => {
+    const { store, deps, put } = await harness(24 * HOUR);
+    const old = new Date(NOW.getTime() - 48 * HOUR).toISOString();
+    const member = { envId: "env-member", ref: { forge: "github" as const, repo: "acme/shop", pr: 6, target: "1" } };
+    await put("env-host", 5, { eventAt: old });
+    await put("env-member", 6, { eventAt: new Date(NOW.getTime() - HOUR).toISOString() });
+    await put("env-lone-member", 7, { eventAt: old });
+    const observed = { sha: "a".repeat(40), reloadRequest: 0, generation: 0, error: null, at: old };
+    await store.setObserved({
+      ...observed,
+      envId: "env-host",
+      status: "ready",
+      members: [{ ...member, branch: "feature", sha: "b".repeat(40), joined: true }],
+    });
+    await store.setObserved({ ...observed, envId: "env-member", sha: null, status: "grouped", host: "env-host" });
+    await store.setObserved({ ...observed, envId: "env-lone-member", sha: null, status: "grouped", host: "env-gone" });
+    for (const pr of [5, 6, 7]) pulls(pr).reply(200, pullRequestBody({ state: "open" }));
+
+    const result = await sweep(deps);
+
+    expect(result.idle).toEqual([]);
+    expect(await store.getDesired("env-host")).toMatchObject({ action: "deploy" });
+    expect(await store.getDesired("env-lone-member")).toMatchObject({ action: "deploy" });
+    // The member idle too: the group's preview goes.
+    await put("env-member", 6, { eventAt: old });
+    for (const pr of [5, 6, 7]) pulls(pr).reply(200, pullRequestBody({ state: "open" }));
+    expect((await sweep(deps)).idle).toEqual(["env-host"]);
+  });
+
   it("deletes an environment idle longer than the TTL, and keeps a recent one", async () => {
     const { store, deps, put } = await harness(24 * HOUR);
     await put("env-idle", 3, { eventAt: new Date(NOW.getTime() - 25 * HOUR).toISOString() });
