@@ -52,7 +52,8 @@ const link = (repo: ForgeHarness, pr: number) => `${repo.repo}${repo.name === "g
 export function groupsSuite(forge: ForgeName) {
   const it = usePipeline(forge, { env: { PRBOX_BOX_REPOSITORIES: "acme/**:acme/**" } });
 
-  describe.concurrent(`pull requests of one branch in several repositories on ${forge}`, SHARED_PACE_TIMEOUT, () => {
+  // One after another: each test writes many comments (one report per PR of its group), at the installation's pace.
+  describe(`pull requests of one branch in several repositories on ${forge}`, SHARED_PACE_TIMEOUT, () => {
     it("share one preview: the api's PR joins the frontend's, a push redeploys it, closing each falls back, then tears down", async ({
       t,
     }) => {
@@ -204,6 +205,39 @@ export function groupsSuite(forge: ForgeName) {
       );
       await t.settled();
       expect(await namespaceExists(t.kube, api.namespace(9))).toBe(false);
+    });
+
+    it("takes in the api's PR opened first with a preview of its own: that preview is deleted, both PRs show the shared one", async ({
+      t,
+    }) => {
+      const web = t.forge;
+      const api = t.another(forge);
+      const worker = t.another(forge);
+      await api.pushBranch("main", newSha(), serviceChart("api main"));
+      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
+      // The api's repository previews itself alone.
+      const alone = {
+        ...serviceChart("api feature"),
+        "environment.toml": '[[boxes]]\ntype = "helm"\nname = "api"\nchart = "chart"\n',
+      };
+      await openOn(t, api, 10, alone);
+      await t.until("the api's own preview is ready", () => sticky(api, 10).includes("✅ ready"));
+      await t.settled();
+      expect(await namespaceExists(t.kube, api.namespace(10))).toBe(true);
+
+      await openOn(t, web, 4, frontend(api.repo, worker.repo));
+      await t.until(
+        "the api's own preview is deleted",
+        async () => !(await namespaceExists(t.kube, api.namespace(10))),
+      );
+      await t.until("both comments show the shared preview", () =>
+        [sticky(web, 4), sticky(api, 10)].every((c) => c.includes(link(api, 10)) && c.includes("✅ ready")),
+      );
+      await t.settled();
+      const config = await t.kube.core.readNamespacedConfigMap({ name: "api-config", namespace: web.namespace(4) });
+      expect(config.data?.from).toBe("api feature");
+      expect(sticky(api, 10)).toContain("https://checkout-4.preview.example.com");
+      expect(sticky(api, 10)).toContain(`\`${web.namespace(4)}\``);
     });
   });
 }
