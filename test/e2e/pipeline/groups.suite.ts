@@ -1,6 +1,6 @@
 // Pull requests across repositories that deploy together, on either forge (issue 18, ADR 29): a
-// frontend whose environment.toml takes the api's and the worker's charts from their
-// repositories; a PR of the api with the frontend PR's branch joins its preview (one namespace,
+// frontend whose environment.toml takes the other services' charts (api, worker, payments) from
+// their repositories; a PR of the api with the frontend PR's branch joins its preview (one namespace,
 // the api box at the PR's head, the same report on both PRs), a push to it redeploys, closing it
 // puts the api back at its default branch, closing the frontend's PR deletes the preview. The
 // real server, worker, Redis, helm and control plane; the forges are the fakes.
@@ -22,8 +22,8 @@ function serviceChart(from: string): Files {
   };
 }
 
-/** The frontend's sources: its own manifest, and the api's and the worker's charts from their repositories. */
-function frontend(api: string, worker: string, from = "frontend"): Files {
+/** The frontend's sources: its own manifest, and the other services' charts (box name → repository) from their repositories. */
+function frontend(services: Record<string, string>, from = "frontend"): Files {
   const box = (name: string, repository: string) =>
     `[[boxes]]\ntype = "helm"\nname = "${name}"\nrepository = "${repository}"\nchart = "chart"\n`;
   return {
@@ -31,8 +31,7 @@ function frontend(api: string, worker: string, from = "frontend"): Files {
     "environment.toml": [
       'url = "https://checkout-${PRBOX_PR}.preview.example.com"',
       '[[boxes]]\ntype = "manifests"\nname = "frontend"\nchart = "k8s"\n',
-      box("api", api),
-      box("worker", worker),
+      ...Object.entries(services).map(([name, repository]) => box(name, repository)),
     ].join("\n"),
   };
 }
@@ -54,26 +53,31 @@ export function groupsSuite(forge: ForgeName) {
 
   // One after another: each test writes many comments (one report per PR of its group), at the installation's pace.
   describe(`pull requests of one branch in several repositories on ${forge}`, SHARED_PACE_TIMEOUT, () => {
-    it("share one preview: the api's PR joins the frontend's, a push redeploys it, closing each falls back, then tears down", async ({
+    it("four services in four repositories, a branch in two: one preview on both PRs; a push redeploys it, closing each falls back, then tears down", async ({
       t,
     }) => {
       const web = t.forge;
       const api = t.another(forge);
       const worker = t.another(forge);
-      const [apiMain, workerMain] = [newSha(), newSha()];
-      await api.pushBranch("main", apiMain, serviceChart("api main"));
-      await worker.pushBranch("main", workerMain, serviceChart("worker main"));
+      const payments = t.another(forge);
+      await api.pushBranch("main", newSha(), serviceChart("api main"));
+      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
+      await payments.pushBranch("main", newSha(), serviceChart("payments main"));
       const namespace = web.namespace(1);
       const from = async (name: string) => (await t.kube.core.readNamespacedConfigMap({ name, namespace })).data?.from;
       const url = "https://checkout-1.preview.example.com";
 
-      // The frontend's PR alone: the api and the worker at their default branch.
-      await openOn(t, web, 1, frontend(api.repo, worker.repo));
+      // Four services in four repositories. The frontend's PR alone: the other three at their default branch.
+      await openOn(t, web, 1, frontend({ api: api.repo, worker: worker.repo, payments: payments.repo }));
       await t.until("the frontend's preview is ready", () => sticky(web, 1).includes("✅ ready"), {
         state: () => sticky(web, 1),
       });
       await t.settled();
-      expect([await from("api-config"), await from("worker-config")]).toEqual(["api main", "worker main"]);
+      expect([await from("api-config"), await from("worker-config"), await from("payments-config")]).toEqual([
+        "api main",
+        "worker main",
+        "payments main",
+      ]);
       expect(sticky(web, 1)).not.toContain("One preview for the pull requests");
 
       // The api's PR on the same branch joins: one namespace, the api at the PR's head, both PRs told.
@@ -99,7 +103,7 @@ export function groupsSuite(forge: ForgeName) {
       expect(sticky(api, 7)).toContain(
         `| \` api \` | \` service-1.2.0 \` | 1 | \` ${api.repo} \` at \`${apiHead.slice(0, 7)}\` |`,
       );
-      expect(await from("worker-config")).toBe("worker main");
+      expect([await from("worker-config"), await from("payments-config")]).toEqual(["worker main", "payments main"]);
       expect(await namespaceExists(t.kube, api.namespace(7))).toBe(false);
       expect(api.statusesOf(apiHead).at(-1)?.state).toBe("success");
 
@@ -138,12 +142,12 @@ export function groupsSuite(forge: ForgeName) {
       const web = t.forge;
       const api = t.another(forge);
       const worker = t.another(forge);
-      await web.pushBranch("main", newSha(), frontend(api.repo, worker.repo, "frontend main"));
+      await web.pushBranch("main", newSha(), frontend({ api: api.repo, worker: worker.repo }, "frontend main"));
       await api.pushBranch("main", newSha(), serviceChart("api main"));
       await worker.pushBranch("main", newSha(), serviceChart("worker main"));
       const namespace = web.namespace(2);
       const from = async (name: string) => (await t.kube.core.readNamespacedConfigMap({ name, namespace })).data?.from;
-      await openOn(t, web, 2, frontend(api.repo, worker.repo, "frontend feature"));
+      await openOn(t, web, 2, frontend({ api: api.repo, worker: worker.repo }, "frontend feature"));
       await t.until("the frontend's preview is ready", () => sticky(web, 2).includes("✅ ready"));
       await t.settled();
       await openOn(t, api, 8, serviceChart("api feature"));
@@ -183,7 +187,7 @@ export function groupsSuite(forge: ForgeName) {
       await worker.pushBranch("main", newSha(), serviceChart("worker main"));
       const namespace = web.namespace(3);
       const from = async (name: string) => (await t.kube.core.readNamespacedConfigMap({ name, namespace })).data?.from;
-      await openOn(t, web, 3, frontend(api.repo, worker.repo));
+      await openOn(t, web, 3, frontend({ api: api.repo, worker: worker.repo }));
       await t.until("the frontend's preview is ready", () => sticky(web, 3).includes("✅ ready"));
       await t.settled();
 
@@ -225,7 +229,7 @@ export function groupsSuite(forge: ForgeName) {
       await t.settled();
       expect(await namespaceExists(t.kube, api.namespace(10))).toBe(true);
 
-      await openOn(t, web, 4, frontend(api.repo, worker.repo));
+      await openOn(t, web, 4, frontend({ api: api.repo, worker: worker.repo }));
       await t.until(
         "the api's own preview is deleted",
         async () => !(await namespaceExists(t.kube, api.namespace(10))),
