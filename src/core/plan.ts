@@ -6,14 +6,17 @@ import type { DesiredState, ObservedState } from "./desired.js";
  * - up-to-date: the cluster and the PR already show what is wanted;
  * - hold: do not deploy, and tell the PR why (a gate, or the cap on live environments);
  * - tear-down: delete the environment and report it;
- * - deploy: deploy `desired.sha`; `fresh` rebuilds from scratch (a /reload).
+ * - deploy: deploy `desired.sha`; `fresh` rebuilds from scratch (a /reload). A sleeping
+ *   environment is woken first (ADR 28), so a wake is a deploy that reports "ready" again;
+ * - sleep: scale the live environment to zero and point its Ingresses at the waking page.
  */
 export type Action =
   | { kind: "gone" }
   | { kind: "up-to-date" }
   | { kind: "hold"; reason: string }
   | { kind: "tear-down" }
-  | { kind: "deploy"; fresh: boolean };
+  | { kind: "deploy"; fresh: boolean }
+  | { kind: "sleep" };
 
 /**
  * The cap on live environments as the store's atomic claim answered it (src/queue/store.ts
@@ -38,10 +41,21 @@ export function plan(desired: DesiredState | null, observed: ObservedState | nul
   if (desired.action === "destroy")
     return observed?.status === "destroyed" ? { kind: "up-to-date" } : { kind: "tear-down" };
   if (desired.action === "wait") return hold(desired, observed, desired.waitReason ?? "waiting");
+  const sleep = sleepAction(desired, observed);
+  if (sleep) return sleep;
   if (upToDate(desired, observed)) return { kind: "up-to-date" };
   // Environments already live always redeploy: the claim of a live one is always granted.
   if (capacity && !capacity.claimed) return hold(desired, observed, capReason(capacity));
   return { kind: "deploy", fresh: desired.reloadRequest > (observed?.reloadRequest ?? 0) };
+}
+
+/**
+ * Asleep as wanted, or about to be: only a live environment sleeps (the sweep asks it of a ready
+ * one). A new commit that is no activity (required checks) leaves it asleep; its wake deploys it.
+ */
+function sleepAction(desired: DesiredState, observed: ObservedState | null): Action | null {
+  if (!desired.sleepSince || !isLive(observed)) return null;
+  return observed?.status === "sleeping" ? { kind: "up-to-date" } : { kind: "sleep" };
 }
 
 function upToDate(desired: DesiredState, observed: ObservedState | null): boolean {

@@ -2,21 +2,28 @@ import type { RenderedEnvironment } from "../model.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { deleteEnvironment, deployEnvironment, type Cluster, type DeployResult } from "../cluster/index.js";
+import {
+  deleteEnvironment,
+  deployEnvironment,
+  sleepEnvironment,
+  wakeEnvironment,
+  type Cluster,
+  type DeployResult,
+} from "../cluster/index.js";
 import { DEFAULT_BASELINE, type Baseline } from "../config/baseline.js";
 import type { Policy } from "../config/config.js";
-import { describeError, PrboxError } from "../errors.js";
+import { describeError } from "../errors.js";
 import type { Forge, ForgeRegistry } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
-import { probeIfWanted, stopwatch } from "./deploy-steps.js";
-import { testsStatus } from "./test-report.js";
+import { probeIfWanted, stopwatch, watchForClose } from "./deploy-steps.js";
 import { fetchPullRequest, renderPullRequest } from "./box-sources.js";
 import { readySummary, type ReadySummary } from "./ready-summary.js";
-import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
+import type { Retry } from "./report.js";
+import { report } from "./publish.js";
 import type { StateStore } from "./ports.js";
-import { upsertStickyComment } from "./sticky-comment.js";
+import { wakeTarget } from "./sleep.js";
 
 export interface ReconcileDeps {
   store: StateStore;
@@ -61,7 +68,7 @@ export interface ReconcileRun {
   nextAttempt(error: unknown): Retry | null;
 }
 
-export type ReconcileOutcome = "deployed" | "destroyed" | "waiting" | "up-to-date" | "superseded" | "gone";
+export type ReconcileOutcome = "deployed" | "destroyed" | "waiting" | "asleep" | "up-to-date" | "superseded" | "gone";
 
 /**
  * Makes the cluster and the PR match the environment's desired state (docs/architecture.md §1, step 4; ADR 18):
@@ -100,6 +107,8 @@ async function act(
       return teardown(desired, observed, step);
     case "deploy":
       return deploy(desired, action.fresh, step);
+    case "sleep":
+      return sleep(desired, observed, step);
   }
 }
 
@@ -134,6 +143,8 @@ interface Step {
   run: ReconcileRun;
   /** Reports under way: a failure is reported only after them, or the comment could end on "deploying". */
   reports: Promise<void>[];
+  /** The action under way puts the environment to sleep: a failure says so, and is not the commit's. */
+  sleeping?: boolean;
 }
 
 function observe(
@@ -143,24 +154,6 @@ function observe(
 ): ObservedState {
   const now = (step.deps.now ?? (() => new Date()))();
   return { envId: desired.envId, generation: desired.generation, at: now.toISOString(), ...fields };
-}
-
-async function report(desired: DesiredState, step: Step, body: Report): Promise<void> {
-  const { forge } = step;
-  const comment = commentBody(body);
-  await upsertStickyComment(forge, desired.ref, comment, step.log);
-  const status = commitStatus(body);
-  // A deploy's outcome carries the whole report (GitHub's check run shows it); a hold or a retry does not.
-  const outcome = body.state === "ready" || (body.state === "failed" && !body.retry);
-  if (status && "sha" in body)
-    await forge.setCommitStatus(desired.ref, body.sha, outcome ? { ...status, summary: comment } : status);
-  const tests = body.state === "ready" ? testsStatus(body.summary.tests, body.url) : null;
-  if (tests && "sha" in body) await forge.setCommitStatus(desired.ref, body.sha, tests);
-  const state = environmentState(body);
-  if (state) {
-    const url = body.state === "ready" ? body.url : null;
-    await forge.setEnvironmentStatus(desired.ref, { environment: desired.envId, sha: desired.sha, state, url });
-  }
 }
 
 /** Starts a report that runs alongside the work; awaited later (and by `failed`). */
@@ -191,6 +184,26 @@ async function teardown(desired: DesiredState, observed: ObservedState | null, s
   await step.deps.store.releaseSlot(desired.envId);
   await wakeWaiting(step.deps);
   return "destroyed";
+}
+
+/**
+ * Puts a live environment to sleep (ADR 28): scaled to zero, Ingresses at the waking page; the
+ * sticky comment says since when and how to wake it. The observed SHA stays: a wake redeploys it.
+ */
+async function sleep(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<ReconcileOutcome> {
+  step.sleeping = true;
+  const target = wakeTarget(step.deps.policy);
+  const slept = await sleepEnvironment(await step.deps.cluster(), desired.envId, target);
+  step.log.info({ scaled: slept.scaled, urls: slept.urls }, "environment asleep");
+  const asleep = observe(desired, step, {
+    sha: observed?.sha ?? null,
+    status: "sleeping",
+    error: null,
+    reloadRequest: observed?.reloadRequest ?? 0,
+  });
+  await report(desired, step, { state: "sleeping", since: desired.sleepSince ?? asleep.at, urls: slept.urls });
+  await step.deps.store.setObserved(asleep);
+  return "asleep";
 }
 
 async function reportTeardown(desired: DesiredState, observed: ObservedState | null, step: Step): Promise<void> {
@@ -252,8 +265,15 @@ async function deploy(desired: DesiredState, fresh: boolean, step: Step): Promis
   // The PR hears of the job before anything that may be broken (the cluster) is touched.
   const queued = background(step, report(desired, step, { state: "queued", sha: desired.sha }));
   const cluster = await step.deps.cluster();
+  // A sleeping environment is woken first: what sleep changed is put back exactly, and the
+  // deploy then applies what changed since and waits until it is ready again (ADR 28).
+  if (await wakeEnvironment(cluster, desired.envId)) step.log.info({}, "environment woken");
   const controller = new AbortController();
-  const stopWatching = watchForClose(desired, step, controller);
+  const stopWatching = watchForClose(desired.envId, controller, {
+    store: step.deps.store,
+    log: step.log,
+    everyMs: step.deps.supersedeCheckMs,
+  });
   const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
   // The PR's sources and other repositories' (boxes with a `repository`), side by side.
   const scratch = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
@@ -320,8 +340,17 @@ async function failed(desired: DesiredState, step: Step, error: unknown): Promis
   // A hold that failed failed to reach the forge: there is nothing else to say to the PR.
   if (desired.action === "wait") throw error;
   const deleting = desired.action === "destroy";
-  await report(desired, step, { state: "failed", sha: desired.sha, error: describeError(error), retry, deleting });
-  if (!retry && !deleting) {
+  const sleeping = step.sleeping === true;
+  const failure = {
+    state: "failed" as const,
+    sha: desired.sha,
+    error: describeError(error),
+    retry,
+    deleting,
+    sleeping,
+  };
+  await report(desired, step, failure);
+  if (!retry && !deleting && !sleeping) {
     await step.deps.store.setObserved(
       observe(desired, step, {
         sha: desired.sha,
@@ -332,22 +361,4 @@ async function failed(desired: DesiredState, step: Step, error: unknown): Promis
     );
   }
   throw error;
-}
-
-/**
- * A close (or /destroy) while a deploy runs must win: the deploy is aborted so the teardown job,
- * waiting behind it in the queue, runs at once and nothing is resurrected.
- */
-function watchForClose(desired: DesiredState, step: Step, controller: AbortController): () => void {
-  const timer = setInterval(() => {
-    step.deps.store.getDesired(desired.envId).then(
-      (now) => {
-        if (now?.action === "destroy")
-          controller.abort(new PrboxError("the pull request was closed during the deploy", { kind: "transient" }));
-      },
-      (error: unknown) => step.log.warn({ err: error }, "could not check whether the deploy is still wanted"),
-    );
-  }, step.deps.supersedeCheckMs ?? 1000);
-  timer.unref();
-  return () => clearInterval(timer);
 }

@@ -3,7 +3,7 @@ import type { ForgeRegistry } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import type { ReconcileQueue } from "./ports.js";
-import { expiryStep, warningText } from "./expiry.js";
+import { expiryStep, sleepDue, warningText } from "./expiry.js";
 import { isLive } from "./plan.js";
 import { replyOn } from "./sticky-comment.js";
 
@@ -19,7 +19,7 @@ export interface SweepDeps {
   store: SweepStore;
   queue: ReconcileQueue;
   forges: ForgeRegistry;
-  policy: Pick<Policy, "idleTtlMs"> & Partial<Pick<Policy, "expiryWarningMs">>;
+  policy: Pick<Policy, "idleTtlMs"> & Partial<Pick<Policy, "expiryWarningMs" | "sleepAfterMs">>;
   log: Logger;
   now?: () => Date;
 }
@@ -32,6 +32,8 @@ export interface SweepResult {
   idle: string[];
   /** Environments whose PR was warned that the TTL will delete them. */
   warned: string[];
+  /** Environments idle longer than PRBOX_SLEEP_AFTER, put to sleep (ADR 28). */
+  slept: string[];
   /** PRs the forge could not answer for: left alone, tried again next time. */
   unknown: string[];
   /** Records of environments deleted long ago, dropped. */
@@ -48,7 +50,15 @@ export const FORGET_AFTER_MS = 7 * 24 * 3600_000;
  */
 export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const now = (deps.now ?? (() => new Date()))().getTime();
-  const result: SweepResult = { checked: 0, closed: [], idle: [], warned: [], unknown: [], forgotten: [] };
+  const result: SweepResult = {
+    checked: 0,
+    closed: [],
+    idle: [],
+    warned: [],
+    slept: [],
+    unknown: [],
+    forgotten: [],
+  };
   for (const desired of await deps.store.listDesired()) {
     result.checked++;
     if (desired.action === "destroy") {
@@ -58,6 +68,8 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
     const verdict = await verdictFor(deps, desired, now);
     if (verdict === "unknown") result.unknown.push(desired.envId);
     if (verdict === "warn" && (await warn(deps, desired, now))) result.warned.push(desired.envId);
+    if ((verdict === "open" || verdict === "warn") && (await putToSleep(deps, desired, now)))
+      result.slept.push(desired.envId);
     if (verdict === "closed" || verdict === "idle") {
       await destroy(
         deps,
@@ -78,6 +90,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
       closed: result.closed.length,
       idle: result.idle.length,
       warned: result.warned.length,
+      slept: result.slept.length,
       unknown: result.unknown.length,
       forgotten: result.forgotten.length,
     },
@@ -134,6 +147,24 @@ async function warn(deps: SweepDeps, desired: DesiredState, now: number): Promis
     );
     return false;
   }
+}
+
+/**
+ * Asks for sleep (ADR 28) when the preview is live, up to date and idle for PRBOX_SLEEP_AFTER:
+ * `sleepSince` in the desired state, then a reconcile does it. Returns whether it was asked.
+ */
+async function putToSleep(deps: SweepDeps, desired: DesiredState, now: number): Promise<boolean> {
+  const after = deps.policy.sleepAfterMs ?? 0;
+  if (after <= 0) return false;
+  const observed = await deps.store.getObserved(desired.envId);
+  if (!sleepDue(desired, observed, after, now)) return false;
+  let asked = false;
+  await deps.store.updateDesired(desired.envId, (current) => {
+    asked = current !== null && sleepDue(current, observed, after, now);
+    return current && asked ? { ...current, sleepSince: new Date(now).toISOString() } : current;
+  });
+  if (asked) await deps.queue.enqueueReconcile(desired.envId);
+  return asked;
 }
 
 function expiryPolicy(deps: SweepDeps): { idleTtlMs: number; expiryWarningMs: number } {

@@ -7,7 +7,8 @@ import type { StoredEnvironment } from "../queue/store.js";
  * One word for where an environment stands, from the desired state (what should be), the observed
  * state (what the reconciler last did) and the cluster's record (what runs).
  */
-export type PageState = "ready" | "failed" | "deploying" | "queued" | "waiting" | "tearing down" | "unknown";
+export type PageState =
+  "ready" | "failed" | "deploying" | "queued" | "waiting" | "sleeping" | "tearing down" | "unknown";
 
 export interface PageEnvironment {
   id: string;
@@ -216,6 +217,7 @@ export function stateOf(
     return "waiting";
   const done = observed !== null && observed.sha === desired.sha && observed.reloadRequest >= desired.reloadRequest;
   if (done && (observed.status === "ready" || observed.status === "failed")) return observed.status;
+  if (observed?.status === "sleeping" && desired.sleepSince) return "sleeping";
   return record?.status === "deploying" && record.sha === desired.sha ? "deploying" : "queued";
 }
 
