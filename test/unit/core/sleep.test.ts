@@ -1,11 +1,9 @@
 // Sleep and wake, the pure parts (ADR 28): when the sweep asks for sleep, the countdowns' start
-// after a visit, /wake as a command, the sleeping comment, the settings. A clock is passed in.
+// after a visit, /wake as a command, the sleeping comment (the settings: test/unit/config/config.test.ts). A clock is passed in.
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../../src/config/config.js";
 import { parseCommand } from "../../../src/core/command-text.js";
 import { expiryOf, lastActivity, sleepDue } from "../../../src/core/expiry.js";
 import { commentBody, commitStatus, environmentState, type Report } from "../../../src/core/report.js";
-import { wakeTarget } from "../../../src/core/sleep.js";
 
 const HOUR = 3_600_000;
 const T0 = Date.parse("2026-12-01T12:00:00Z");
@@ -77,32 +75,5 @@ describe("the sleeping report", () => {
     );
     expect(commitStatus(failed)).toBeNull();
     expect(environmentState(failed)).toBeNull();
-  });
-});
-
-describe("the sleep settings", () => {
-  function problems(env: Record<string, string>): string[] {
-    try {
-      loadConfig(env);
-      return [];
-    } catch (error) {
-      if (error instanceof ConfigError) return error.problems;
-      throw error;
-    }
-  }
-
-  it("are off by default; PRBOX_SLEEP_AFTER needs a wake address and comes before the idle TTL", () => {
-    expect(loadConfig({}).policy).toMatchObject({ sleepAfterMs: 0, wakeAddress: null });
-    const on = loadConfig({ PRBOX_SLEEP_AFTER: "8h", PRBOX_WAKE_ADDRESS: "prbox.prbox.svc.cluster.local:3000" });
-    expect(on.policy).toMatchObject({ sleepAfterMs: 8 * HOUR, wakeAddress: "prbox.prbox.svc.cluster.local:3000" });
-    expect(wakeTarget(on.policy)).toEqual({ host: "prbox.prbox.svc.cluster.local", port: 3000 });
-    expect(problems({ PRBOX_SLEEP_AFTER: "8h" })).toEqual([expect.stringMatching(/^PRBOX_WAKE_ADDRESS: required/)]);
-    expect(
-      problems({ PRBOX_SLEEP_AFTER: "72h", PRBOX_IDLE_TTL: "72h", PRBOX_WAKE_ADDRESS: "prbox.example:80" }),
-    ).toEqual([expect.stringMatching(/^PRBOX_SLEEP_AFTER: shorter than PRBOX_IDLE_TTL/)]);
-    expect(problems({ PRBOX_WAKE_ADDRESS: "http://prbox:3000" })).toEqual([
-      expect.stringMatching(/^PRBOX_WAKE_ADDRESS: expected host:port/),
-    ]);
-    expect(() => wakeTarget({ wakeAddress: null })).toThrow(/PRBOX_WAKE_ADDRESS is not set/);
   });
 });
