@@ -3,21 +3,22 @@ import { ClusterError } from "../errors.js";
 import type { KubeObject } from "../model.js";
 import { call, isNotFound, classifyApiError } from "./api-errors.js";
 import type { Cluster } from "./client.js";
-import { FIELD_MANAGER, LABEL_ENVIRONMENT, LABEL_MANAGED_BY, MANAGED_BY } from "./keys.js";
+import {
+  ANNOTATION_SLEEP_HOSTS,
+  ANNOTATION_SLEEP_REPLICAS,
+  ANNOTATION_SLEEP_SPEC,
+  FIELD_MANAGER,
+  LABEL_ENVIRONMENT,
+  LABEL_MANAGED_BY,
+  LABEL_SLEEPING,
+  MANAGED_BY,
+} from "./keys.js";
 import { environmentNamespaces, isTerminating, patchNamespaceMetadata } from "./namespaces.js";
 
 // Sleep and wake (ADR 28): a sleeping environment's Deployments and StatefulSets run no pod and
 // its Ingresses send every request to prbox's waking page. What sleep changes it remembers on the
 // objects themselves, and wake puts back exactly: the cluster stays the record (ADR 5).
 
-/** On a sleeping namespace (set first, removed last): sleep and wake resume from it. */
-export const LABEL_SLEEPING = "prbox.dev/sleeping";
-/** On a sleeping namespace: the hosts its Ingresses served (JSON list), for the waking page. */
-export const ANNOTATION_SLEEP_HOSTS = "prbox.dev/sleep-hosts";
-/** On a sleeping Deployment or StatefulSet: its replicas before sleep. */
-export const ANNOTATION_SLEEP_REPLICAS = "prbox.dev/sleep-replicas";
-/** On a sleeping Ingress: its `spec` before sleep, as JSON. */
-export const ANNOTATION_SLEEP_SPEC = "prbox.dev/sleep-spec";
 /** The Service (type ExternalName, at PRBOX_WAKE_ADDRESS) a sleeping Ingress points at. */
 export const WAKING_SERVICE = "prbox-waking";
 

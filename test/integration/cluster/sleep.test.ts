@@ -6,6 +6,7 @@ import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
 import {
   deployEnvironment,
+  listEnvironments,
   sleepEnvironment,
   sleepingHosts,
   wakeEnvironment,
@@ -160,6 +161,11 @@ describe("sleep and wake", () => {
       ports: [{ port: 3000 }],
     });
     expect(asleep.labels?.["prbox.dev/sleeping"]).toBe("true");
+    // The record says so: after Redis lost its state, the resync takes it back as sleeping (core/adopt.ts).
+    expect((await listEnvironments(cluster)).find((r) => r.id === id)).toMatchObject({
+      status: "ready",
+      sleeping: true,
+    });
     const hosts = await sleepingHosts(cluster);
     expect(hosts.get(`${id}.preview.example.com`)).toBe(id);
     expect(hosts.get(`api-${id}.preview.example.com`)).toBe(id);
@@ -167,6 +173,7 @@ describe("sleep and wake", () => {
     expect(await wakeEnvironment(cluster, id)).toBe(true);
     expect(await snapshot(id)).toEqual(awake);
     expect(await wakingService(id)).toBeNull();
+    expect((await listEnvironments(cluster)).find((r) => r.id === id)?.sleeping).toBeUndefined();
     expect((await sleepingHosts(cluster)).has(`${id}.preview.example.com`)).toBe(false);
     // Awake, a second wake finds nothing to do.
     expect(await wakeEnvironment(cluster, id)).toBe(false);
