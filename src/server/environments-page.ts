@@ -215,9 +215,17 @@ export function stateOf(
   if (desired.action === "destroy") return "tearing down";
   if (desired.action === "wait" || (observed?.status === "waiting" && observed.generation === desired.generation))
     return "waiting";
+  return doneState(desired, observed) ?? deployingOrQueued(desired, record);
+}
+
+/** Ready, failed or sleeping (ADR 28) as the reconciler left it, when that is still what is wanted. */
+function doneState(desired: DesiredState, observed: ObservedState | null): PageState | null {
+  if (observed?.status === "sleeping") return desired.sleepSince ? "sleeping" : null;
   const done = observed !== null && observed.sha === desired.sha && observed.reloadRequest >= desired.reloadRequest;
-  if (done && (observed.status === "ready" || observed.status === "failed")) return observed.status;
-  if (observed?.status === "sleeping" && desired.sleepSince) return "sleeping";
+  return done && (observed.status === "ready" || observed.status === "failed") ? observed.status : null;
+}
+
+function deployingOrQueued(desired: DesiredState, record: EnvironmentRecord | null): PageState {
   return record?.status === "deploying" && record.sha === desired.sha ? "deploying" : "queued";
 }
 
