@@ -152,7 +152,7 @@ export const envSchema = z.object({
     })
     .optional()
     .describe(
-      "With PRBOX_SLEEP_AFTER: where the ingress controller reaches prbox's server (host:port, a DNS name, e.g. prbox.prbox.svc.cluster.local:3000). A sleeping preview's Ingresses point at a Service of type ExternalName with this name, so a visit reaches prbox's waking page; the controller must allow ExternalName backends (ingress-nginx does; Traefik needs allowExternalNameServices). Worker.",
+      "With PRBOX_SLEEP_AFTER: where the ingress controller reaches prbox's server (host:port, a DNS name, e.g. prbox.prbox.svc.cluster.local:3000). A sleeping preview's Ingresses point at a Service of type ExternalName with this name, so a visit reaches prbox's waking page; the controller must allow ExternalName backends (ingress-nginx does; Traefik needs allowExternalNameServices). Keep it set after turning sleep off until no preview sleeps: the server answers the waking page while it is set. Server and worker.",
     ),
   PRBOX_SWEEP_INTERVAL: duration("10m").describe(
     "How often the sweep runs: it deletes environments of closed pull requests (a missed webhook) and, with PRBOX_IDLE_TTL, idle ones, and forgets records of environments deleted over 7 days ago. One worker sweeps each time (a Redis lock). Worker.",

@@ -145,9 +145,12 @@ function environmentsPage(rt: Runtime): RouteHandler {
   });
 }
 
-/** With PRBOX_SLEEP_AFTER, the waking page (ADR 28): first, since it answers by the Host header. */
+/**
+ * With PRBOX_WAKE_ADDRESS (which PRBOX_SLEEP_AFTER needs), the waking page (ADR 28): first, since
+ * it answers by the Host header. It stays while sleep is turned off, for previews still asleep.
+ */
 function wakingRoutes(rt: Runtime): RouteHandler[] {
-  if (rt.config.policy.sleepAfterMs <= 0) return [];
+  if (!rt.config.policy.wakeAddress) return [];
   return [
     wakingRoute({
       sleepingHosts: async () => sleepingHosts(await rt.cluster()),

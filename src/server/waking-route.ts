@@ -24,17 +24,16 @@ export interface WakingRouteOptions {
  * desired state changes once and the queue runs one job per environment.
  */
 export function wakingRoute(options: WakingRouteOptions): RouteHandler {
-  const hosts = cached(options.sleepingHosts, options.cacheMs ?? 2000);
+  // A failed list counts as "none sleeps" for as long as a good one is reused: one warning, not one a request.
+  const load = () =>
+    options.sleepingHosts().catch((error: unknown) => {
+      options.log.warn({ err: error }, "waking page: could not list the sleeping environments");
+      return new Map<string, string>();
+    });
+  const hosts = cached(load, options.cacheMs ?? 2000);
   return async (req, res) => {
     const host = hostOf(req);
-    if (!host) return false;
-    let envId: string | undefined;
-    try {
-      envId = (await hosts()).get(host);
-    } catch (error) {
-      options.log.warn({ err: error }, "waking page: could not list the sleeping environments");
-      return false;
-    }
+    const envId = host ? (await hosts()).get(host) : undefined;
     if (!envId) return false;
     try {
       await options.wake(envId);
@@ -57,14 +56,7 @@ function cached<T>(load: () => Promise<T>, ms: number): () => Promise<T> {
   let last: { at: number; value: Promise<T> } | null = null;
   return () => {
     const now = Date.now();
-    if (!last || now - last.at >= ms) {
-      const value = load();
-      last = { at: now, value };
-      // A failed list is not reused.
-      value.catch(() => {
-        if (last?.value === value) last = null;
-      });
-    }
+    if (!last || now - last.at >= ms) last = { at: now, value: load() };
     return last.value;
   };
 }
