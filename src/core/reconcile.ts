@@ -350,11 +350,13 @@ async function failed(desired: DesiredState, step: Step, error: unknown): Promis
     sleeping,
   };
   await report(desired, step, failure);
-  if (!retry && !deleting && !sleeping) {
+  // A sleep that failed for good may have scaled some workloads down: recorded as sleeping, so that
+  // the next event or /wake deploys, which wakes what slept (ADR 28). A deploy's failure is the commit's.
+  if (!retry && !deleting) {
     await step.deps.store.setObserved(
       observe(desired, step, {
         sha: desired.sha,
-        status: "failed",
+        status: sleeping ? "sleeping" : "failed",
         error: describeError(error),
         reloadRequest: desired.reloadRequest,
       }),

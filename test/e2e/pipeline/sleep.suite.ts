@@ -7,7 +7,7 @@
 import { request } from "node:http";
 import { describe, expect } from "vitest";
 import type { ForgeName } from "../../../src/core/forge.js";
-import { previewRepo } from "../github/support/sources.js";
+import { changed, newSha, previewRepo, type Files } from "../github/support/sources.js";
 import { lastEvent, openDeployed, pushReady, sweepAt } from "./flows.js";
 import type { PipelineTest } from "./support/pipeline.js";
 import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
@@ -32,6 +32,18 @@ async function workloads(t: PipelineTest, pr: number) {
     ingressAnnotations: Object.fromEntries(ingresses.map((i) => [i.metadata?.name, i.metadata?.annotations])),
     waking: services.find((s) => s.metadata?.name === "prbox-waking")?.spec ?? null,
   };
+}
+
+/**
+ * The Ingress gets 3,000 paths: its spec (about 290 kB as JSON) fits the object, but not the
+ * annotation sleep remembers it in (256 KiB for all of an object's annotations).
+ */
+function withHugeIngress(files: Files): Files {
+  const values = files["ingress/values.yaml"];
+  const routes = 'routes:\n  - path: /\n    service: "${FIRST_SERVICE_NAME}"\n';
+  if (!values?.includes(routes)) throw new Error("ingress/values.yaml no longer has the routes this helper extends");
+  const many = Array.from({ length: 3000 }, (_, i) => `  - path: /p${i}\n    service: "\${FIRST_SERVICE_NAME}"\n`);
+  return changed(files, { set: { "ingress/values.yaml": values.replace(routes, routes + many.join("")) } });
 }
 
 /** Opens a PR, deploys it and puts it to sleep with the sweep 8 h after its last event; what it was awake. */
@@ -120,6 +132,41 @@ export function sleepSuite(forge: ForgeName) {
 
       const sha = await pushReady(t, pr, await previewRepo());
       expect(t.sticky(pr)).toContain(sha.slice(0, 7));
+      await expectAwake(t, pr, awake);
+    });
+
+    it("says so when a sleep fails (an Ingress too large to remember), and /wake wakes what had gone to sleep", async ({
+      t,
+    }) => {
+      const pr = 54;
+      const sha = newSha();
+      await t.forge.push(sha, withHugeIngress(await previewRepo()));
+      t.forge.open(pr, { ref: `feature/pr-${pr}`, sha });
+      await t.deliver(t.forge.pullRequestEvent(pr, "opened"));
+      await t.until("ready", () => t.sticky(pr).includes("✅ ready"), { state: () => t.sticky(pr) });
+      await t.settled();
+      const envId = t.forge.environmentId(pr);
+      const awake = await workloads(t, pr);
+
+      expect(await sweepAt(t, envId, (await lastEvent(t, pr)) + 8 * HOUR)).toMatchObject({ slept: [envId] });
+      await t.until(
+        "the comment says the sleep failed",
+        () => t.sticky(pr).includes("putting the preview to sleep failed"),
+        {
+          state: () => t.sticky(pr),
+        },
+      );
+      await t.settled();
+      expect(t.sticky(pr)).toMatch(/annotations: Too long/);
+      expect(t.sticky(pr)).toContain("comment `/wake` to wake it");
+      // The workloads went to sleep before the Ingress could not: they run no pod, and the Ingress is as it was.
+      const half = await workloads(t, pr);
+      expect(Object.values(half.replicas)).toEqual([0, 0]);
+      expect(half.ingressSpecs).toEqual(awake.ingressSpecs);
+
+      t.forge.setRole("maintainer", "write");
+      const wake = t.forge.comment(pr, "maintainer", "/wake");
+      await t.deliver(t.forge.commentEvent(pr, wake));
       await expectAwake(t, pr, awake);
     });
 
