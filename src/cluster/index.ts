@@ -2,6 +2,14 @@
 export { connectCluster, clusterFromKubeConfig, type Cluster, type ConnectOptions } from "./client.js";
 export { classifyApiError } from "./api-errors.js";
 export { deployEnvironment, type DeployOptions, type DeployResult } from "./deploy.js";
+export {
+  sleepEnvironment,
+  wakeEnvironment,
+  sleepingHosts,
+  WAKING_SERVICE,
+  type SleepResult,
+  type WakeTarget,
+} from "./sleep.js";
 export { deleteEnvironment, type DeleteOptions, type DeleteResult } from "./delete.js";
 export {
   listEnvironments,

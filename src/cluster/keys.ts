@@ -26,5 +26,14 @@ export const ANNOTATION_ROLE = "prbox.dev/role";
 /** On every applied object: the hash of what prbox applied, to skip it when nothing changed. */
 export const ANNOTATION_APPLIED_HASH = "prbox.dev/applied-hash";
 
+// Sleep (ADR 28, cluster/sleep.ts).
+/** On a sleeping namespace (set first, removed last): sleep and wake resume from it. */
+export const LABEL_SLEEPING = "prbox.dev/sleeping";
+/** On a sleeping namespace: the hosts its Ingresses served (JSON list), for the waking page. */
+export const ANNOTATION_SLEEP_HOSTS = "prbox.dev/sleep-hosts";
+/** On a sleeping Deployment or StatefulSet: its replicas before sleep. */
+export const ANNOTATION_SLEEP_REPLICAS = "prbox.dev/sleep-replicas";
+/** On a sleeping Ingress: its `spec` before sleep, as JSON. */
+export const ANNOTATION_SLEEP_SPEC = "prbox.dev/sleep-spec";
 /** Field manager of every server-side apply prbox makes. */
 export const FIELD_MANAGER = "prbox";

@@ -54,14 +54,21 @@ export class ObjectApi extends KubernetesObjectApi {
 
   /** A dry-run create (POST, dryRun=All): every check a new object of this content would meet. */
   async dryRunCreate(object: KubernetesObject): Promise<KubernetesObject> {
-    const path = await this.specUriPath(structuredClone(object), "create");
-    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.POST);
+    const request = await this.jsonRequest(object, "create", HttpMethod.POST);
+    request.setQueryParam("dryRun", "All");
+    return this.requestPromise(request);
+  }
+
+  /** A request carrying `object` as JSON, made with field manager "prbox". */
+  private async jsonRequest(object: KubernetesObject, action: "create" | "replace", method: HttpMethod) {
+    // specUriPath fills in defaults on the object it is given: give it a copy.
+    const path = await this.specUriPath(structuredClone(object), action);
+    const request = this.configuration.baseServer.makeRequestContext(path, method);
     request.setHeaderParam("Accept", "application/json");
     request.setHeaderParam("Content-Type", "application/json");
     request.setQueryParam("fieldManager", FIELD_MANAGER);
-    request.setQueryParam("dryRun", "All");
     request.setBody(JSON.stringify(object));
-    return this.requestPromise(request);
+    return request;
   }
 
   /**
@@ -89,6 +96,15 @@ export class ObjectApi extends KubernetesObjectApi {
     const path = await this.specUriPath(object, "read");
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
     request.setHeaderParam("Accept", "application/json");
+    return this.requestPromise(request, "any") as Promise<KubernetesObject>;
+  }
+
+  /**
+   * Replaces an object (PUT) with this JSON as is, read-modify-write: the object carries the
+   * resourceVersion it was read at, so a change made meanwhile is refused (409), not overwritten.
+   */
+  async replaceRaw(object: KubeObject): Promise<KubernetesObject> {
+    const request = await this.jsonRequest(object, "replace", HttpMethod.PUT);
     return this.requestPromise(request, "any") as Promise<KubernetesObject>;
   }
 

@@ -25,6 +25,8 @@ export interface EnvironmentRecord {
   status: EnvironmentStatus | "unknown";
   lastError: string | null;
   adopted: boolean;
+  /** The environment sleeps (ADR 28); absent when it does not. */
+  sleeping?: boolean;
 }
 
 const MAX_ERROR_CHARS = 2000;
@@ -115,5 +117,6 @@ export function readRecord(namespace: V1Namespace, extraNamespaces: string[] = [
     status: statusOf(annotations[k.ANNOTATION_STATUS]),
     lastError: a(k.ANNOTATION_LAST_ERROR),
     adopted: labels[k.LABEL_ADOPTED] === "true",
+    ...(labels[k.LABEL_SLEEPING] === "true" ? { sleeping: true } : {}),
   };
 }

@@ -27,6 +27,10 @@ export interface Policy extends RenderPolicy {
   idleTtlMs: number;
   /** Warn this long before the idle TTL deletes one (0: no warning). */
   expiryWarningMs: number;
+  /** Scale idle previews to zero after this long (0: never; ADR 28). */
+  sleepAfterMs: number;
+  /** host:port where the ingress controller reaches prbox's waking page; null without sleep. */
+  wakeAddress: string | null;
   sweepIntervalMs: number;
   deployTimeoutMs: number;
   /** PRBOX_PROBE: request the Ingresses' addresses before "ready" (a spec's `probe` overrides it). */
@@ -139,6 +143,8 @@ function policyOf(e: Parsed, env: Record<string, string | undefined>): Policy {
     maxEnvironments: e.PRBOX_MAX_ENVIRONMENTS,
     idleTtlMs: e.PRBOX_IDLE_TTL,
     expiryWarningMs: e.PRBOX_EXPIRY_WARNING,
+    sleepAfterMs: e.PRBOX_SLEEP_AFTER,
+    wakeAddress: e.PRBOX_WAKE_ADDRESS ?? null,
     sweepIntervalMs: e.PRBOX_SWEEP_INTERVAL,
     deployTimeoutMs: e.PRBOX_DEPLOY_TIMEOUT,
     probe: e.PRBOX_PROBE,
@@ -218,6 +224,7 @@ function crossChecks(e: Parsed): string[] {
   problems.push(...resyncChecks(e));
   problems.push(...retryProblems(e));
   problems.push(...pathProblems(e));
+  problems.push(...sleepProblems(e));
   if ((e.PRBOX_PRICE_CPU_HOUR === null) !== (e.PRBOX_PRICE_GIB_HOUR === null))
     problems.push("PRBOX_PRICE_CPU_HOUR and PRBOX_PRICE_GIB_HOUR: set both for a cost estimate, or neither");
   return problems;
@@ -271,6 +278,16 @@ function pathProblems(e: Parsed): string[] {
       "PRBOX_PATHS: only exclusions (!pattern) match no file at all; put what needs a preview first, e.g. **,!docs/**",
     ];
   return [];
+}
+
+function sleepProblems(e: Parsed): string[] {
+  if (e.PRBOX_SLEEP_AFTER === 0) return [];
+  const problems: string[] = [];
+  if (!e.PRBOX_WAKE_ADDRESS)
+    problems.push("PRBOX_WAKE_ADDRESS: required with PRBOX_SLEEP_AFTER (where the ingress controller reaches prbox)");
+  if (e.PRBOX_IDLE_TTL !== 0 && e.PRBOX_SLEEP_AFTER >= e.PRBOX_IDLE_TTL)
+    problems.push("PRBOX_SLEEP_AFTER: shorter than PRBOX_IDLE_TTL (a preview sleeps before it is deleted), or 0s");
+  return problems;
 }
 
 function retryProblems(e: Parsed): string[] {

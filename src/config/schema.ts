@@ -142,6 +142,18 @@ export const envSchema = z.object({
   PRBOX_EXPIRY_WARNING: duration("24h").describe(
     "With PRBOX_IDLE_TTL: how long before an idle preview is deleted its pull request is warned (a comment offering `/keep` and `/extend <duration>`), e.g. 24h; at most half of PRBOX_IDLE_TTL is used, so a warning does not follow every push. 0s: no warning. Worker (the sweep).",
   ),
+  PRBOX_SLEEP_AFTER: duration("0s").describe(
+    "Put a preview to sleep when its pull request saw no activity (push, comment, label, a visit that woke it) for this long, e.g. 8h: its Deployments and StatefulSets are scaled to zero (their replicas remembered on them) and its Ingresses point at prbox's waking page until a push, `/wake` or a visit wakes it (ADR 28). Shorter than PRBOX_IDLE_TTL when both are set. Needs PRBOX_WAKE_ADDRESS. 0s: never. Worker (the sweep).",
+  ),
+  PRBOX_WAKE_ADDRESS: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*:[0-9]{1,5}$/, {
+      error: "expected host:port, a DNS name the ingress controller resolves, e.g. prbox.prbox.svc.cluster.local:3000",
+    })
+    .optional()
+    .describe(
+      "With PRBOX_SLEEP_AFTER: where the ingress controller reaches prbox's server (host:port, a DNS name, e.g. prbox.prbox.svc.cluster.local:3000). A sleeping preview's Ingresses point at a Service of type ExternalName with this name, so a visit reaches prbox's waking page; the controller must allow ExternalName backends (ingress-nginx does; Traefik needs allowExternalNameServices). Keep it set after turning sleep off until no preview sleeps: the server answers the waking page while it is set. Server and worker.",
+    ),
   PRBOX_SWEEP_INTERVAL: duration("10m").describe(
     "How often the sweep runs: it deletes environments of closed pull requests (a missed webhook) and, with PRBOX_IDLE_TTL, idle ones, and forgets records of environments deleted over 7 days ago. One worker sweeps each time (a Redis lock). Worker.",
   ),

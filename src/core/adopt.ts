@@ -176,7 +176,8 @@ function observedFrom(record: EnvironmentRecord, desired: DesiredState, deps: Ad
     sha: record.sha,
     reloadRequest: 0,
     generation: desired.generation,
-    status: record.status,
+    // A sleeping one (ADR 28) is woken by the next reconcile: the rebuilt desired state does not sleep.
+    status: record.sleeping ? "sleeping" : record.status,
     error,
     at,
   };

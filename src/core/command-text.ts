@@ -15,11 +15,11 @@ export interface ParsedCommand {
 /** A fence opens with three or more backticks or tildes, indented by at most three spaces (CommonMark). */
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 /** Indented by at most three spaces: four are an indented code block (or the continuation of a paragraph). */
-const COMMAND = /^ {0,3}\/(reload|destroy|deploy|keep|extend)(?=\s|$)(?:[ \t]+(\S+))?/;
+const COMMAND = /^ {0,3}\/(reload|destroy|deploy|keep|extend|wake)(?=\s|$)(?:[ \t]+(\S+))?/;
 const SHA = /^[0-9a-f]{7,40}$/i;
 
 /**
- * The first command of a comment, or null. A command is `/reload`, `/destroy`, `/deploy`, `/keep` or `/extend` at
+ * The first command of a comment, or null. A command is `/reload`, `/destroy`, `/deploy`, `/keep`, `/extend` or `/wake` at
  * the start of a line as a reader sees it: text in code (fenced or indented blocks, inline code)
  * or in an HTML comment, which the forge does not show as written, does not count, so quoting a
  * command or hiding one never runs it.

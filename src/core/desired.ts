@@ -48,6 +48,16 @@ export interface DesiredState {
   keepUntil?: string | null;
   /** The sweep deleted the preview for inactivity (cleared by the next event): the comment says how to get it back. */
   expired?: boolean;
+  /**
+   * Since when the preview sleeps (ISO), set by the sweep after PRBOX_SLEEP_AFTER without activity;
+   * the next event (a push, a command such as `/wake`) or a visit clears it (ADR 28).
+   */
+  sleepSince?: string | null;
+  /**
+   * When a visit last woke the preview (ISO): activity that is no forge event, so it leaves
+   * `eventAt` (which orders deliveries) alone; the idle countdowns start from the later of the two.
+   */
+  wokeAt?: string | null;
   /** The deadline (ISO) the sweep last warned about, so each deadline is warned about once. */
   warnedFor?: string | null;
   /** Bumped by /reload: a rebuild from scratch is wanted while it exceeds the observed value. */
@@ -67,8 +77,11 @@ export interface ObservedState {
   reloadRequest: number;
   /** The desired generation the last reconcile acted on. */
   generation: number;
-  /** grouped: the PR is part of another PR's environment (`host`) and deploys nothing of its own. */
-  status: "ready" | "failed" | "destroyed" | "waiting" | "grouped";
+  /**
+   * grouped: the PR is part of another PR's environment (`host`) and deploys nothing of its own.
+   * sleeping: deployed at `sha`, scaled to zero with its Ingresses at the waking page (ADR 28).
+   */
+  status: "ready" | "failed" | "destroyed" | "waiting" | "grouped" | "sleeping";
   /** The last permanent error for `sha` (not retried until the SHA or the spec changes). */
   error: string | null;
   at: string;

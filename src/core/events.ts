@@ -58,7 +58,7 @@ export interface PullRequestEvent {
   at: string;
 }
 
-export type CommandName = "reload" | "destroy" | "deploy" | "keep" | "extend";
+export type CommandName = "reload" | "destroy" | "deploy" | "keep" | "extend" | "wake";
 
 /** A command from a user the edge already checked may run commands. */
 export interface CommandEvent {

@@ -20,16 +20,40 @@ export function parseExtension(text: string): number | null {
  * When the sweep deletes the environment, in ms since the epoch, or null when it never does: no
  * TTL, or `/keep`. The later of "idle for the TTL since the last event" and an `/extend` deadline.
  */
-export function expiryOf(desired: Pick<DesiredState, "eventAt" | "keep" | "keepUntil">, ttlMs: number): number | null {
+export function expiryOf(
+  desired: Pick<DesiredState, "eventAt" | "wokeAt" | "keep" | "keepUntil">,
+  ttlMs: number,
+): number | null {
   if (ttlMs <= 0 || desired.keep) return null;
-  const idle = Date.parse(desired.eventAt) + ttlMs;
+  const idle = lastActivity(desired) + ttlMs;
   const extended = desired.keepUntil ? Date.parse(desired.keepUntil) : Number.NEGATIVE_INFINITY;
   return Math.max(idle, extended);
 }
 
+/** The last activity (ms): the last event, or a later visit that woke the preview (ADR 28). */
+export function lastActivity(desired: Pick<DesiredState, "eventAt" | "wokeAt">): number {
+  const event = Date.parse(desired.eventAt);
+  return desired.wokeAt ? Math.max(event, Date.parse(desired.wokeAt)) : event;
+}
+
+/**
+ * Whether the sweep puts the preview to sleep now (ADR 28): sleep is on, it is deployed and up to
+ * date (`ready` at the wanted commit), not asleep already, and idle for PRBOX_SLEEP_AFTER.
+ */
+export function sleepDue(
+  desired: Pick<DesiredState, "eventAt" | "wokeAt" | "sleepSince" | "action" | "sha">,
+  observed: { sha: string | null; status: string } | null,
+  sleepAfterMs: number,
+  now: number,
+): boolean {
+  if (sleepAfterMs <= 0 || desired.sleepSince || desired.action !== "deploy") return false;
+  if (observed?.status !== "ready" || observed.sha !== desired.sha) return false;
+  return now >= lastActivity(desired) + sleepAfterMs;
+}
+
 /** What the sweep does about expiry now: delete, warn (once per deadline), or nothing. */
 export function expiryStep(
-  desired: Pick<DesiredState, "eventAt" | "keep" | "keepUntil" | "warnedFor">,
+  desired: Pick<DesiredState, "eventAt" | "wokeAt" | "keep" | "keepUntil" | "warnedFor">,
   policy: { idleTtlMs: number; expiryWarningMs: number },
   now: number,
 ): { action: "delete" } | { action: "warn"; at: number } | { action: "none" } {
@@ -65,7 +89,7 @@ export function describeDeadline(at: number, now: number): string {
  * since the command itself restarts the countdown; an earlier `/keep` or longer `/extend` stands).
  */
 export function keptText(
-  desired: Pick<DesiredState, "eventAt" | "keep" | "keepUntil"> | null,
+  desired: Pick<DesiredState, "eventAt" | "wokeAt" | "keep" | "keepUntil"> | null,
   ttlMs: number,
   now: number,
 ): string {

@@ -121,6 +121,10 @@ export async function joinGroup(
     sources: observed?.sources ?? [],
   });
   await deps.store.releaseSlot(desired.envId);
+  // A member's change is activity of the group: a sleeping host wakes (ADR 28) and takes it.
+  await deps.store.updateDesired(host, (current) =>
+    current?.sleepSince ? { ...current, sleepSince: null, wokeAt: at } : current,
+  );
   await deps.queue?.enqueueReconcile(host);
   deps.log.info({ host }, "joined the preview of another pull request");
 }

@@ -8,7 +8,9 @@ import { NO_GROUP, sameMembers, type Grouping } from "./groups.js";
  * - hold: do not deploy, and tell the PR why (a gate, or the cap on live environments);
  * - tear-down: delete the environment and report it;
  * - deploy: deploy `desired.sha`; `fresh` rebuilds from scratch (a /reload); `closed`: the PR
- *   was closed while PRs of its group are open: its repository at the default branch, for them;
+ *   was closed while PRs of its group are open: its repository at the default branch, for them.
+ *   A sleeping environment is woken first (ADR 28), so a wake is a deploy that reports "ready" again;
+ * - sleep: scale the live environment to zero and point its Ingresses at the waking page;
  * - join: the PR is part of another PR's environment (`host`, src/core/groups.ts): its own, if
  *   any, goes, and the host redeploys with its head.
  */
@@ -18,6 +20,7 @@ export type Action =
   | { kind: "hold"; reason: string }
   | { kind: "tear-down" }
   | { kind: "deploy"; fresh: boolean; closed?: true }
+  | { kind: "sleep" }
   | { kind: "join"; host: string };
 
 /**
@@ -51,6 +54,8 @@ export function plan(
   if (desired.action === "destroy") return closing(desired, observed, group);
   if (desired.action === "wait") return hold(desired, observed, desired.waitReason ?? "waiting");
   if (group.host !== null) return join(desired, observed, group.host);
+  const sleep = sleepAction(desired, observed);
+  if (sleep) return sleep;
   if (upToDate(desired, observed, group)) return { kind: "up-to-date" };
   // Environments already live always redeploy: the claim of a live one is always granted.
   if (capacity && !capacity.claimed) return hold(desired, observed, capReason(capacity));
@@ -67,6 +72,15 @@ function closing(desired: DesiredState, observed: ObservedState | null, group: G
     return settled ? { kind: "up-to-date" } : { kind: "deploy", fresh: false, closed: true };
   }
   return observed?.status === "destroyed" ? { kind: "up-to-date" } : { kind: "tear-down" };
+}
+
+/**
+ * Asleep as wanted, or about to be: only a live environment sleeps (the sweep asks it of a ready
+ * one). A new commit that is no activity (required checks) leaves it asleep; its wake deploys it.
+ */
+function sleepAction(desired: DesiredState, observed: ObservedState | null): Action | null {
+  if (!desired.sleepSince || !isLive(observed)) return null;
+  return observed?.status === "sleeping" ? { kind: "up-to-date" } : { kind: "sleep" };
 }
 
 function upToDate(desired: DesiredState, observed: ObservedState | null, group: Grouping): boolean {

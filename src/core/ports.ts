@@ -27,6 +27,8 @@ export interface ReconcileQueue {
 /** What the reconciler needs from the state store (src/queue's RedisStateStore satisfies it). */
 export interface StateStore {
   getDesired(envId: string): Promise<DesiredState | null>;
+  /** A member of a group wakes its sleeping host (src/core/group-steps.ts). */
+  updateDesired(envId: string, fn: (current: DesiredState | null) => DesiredState | null): Promise<DesiredState | null>;
   listDesired(): Promise<DesiredState[]>;
   getObserved(envId: string): Promise<ObservedState | null>;
   setObserved(state: ObservedState): Promise<void>;

@@ -65,7 +65,9 @@ export type ReconcileOutcome =
   | "superseded"
   | "gone"
   /** The PR is part of another PR's preview (src/core/groups.ts). */
-  | "joined";
+  | "joined"
+  /** Put to sleep (ADR 28). */
+  | "asleep";
 
 export interface Step {
   deps: ReconcileDeps;
@@ -82,6 +84,8 @@ export interface Step {
   sources?: string[];
   /** The PR is closed and its preview goes on for its group: only the group's other PRs hear of it. */
   quiet?: boolean;
+  /** The action under way puts the environment to sleep: a failure says so, and is not the commit's. */
+  sleeping?: boolean;
   /** The commit the host's own boxes were taken at, when not the PR's head (a closed host: its default branch). */
   hostSha?: string;
 }

@@ -2,12 +2,12 @@ import type { RenderedEnvironment } from "../model.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { deployEnvironment, type DeployResult } from "../cluster/index.js";
+import { deployEnvironment, wakeEnvironment, type Cluster, type DeployResult } from "../cluster/index.js";
 import { DEFAULT_BASELINE } from "../config/baseline.js";
-import { describeError, PrboxError } from "../errors.js";
+import { describeError } from "../errors.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
-import { probeIfWanted, stopwatch } from "./deploy-steps.js";
+import { probeIfWanted, stopwatch, watchForClose } from "./deploy-steps.js";
 import { fetchDefaultBranch, fetchPullRequest, renderPullRequest } from "./box-sources.js";
 import { upsertStickyComment } from "./sticky-comment.js";
 import { readySummary, type ReadySummary } from "./ready-summary.js";
@@ -25,6 +25,7 @@ import {
   type Step,
 } from "./reconcile-step.js";
 import { teardown } from "./teardown.js";
+import { sleep } from "./sleep-step.js";
 
 export type { DeployPhases, ReconcileDeps, ReconcileOutcome, ReconcileRun } from "./reconcile-step.js";
 
@@ -68,6 +69,8 @@ async function act(
       return teardown(desired, observed, step);
     case "deploy":
       return deploy(desired, action, observed, step);
+    case "sleep":
+      return sleep(desired, observed, step);
     case "join":
       await joinGroup(desired, observed, action.host, { ...step.deps, log: step.log }, now(step));
       return "joined";
@@ -125,6 +128,23 @@ async function reportReady(
   await step.deps.store.setObserved(
     observe(desired, step, { sha: desired.sha, status: "ready", error: null, reloadRequest: desired.reloadRequest }),
   );
+}
+
+/**
+ * The cluster, with the environment awake: a sleeping one is woken first (what sleep changed is put
+ * back exactly), and the deploy then applies what changed since and waits until it is ready (ADR 28).
+ */
+async function awake(desired: DesiredState, step: Step): Promise<Cluster> {
+  const cluster = await step.deps.cluster();
+  if (await wakeEnvironment(cluster, desired.envId)) step.log.info({}, "environment woken");
+  return cluster;
+}
+
+/** A close while the deploy runs aborts it; a closed host's deploy for its group has no close to watch for. */
+function watching(desired: DesiredState, action: { closed?: true }, step: Step, controller: AbortController) {
+  if (action.closed) return () => {};
+  const watch = { store: step.deps.store, log: step.log, everyMs: step.deps.supersedeCheckMs };
+  return watchForClose(desired.envId, controller, watch);
 }
 
 /**
@@ -187,9 +207,9 @@ async function deploy(
   if (action.closed) await lingerOn(desired, step);
   // The PR hears of the job before anything that may be broken (the cluster) is touched.
   const queued = background(step, report(desired, step, { state: "queued", sha: desired.sha }));
-  const cluster = await step.deps.cluster();
+  const cluster = await awake(desired, step);
   const controller = new AbortController();
-  const stopWatching = action.closed ? () => {} : watchForClose(desired, step, controller);
+  const stopWatching = watching(desired, action, step, controller);
   const signal = step.run.signal ? AbortSignal.any([step.run.signal, controller.signal]) : controller.signal;
   const scratch = await mkdtemp(path.join(os.tmpdir(), "prbox-sources-"));
   const deploying = background(
@@ -253,34 +273,26 @@ async function failed(desired: DesiredState, step: Step, error: unknown): Promis
   // A hold that failed failed to reach the forge: there is nothing else to say to the PR.
   if (desired.action === "wait") throw error;
   const deleting = desired.action === "destroy";
-  await report(desired, step, { state: "failed", sha: desired.sha, error: describeError(error), retry, deleting });
+  const sleeping = step.sleeping === true;
+  await report(desired, step, {
+    state: "failed",
+    sha: desired.sha,
+    error: describeError(error),
+    retry,
+    deleting,
+    sleeping,
+  });
+  // A sleep that failed for good may have scaled some workloads down: recorded as sleeping, so that
+  // the next event or /wake deploys, which wakes what slept (ADR 28). A deploy's failure is the commit's.
   if (!retry && !deleting) {
     await step.deps.store.setObserved(
       observe(desired, step, {
         sha: desired.sha,
-        status: "failed",
+        status: sleeping ? "sleeping" : "failed",
         error: describeError(error),
         reloadRequest: desired.reloadRequest,
       }),
     );
   }
   throw error;
-}
-
-/**
- * A close (or /destroy) while a deploy runs must win: the deploy is aborted so the teardown job,
- * waiting behind it in the queue, runs at once and nothing is resurrected.
- */
-function watchForClose(desired: DesiredState, step: Step, controller: AbortController): () => void {
-  const timer = setInterval(() => {
-    step.deps.store.getDesired(desired.envId).then(
-      (now) => {
-        if (now?.action === "destroy")
-          controller.abort(new PrboxError("the pull request was closed during the deploy", { kind: "transient" }));
-      },
-      (error: unknown) => step.log.warn({ err: error }, "could not check whether the deploy is still wanted"),
-    );
-  }, step.deps.supersedeCheckMs ?? 1000);
-  timer.unref();
-  return () => clearInterval(timer);
 }

@@ -7,7 +7,8 @@ import type { ReadySummary } from "./ready-summary.js";
 export type Report =
   | { state: "queued"; sha: string }
   | { state: "ready"; sha: string; url: string | null; namespace: string; seconds: number; summary: ReadySummary }
-  | { state: "failed"; sha: string; error: string; retry: Retry | null; deleting?: boolean }
+  | { state: "failed"; sha: string; error: string; retry: Retry | null; deleting?: boolean; sleeping?: boolean }
+  | { state: "sleeping"; since: string; urls: string[] }
   | { state: "waiting"; sha: string; reason: string }
   | { state: "destroyed"; reason: string; /** The PR is open: a push or /deploy brings it back. */ open?: boolean }
   | {
@@ -39,6 +40,8 @@ export function commentBody(report: Report, wording?: ReadyWording): string {
       return report.retry ? retrying(title, report, report.retry) : failed(title, report);
     case "waiting":
       return `${title}: ⏸ not deployed: ${report.reason}.`;
+    case "sleeping":
+      return sleeping(title, report);
     case "destroyed":
       return `${title}: 🧹 environment deleted (${report.reason}).${report.open ? " Push a commit or comment `/deploy` to deploy it again." : ""}`;
     case "left":
@@ -46,10 +49,27 @@ export function commentBody(report: Report, wording?: ReadyWording): string {
   }
 }
 
-function retrying(title: string, report: { sha: string; error: string; deleting?: boolean }, retry: Retry): string {
+/** ADR 28: a sleeping preview says since when and how to wake it (a visit to any of its addresses does). */
+function sleeping(title: string, report: { since: string; urls: string[] }): string {
+  const since = new Date(report.since).toUTCString().replace(/:\d\d GMT$/, " UTC");
+  const link = report.urls.length > 0 ? report.urls.map((url) => `<${url}>`).join(", ") : "the link";
+  return [
+    `${title}: 💤 sleeping since ${since}; push, comment \`/wake\` or open ${link} to wake it.`,
+    "",
+    "Nothing happened on this pull request for a while, so its workloads were scaled to zero; waking takes as long as a deploy.",
+  ].join("\n");
+}
+
+type Failure = { sha: string; error: string; deleting?: boolean; sleeping?: boolean };
+
+function retrying(title: string, report: Failure, retry: Retry): string {
   const [reason = "", ...more] = report.error.split("\n");
   const when = inSeconds(retry);
-  const doing = report.deleting ? "Deleting the environment" : `Deploying ${short(report.sha)}`;
+  const doing = report.deleting
+    ? "Deleting the environment"
+    : report.sleeping
+      ? "Putting the preview to sleep"
+      : `Deploying ${short(report.sha)}`;
   return [
     `${title}: ⏳ retrying in ${when} (attempt ${retry.attempt} of ${retry.of}): ${inlineCode(reason)}`,
     ...(more.length > 0 ? ["", fence(more.join("\n"))] : []),
@@ -63,11 +83,17 @@ function inSeconds(retry: Retry): string {
   return `${Math.max(1, Math.ceil(retry.inMs / 1000))} s`;
 }
 
-function failed(title: string, report: { sha: string; error: string; deleting?: boolean }): string {
-  const what = report.deleting ? "deleting the environment" : `deploying ${short(report.sha)}`;
+function failed(title: string, report: Failure): string {
+  const what = report.deleting
+    ? "deleting the environment"
+    : report.sleeping
+      ? "putting the preview to sleep"
+      : `deploying ${short(report.sha)}`;
   const next = report.deleting
     ? "Comment `/destroy` to try again."
-    : "Fix it and push, or comment `/reload` to try again.";
+    : report.sleeping
+      ? "Some of its workloads may be scaled down already: comment `/wake` to wake it."
+      : "Fix it and push, or comment `/reload` to try again.";
   return [`${title}: ❌ ${what} failed.`, "", fence(report.error), "", next].join("\n");
 }
 
@@ -79,8 +105,8 @@ export function commitStatus(report: Report): CommitStatus | null {
     case "ready":
       return { state: "success", description: `Preview ready in ${report.seconds.toFixed(0)} s`, url: report.url };
     case "failed":
-      // A teardown's failure is not the commit's; a retry keeps the commit pending.
-      if (report.deleting) return null;
+      // A teardown's or a sleep's failure is not the commit's; a retry keeps the commit pending.
+      if (report.deleting || report.sleeping) return null;
       if (report.retry)
         return { state: "pending", description: `Retrying in ${inSeconds(report.retry)}: ${firstLine(report.error)}` };
       return { state: "failure", description: firstLine(report.error) };
@@ -88,13 +114,14 @@ export function commitStatus(report: Report): CommitStatus | null {
       return { state: "success", description: `Preview not deployed: ${report.reason}` };
     case "destroyed":
     case "left":
+    case "sleeping":
       return null;
   }
 }
 
 export function environmentState(report: Report): ForgeEnvironmentState | null {
   // Retries and failed teardowns leave the deployment as it was: fewer writes while things are broken.
-  if (report.state === "failed" && (report.retry || report.deleting)) return null;
+  if (report.state === "failed" && (report.retry || report.deleting || report.sleeping)) return null;
   const states: Record<Report["state"], ForgeEnvironmentState | null> = {
     // The queued report is the first sign of life, before anything else may fail: comment and
     // status only; the deployment is marked in progress once the cluster answered (reconcile.ts).
@@ -102,6 +129,8 @@ export function environmentState(report: Report): ForgeEnvironmentState | null {
     ready: "success",
     failed: "failure",
     waiting: null,
+    // Asleep, the deployment's link still works: a visit wakes it.
+    sleeping: null,
     destroyed: "inactive",
     left: null,
   };

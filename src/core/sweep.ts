@@ -3,7 +3,7 @@ import type { ForgeRegistry } from "./forge.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import type { ReconcileQueue } from "./ports.js";
-import { expiryStep, warningText } from "./expiry.js";
+import { expiryStep, sleepDue, warningText } from "./expiry.js";
 import { groupActivity } from "./groups.js";
 import { isLive } from "./plan.js";
 import { replyOn } from "./sticky-comment.js";
@@ -20,7 +20,7 @@ export interface SweepDeps {
   store: SweepStore;
   queue: ReconcileQueue;
   forges: ForgeRegistry;
-  policy: Pick<Policy, "idleTtlMs"> & Partial<Pick<Policy, "expiryWarningMs">>;
+  policy: Pick<Policy, "idleTtlMs"> & Partial<Pick<Policy, "expiryWarningMs" | "sleepAfterMs">>;
   log: Logger;
   now?: () => Date;
 }
@@ -33,6 +33,8 @@ export interface SweepResult {
   idle: string[];
   /** Environments whose PR was warned that the TTL will delete them. */
   warned: string[];
+  /** Environments idle longer than PRBOX_SLEEP_AFTER, put to sleep (ADR 28). */
+  slept: string[];
   /** PRs the forge could not answer for: left alone, tried again next time. */
   unknown: string[];
   /** Records of environments deleted long ago, dropped. */
@@ -49,7 +51,15 @@ export const FORGET_AFTER_MS = 7 * 24 * 3600_000;
  */
 export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   const now = (deps.now ?? (() => new Date()))().getTime();
-  const result: SweepResult = { checked: 0, closed: [], idle: [], warned: [], unknown: [], forgotten: [] };
+  const result: SweepResult = {
+    checked: 0,
+    closed: [],
+    idle: [],
+    warned: [],
+    slept: [],
+    unknown: [],
+    forgotten: [],
+  };
   const all = await deps.store.listDesired();
   const byId = new Map(all.map((d) => [d.envId, d]));
   for (const desired of all) {
@@ -63,6 +73,8 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
     const verdict = await verdictFor(deps, desired, now, lastActive);
     if (verdict === "unknown") result.unknown.push(desired.envId);
     if (verdict === "warn" && (await warn(deps, desired, now, lastActive))) result.warned.push(desired.envId);
+    if ((verdict === "open" || verdict === "warn") && (await putToSleep(deps, desired, now, lastActive)))
+      result.slept.push(desired.envId);
     if (verdict === "closed" || verdict === "idle") {
       await destroy(
         deps,
@@ -83,6 +95,7 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
       closed: result.closed.length,
       idle: result.idle.length,
       warned: result.warned.length,
+      slept: result.slept.length,
       unknown: result.unknown.length,
       forgotten: result.forgotten.length,
     },
@@ -142,6 +155,31 @@ async function warn(deps: SweepDeps, desired: DesiredState, now: number, lastAct
     );
     return false;
   }
+}
+
+/**
+ * Asks for sleep (ADR 28) when the preview is live, up to date and idle for PRBOX_SLEEP_AFTER:
+ * `sleepSince` in the desired state, then a reconcile does it. Returns whether it was asked.
+ */
+async function putToSleep(
+  deps: SweepDeps,
+  desired: DesiredState,
+  now: number,
+  lastActive: string | null,
+): Promise<boolean> {
+  const after = deps.policy.sleepAfterMs ?? 0;
+  // A member of a group sleeps with its host's preview (it has none of its own).
+  if (after <= 0 || lastActive === null) return false;
+  const observed = await deps.store.getObserved(desired.envId);
+  const active = (d: DesiredState) => ({ ...d, eventAt: lastActive > d.eventAt ? lastActive : d.eventAt });
+  if (!sleepDue(active(desired), observed, after, now)) return false;
+  let asked = false;
+  await deps.store.updateDesired(desired.envId, (current) => {
+    asked = current !== null && sleepDue(active(current), observed, after, now);
+    return current && asked ? { ...current, sleepSince: new Date(now).toISOString() } : current;
+  });
+  if (asked) await deps.queue.enqueueReconcile(desired.envId);
+  return asked;
 }
 
 function expiryPolicy(deps: SweepDeps): { idleTtlMs: number; expiryWarningMs: number } {

@@ -40,15 +40,24 @@ function base(current: DesiredState | null, event: PullRequestEvent | CommandEve
     labels: event.head.labels,
     ...wantedFacts(current, event.head),
     reloadRequest: current?.reloadRequest ?? 0,
-    // /keep and /extend hold while the PR is open, across pushes.
-    keep: current?.keep ?? false,
-    keepUntil: current?.keepUntil ?? null,
-    warnedFor: current?.warnedFor ?? null,
+    ...idleFacts(current),
     forkApprovedSha: current?.forkApprovedSha ?? null,
     handledCommands: current?.handledCommands ?? [],
     checksPassedSha: current?.checksPassedSha ?? null,
     eventAt: event.at,
     generation: current?.generation ?? 0,
+  };
+}
+
+/** What the idle countdowns carry across events: /keep and /extend hold while the PR is open, across pushes. */
+function idleFacts(current: DesiredState | null): Partial<DesiredState> {
+  return {
+    keep: current?.keep ?? false,
+    keepUntil: current?.keepUntil ?? null,
+    warnedFor: current?.warnedFor ?? null,
+    wokeAt: current?.wokeAt ?? null,
+    // Every event is activity: a sleeping preview wakes (ADR 28).
+    sleepSince: null,
   };
 }
 
@@ -109,12 +118,15 @@ function afterCommand(current: DesiredState, event: CommandEvent, policy: GatePo
   // A redelivered comment must not rebuild twice: each command comment counts once.
   if (current.closed || current.handledCommands.includes(event.commentId)) return current;
   const handledCommands = [...current.handledCommands, event.commentId].slice(-20);
-  const next = { ...current, eventAt: event.at, handledCommands, expired: false };
+  const next = { ...current, eventAt: event.at, handledCommands, expired: false, sleepSince: null };
   switch (event.command) {
     case "destroy":
       return { ...next, action: "destroy", waitReason: null };
     case "keep":
       return { ...next, keep: true };
+    case "wake":
+      // Any command wakes a sleeping preview (sleepSince is cleared above); /wake does only that.
+      return next;
     case "extend": {
       // At least `extendMs` from the command; an earlier, longer extension stands.
       const wanted = Date.parse(event.at) + (event.extendMs ?? 0);

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import { Probot, run, Server } from "probot";
 import { PrboxError } from "../errors.js";
 import { githubApp } from "../forges/github/app.js";
-import { listEnvironments } from "../cluster/index.js";
+import { listEnvironments, sleepingHosts } from "../cluster/index.js";
+import { wakeOnVisit } from "../core/sleep.js";
 import { GITHUB_MAX_BODY_BYTES, githubWebhookGuard } from "../forges/github/webhook-guard.js";
 import { GitHubForge, webUrlFor } from "../forges/github/forge.js";
 import { PrboxOctokit } from "../forges/github/octokit.js";
@@ -10,6 +11,7 @@ import { GitLabForge } from "../forges/gitlab/forge.js";
 import { gitlabWebhookRoute } from "../forges/gitlab/webhook.js";
 import { environmentsRoute } from "../server/environments-route.js";
 import { operationalRoutes, type RouteHandler } from "../server/routes.js";
+import { wakingRoute } from "../server/waking-route.js";
 import type { Runtime } from "./runtime.js";
 
 /** What Probot verifies signatures with when WEBHOOK_SECRET is unset (refused in production by loadConfig). */
@@ -34,7 +36,7 @@ export async function startServer(rt: Runtime): Promise<Stoppable> {
     const setup = await run(() => {}, { env: { ...process.env, HOST: config.host, PORT: String(config.port) }, log });
     return { stop: () => setup.stop() };
   }
-  const routes = [operational(rt), environmentsPage(rt), ...gitlabRoutes(rt)];
+  const routes = [...wakingRoutes(rt), operational(rt), environmentsPage(rt), ...gitlabRoutes(rt)];
   if (!rt.github) return plainServer(rt, routes, "webhook server listening (GitLab only: no GitHub App configured)");
   const server = new Server({
     host: config.host,
@@ -141,6 +143,21 @@ function environmentsPage(rt: Runtime): RouteHandler {
       },
     },
   });
+}
+
+/**
+ * With PRBOX_WAKE_ADDRESS (which PRBOX_SLEEP_AFTER needs), the waking page (ADR 28): first, since
+ * it answers by the Host header. It stays while sleep is turned off, for previews still asleep.
+ */
+function wakingRoutes(rt: Runtime): RouteHandler[] {
+  if (!rt.config.policy.wakeAddress) return [];
+  return [
+    wakingRoute({
+      sleepingHosts: async () => sleepingHosts(await rt.cluster()),
+      wake: (envId) => wakeOnVisit(envId, { store: rt.store, queue: rt.queue, log: rt.log }),
+      log: rt.log,
+    }),
+  ];
 }
 
 /** The GitLab webhook route (/api/gitlab/webhooks), when GitLab is configured. */

@@ -7,7 +7,8 @@ import type { StoredEnvironment } from "../queue/store.js";
  * One word for where an environment stands, from the desired state (what should be), the observed
  * state (what the reconciler last did) and the cluster's record (what runs).
  */
-export type PageState = "ready" | "failed" | "deploying" | "queued" | "waiting" | "tearing down" | "unknown";
+export type PageState =
+  "ready" | "failed" | "deploying" | "queued" | "waiting" | "sleeping" | "tearing down" | "unknown";
 
 export interface PageEnvironment {
   id: string;
@@ -216,8 +217,17 @@ export function stateOf(
   if (desired.action === "destroy") return "tearing down";
   if (desired.action === "wait" || (observed?.status === "waiting" && observed.generation === desired.generation))
     return "waiting";
+  return doneState(desired, observed) ?? deployingOrQueued(desired, record);
+}
+
+/** Ready, failed or sleeping (ADR 28) as the reconciler left it, when that is still what is wanted. */
+function doneState(desired: DesiredState, observed: ObservedState | null): PageState | null {
+  if (observed?.status === "sleeping") return desired.sleepSince ? "sleeping" : null;
   const done = observed !== null && observed.sha === desired.sha && observed.reloadRequest >= desired.reloadRequest;
-  if (done && (observed.status === "ready" || observed.status === "failed")) return observed.status;
+  return done && (observed.status === "ready" || observed.status === "failed") ? observed.status : null;
+}
+
+function deployingOrQueued(desired: DesiredState, record: EnvironmentRecord | null): PageState {
   return record?.status === "deploying" && record.sha === desired.sha ? "deploying" : "queued";
 }
 

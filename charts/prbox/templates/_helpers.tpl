@@ -148,6 +148,10 @@ seccompProfile:
   value: {{ .maxEnvironments | quote }}
 - name: PRBOX_IDLE_TTL
   value: {{ .idleTtl | quote }}
+- name: PRBOX_SLEEP_AFTER
+  value: {{ .sleepAfter | quote }}
+- name: PRBOX_WAKE_ADDRESS
+  value: {{ .wakeAddress | quote }}
 - name: PRBOX_SWEEP_INTERVAL
   value: {{ .sweepInterval | quote }}
 - name: PRBOX_DEPLOY_TIMEOUT

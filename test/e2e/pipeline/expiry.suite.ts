@@ -4,34 +4,14 @@
 // ahead (it never sleeps), on this test's environment only (the suite's tests share the store).
 import { describe, expect } from "vitest";
 import type { ForgeName } from "../../../src/core/forge.js";
-import { sweep, type SweepResult, type SweepStore } from "../../../src/core/sweep.js";
-import { silentLogger } from "../../../src/log.js";
 import { namespaceExists } from "../github/support/cluster.js";
 import { previewRepo } from "../github/support/sources.js";
-import { commandReply, openDeployed, pushReady } from "./flows.js";
+import { commandReply, lastEvent, openDeployed, pushReady, sweepAt } from "./flows.js";
 import type { PipelineTest } from "./support/pipeline.js";
 import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
 
 const HOUR = 3_600_000;
 const DELETED = "Push a commit or comment `/deploy` to deploy it again.";
-
-/** One sweep of `envId` alone, at the time `at` (ms). */
-async function sweepAt(t: PipelineTest, envId: string, at: number): Promise<SweepResult> {
-  const { store, queue, forges, config } = t.prbox.rt;
-  const mine: SweepStore = {
-    listDesired: async () => (await store.listDesired()).filter((desired) => desired.envId === envId),
-    getObserved: (id) => store.getObserved(id),
-    updateDesired: (id, fn) => store.updateDesired(id, fn),
-    forget: (id, options) => store.forget(id, options),
-  };
-  return sweep({ store: mine, queue, forges, policy: config.policy, log: silentLogger, now: () => new Date(at) });
-}
-
-/** When the last event the environment's desired state took in happened (the countdown's start). */
-async function lastEvent(t: PipelineTest, pr: number): Promise<number> {
-  const desired = await t.prbox.rt.store.getDesired(t.forge.environmentId(pr));
-  return Date.parse(desired?.eventAt ?? "");
-}
 
 async function waitDeleted(t: PipelineTest, pr: number): Promise<void> {
   await t.until("the comment says the preview was deleted", () => t.sticky(pr).includes(DELETED), {

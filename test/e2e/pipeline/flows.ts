@@ -1,4 +1,6 @@
 // Steps several shared tests take on the way to what they are about.
+import { sweep, type SweepResult, type SweepStore } from "../../../src/core/sweep.js";
+import { silentLogger } from "../../../src/log.js";
 import { newSha, previewRepo, type Files } from "../github/support/sources.js";
 import type { PipelineTest } from "./support/pipeline.js";
 
@@ -41,4 +43,22 @@ export async function commandReply(
   await t.deliver(t.forge.commentEvent(pr, comment), { replies: true });
   await t.until(`the reply to ${JSON.stringify(body)}`, () => t.forge.replies(pr).length > before);
   return { reply: t.forge.replies(pr)[before] ?? "", reactions: t.forge.reactionsOn(comment.id) };
+}
+
+/** One sweep of `envId` alone, at the time `at` (ms). */
+export async function sweepAt(t: PipelineTest, envId: string, at: number): Promise<SweepResult> {
+  const { store, queue, forges, config } = t.prbox.rt;
+  const mine: SweepStore = {
+    listDesired: async () => (await store.listDesired()).filter((desired) => desired.envId === envId),
+    getObserved: (id) => store.getObserved(id),
+    updateDesired: (id, fn) => store.updateDesired(id, fn),
+    forget: (id, options) => store.forget(id, options),
+  };
+  return sweep({ store: mine, queue, forges, policy: config.policy, log: silentLogger, now: () => new Date(at) });
+}
+
+/** When the last event the environment's desired state took in happened (the countdown's start). */
+export async function lastEvent(t: PipelineTest, pr: number): Promise<number> {
+  const desired = await t.prbox.rt.store.getDesired(t.forge.environmentId(pr));
+  return Date.parse(desired?.eventAt ?? "");
 }

@@ -14,7 +14,7 @@ useStrictNock();
 const NOW = new Date("2026-11-22T12:00:00Z");
 const HOUR = 3_600_000;
 
-async function harness(idleTtlMs: number, expiryWarningMs = 0) {
+async function harness(idleTtlMs: number, expiryWarningMs = 0, sleepAfterMs = 0) {
   const prefix = uniquePrefix();
   const redis = await connectRedis(testRedisUrl(), { role: "client" });
   const store = new RedisStateStore(redis, { prefix });
@@ -31,7 +31,7 @@ async function harness(idleTtlMs: number, expiryWarningMs = 0) {
     store,
     queue,
     forges: forgeRegistry({ github: async () => forge }),
-    policy: { idleTtlMs, expiryWarningMs },
+    policy: { idleTtlMs, expiryWarningMs, sleepAfterMs },
     log: silentLogger,
     now: () => NOW,
   };
@@ -49,6 +49,50 @@ async function harness(idleTtlMs: number, expiryWarningMs = 0) {
 const pulls = (pr: number) => nock("https://api.github.com").get(`/repos/acme/shop/pulls/${pr}`);
 
 describe("the periodic sweep", () => {
+  it("asks a ready preview idle for PRBOX_SLEEP_AFTER to sleep, once, and still deletes it at the idle TTL", async () => {
+    const { store, queue, deps, put } = await harness(72 * HOUR, 0, 8 * HOUR);
+    const at = (hours: number) => ({ ...deps, now: () => new Date(NOW.getTime() + hours * HOUR) });
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    await put("env-sleepy", 21, { sha });
+    await put("env-never-ready", 22, { sha });
+    await store.setObserved({
+      envId: "env-sleepy",
+      sha,
+      reloadRequest: 0,
+      generation: 1,
+      status: "ready",
+      error: null,
+      at: NOW.toISOString(),
+    });
+    const open = () => {
+      pulls(21).reply(200, pullRequestBody({ state: "open" }));
+      pulls(22).reply(200, pullRequestBody({ state: "open" }));
+    };
+    const queued = async () => {
+      const counts = await queue.queueCounts();
+      return counts.waiting + counts.delayed;
+    };
+
+    open();
+    expect((await sweep(at(8 - 1 / 3600))).slept).toEqual([]);
+    open();
+    expect((await sweep(at(8))).slept).toEqual(["env-sleepy"]);
+    expect(await store.getDesired("env-sleepy")).toMatchObject({
+      action: "deploy",
+      sleepSince: new Date(NOW.getTime() + 8 * HOUR).toISOString(),
+    });
+    // Only a preview ready at its commit sleeps: one never deployed has nothing to scale down.
+    expect((await store.getDesired("env-never-ready"))?.sleepSince ?? null).toBeNull();
+    expect(await queued()).toBe(1);
+
+    await store.setObserved({ ...(await store.getObserved("env-sleepy"))!, status: "sleeping" });
+    open();
+    expect((await sweep(at(9))).slept).toEqual([]);
+    open();
+    expect((await sweep(at(72))).idle.sort()).toEqual(["env-never-ready", "env-sleepy"]);
+    expect(await store.getDesired("env-sleepy")).toMatchObject({ action: "destroy", expired: true });
+  });
+
   it("deletes the environment of a PR the forge says is closed (a missed webhook)", async () => {
     const { store, queue, deps, put } = await harness(0);
     await put("env-closed", 1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EnvironmentsView, PageEnvironment } from "../../../src/server/environments-page.js";
-import { mergeEnvironments } from "../../../src/server/environments-page.js";
+import { mergeEnvironments, stateOf } from "../../../src/server/environments-page.js";
 import { escapeHtml, html } from "../../../src/server/html.js";
 import { renderEnvironmentsPage } from "../../../src/server/page-html.js";
 import type { ObservedState } from "../../../src/core/desired.js";
@@ -184,5 +184,24 @@ describe("which environments the page lists", () => {
       ["member", "waiting", "part of the preview of host"],
       ["host", "ready", "the pull request is closed; kept for the other pull requests of its branch"],
     ]);
+  });
+});
+
+describe("a sleeping preview on the page (ADR 28)", () => {
+  it("is sleeping while it should sleep, queued once something woke it, and tearing down when closed", () => {
+    const sha = "a".repeat(40);
+    const asleep = {
+      envId: "e",
+      sha,
+      reloadRequest: 0,
+      generation: 2,
+      status: "sleeping" as const,
+      error: null,
+      at: "",
+    };
+    const sleepSince = "2026-12-01T20:00:00.000Z";
+    expect(stateOf(desiredState("e", { sha, sleepSince }), asleep, null)).toBe("sleeping");
+    expect(stateOf(desiredState("e", { sha, sleepSince: null }), asleep, null)).toBe("queued");
+    expect(stateOf(desiredState("e", { sha, sleepSince, action: "destroy" }), asleep, null)).toBe("tearing down");
   });
 });

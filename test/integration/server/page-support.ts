@@ -36,6 +36,8 @@ export interface PageServerOptions {
   redisUrl?: string;
   /** "github": Probot's server (the GitHub App); "gitlab": the plain server of a GitLab-only setup. */
   forge?: "github" | "gitlab";
+  /** More settings, e.g. PRBOX_WAKE_ADDRESS. */
+  env?: Record<string, string>;
 }
 
 export interface PageServer {
@@ -75,6 +77,7 @@ export async function startPageServer(options: PageServerOptions = {}): Promise<
     KUBECONFIG: options.kubeconfig ?? testKubeconfig(),
     ...forgeEnv(options.forge ?? "github"),
     ...(token === null ? {} : { PRBOX_PAGE_TOKEN: token }),
+    ...options.env,
   };
   const capture = new LogCapture();
   const config = loadConfig(env);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { describe, expect, it } from "vitest";
 import { ConfigError, envSchema, loadConfig } from "../../../src/config/config.js";
+import { wakeTarget } from "../../../src/core/sleep.js";
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -134,5 +135,22 @@ describe("configuration", () => {
   it("shows the defaults in .env.example, so copying it to .env changes nothing", () => {
     const example = parseDotenv(readFileSync(path.resolve(import.meta.dirname, "../../../.env.example"), "utf8"));
     expect(loadConfig(example)).toEqual(loadConfig({}));
+  });
+});
+
+describe("the sleep settings (ADR 28)", () => {
+  it("are off by default; PRBOX_SLEEP_AFTER needs a wake address and comes before the idle TTL", () => {
+    expect(loadConfig({}).policy).toMatchObject({ sleepAfterMs: 0, wakeAddress: null });
+    const on = loadConfig({ PRBOX_SLEEP_AFTER: "8h", PRBOX_WAKE_ADDRESS: "prbox.prbox.svc.cluster.local:3000" });
+    expect(on.policy).toMatchObject({ sleepAfterMs: 8 * 3_600_000, wakeAddress: "prbox.prbox.svc.cluster.local:3000" });
+    expect(wakeTarget(on.policy)).toEqual({ host: "prbox.prbox.svc.cluster.local", port: 3000 });
+    expect(problems({ PRBOX_SLEEP_AFTER: "8h" })).toEqual([expect.stringMatching(/^PRBOX_WAKE_ADDRESS: required/)]);
+    expect(
+      problems({ PRBOX_SLEEP_AFTER: "72h", PRBOX_IDLE_TTL: "72h", PRBOX_WAKE_ADDRESS: "prbox.example:80" }),
+    ).toEqual([expect.stringMatching(/^PRBOX_SLEEP_AFTER: shorter than PRBOX_IDLE_TTL/)]);
+    expect(problems({ PRBOX_WAKE_ADDRESS: "http://prbox:3000" })).toEqual([
+      expect.stringMatching(/^PRBOX_WAKE_ADDRESS: expected host:port/),
+    ]);
+    expect(() => wakeTarget({ wakeAddress: null })).toThrow(/PRBOX_WAKE_ADDRESS is not set/);
   });
 });

@@ -25,6 +25,7 @@ function observed(overrides: Partial<ObservedState> = {}): ObservedState {
   };
 }
 
+const SINCE = "2026-12-01T18:00:00.000Z";
 const LABEL = "add the label `preview` to deploy a preview";
 const full: Capacity = { max: 3, live: 3, claimed: false };
 const granted: Capacity = { max: 3, live: 2, claimed: true };
@@ -125,6 +126,63 @@ const table: [string, DesiredState | null, ObservedState | null, Capacity | null
     { kind: "deploy", fresh: false },
   ],
   ["up to date whatever the cap says", desired(), observed(), full, { kind: "up-to-date" }],
+  ["sleep asked of a ready one: sleep", desired({ sleepSince: SINCE }), observed(), null, { kind: "sleep" }],
+  [
+    "sleep asked of one that failed after deploying: sleep",
+    desired({ sleepSince: SINCE }),
+    observed({ status: "failed" }),
+    null,
+    { kind: "sleep" },
+  ],
+  [
+    "asleep as asked: up to date",
+    desired({ sleepSince: SINCE }),
+    observed({ status: "sleeping" }),
+    null,
+    { kind: "up-to-date" },
+  ],
+  [
+    "asleep, and a new commit that is no activity (checks): stays asleep, its wake deploys it",
+    desired({ sleepSince: SINCE, sha: B }),
+    observed({ status: "sleeping" }),
+    null,
+    { kind: "up-to-date" },
+  ],
+  [
+    "asleep and woken (an event or a visit cleared sleepSince): deploy, which wakes it",
+    desired(),
+    observed({ status: "sleeping" }),
+    null,
+    { kind: "deploy", fresh: false },
+  ],
+  [
+    "woken by a push: deploy the new head",
+    desired({ sha: B }),
+    observed({ status: "sleeping" }),
+    null,
+    { kind: "deploy", fresh: false },
+  ],
+  [
+    "woken by /reload: rebuild",
+    desired({ reloadRequest: 1 }),
+    observed({ status: "sleeping" }),
+    null,
+    { kind: "deploy", fresh: true },
+  ],
+  [
+    "sleep asked, but nothing is deployed: the usual deploy",
+    desired({ sleepSince: SINCE }),
+    null,
+    null,
+    { kind: "deploy", fresh: false },
+  ],
+  [
+    "sleep asked, then closed: tear down",
+    desired({ sleepSince: SINCE, action: "destroy", closed: true }),
+    observed({ status: "sleeping" }),
+    null,
+    { kind: "tear-down" },
+  ],
 ];
 
 describe("plan", () => {

@@ -143,6 +143,31 @@ describe("desired state transitions", () => {
     });
   });
 
+  it("wakes a sleeping preview on any event or command, /wake included; a visit's wokeAt is carried", () => {
+    const asleep = {
+      ...(play([pr("opened", "a1")]) as DesiredState),
+      sleepSince: tick(),
+      wokeAt: "2026-11-22T09:00:00.000Z",
+    };
+    for (const event of [pr("synchronize", "b2"), pr("labeled", "a1"), command("wake", "a1"), command("keep", "a1")]) {
+      const next = nextDesired(asleep, event, "env-1", open);
+      expect(next, event.kind === "command" ? event.command : event.action).toMatchObject({
+        sleepSince: null,
+        eventAt: event.at,
+      });
+      expect(next?.wokeAt).toBe(asleep.wokeAt);
+    }
+    // /wake changes nothing else: no deploy of another commit, no rebuild.
+    expect(nextDesired(asleep, command("wake", "c3"), "env-1", open)).toMatchObject({
+      action: "deploy",
+      sha: "a1",
+      reloadRequest: 0,
+    });
+    // An older delivery is no activity: it is ignored, and the preview sleeps on.
+    const late = pr("synchronize", "b2", {}, "2026-11-01T00:00:00.000Z");
+    expect(nextDesired(asleep, late, "env-1", open)).toBe(asleep);
+  });
+
   it("takes a command on a PR it never saw from the command's head", () => {
     expect(play([command("reload", "a1")])).toMatchObject({ action: "deploy", sha: "a1", reloadRequest: 1 });
     expect(play([command("destroy", "a1")])).toMatchObject({ action: "destroy" });
