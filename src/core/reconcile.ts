@@ -46,6 +46,8 @@ export async function reconcile(envId: string, deps: ReconcileDeps, run: Reconci
     step.candidates = await branchCandidates(deps, desired);
     const group = groupingOf(envId, step.candidates);
     step.members = group.members;
+    // What the last render named stays known until the next render (a sleep or a hold records it again).
+    step.sources = observed?.sources;
     const action = plan(desired, observed, await capacity(desired, observed, deps), group);
     return await act(action, desired, observed, step);
   } catch (error) {

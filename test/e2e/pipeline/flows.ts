@@ -45,11 +45,12 @@ export async function commandReply(
   return { reply: t.forge.replies(pr)[before] ?? "", reactions: t.forge.reactionsOn(comment.id) };
 }
 
-/** One sweep of `envId` alone, at the time `at` (ms). */
-export async function sweepAt(t: PipelineTest, envId: string, at: number): Promise<SweepResult> {
+/** One sweep of `envId` alone (or of these environments), at the time `at` (ms). */
+export async function sweepAt(t: PipelineTest, envId: string | string[], at: number): Promise<SweepResult> {
   const { store, queue, forges, config } = t.prbox.rt;
+  const ids = new Set([envId].flat());
   const mine: SweepStore = {
-    listDesired: async () => (await store.listDesired()).filter((desired) => desired.envId === envId),
+    listDesired: async () => (await store.listDesired()).filter((desired) => ids.has(desired.envId)),
     getObserved: (id) => store.getObserved(id),
     updateDesired: (id, fn) => store.updateDesired(id, fn),
     forget: (id, options) => store.forget(id, options),

@@ -9,10 +9,12 @@ import type { ForgeName } from "../../../src/core/forge.js";
 import { namespaceExists } from "../github/support/cluster.js";
 import { newSha, type Files } from "../github/support/sources.js";
 import type { ForgeHarness } from "./support/forge.js";
+import { sweepAt } from "./flows.js";
 import type { PipelineTest } from "./support/pipeline.js";
 import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
 
 const BRANCH = "feature/checkout";
+const HOUR = 3_600_000;
 
 /** A chart of one ConfigMap `<release>-config` whose `from` says which version of which service it is. */
 function serviceChart(from: string): Files {
@@ -49,7 +51,14 @@ const sticky = (repo: ForgeHarness, pr: number) => repo.stickyComments(pr)[0]?.b
 const link = (repo: ForgeHarness, pr: number) => `${repo.repo}${repo.name === "gitlab" ? "!" : "#"}${pr}`;
 
 export function groupsSuite(forge: ForgeName) {
-  const it = usePipeline(forge, { env: { PRBOX_BOX_REPOSITORIES: "acme/**:acme/**" } });
+  const it = usePipeline(forge, {
+    env: {
+      PRBOX_BOX_REPOSITORIES: "acme/**:acme/**",
+      // Sleep is on (the suite's sweeps run with a clock moved ahead; the periodic one never reaches 8 h).
+      PRBOX_SLEEP_AFTER: "8h",
+      PRBOX_WAKE_ADDRESS: "prbox.prbox-system.svc.cluster.local:3000",
+    },
+  });
 
   // One after another: each test writes many comments (one report per PR of its group), at the installation's pace.
   describe(`pull requests of one branch in several repositories on ${forge}`, SHARED_PACE_TIMEOUT, () => {
@@ -242,6 +251,53 @@ export function groupsSuite(forge: ForgeName) {
       expect(config.data?.from).toBe("api feature");
       expect(sticky(api, 10)).toContain("https://checkout-4.preview.example.com");
       expect(sticky(api, 10)).toContain(`\`${web.namespace(4)}\``);
+    });
+
+    it("sleeps only when every PR of the group is idle, says so on both, and a push to the api's PR wakes it", async ({
+      t,
+    }) => {
+      const web = t.forge;
+      const api = t.another(forge);
+      const worker = t.another(forge);
+      await api.pushBranch("main", newSha(), serviceChart("api main"));
+      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
+      await openOn(t, web, 5, frontend({ api: api.repo, worker: worker.repo }));
+      await t.until("the frontend's preview is ready", () => sticky(web, 5).includes("✅ ready"));
+      await t.settled();
+      await openOn(t, api, 11, serviceChart("api feature"));
+      await t.until("both comments list the group", () =>
+        [sticky(web, 5), sticky(api, 11)].every((c) => c.includes(link(api, 11)) && c.includes("✅ ready")),
+      );
+      await t.settled();
+      const ids = [web.environmentId(5), api.environmentId(11)];
+      const events = await Promise.all(
+        ids.map(async (id) => Date.parse((await t.prbox.rt.store.getDesired(id))?.eventAt ?? "")),
+      );
+      const [first, last] = [Math.min(...events), Math.max(...events)];
+      expect(last).toBeGreaterThan(first);
+
+      // 8 h after the frontend's last event, but not after the api's: nobody sleeps.
+      expect(await sweepAt(t, ids, first + 8 * HOUR)).toMatchObject({ slept: [] });
+      expect(await sweepAt(t, ids, last + 8 * HOUR - 60_000)).toMatchObject({ slept: [] });
+      // 8 h after the group's last event: the host sleeps (the member has nothing of its own to put to sleep).
+      expect(await sweepAt(t, ids, last + 8 * HOUR)).toMatchObject({ slept: [ids[0]] });
+      await t.until("both comments say the preview sleeps", () =>
+        [sticky(web, 5), sticky(api, 11)].every((c) => c.includes("💤 sleeping since")),
+      );
+      await t.settled();
+
+      const apiPush = newSha();
+      await api.push(apiPush, serviceChart("api feature, after a night"));
+      api.pushTo(11, apiPush);
+      await t.deliver(api.pullRequestEvent(11, "synchronize"));
+      await t.until(
+        "both comments are ready again with the new head",
+        () => [sticky(web, 5), sticky(api, 11)].every((c) => c.includes("✅ ready") && c.includes(apiPush.slice(0, 7))),
+        { state: () => [sticky(web, 5), sticky(api, 11)] },
+      );
+      await t.settled();
+      const config = await t.kube.core.readNamespacedConfigMap({ name: "api-config", namespace: web.namespace(5) });
+      expect(config.data?.from).toBe("api feature, after a night");
     });
   });
 }
