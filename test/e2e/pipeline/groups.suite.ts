@@ -47,6 +47,28 @@ async function openOn(t: PipelineTest, repo: ForgeHarness, pr: number, files: Fi
   return sha;
 }
 
+/** Another repository of the test per name, each with its chart on main saying "<name> main". */
+async function servicesOf(t: PipelineTest, names: string[]): Promise<Record<string, ForgeHarness>> {
+  const repos: Record<string, ForgeHarness> = {};
+  for (const name of names) {
+    repos[name] = t.another(t.forge.name);
+    await repos[name].pushBranch("main", newSha(), serviceChart(`${name} main`));
+  }
+  return repos;
+}
+
+const reposOf = (services: Record<string, ForgeHarness>) =>
+  Object.fromEntries(Object.entries(services).map(([name, repo]) => [name, repo.repo]));
+
+/** Opens the frontend's PR `pr` (the test's own repository) with a box per service; waits until it is ready. */
+async function openFrontend(t: PipelineTest, pr: number, services: Record<string, ForgeHarness>, from?: string) {
+  await openOn(t, t.forge, pr, frontend(reposOf(services), from));
+  await t.until(`the frontend's preview #${pr} is ready`, () => sticky(t.forge, pr).includes("✅ ready"), {
+    state: () => sticky(t.forge, pr),
+  });
+  await t.settled();
+}
+
 const sticky = (repo: ForgeHarness, pr: number) => repo.stickyComments(pr)[0]?.body ?? "";
 const link = (repo: ForgeHarness, pr: number) => `${repo.repo}${repo.name === "gitlab" ? "!" : "#"}${pr}`;
 
@@ -66,22 +88,14 @@ export function groupsSuite(forge: ForgeName) {
       t,
     }) => {
       const web = t.forge;
-      const api = t.another(forge);
-      const worker = t.another(forge);
-      const payments = t.another(forge);
-      await api.pushBranch("main", newSha(), serviceChart("api main"));
-      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
-      await payments.pushBranch("main", newSha(), serviceChart("payments main"));
+      const services = await servicesOf(t, ["api", "worker", "payments"]);
+      const api = services.api!;
       const namespace = web.namespace(1);
       const from = async (name: string) => (await t.kube.core.readNamespacedConfigMap({ name, namespace })).data?.from;
       const url = "https://checkout-1.preview.example.com";
 
       // Four services in four repositories. The frontend's PR alone: the other three at their default branch.
-      await openOn(t, web, 1, frontend({ api: api.repo, worker: worker.repo, payments: payments.repo }));
-      await t.until("the frontend's preview is ready", () => sticky(web, 1).includes("✅ ready"), {
-        state: () => sticky(web, 1),
-      });
-      await t.settled();
+      await openFrontend(t, 1, services);
       expect([await from("api-config"), await from("worker-config"), await from("payments-config")]).toEqual([
         "api main",
         "worker main",
@@ -149,16 +163,12 @@ export function groupsSuite(forge: ForgeName) {
       t,
     }) => {
       const web = t.forge;
-      const api = t.another(forge);
-      const worker = t.another(forge);
-      await web.pushBranch("main", newSha(), frontend({ api: api.repo, worker: worker.repo }, "frontend main"));
-      await api.pushBranch("main", newSha(), serviceChart("api main"));
-      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
+      const services = await servicesOf(t, ["api", "worker"]);
+      const api = services.api!;
+      await web.pushBranch("main", newSha(), frontend(reposOf(services), "frontend main"));
       const namespace = web.namespace(2);
       const from = async (name: string) => (await t.kube.core.readNamespacedConfigMap({ name, namespace })).data?.from;
-      await openOn(t, web, 2, frontend({ api: api.repo, worker: worker.repo }, "frontend feature"));
-      await t.until("the frontend's preview is ready", () => sticky(web, 2).includes("✅ ready"));
-      await t.settled();
+      await openFrontend(t, 2, services, "frontend feature");
       await openOn(t, api, 8, serviceChart("api feature"));
       await t.until("the api box is at the api PR's head", async () => (await from("api-config")) === "api feature");
       await t.settled();
@@ -190,15 +200,11 @@ export function groupsSuite(forge: ForgeName) {
 
     it("takes a fork's PR into the group only after a maintainer's /deploy", async ({ t }) => {
       const web = t.forge;
-      const api = t.another(forge);
-      await api.pushBranch("main", newSha(), serviceChart("api main"));
-      const worker = t.another(forge);
-      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
+      const services = await servicesOf(t, ["api", "worker"]);
+      const api = services.api!;
       const namespace = web.namespace(3);
       const from = async (name: string) => (await t.kube.core.readNamespacedConfigMap({ name, namespace })).data?.from;
-      await openOn(t, web, 3, frontend({ api: api.repo, worker: worker.repo }));
-      await t.until("the frontend's preview is ready", () => sticky(web, 3).includes("✅ ready"));
-      await t.settled();
+      await openFrontend(t, 3, services);
 
       const forkHead = newSha();
       await api.push(forkHead, serviceChart("api from a fork"));
@@ -224,10 +230,8 @@ export function groupsSuite(forge: ForgeName) {
       t,
     }) => {
       const web = t.forge;
-      const api = t.another(forge);
-      const worker = t.another(forge);
-      await api.pushBranch("main", newSha(), serviceChart("api main"));
-      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
+      const services = await servicesOf(t, ["api", "worker"]);
+      const api = services.api!;
       // The api's repository previews itself alone.
       const alone = {
         ...serviceChart("api feature"),
@@ -238,7 +242,7 @@ export function groupsSuite(forge: ForgeName) {
       await t.settled();
       expect(await namespaceExists(t.kube, api.namespace(10))).toBe(true);
 
-      await openOn(t, web, 4, frontend({ api: api.repo, worker: worker.repo }));
+      await openOn(t, web, 4, frontend(reposOf(services)));
       await t.until(
         "the api's own preview is deleted",
         async () => !(await namespaceExists(t.kube, api.namespace(10))),
@@ -257,13 +261,9 @@ export function groupsSuite(forge: ForgeName) {
       t,
     }) => {
       const web = t.forge;
-      const api = t.another(forge);
-      const worker = t.another(forge);
-      await api.pushBranch("main", newSha(), serviceChart("api main"));
-      await worker.pushBranch("main", newSha(), serviceChart("worker main"));
-      await openOn(t, web, 5, frontend({ api: api.repo, worker: worker.repo }));
-      await t.until("the frontend's preview is ready", () => sticky(web, 5).includes("✅ ready"));
-      await t.settled();
+      const services = await servicesOf(t, ["api", "worker"]);
+      const api = services.api!;
+      await openFrontend(t, 5, services);
       await openOn(t, api, 11, serviceChart("api feature"));
       await t.until("both comments list the group", () =>
         [sticky(web, 5), sticky(api, 11)].every((c) => c.includes(link(api, 11)) && c.includes("✅ ready")),
