@@ -2,7 +2,7 @@ import { Command } from "commander";
 import type { TestResult } from "../../cluster/index.js";
 import { PrboxError } from "../../errors.js";
 import { addCiFlag } from "../ci-flags.js";
-import { addClusterFlags, connect, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
+import { addClusterFlags, connectDuringRender, timeoutMs, type ClusterFlags } from "../cluster-flags.js";
 import { addSpecFlags, baselineFromFlags, renderFromFlags, type SpecFlags } from "../context-flags.js";
 import type { CliIo } from "../io.js";
 
@@ -24,11 +24,13 @@ export function runCommand(io: CliIo): Command {
     const timeout = timeoutMs(flags.timeout);
     // Connecting (loading the Kubernetes client, reading the kubeconfig, one request to the API
     // server) overlaps helm's rendering; a render error is still the one reported when both fail.
-    const connecting = connect(flags, io);
-    connecting.catch(() => {});
-    const rendered = await renderFromFlags(flags, io);
+    const connection = connectDuringRender(flags, io);
+    const rendered = await renderFromFlags(flags, io).catch((error: unknown) => {
+      connection.cancel();
+      throw error;
+    });
     const baseline = await baselineFromFlags(flags, io);
-    const cluster = await connecting;
+    const cluster = await connection.rendered();
     const { checkBaselineSettings, deployEnvironment } = await import("../../cluster/index.js");
     if (baseline) await checkBaselineSettings(cluster, baseline);
     const { environment } = rendered;

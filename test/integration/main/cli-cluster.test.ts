@@ -171,4 +171,22 @@ describe("prbox run, get, describe and delete on a real cluster", () => {
     );
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it("reports a chart that fails to render, not the cluster it connects to meanwhile", async () => {
+    const root = await tempRepo({
+      "chart/Chart.yaml": "apiVersion: v2\nname: broken\nversion: 0.1.0\n",
+      "chart/templates/c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.missing.name }}\n",
+      "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nname = "broken"\nchart = "chart"\n',
+    });
+    const kubeconfig = path.join(root, "kubeconfig");
+    const port = await closedPort();
+    await writeFile(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: 'https://127.0.0.1:${port}' } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\nusers: [{ name: u, user: {} }]\ncurrent-context: c\n`,
+    );
+    const run = await cli(["run", "-f", "environment.toml", "--kubeconfig", kubeconfig], { cwd: root });
+    expect(run.status, run.stderr).toBe(2); // an invalid spec
+    expect(run.stderr).toContain("boxes[0] (broken): helm could not render the chart: broken/templates/c.yaml:4:18");
+    expect(run.stderr).not.toContain("cannot reach the Kubernetes API");
+  });
 });
