@@ -18,6 +18,17 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A kubeconfig in `root` whose API server is a loopback port nothing listens on. */
+async function unreachableKubeconfig(root: string): Promise<string> {
+  const kubeconfig = path.join(root, "kubeconfig");
+  const port = await closedPort();
+  await writeFile(
+    kubeconfig,
+    `apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: 'https://127.0.0.1:${port}' } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\nusers: [{ name: u, user: {} }]\ncurrent-context: c\n`,
+  );
+  return kubeconfig;
+}
+
 /** PR mode with a random PR number: every run gets a namespace of its own on the shared test cluster. */
 function prFlags(): { flags: string[]; pr: number } {
   const pr = randomInt(100_000, 999_999);
@@ -158,12 +169,7 @@ describe("prbox run, get, describe and delete on a real cluster", () => {
       "k8s/c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n",
       "environment.toml": 'id = "x"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\n',
     });
-    const kubeconfig = path.join(root, "kubeconfig");
-    const port = await closedPort();
-    await writeFile(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: 'https://127.0.0.1:${port}' } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\nusers: [{ name: u, user: {} }]\ncurrent-context: c\n`,
-    );
+    const kubeconfig = await unreachableKubeconfig(root);
     const run = await cli(["run", "-f", "environment.toml", "--kubeconfig", kubeconfig], { cwd: root });
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split("\n")[0]).toMatch(
@@ -178,12 +184,7 @@ describe("prbox run, get, describe and delete on a real cluster", () => {
       "chart/templates/c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.missing.name }}\n",
       "environment.toml": 'id = "x"\n[[boxes]]\ntype = "helm"\nname = "broken"\nchart = "chart"\n',
     });
-    const kubeconfig = path.join(root, "kubeconfig");
-    const port = await closedPort();
-    await writeFile(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: 'https://127.0.0.1:${port}' } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\nusers: [{ name: u, user: {} }]\ncurrent-context: c\n`,
-    );
+    const kubeconfig = await unreachableKubeconfig(root);
     const run = await cli(["run", "-f", "environment.toml", "--kubeconfig", kubeconfig], { cwd: root });
     expect(run.status, run.stderr).toBe(2); // an invalid spec
     expect(run.stderr).toContain("boxes[0] (broken): helm could not render the chart: broken/templates/c.yaml:4:18");
