@@ -4,7 +4,7 @@ import { dissolveGroup, leaveGroup } from "./group-steps.js";
 import { isLive } from "./plan.js";
 import { observe, report, type ReconcileDeps, type ReconcileOutcome, type Step } from "./reconcile-step.js";
 
-/** A reconcile's tear-down (plan.ts "tear-down"): the environment deleted, and the PR, and its group, told. */
+// A reconcile's tear-down (plan.ts "tear-down"): the environment deleted, its PR and its group told.
 
 /** After a deletion, environments waiting for capacity get their turn. */
 export async function wakeWaiting(deps: ReconcileDeps): Promise<void> {
