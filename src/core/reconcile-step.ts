@@ -12,7 +12,7 @@ import { upsertStickyComment } from "./sticky-comment.js";
 import { inlineCode, short } from "./markdown.js";
 import { testsStatus } from "./test-report.js";
 
-/** What a reconcile (./reconcile.ts) works with, and how it writes its reports and its observed state. */
+// What a reconcile (./reconcile.ts) works with, and how it writes its reports and its observed state.
 
 export interface ReconcileDeps {
   store: StateStore;
