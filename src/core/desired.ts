@@ -92,3 +92,11 @@ export interface ObservedState {
   /** The PRs of other repositories whose heads the last deploy took. */
   members?: GroupMember[];
 }
+
+/**
+ * Whether an environment is deployed (ready, failed after deploying, or asleep): it counts toward
+ * the cap. A PR in another's preview (grouped) has none of its own.
+ */
+export function isLive(observed: ObservedState | null): boolean {
+  return observed !== null && observed.sha !== null && observed.status !== "destroyed" && observed.status !== "grouped";
+}

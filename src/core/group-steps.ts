@@ -2,7 +2,7 @@ import { deleteEnvironment, type Cluster } from "../cluster/index.js";
 import type { Policy } from "../config/config.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
-import type { CommitStatus, ForgeRegistry, PullRequestRef } from "./forge.js";
+import type { CommitStatus, Forge, ForgeRegistry, PullRequestRef } from "./forge.js";
 import { groupingOf, groupSection, sameBranch, type Candidate, type GroupHost, type GroupMember } from "./groups.js";
 import type { StateStore } from "./ports.js";
 import { commentBody } from "./report.js";
@@ -50,10 +50,15 @@ export function groupHeads(envId: string, candidates: readonly Candidate[]) {
   };
 }
 
-/** How the forge of `ref` links a PR of any repository in a comment: `acme/api#7`, `group/api!7`. */
+/** How `forge` links a PR of any of its repositories in a comment: `acme/api#7`, `group/api!7`. */
+export function linkOn(forge: Forge): (pr: PullRequestRef) => string {
+  return (pr) => `${pr.repo}${forge.pullRequestLabel(pr)}`;
+}
+
+/** The forge of `ref`, and how it links PRs. */
 async function linker(deps: Pick<GroupDeps, "forges">, ref: PullRequestRef) {
   const forge = await deps.forges.forgeFor(ref);
-  return { forge, link: (pr: PullRequestRef) => `${pr.repo}${forge.pullRequestLabel(pr)}` };
+  return { forge, link: linkOn(forge) };
 }
 
 /** The host's report, on each member's PR too: the same comment with the group listed, the same status on its head. */
@@ -70,28 +75,6 @@ export async function reportToMembers(
     await upsertStickyComment(forge, member.ref, body, log.child({ member: member.envId }));
     if (report.status) await forge.setCommitStatus(member.ref, member.sha, report.status);
   }
-}
-
-/** The group section of the host's own comment. */
-export async function hostSection(
-  deps: Pick<GroupDeps, "forges">,
-  host: GroupHost,
-  members: readonly GroupMember[],
-): Promise<string> {
-  if (members.length === 0) return "";
-  const { link } = await linker(deps, host.ref);
-  return groupSection(host, members, host.ref, link);
-}
-
-/** What a closed host's own PR is told while its preview goes on for the other PRs of its group. */
-export async function lingerText(
-  deps: Pick<GroupDeps, "forges">,
-  ref: PullRequestRef,
-  members: readonly GroupMember[],
-): Promise<string> {
-  const { link } = await linker(deps, ref);
-  const others = members.map((m) => link(m.ref)).join(", ");
-  return `**prbox preview**: this pull request is closed; its preview goes on for ${others}, with this repository at its default branch, and is deleted when they close.`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DesiredState, ObservedState } from "./desired.js";
+import { isLive, type DesiredState, type ObservedState } from "./desired.js";
 import type { PullRequestRef } from "./forge.js";
 import { short } from "./markdown.js";
 
@@ -94,12 +94,7 @@ export function hostsOf(candidates: readonly Candidate[], names?: { envId: strin
  */
 function canHost({ desired, observed }: Candidate): boolean {
   if (desired.action === "deploy") return !desired.closed;
-  return deployed(observed) && (desired.action === "wait" || desired.closed);
-}
-
-/** A preview runs (as plan.ts isLive says; not imported, plan.ts imports this file). */
-function deployed(observed: ObservedState | null): boolean {
-  return observed !== null && observed.sha !== null && observed.status !== "destroyed" && observed.status !== "grouped";
+  return isLive(observed) && (desired.action === "wait" || desired.closed);
 }
 
 /** What `envId` is in its branch's grouping: a member of a host, a host of members, or alone. */

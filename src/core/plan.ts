@@ -1,4 +1,5 @@
-import type { DesiredState, ObservedState } from "./desired.js";
+import { isLive, type DesiredState, type ObservedState } from "./desired.js";
+export { isLive } from "./desired.js";
 import { NO_GROUP, sameMembers, type Grouping } from "./groups.js";
 
 /**
@@ -33,11 +34,6 @@ export interface Capacity {
   live: number;
   /** Whether this environment holds a slot. */
   claimed: boolean;
-}
-
-/** Whether an environment is deployed (ready, or failed after deploying): it counts toward the cap. */
-export function isLive(observed: ObservedState | null): boolean {
-  return observed !== null && observed.sha !== null && observed.status !== "destroyed" && observed.status !== "grouped";
 }
 
 /**

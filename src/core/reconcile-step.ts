@@ -4,8 +4,8 @@ import type { Policy } from "../config/config.js";
 import type { Logger } from "../log.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import type { CommitStatus, Forge, ForgeRegistry } from "./forge.js";
-import { hostSection, reportToMembers } from "./group-steps.js";
-import type { Candidate, GroupHost, GroupMember } from "./groups.js";
+import { linkOn, reportToMembers } from "./group-steps.js";
+import { groupSection, type Candidate, type GroupHost, type GroupMember } from "./groups.js";
 import type { StateStore } from "./ports.js";
 import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
 import { upsertStickyComment } from "./sticky-comment.js";
@@ -131,7 +131,7 @@ async function reportOwn(
   await upsertStickyComment(
     forge,
     desired.ref,
-    comment + (await hostSection(step.deps, said.host, step.members)),
+    comment + groupSection(said.host, step.members, desired.ref, linkOn(forge)),
     step.log,
   );
   // A deploy's outcome carries the whole report (GitHub's check run shows it); a hold or a retry does not.

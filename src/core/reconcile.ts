@@ -12,7 +12,8 @@ import { fetchDefaultBranch, fetchPullRequest, renderPullRequest } from "./box-s
 import { upsertStickyComment } from "./sticky-comment.js";
 import { readySummary, type ReadySummary } from "./ready-summary.js";
 import { groupingOf } from "./groups.js";
-import { branchCandidates, groupHeads, joinGroup, lingerText, settleMembers } from "./group-steps.js";
+import { branchCandidates, groupHeads, joinGroup, linkOn, settleMembers } from "./group-steps.js";
+import { commentBody } from "./report.js";
 import {
   background,
   now,
@@ -179,7 +180,8 @@ async function ownSources(
  */
 async function lingerOn(desired: DesiredState, step: Step): Promise<void> {
   step.quiet = true;
-  const body = await lingerText(step.deps, desired.ref, step.members);
+  const link = linkOn(step.forge);
+  const body = commentBody({ state: "kept", for: step.members.map((m) => link(m.ref)) });
   await upsertStickyComment(step.forge, desired.ref, body, step.log);
 }
 

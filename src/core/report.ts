@@ -18,6 +18,11 @@ export type Report =
       reason: string;
       /** The host PR is closed too: the preview is deleted now. */
       last?: boolean;
+    }
+  | {
+      state: "kept";
+      /** The open PRs of its group the closed PR's preview goes on for, as the forge links them. */
+      for: string[];
     };
 
 /** The queue's next attempt after a transient failure (src/queue/worker.ts NextAttempt). */
@@ -44,6 +49,8 @@ export function commentBody(report: Report, wording?: ReadyWording): string {
       return sleeping(title, report);
     case "destroyed":
       return `${title}: 🧹 environment deleted (${report.reason}).${report.open ? " Push a commit or comment `/deploy` to deploy it again." : ""}`;
+    case "kept":
+      return `${title}: this pull request is closed; its preview goes on for ${report.for.join(", ")}, with this repository at its default branch, and is deleted when they close.`;
     case "left":
       return `${title}: 🧹 this pull request left the shared preview of ${report.host} (${report.reason}); ${report.last ? "that pull request is closed too, so the preview is deleted" : "it goes on without it"}.`;
   }
@@ -114,6 +121,7 @@ export function commitStatus(report: Report): CommitStatus | null {
       return { state: "success", description: `Preview not deployed: ${report.reason}` };
     case "destroyed":
     case "left":
+    case "kept":
     case "sleeping":
       return null;
   }
@@ -133,6 +141,7 @@ export function environmentState(report: Report): ForgeEnvironmentState | null {
     sleeping: null,
     destroyed: "inactive",
     left: null,
+    kept: null,
   };
   return states[report.state];
 }

@@ -68,12 +68,13 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
       if (await forgettable(deps, desired, now)) result.forgotten.push(desired.envId);
       continue;
     }
+    const observed = await deps.store.getObserved(desired.envId);
     // A group of PRs sharing a preview (ADR 29) is idle when all of them are.
-    const lastActive = groupActivity(desired, await deps.store.getObserved(desired.envId), byId);
-    const verdict = await verdictFor(deps, desired, now, lastActive);
+    const seen: Seen = { observed, lastActive: groupActivity(desired, observed, byId) };
+    const verdict = await verdictFor(deps, desired, now, seen.lastActive);
     if (verdict === "unknown") result.unknown.push(desired.envId);
-    if (verdict === "warn" && (await warn(deps, desired, now, lastActive))) result.warned.push(desired.envId);
-    if ((verdict === "open" || verdict === "warn") && (await putToSleep(deps, desired, now, lastActive)))
+    if (verdict === "warn" && (await warn(deps, desired, now, seen))) result.warned.push(desired.envId);
+    if ((verdict === "open" || verdict === "warn") && (await putToSleep(deps, desired, now, seen)))
       result.slept.push(desired.envId);
     if (verdict === "closed" || verdict === "idle") {
       await destroy(
@@ -104,6 +105,17 @@ export async function sweep(deps: SweepDeps): Promise<SweepResult> {
   return result;
 }
 
+/** What the sweep read of one environment: what was last done, and when its group was last active (null: a member's, which never expires or sleeps by itself). */
+interface Seen {
+  observed: ObservedState | null;
+  lastActive: string | null;
+}
+
+/** `desired` as active as its group: its last event moved to the group's last, when that is later. */
+function asActiveAs(desired: DesiredState, lastActive: string): DesiredState {
+  return lastActive > desired.eventAt ? { ...desired, eventAt: lastActive } : desired;
+}
+
 async function verdictFor(
   deps: SweepDeps,
   desired: DesiredState,
@@ -122,7 +134,7 @@ async function verdictFor(
     return "unknown";
   }
   if (lastActive === null) return "open";
-  const step = expiryStep({ ...desired, eventAt: lastActive }, expiryPolicy(deps), now);
+  const step = expiryStep(asActiveAs(desired, lastActive), expiryPolicy(deps), now);
   return step.action === "delete" ? "idle" : step.action === "warn" ? "warn" : "open";
 }
 
@@ -131,14 +143,14 @@ async function verdictFor(
  * warning must not repeat every sweep if the reply fails), then a reply, which notifies the
  * people on the PR. Returns whether it was sent.
  */
-async function warn(deps: SweepDeps, desired: DesiredState, now: number, lastActive: string | null): Promise<boolean> {
+async function warn(deps: SweepDeps, desired: DesiredState, now: number, seen: Seen): Promise<boolean> {
+  const { lastActive } = seen;
   // Only a preview that exists is worth a warning: a PR held without one (a draft) just expires.
-  if (!isLive(await deps.store.getObserved(desired.envId))) return false;
+  if (lastActive === null || !isLive(seen.observed)) return false;
   const policy = expiryPolicy(deps);
   let at: number | null = null;
   await deps.store.updateDesired(desired.envId, (current) => {
-    const active = lastActive !== null && lastActive > (current?.eventAt ?? "") ? lastActive : current?.eventAt;
-    const step = current && active ? expiryStep({ ...current, eventAt: active }, policy, now) : null;
+    const step = current ? expiryStep(asActiveAs(current, lastActive), policy, now) : null;
     if (!current || step?.action !== "warn") return current;
     at = step.at;
     return { ...current, warnedFor: new Date(step.at).toISOString() };
@@ -161,21 +173,15 @@ async function warn(deps: SweepDeps, desired: DesiredState, now: number, lastAct
  * Asks for sleep (ADR 28) when the preview is live, up to date and idle for PRBOX_SLEEP_AFTER:
  * `sleepSince` in the desired state, then a reconcile does it. Returns whether it was asked.
  */
-async function putToSleep(
-  deps: SweepDeps,
-  desired: DesiredState,
-  now: number,
-  lastActive: string | null,
-): Promise<boolean> {
+async function putToSleep(deps: SweepDeps, desired: DesiredState, now: number, seen: Seen): Promise<boolean> {
   const after = deps.policy.sleepAfterMs ?? 0;
+  const { observed, lastActive } = seen;
   // A member of a group sleeps with its host's preview (it has none of its own).
   if (after <= 0 || lastActive === null) return false;
-  const observed = await deps.store.getObserved(desired.envId);
-  const active = (d: DesiredState) => ({ ...d, eventAt: lastActive > d.eventAt ? lastActive : d.eventAt });
-  if (!sleepDue(active(desired), observed, after, now)) return false;
+  if (!sleepDue(asActiveAs(desired, lastActive), observed, after, now)) return false;
   let asked = false;
   await deps.store.updateDesired(desired.envId, (current) => {
-    asked = current !== null && sleepDue(active(current), observed, after, now);
+    asked = current !== null && sleepDue(asActiveAs(current, lastActive), observed, after, now);
     return current && asked ? { ...current, sleepSince: new Date(now).toISOString() } : current;
   });
   if (asked) await deps.queue.enqueueReconcile(desired.envId);

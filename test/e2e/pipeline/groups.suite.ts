@@ -69,6 +69,15 @@ async function openFrontend(t: PipelineTest, pr: number, services: Record<string
   await t.settled();
 }
 
+/** Pushes a new commit with `files` to PR `pr` of `repo` and delivers the push; returns the commit. */
+async function pushOn(t: PipelineTest, repo: ForgeHarness, pr: number, files: Files): Promise<string> {
+  const sha = newSha();
+  await repo.push(sha, files);
+  repo.pushTo(pr, sha);
+  await t.deliver(repo.pullRequestEvent(pr, "synchronize"));
+  return sha;
+}
+
 const sticky = (repo: ForgeHarness, pr: number) => repo.stickyComments(pr)[0]?.body ?? "";
 const link = (repo: ForgeHarness, pr: number) => `${repo.repo}${repo.name === "gitlab" ? "!" : "#"}${pr}`;
 
@@ -131,10 +140,7 @@ export function groupsSuite(forge: ForgeName) {
       expect(api.statusesOf(apiHead).at(-1)?.state).toBe("success");
 
       // A push to the api's PR redeploys the shared preview.
-      const apiPush = newSha();
-      await api.push(apiPush, serviceChart("api feature, second push"));
-      api.pushTo(7, apiPush);
-      await t.deliver(api.pullRequestEvent(7, "synchronize"));
+      const apiPush = await pushOn(t, api, 7, serviceChart("api feature, second push"));
       await t.until(
         "the api box is at the new head",
         async () => (await from("api-config")) === "api feature, second push",
@@ -286,10 +292,7 @@ export function groupsSuite(forge: ForgeName) {
       );
       await t.settled();
 
-      const apiPush = newSha();
-      await api.push(apiPush, serviceChart("api feature, after a night"));
-      api.pushTo(11, apiPush);
-      await t.deliver(api.pullRequestEvent(11, "synchronize"));
+      const apiPush = await pushOn(t, api, 11, serviceChart("api feature, after a night"));
       await t.until(
         "both comments are ready again with the new head",
         () => [sticky(web, 5), sticky(api, 11)].every((c) => c.includes("✅ ready") && c.includes(apiPush.slice(0, 7))),

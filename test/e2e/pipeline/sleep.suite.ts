@@ -8,7 +8,7 @@ import { request } from "node:http";
 import { describe, expect } from "vitest";
 import type { ForgeName } from "../../../src/core/forge.js";
 import { changed, newSha, previewRepo, type Files } from "../github/support/sources.js";
-import { lastEvent, openDeployed, pushReady, sweepAt } from "./flows.js";
+import { commandReply, lastEvent, openDeployed, pushReady, sweepAt } from "./flows.js";
 import type { PipelineTest } from "./support/pipeline.js";
 import { SHARED_PACE_TIMEOUT, usePipeline } from "./support/pipeline.js";
 
@@ -170,9 +170,18 @@ export function sleepSuite(forge: ForgeName) {
       await expectAwake(t, pr, awake);
     });
 
-    it("wakes on a writer's /wake, restoring the replicas and the Ingress byte for byte", async ({ t }) => {
+    it("wakes on a writer's /wake, restoring the replicas and the Ingress byte for byte; a reader's is refused", async ({
+      t,
+    }) => {
       const pr = 52;
-      const { awake } = await asleep(t, pr);
+      const { envId, awake } = await asleep(t, pr);
+      t.forge.setRole("visitor", "read");
+      const refused = await commandReply(t, pr, "visitor", "/wake");
+      expect(refused.reactions).toEqual(["-1"]);
+      expect(refused.reply).toMatch(/^@visitor thanks! Only .* can run `\/wake`/);
+      await t.settled();
+      expect(t.sticky(pr)).toMatch(SLEEPING);
+      expect((await t.prbox.rt.store.getDesired(envId))?.sleepSince).toBeTruthy();
       t.forge.setRole("maintainer", "write");
       const wake = t.forge.comment(pr, "maintainer", "/wake");
       await t.deliver(t.forge.commentEvent(pr, wake));

@@ -14,22 +14,24 @@ import {
 } from "../../../src/core/groups.js";
 import { desiredState } from "../../integration/queue/support.js";
 
-/** The open PR `pr` of `repo` on branch "feature", gates passed unless `desired` says otherwise. */
+/** What was last done for environment "x": deployed and ready, unless `extra` says otherwise. */
+function observedState(extra: Partial<ObservedState> = {}): ObservedState {
+  return {
+    envId: "x",
+    sha: "a".repeat(40),
+    reloadRequest: 0,
+    generation: 0,
+    status: "ready",
+    error: null,
+    at: "",
+    ...extra,
+  };
+}
+
+/** The open PR `pr` of `repo` on branch "feature", gates passed unless `desired` says otherwise; `names`: the repositories its last render named (null: never rendered). */
 function pr(repo: string, pr: number, names: string[] | null, desired: Partial<DesiredState> = {}): Candidate {
   const envId = `github-${repo.replace("/", "-")}-${pr}`;
-  const observed: ObservedState | null =
-    names === null
-      ? null
-      : {
-          envId,
-          sha: "a".repeat(40),
-          reloadRequest: 0,
-          generation: 0,
-          status: "ready",
-          error: null,
-          at: "",
-          sources: names,
-        };
+  const observed = names === null ? null : observedState({ envId, sources: names });
   return { desired: desiredState(envId, { ref: { forge: "github", repo, pr, target: "1" }, ...desired }), observed };
 }
 
@@ -178,16 +180,6 @@ describe("groupSection", () => {
 
 describe("groupActivity", () => {
   const at = (eventAt: string, envId = "x") => desiredState(envId, { eventAt });
-  const observed = (extra: Partial<ObservedState>): ObservedState => ({
-    envId: "x",
-    sha: "a".repeat(40),
-    reloadRequest: 0,
-    generation: 0,
-    status: "ready",
-    error: null,
-    at: "",
-    ...extra,
-  });
   const member = (envId: string): GroupMember => ({
     envId,
     sha: "b".repeat(40),
@@ -196,19 +188,19 @@ describe("groupActivity", () => {
   });
 
   it("is a PR's own last event when it is alone", () => {
-    expect(groupActivity(at("2026-12-01T10:00:00Z"), observed({}), new Map())).toBe("2026-12-01T10:00:00Z");
+    expect(groupActivity(at("2026-12-01T10:00:00Z"), observedState({}), new Map())).toBe("2026-12-01T10:00:00Z");
   });
 
   it("is the latest event of any PR of a host's group", () => {
     const byId = new Map([["m", at("2026-12-03T08:00:00Z", "m")]]);
-    expect(groupActivity(at("2026-12-01T10:00:00Z"), observed({ members: [member("m")] }), byId)).toBe(
+    expect(groupActivity(at("2026-12-01T10:00:00Z"), observedState({ members: [member("m")] }), byId)).toBe(
       "2026-12-03T08:00:00Z",
     );
   });
 
   it("never expires a member by itself: its preview is its host's", () => {
     expect(
-      groupActivity(at("2026-12-01T10:00:00Z"), observed({ sha: null, status: "grouped", host: "h" }), new Map()),
+      groupActivity(at("2026-12-01T10:00:00Z"), observedState({ sha: null, status: "grouped", host: "h" }), new Map()),
     ).toBeNull();
   });
 });
