@@ -1,5 +1,5 @@
-import type { RbacV1Subject } from "@kubernetes/client-node";
-import { DEFAULT_BASELINE, type Baseline } from "../config/baseline.js";
+import type { RbacV1Subject, V1Namespace } from "@kubernetes/client-node";
+import { defaultBaseline, type Baseline } from "../config/baseline.js";
 import { describeError } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
 import type { RenderedEnvironment } from "../model.js";
@@ -46,7 +46,7 @@ export interface DeployOptions {
    * environment before writing into it (prbox holds no namespaced rights cluster-wide).
    */
   environmentClusterRole?: string | null;
-  /** PR mode: Pod Security, NetworkPolicy, quota, limits and copied Secrets of the namespace (default DEFAULT_BASELINE). */
+  /** PR mode: Pod Security, NetworkPolicy, quota, limits and copied Secrets of the namespace (default defaultBaseline()). */
   baseline?: Baseline;
 }
 
@@ -76,6 +76,8 @@ interface Context {
   subject: RbacV1Subject | null;
   /** PR mode: the baseline to apply before anything else; null in CLI mode. */
   baseline: PreparedBaseline | null;
+  /** The namespaces labelled as the environment's when the deploy started. */
+  listed: V1Namespace[];
 }
 
 // Long enough for a busy API server's RBAC cache, short enough that a role without pod access fails fast.
@@ -90,6 +92,7 @@ async function ensureUsable(ctx: Context, name: string, metadata: NamespaceMetad
     timeoutMs: options.timeoutMs,
     signal: options.signal,
     adopt,
+    listed: ctx.listed.find((ns) => ns.metadata?.name === name) ?? null,
   });
   if (ctx.subject && options.environmentClusterRole) {
     const timeoutMs = Math.min(options.timeoutMs, ACCESS_WAIT_MS);
@@ -136,9 +139,11 @@ async function ensureExtras(ctx: Context, prepared: readonly PreparedObject[]): 
     await ensureUsable(ctx, extra, extraMetadata(ctx.rendered));
 }
 
-async function namespaceNames(ctx: Context): Promise<string[]> {
-  const namespaces = await environmentNamespaces(ctx.cluster, ctx.rendered.environment.id);
-  return namespaces.map((ns) => ns.metadata?.name ?? "").filter((n) => n !== "");
+/** The environment's namespaces: those labelled as its own when the deploy started, and those it ensured. */
+function namespaceNames(ctx: Context, prepared: readonly PreparedObject[]): string[] {
+  const listed = ctx.listed.map((ns) => ns.metadata?.name ?? "").filter((n) => n !== "");
+  const ensured = [ctx.rendered.environment.namespace, ...extraNamespaces(ctx.rendered, prepared)];
+  return [...new Set([...listed, ...ensured])];
 }
 
 /** /reload: every labelled object goes (controllers' pods with them: Foreground), the namespace stays. */
@@ -153,12 +158,12 @@ async function deleteAllObjects(ctx: Context, owned: readonly OwnedObject[]): Pr
 }
 
 /** The environment's objects as they are now: one list per kind and namespace (none after /reload deleted them). */
-async function liveObjects(ctx: Context): Promise<OwnedObject[]> {
+async function liveObjects(ctx: Context, prepared: readonly PreparedObject[]): Promise<OwnedObject[]> {
   const owned = await listOwnedObjects(
     ctx.cluster,
     ctx.rendered.environment.id,
     ctx.kinds,
-    await namespaceNames(ctx),
+    namespaceNames(ctx, prepared),
     ctx.apply.log,
   );
   if (!ctx.options.fresh) return owned;
@@ -182,7 +187,7 @@ async function rollOut(ctx: Context, prepared: readonly PreparedObject[]): Promi
   if (baseline)
     await applyBaseline(ctx.cluster, ctx.rendered.environment.namespace, baseline.baseline, baseline.sources);
   await ensureExtras(ctx, prepared);
-  const live = await liveObjects(ctx);
+  const live = await liveObjects(ctx, prepared);
   const unchanged = unchangedObjects(prepared, live);
   const stale = staleObjects(
     live,
@@ -254,13 +259,22 @@ export async function deployEnvironment(
     signal: options.signal,
     log,
   };
-  const prepared = (await prepareObjects(cluster, rendered)).map((p) => ({ ...p, object: withAppliedHash(p.object) }));
+  // Discovery and the namespace list are independent: asked at once.
+  const [checked, listed] = await Promise.all([
+    prepareObjects(cluster, rendered),
+    environmentNamespaces(cluster, rendered.environment.id),
+  ]);
+  const prepared = checked.map((p) => ({ ...p, object: withAppliedHash(p.object) }));
   throwIfAborted(options.signal, `deploying environment ${rendered.environment.id}`);
-  const recorded = recordedKinds(await environmentNamespaces(cluster, rendered.environment.id));
+  const recorded = recordedKinds(listed);
   const subject = options.environmentClusterRole ? await currentSubject(cluster) : null;
-  const baseline = await prepareBaseline(cluster, rendered, prepared, options.baseline ?? DEFAULT_BASELINE);
+  // PR mode only: parsing the default baseline is ~10 ms `prbox run` need not spend.
+  const baseline =
+    rendered.environment.mode === "pr"
+      ? await prepareBaseline(cluster, rendered, prepared, options.baseline ?? defaultBaseline())
+      : null;
   const kinds = unionKinds(recorded, kindsOf(prepared.map((p) => p.object)));
-  const ctx: Context = { cluster, rendered, options, apply, kinds, recorded, subject, baseline };
+  const ctx: Context = { cluster, rendered, options, apply, kinds, recorded, subject, baseline, listed };
 
   log.info(
     { namespace: rendered.environment.namespace, objects: prepared.length, fresh: options.fresh ?? false },

@@ -17,7 +17,9 @@ function groupKind(k: KindRef): string {
 export function unionKinds(older: readonly KindRef[], newer: readonly KindRef[]): KindRef[] {
   const byGroupKind = new Map<string, KindRef>();
   for (const k of [...older, ...newer]) byGroupKind.set(groupKind(k), { apiVersion: k.apiVersion, kind: k.kind });
-  return [...byGroupKind.values()].sort((a, b) => groupKind(a).localeCompare(groupKind(b)));
+  // Code-point order, not localeCompare: its first call loads the collation tables (~15 ms of `prbox run`).
+  const sorted = [...byGroupKind].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return sorted.map(([, kind]) => kind);
 }
 
 export function kindsOf(objects: readonly KindRef[]): KindRef[] {

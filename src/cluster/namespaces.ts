@@ -23,6 +23,12 @@ export interface NamespaceWaitOptions {
   signal?: AbortSignal;
   /** Take over an existing namespace that is no environment's (CLI mode); false in PR mode. Default true. */
   adopt?: boolean;
+  /**
+   * The namespace as the environment's namespace list just showed it, or null when the list did
+   * not have it (it is then created without reading it first: a 409 falls back to reading).
+   * Absent: it is read.
+   */
+  listed?: V1Namespace | null;
 }
 
 export async function readNamespace(cluster: Cluster, name: string): Promise<V1Namespace | null> {
@@ -134,7 +140,8 @@ export async function ensureNamespace(
   options: NamespaceWaitOptions,
 ): Promise<EnsuredNamespace> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const existing = await readNamespace(cluster, name);
+    const existing =
+      attempt === 0 && options.listed !== undefined ? options.listed : await readNamespace(cluster, name);
     if (existing === null) {
       if (await createNamespace(cluster, name, metadata)) return { name, created: true, adopted: false };
       continue;

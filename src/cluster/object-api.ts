@@ -82,13 +82,18 @@ export class ObjectApi extends KubernetesObjectApi {
     namespace: string | undefined,
     query: { labelSelector: string; limit: number; continue?: string },
   ): Promise<RawList> {
-    const path = await this.specUriPath({ apiVersion, kind, metadata: { namespace } }, "list");
+    const path = await this.collectionPath(apiVersion, kind, namespace);
     const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.GET);
     request.setHeaderParam("Accept", "application/json");
     request.setQueryParam("labelSelector", query.labelSelector);
     request.setQueryParam("limit", String(query.limit));
     if (query.continue) request.setQueryParam("continue", query.continue);
     return this.requestPromise(request, "any") as Promise<RawList>;
+  }
+
+  /** The path of a kind's collection in a namespace (or cluster-wide), as list and watch requests use it. */
+  async collectionPath(apiVersion: string, kind: string, namespace: string | undefined): Promise<string> {
+    return this.specUriPath({ apiVersion, kind, metadata: { namespace } }, "list");
   }
 
   /** One object as the API server's JSON, untouched (see listRaw for why not the inherited `read`). */

@@ -9,21 +9,60 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
   if (signal?.aborted) throw cancelled(what, signal);
 }
 
-/** setTimeout as a promise that an AbortSignal cuts short. */
-export function sleep(ms: number, signal?: AbortSignal, what = "waiting"): Promise<void> {
+/**
+ * Cuts a poll's pause short: whoever learns that something changed (a watch) calls `notify`, and
+ * the pause in progress, or the next one, ends at once.
+ */
+export class Wakeup {
+  private waiting: (() => void) | null = null;
+  private notified = false;
+
+  notify(): void {
+    if (this.waiting) this.waiting();
+    else this.notified = true;
+  }
+
+  /** Whether `notify` was called since the last pause; clears it. */
+  take(): boolean {
+    const was = this.notified;
+    this.notified = false;
+    return was;
+  }
+
+  /** The pause in progress registers how to end it early (null when it ended). */
+  onNotify(end: (() => void) | null): void {
+    this.waiting = end;
+  }
+}
+
+/** setTimeout as a promise that an AbortSignal cuts short, and a Wakeup ends early. */
+export function sleep(ms: number, signal?: AbortSignal, what = "waiting", wakeup?: Wakeup): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(cancelled(what, signal));
       return;
     }
-    const onAbort = (): void => {
+    if (wakeup?.take()) {
+      resolve();
+      return;
+    }
+    const end = (): void => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      wakeup?.onNotify(null);
+    };
+    const onAbort = (): void => {
+      end();
       reject(cancelled(what, signal as AbortSignal));
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      end();
       resolve();
     }, ms);
+    wakeup?.onNotify(() => {
+      end();
+      resolve();
+    });
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -34,6 +73,8 @@ export interface PollOptions {
   signal?: AbortSignal;
   /** Named in the "cancelled" message. */
   what: string;
+  /** Ends a pause early: the next check runs as soon as something changed. */
+  wakeup?: Wakeup;
 }
 
 /** The first pause between checks; it doubles up to the interval. */
@@ -55,7 +96,7 @@ export async function pollUntil(check: () => Promise<boolean>, options: PollOpti
     if (await check()) return true;
     const left = deadline - Date.now();
     if (left <= 0) return false;
-    await sleep(Math.min(pause, left), options.signal, options.what);
+    await sleep(Math.min(pause, left), options.signal, options.what, options.wakeup);
     pause = Math.min(pause * 2, interval);
   }
 }

@@ -17,17 +17,24 @@ export interface PreparedObject extends RenderedObject {
 
 type Scopes = Map<string, boolean | undefined>;
 
-/** Asks discovery once per apiVersion+kind whether it is namespaced (undefined: not served). */
+/**
+ * Asks discovery once per apiVersion+kind whether it is namespaced (undefined: not served). The
+ * apiVersions are asked at once; the kinds of one apiVersion one after the other, as its first
+ * answer is cached for the rest.
+ */
 async function discoverScopes(cluster: Cluster, objects: readonly RenderedObject[]): Promise<Scopes> {
+  const kinds = new Map<string, Set<string>>();
+  for (const { object } of objects)
+    kinds.set(object.apiVersion, (kinds.get(object.apiVersion) ?? new Set()).add(object.kind));
   const scopes: Scopes = new Map();
-  for (const { object } of objects) {
-    const key = `${object.apiVersion} ${object.kind}`;
-    if (scopes.has(key)) continue;
-    const info = await call(`discovering ${object.apiVersion} ${object.kind}`, () =>
-      cluster.objects.kindInfo(object.apiVersion, object.kind),
-    );
-    scopes.set(key, info?.namespaced);
-  }
+  await Promise.all(
+    [...kinds].map(async ([apiVersion, names]) => {
+      for (const kind of names) {
+        const info = await call(`discovering ${apiVersion} ${kind}`, () => cluster.objects.kindInfo(apiVersion, kind));
+        scopes.set(`${apiVersion} ${kind}`, info?.namespaced);
+      }
+    }),
+  );
   return scopes;
 }
 

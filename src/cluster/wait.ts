@@ -5,9 +5,10 @@ import type { Cluster } from "./client.js";
 import { diagnose, type DiagnosedObject } from "./diagnose.js";
 import { refusedByEvents } from "./pod-refusals.js";
 import { mapLimit } from "../limit.js";
-import { formatDuration, pollUntil } from "./poll.js";
+import { formatDuration, pollUntil, Wakeup } from "./poll.js";
 import { hasReadiness, readinessOf, type Readiness, type WorkloadLike } from "./readiness.js";
 import { describeRef, type ObjectRef } from "./refs.js";
+import { watchObjects } from "./watch.js";
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
@@ -59,6 +60,10 @@ async function notReady(cluster: Cluster, message: string, items: readonly Track
   return new NotReadyError(message, diagnostics.flat());
 }
 
+function settled(items: readonly Tracked[]): boolean {
+  return items.some((i) => i.readiness.state === "failed") || items.every((i) => i.readiness.state === "ready");
+}
+
 function summary(items: readonly Tracked[]): string {
   return items.map((i) => describeRef(i.ref)).join(", ");
 }
@@ -83,14 +88,36 @@ export async function waitForReady(
   if (items.length === 0) return;
   log.debug({ objects: summary(items), timeoutMs }, "waiting for workloads");
 
-  const done = await pollUntil(
-    async () => {
-      const open = items.filter((i) => i.readiness.state === "pending");
-      await mapLimit(open, options.concurrency ?? 8, (item) => refresh(cluster, item));
-      return items.some((i) => i.readiness.state === "failed") || items.every((i) => i.readiness.state === "ready");
+  // A watch ends each pause as soon as a workload changes, so readiness is seen when it happens,
+  // not at the next poll; the polls still read every pending object (and its events) themselves.
+  const wakeup = new Wakeup();
+  const watching = watchObjects(
+    cluster,
+    items.map((i) => i.ref),
+    (ref, object) => {
+      if (readinessOf(ref, object as WorkloadLike).state !== "pending") wakeup.notify();
     },
-    { timeoutMs, intervalMs: options.intervalMs ?? 1000, signal: options.signal, what: "waiting for workloads" },
+    log,
   );
+  let done: boolean;
+  try {
+    done = await pollUntil(
+      async () => {
+        const open = items.filter((i) => i.readiness.state === "pending");
+        await mapLimit(open, options.concurrency ?? 8, (item) => refresh(cluster, item));
+        return settled(items);
+      },
+      {
+        timeoutMs,
+        intervalMs: options.intervalMs ?? 1000,
+        signal: options.signal,
+        what: "waiting for workloads",
+        wakeup,
+      },
+    );
+  } finally {
+    (await watching).stop();
+  }
 
   const failed = items.filter((i) => i.readiness.state === "failed");
   if (failed.length > 0) throw await notReady(cluster, `${summary(failed)} failed`, failed);

@@ -299,11 +299,16 @@ export function parseBaseline(
   return problems.length > 0 ? { problems } : { baseline: baselineOf(parsed.data) };
 }
 
-function defaults(): Baseline {
+let defaults: Baseline | undefined;
+
+/**
+ * The baseline with no setting given: what a newcomer gets. Parsed on first use, not when the
+ * module loads: `prbox run` loads this module before helm starts and mostly never needs it.
+ */
+export function defaultBaseline(): Baseline {
+  if (defaults) return defaults;
   const parsed = parseBaseline({});
   if ("problems" in parsed) throw new Error(`the baseline's defaults are invalid: ${parsed.problems.join("; ")}`);
-  return parsed.baseline;
+  defaults = parsed.baseline;
+  return defaults;
 }
-
-/** The baseline with no setting given: what a newcomer gets. */
-export const DEFAULT_BASELINE: Baseline = defaults();

@@ -33,7 +33,7 @@ export interface ReconcileDeps {
   supersedeCheckMs?: number;
   /** Told how long each phase of a successful deploy took (the worker exports it to /metrics). */
   onPhases?(phases: DeployPhases): void;
-  /** The namespace baseline of every PR (config.baseline); DEFAULT_BASELINE when absent. */
+  /** The namespace baseline of every PR (config.baseline); defaultBaseline() when absent. */
   baseline?: Baseline;
 }
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { deployEnvironment, wakeEnvironment, type Cluster, type DeployResult } from "../cluster/index.js";
-import { DEFAULT_BASELINE } from "../config/baseline.js";
+import { defaultBaseline } from "../config/baseline.js";
 import { describeError } from "../errors.js";
 import type { DesiredState, ObservedState } from "./desired.js";
 import { isLive, plan, type Action, type Capacity } from "./plan.js";
@@ -122,7 +122,7 @@ async function reportReady(
 ): Promise<void> {
   const { rendered, result, work } = done;
   const summary = readySummary(rendered, result, work, {
-    defaultRequest: (step.deps.baseline ?? DEFAULT_BASELINE).limits?.defaultRequest,
+    defaultRequest: (step.deps.baseline ?? defaultBaseline()).limits?.defaultRequest,
     prices: step.deps.policy.prices,
   });
   const seconds = (Date.now() - done.started) / 1000;

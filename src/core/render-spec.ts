@@ -18,6 +18,8 @@ export interface RenderSpecOptions {
   /** Other repositories' sources for boxes that name a `repository`. */
   fetchSources?: FetchSources;
   signal?: AbortSignal;
+  /** See RenderOptions.onHelmStarted. */
+  onHelmStarted?: () => void;
 }
 
 /** environment.toml → the objects to apply: the whole pure half of prbox, used by the CLI and the worker alike. */
@@ -32,5 +34,5 @@ export async function renderSpec(options: RenderSpecOptions): Promise<RenderedEn
     fetchRemote: options.fetchRemote,
     fetchSources: options.fetchSources,
   });
-  return renderEnvironment(spec, { helm: options.helm, signal: options.signal });
+  return renderEnvironment(spec, { helm: options.helm, signal: options.signal, onHelmStarted: options.onHelmStarted });
 }

@@ -1,4 +1,3 @@
-import diagnostics from "node:diagnostics_channel";
 import type { Command } from "commander";
 import type { Cluster } from "../cluster/index.js";
 import type { CliIo } from "./io.js";
@@ -26,28 +25,32 @@ export async function connect(flags: ClusterFlags, io: CliIo): Promise<Cluster> 
 }
 
 /**
- * Connects while the render runs, but only once helm's processes are started: loading the
- * Kubernetes client is about 200 ms of work on the main thread, which before helm is spawned only
- * delays helm (helm then runs on another core while the client loads). Node publishes every new
- * child process on the diagnostics channel "child_process"; a render without helm (manifests
- * only) connects when `rendered()` is called. A render that fails first never connects.
+ * Connects while the render runs, but only once every helm process is started: loading the
+ * Kubernetes client is about 150 ms of work on the main thread, which delays every helm process
+ * not yet spawned (helm then runs on another core while the client loads). A render without helm
+ * (manifests only) connects when `rendered()` is called. A render that fails first never connects.
  */
 export function connectDuringRender(flags: ClusterFlags, io: CliIo) {
   let connecting: Promise<Cluster> | undefined;
+  let cancelled = false;
   const start = (): Promise<Cluster> => {
     if (!connecting) {
-      diagnostics.unsubscribe("child_process", start);
       connecting = connect(flags, io);
       connecting.catch(() => {}); // awaited by `rendered`; a render error is the one reported
     }
     return connecting;
   };
-  diagnostics.subscribe("child_process", start);
   return {
+    /** RenderOptions.onHelmStarted: every helm process of the render is running. */
+    helmStarted: (): void => {
+      if (!cancelled) void start();
+    },
     /** The render is done (or failed): the connection, started now if helm never ran. */
     rendered: start,
     /** The render failed: no connection is wanted if none started. */
-    cancel: () => diagnostics.unsubscribe("child_process", start),
+    cancel: (): void => {
+      cancelled = true;
+    },
   };
 }
 

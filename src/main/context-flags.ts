@@ -118,7 +118,11 @@ export async function baselineFromFlags(flags: SpecFlags, io: CliIo): Promise<Ba
 }
 
 /** Renders the spec the flags name (CLI or PR mode) and prints its warnings on stderr. */
-export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<RenderedEnvironment> {
+export async function renderFromFlags(
+  flags: SpecFlags,
+  io: CliIo,
+  onHelmStarted?: () => void,
+): Promise<RenderedEnvironment> {
   // Loaded here, not at the top: the spec reader and renderer are not part of --help.
   const { renderSpec } = await import("../core/render-spec.js");
   const rendered = await renderSpec({
@@ -129,6 +133,7 @@ export async function renderFromFlags(flags: SpecFlags, io: CliIo): Promise<Rend
     env: io.env,
     policy: { ...(await policyOf(flags)), baseline: await baselineFromFlags(flags, io) },
     fetchSources: await localSources(flags, io),
+    onHelmStarted,
   });
   for (const warning of rendered.warnings) io.stderr.write(`warning: ${warning}\n`);
   return rendered;

@@ -17,6 +17,8 @@ export interface BoxRenderContext {
   /** PR mode: the chart is a pull request's, held to the stricter rules. */
   pullRequest: boolean;
   signal?: AbortSignal;
+  /** Called once this box's helm process is started. */
+  onSpawn?: () => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function renderHelmBox(box: ResolvedBox, ctx: BoxRenderContext): Pr
     box: `boxes[${box.index}] (${box.name})`,
     limits: ctx.limits,
     signal: ctx.signal,
+    onSpawn: ctx.onSpawn,
   });
   // "api/templates/x.yaml" → the chart's own path in the repository.
   const sourceOf = (helmSource: string) => path.join(shownChart, helmSource.split("/").slice(1).join("/"));

@@ -31,6 +31,8 @@ export interface HelmTemplateRequest {
   box: string;
   limits: HelmLimits;
   signal?: AbortSignal;
+  /** Called once helm's process is started. */
+  onSpawn?: () => void;
 }
 
 type Overrun = "time" | "memory" | "output";
@@ -49,6 +51,7 @@ export async function helmTemplate(request: HelmTemplateRequest): Promise<string
     ...(limits.memoryMb > 0 ? { GOMEMLIMIT: `${limits.memoryMb}MiB` } : {}),
   };
   const child = spawn(request.helm, args, { env, stdio: ["ignore", "pipe", "pipe"], signal: request.signal });
+  request.onSpawn?.();
   let overrun: Overrun | null = null;
   const stop = (why: Overrun) => {
     overrun ??= why;

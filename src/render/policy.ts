@@ -8,7 +8,7 @@ import {
   type KubeObject,
 } from "../model.js";
 import type { RenderPolicy } from "../spec/context.js";
-import { DEFAULT_BASELINE } from "../config/baseline.js";
+import { defaultBaseline } from "../config/baseline.js";
 import { checkAgainstBaseline } from "./baseline-guard.js";
 import type { SourcedObject } from "./objects.js";
 
@@ -73,7 +73,7 @@ export function placeObject(
   } else {
     object.metadata.namespace = checkNamespace({ object, what, source: item.source }, box.namespace, env, allowed);
   }
-  if (env.mode === "pr") checkAgainstBaseline(object, item.source, policy.baseline ?? DEFAULT_BASELINE, env.namespace);
+  if (env.mode === "pr") checkAgainstBaseline(object, item.source, policy.baseline ?? defaultBaseline(), env.namespace);
   const { name, namespace, labels, ...rest } = object.metadata;
   // name and namespace first, so the printed YAML reads like a hand-written manifest.
   object.metadata = {

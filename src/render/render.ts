@@ -20,6 +20,11 @@ export interface RenderOptions {
   /** The helm binary; found with `findHelm` when absent and a helm box needs it. */
   helm?: string;
   signal?: AbortSignal;
+  /**
+   * Called once every helm box's process is started (never for a render without helm boxes):
+   * `prbox run` starts its cluster work then, so it does not delay a helm process (main/cluster-flags.ts).
+   */
+  onHelmStarted?: () => void;
 }
 
 /**
@@ -34,8 +39,9 @@ export async function renderEnvironment(spec: ResolvedSpec, options: RenderOptio
   const warnings = [...spec.warnings];
   try {
     let count = 0;
+    const onSpawn = countdown(spec.boxes.filter((box) => box.type === "helm").length, options.onHelmStarted);
     const perBox = await mapLimit(spec.boxes, spec.policy.renderConcurrency, async (box) => {
-      const sourced = await renderBox(box, { spec, helm, scratch, signal: options.signal });
+      const sourced = await renderBox(box, { spec, helm, scratch, signal: options.signal, onSpawn });
       // Counted as boxes finish, so a runaway environment stops before all of it is held in memory.
       count += sourced.length;
       checkCount(count, spec.policy);
@@ -58,9 +64,18 @@ export async function renderEnvironment(spec: ResolvedSpec, options: RenderOptio
   }
 }
 
+/** A callback that calls `done` on its `count`th call. */
+function countdown(count: number, done: (() => void) | undefined): () => void {
+  let left = count;
+  return () => {
+    left -= 1;
+    if (left === 0) done?.();
+  };
+}
+
 async function renderBox(
   box: ResolvedBox,
-  ctx: { spec: ResolvedSpec; helm: string; scratch: string; signal?: AbortSignal },
+  ctx: { spec: ResolvedSpec; helm: string; scratch: string; signal?: AbortSignal; onSpawn: () => void },
 ): Promise<SourcedObject[]> {
   if (box.type === "manifests") return renderManifestsBox(box, box.tree);
   const scratch = path.join(ctx.scratch, `box-${box.index}-${box.name}`);
@@ -77,6 +92,7 @@ async function renderBox(
     limits,
     pullRequest: environment.pr !== null,
     signal: ctx.signal,
+    onSpawn: ctx.onSpawn,
   });
 }
 

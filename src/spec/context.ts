@@ -28,7 +28,7 @@ export interface RenderPolicy {
   renderMaxOutputMb: number;
   renderMaxObjects: number;
   renderConcurrency: number;
-  /** The namespace baseline PR mode renders against (Pod Security level, protected names); default DEFAULT_BASELINE. */
+  /** The namespace baseline PR mode renders against (Pod Security level, protected names); default defaultBaseline(). */
   baseline?: Baseline;
 }
 

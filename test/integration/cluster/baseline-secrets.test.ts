@@ -1,6 +1,6 @@
 // The operator's Secrets in every pull request's namespace, on the real test control plane.
 import { describe, expect, it, onTestFinished } from "vitest";
-import { DEFAULT_BASELINE, type Baseline } from "../../../src/config/baseline.js";
+import { defaultBaseline, type Baseline } from "../../../src/config/baseline.js";
 import { ConfigError } from "../../../src/config/config.js";
 import { checkBaselineSettings, deployEnvironment } from "../../../src/cluster/index.js";
 import { createLogger } from "../../../src/log.js";
@@ -43,7 +43,7 @@ async function sourceNamespace(): Promise<string> {
 
 function copying(from: string): Baseline {
   return {
-    ...DEFAULT_BASELINE,
+    ...defaultBaseline(),
     secrets: { from, names: ["registry"], selector: "prbox.dev/copy=true", imagePullSecrets: ["registry"] },
   };
 }
@@ -150,7 +150,7 @@ describe("the operator's Secrets in a pull request's namespace", () => {
   it("fail the deploy naming a Secret the operator listed that the source namespace lacks", async () => {
     const from = await sourceNamespace();
     const baseline: Baseline = {
-      ...DEFAULT_BASELINE,
+      ...defaultBaseline(),
       secrets: { from, names: ["registry", "missing"], selector: null, imagePullSecrets: [] },
     };
 
@@ -169,7 +169,7 @@ describe("the operator's Secrets in a pull request's namespace", () => {
 describe("the start-up check of the baseline's settings", () => {
   it("stops prbox when the source namespace does not exist, naming the setting", async () => {
     const baseline: Baseline = {
-      ...DEFAULT_BASELINE,
+      ...defaultBaseline(),
       secrets: { from: uniqueName("nowhere"), names: ["registry"], selector: null, imagePullSecrets: [] },
     };
 
@@ -183,6 +183,6 @@ describe("the start-up check of the baseline's settings", () => {
 
   it("passes for an existing source namespace, and when nothing is copied", async () => {
     await expect(checkBaselineSettings(cluster, copying(await sourceNamespace()))).resolves.toBeUndefined();
-    await expect(checkBaselineSettings(cluster, DEFAULT_BASELINE)).resolves.toBeUndefined();
+    await expect(checkBaselineSettings(cluster, defaultBaseline())).resolves.toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
 // NetworkPolicy, ResourceQuota and LimitRange, applied before any workload.
 import { Watch, type KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { DEFAULT_BASELINE, type Baseline } from "../../../src/config/baseline.js";
+import { defaultBaseline, type Baseline } from "../../../src/config/baseline.js";
 import { deployEnvironment } from "../../../src/cluster/index.js";
 import { ClusterError, NotReadyError, RenderError } from "../../../src/errors.js";
 import type { KubeObject, RenderedObject } from "../../../src/model.js";
@@ -160,7 +160,7 @@ describe("a pull request's namespace", () => {
         },
       ],
     });
-    expect((await read("v1", "ResourceQuota", "prbox-baseline", id))?.spec).toEqual({ hard: DEFAULT_BASELINE.quota });
+    expect((await read("v1", "ResourceQuota", "prbox-baseline", id))?.spec).toEqual({ hard: defaultBaseline().quota });
   });
 
   it.each([
@@ -212,7 +212,7 @@ describe("a pull request's namespace", () => {
   it("follows the operator's settings: each rule changes, and a rule switched off goes away", async () => {
     const id = newId();
     const loose: Baseline = {
-      ...DEFAULT_BASELINE,
+      ...defaultBaseline(),
       podSecurity: "privileged",
       networkPolicy: null,
       quota: { pods: "3" },
@@ -231,7 +231,7 @@ describe("a pull request's namespace", () => {
     expect((await read("v1", "ResourceQuota", "prbox-baseline", id))?.spec).toEqual({ hard: { pods: "3" } });
 
     const strict: Baseline = {
-      ...DEFAULT_BASELINE,
+      ...defaultBaseline(),
       podSecurity: "restricted",
       quota: null,
       networkPolicy: { ingressNamespaces: { matchLabels: { team: "edge" }, matchExpressions: [] }, egressDeny: [] },

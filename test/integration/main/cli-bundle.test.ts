@@ -90,6 +90,12 @@ describe("the bundled CLI (bin/prbox.js)", () => {
     for (const file of entryClosure()) expect(kubernetes).not.toContain(file);
   });
 
+  it("requires node:http instead of importing it as an ES module (its ES facade loads Node's undici: ~50 ms)", () => {
+    const imports = Object.values(meta.outputs).flatMap((output) => output.imports);
+    expect(imports.filter((i) => i.path === "node:http" && i.kind === "require-call").length).toBeGreaterThan(0);
+    expect(imports.filter((i) => /^(node:)?http$/.test(i.path) && i.kind === "import-statement")).toEqual([]);
+  });
+
   it("answers --help as the sources do, reading only the entry and its static imports", async () => {
     const bin = await runBin(["--help"]);
     const source = await cli(["--help"], { cwd: root });

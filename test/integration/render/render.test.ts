@@ -1,3 +1,4 @@
+import diagnostics from "node:diagnostics_channel";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -246,6 +247,44 @@ describe("helm boxes", () => {
     const error = await rejection(renderSpec({ file: "environment.toml", root, env: {} }));
     expect(error).toBeInstanceOf(SpecError);
     expect(error.message).toContain("tests must be true or false");
+  });
+});
+
+describe("telling the caller that every helm process is started (prbox run connects to the cluster then)", () => {
+  /** Counts the processes (helm's: a render starts no other) started while `render` runs, and the count at each onHelmStarted call. */
+  async function helmStarts(render: (onHelmStarted: () => void) => Promise<unknown>) {
+    let started = 0;
+    const calls: number[] = [];
+    const onChild = () => {
+      started += 1;
+    };
+    diagnostics.subscribe("child_process", onChild);
+    try {
+      await render(() => calls.push(started));
+    } finally {
+      diagnostics.unsubscribe("child_process", onChild);
+    }
+    return { started, calls };
+  }
+
+  it("calls onHelmStarted once, when the last of the three helm boxes has its process (two run at a time)", async () => {
+    const { started, calls } = await helmStarts((onHelmStarted) =>
+      renderSpec({ file: k8sboxExample, root: repoRoot, env: {}, onHelmStarted }),
+    );
+    expect(started).toBe(3);
+    expect(calls).toEqual([3]);
+  });
+
+  it("never calls it for an environment without helm boxes", async () => {
+    const root = await tempRepo({
+      "k8s/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n",
+      "environment.toml": 'id = "plain"\n[[boxes]]\ntype = "manifests"\nchart = "k8s"\nname = "plain"\n',
+    });
+    const { started, calls } = await helmStarts((onHelmStarted) =>
+      renderSpec({ file: "environment.toml", root, env: {}, onHelmStarted }),
+    );
+    expect(started).toBe(0);
+    expect(calls).toEqual([]);
   });
 });
 

@@ -17,7 +17,7 @@ import {
   deployEnvironment,
   type Cluster,
 } from "../../../src/cluster/index.js";
-import { DEFAULT_BASELINE } from "../../../src/config/baseline.js";
+import { defaultBaseline } from "../../../src/config/baseline.js";
 import { patchNamespaceMetadata } from "../../../src/cluster/namespaces.js";
 import { pollUntil } from "../../../src/cluster/poll.js";
 import { ClusterError } from "../../../src/errors.js";
@@ -275,11 +275,11 @@ describe("the chart's RBAC and admission policy, as prbox's service account", ()
       body: { metadata: { name: "registry" }, stringData: { token: "chart-s3cr3t" } },
     });
     await checkBaselineSettings(prbox, {
-      ...DEFAULT_BASELINE,
+      ...defaultBaseline(),
       secrets: { from: secretsNamespace, names: ["registry"], selector: null, imagePullSecrets: [] },
     });
     const baseline = {
-      ...DEFAULT_BASELINE,
+      ...defaultBaseline(),
       secrets: { from: secretsNamespace, names: ["registry"], selector: null, imagePullSecrets: ["registry"] },
     };
     const id = uniqueName(`${release}-b`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE } from "../../../src/config/baseline.js";
+import { defaultBaseline } from "../../../src/config/baseline.js";
 import { ConfigError, loadBaselineConfig, loadConfig } from "../../../src/config/config.js";
 import { parseSelector } from "../../../src/config/selector.js";
 
@@ -16,7 +16,7 @@ function problemsOf(env: Record<string, string>): string[] {
 describe("the baseline's settings", () => {
   it("are secure with nothing set: baseline Pod Security, isolation, metadata egress denied, quota and limits on, no override", () => {
     const { baseline } = loadConfig({});
-    expect(baseline).toEqual(DEFAULT_BASELINE);
+    expect(baseline).toEqual(defaultBaseline());
     expect(baseline.podSecurity).toBe("baseline");
     expect(baseline.networkPolicy).toEqual({
       ingressNamespaces: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" }, matchExpressions: [] },
@@ -80,7 +80,7 @@ describe("the baseline's settings", () => {
     expect(baseline).toMatchObject({ networkPolicy: null, quota: null, limits: null, podSecurity: "privileged" });
     expect(loadConfig({ PRBOX_EGRESS_DENY: "off" }).baseline.networkPolicy?.egressDeny).toEqual([]);
     // An empty value is "not set" (as in .env files): the default, never "off".
-    expect(loadConfig({ PRBOX_RESOURCE_QUOTA: "" }).baseline.quota).toEqual(DEFAULT_BASELINE.quota);
+    expect(loadConfig({ PRBOX_RESOURCE_QUOTA: "" }).baseline.quota).toEqual(defaultBaseline().quota);
   });
 
   it.each([

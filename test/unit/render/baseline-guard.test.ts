@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BASELINE, type Baseline } from "../../../src/config/baseline.js";
+import { defaultBaseline, type Baseline } from "../../../src/config/baseline.js";
 import { RenderError } from "../../../src/errors.js";
 import type { KubeObject } from "../../../src/model.js";
 import { guardBaseline } from "../../../src/render/baseline-guard.js";
 
 const withSecrets: Baseline = {
-  ...DEFAULT_BASELINE,
+  ...defaultBaseline(),
   secrets: { from: "preview-secrets", names: ["registry"], selector: null, imagePullSecrets: ["registry"] },
 };
 
@@ -45,7 +45,7 @@ describe("a spec cannot weaken the baseline", () => {
       "has the name of a Secret the operator copies",
     );
     expect(refusal(object("ServiceAccount", "default"))).toContain("replaces the default ServiceAccount");
-    expect(refusal(object("ServiceAccount", "default"), DEFAULT_BASELINE, [])).toBeUndefined();
+    expect(refusal(object("ServiceAccount", "default"), defaultBaseline(), [])).toBeUndefined();
   });
 
   it("refuses the environment's own Namespace (its labels are the Pod Security level), should the operator allow the kind", () => {
