@@ -8,7 +8,7 @@ import { linkOn, reportToMembers } from "./group-steps.js";
 import { groupSection, type Candidate, type GroupHost, type GroupMember } from "./groups.js";
 import type { StateStore } from "./ports.js";
 import { commentBody, commitStatus, environmentState, type Report, type Retry } from "./report.js";
-import { upsertStickyComment } from "./sticky-comment.js";
+import { upsertStickyComment, type StickyComment } from "./sticky-comment.js";
 import { inlineCode, short } from "./markdown.js";
 import { testsStatus } from "./test-report.js";
 
@@ -88,6 +88,8 @@ export interface Step {
   sleeping?: boolean;
   /** The commit the host's own boxes were taken at, when not the PR's head (a closed host: its default branch). */
   hostSha?: string;
+  /** The PR's sticky comment as this job's last report wrote it: the next report edits it without looking for it. */
+  comment?: StickyComment;
 }
 
 export function now(step: Step): string {
@@ -128,11 +130,12 @@ async function reportOwn(
 ): Promise<void> {
   const { forge } = step;
   const { comment, status } = said;
-  await upsertStickyComment(
+  step.comment = await upsertStickyComment(
     forge,
     desired.ref,
     comment + groupSection(said.host, step.members, desired.ref, linkOn(forge)),
     step.log,
+    step.comment,
   );
   // A deploy's outcome carries the whole report (GitHub's check run shows it); a hold or a retry does not.
   const outcome = body.state === "ready" || (body.state === "failed" && !body.retry);

@@ -11,20 +11,51 @@ export const STICKY_MARKER = "<!-- prbox:sticky -->";
  * when the text changed. Creating is never retried blindly (the adapters send it once): a retry
  * lists first and finds a comment that did get made.
  */
-export async function upsertStickyComment(forge: Forge, ref: PullRequestRef, body: string, log: Logger): Promise<void> {
+/** The sticky comment as prbox last wrote it. */
+export interface StickyComment {
+  id: string;
+  body: string;
+}
+
+/**
+ * Creates or edits prbox's one comment on the PR; returns it as written. With `known` (what an
+ * earlier report of the same job wrote) it is edited without listing the PR's comments first;
+ * if that edit fails (the comment was deleted meanwhile), it is looked for again.
+ */
+export async function upsertStickyComment(
+  forge: Forge,
+  ref: PullRequestRef,
+  body: string,
+  log: Logger,
+  known?: StickyComment,
+): Promise<StickyComment> {
   const text = stickyBody(body, forge.maxCommentLength);
+  if (known) {
+    if (sameText(known.body, text)) return known;
+    try {
+      await forge.updateComment(ref, known.id, text);
+      log.info({ commentId: known.id }, "edited the prbox comment");
+      return { id: known.id, body: text };
+    } catch (error) {
+      log.debug(
+        { err: error, commentId: known.id },
+        "could not edit the prbox comment written earlier; looking for it",
+      );
+    }
+  }
   const existing = await findStickyComment(forge, ref);
   if (!existing) {
     const id = await forge.createComment(ref, text);
     log.info({ commentId: id }, "posted the prbox comment");
-    return;
+    return { id, body: text };
   }
   if (sameText(existing.body, text)) {
     log.debug({ commentId: existing.id }, "the prbox comment already says this");
-    return;
+    return existing;
   }
   await forge.updateComment(ref, existing.id, text);
   log.info({ commentId: existing.id }, "edited the prbox comment");
+  return { id: existing.id, body: text };
 }
 
 /** The oldest comment carrying the marker that prbox wrote, page by page until found. */
