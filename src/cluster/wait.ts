@@ -8,7 +8,7 @@ import { mapLimit } from "../limit.js";
 import { formatDuration, pollUntil, Wakeup } from "./poll.js";
 import { hasReadiness, readinessOf, type Readiness, type WorkloadLike } from "./readiness.js";
 import { describeRef, type ObjectRef } from "./refs.js";
-import { watchObjects } from "./watch.js";
+import { watchObjects, type ObjectWatch } from "./watch.js";
 
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 
@@ -88,24 +88,29 @@ export async function waitForReady(
   if (items.length === 0) return;
   log.debug({ objects: summary(items), timeoutMs }, "waiting for workloads");
 
-  // A watch ends each pause as soon as a workload changes, so readiness is seen when it happens,
-  // not at the next poll; the polls still read every pending object (and its events) themselves.
+  // Once a round of reads leaves something pending, a watch ends each pause as soon as a workload
+  // settles, so readiness is seen when it happens, not at the next poll; the polls still read every
+  // pending object (and its events) themselves. A wait that is over at once opens no watch.
   const wakeup = new Wakeup();
-  const watching = watchObjects(
-    cluster,
-    items.map((i) => i.ref),
-    (ref, object) => {
-      if (readinessOf(ref, object as WorkloadLike).state !== "pending") wakeup.notify();
-    },
-    log,
-  );
+  let watching: ObjectWatch | undefined;
+  const watch = (): ObjectWatch =>
+    watchObjects(
+      cluster,
+      items.map((i) => i.ref),
+      (ref, object) => {
+        if (readinessOf(ref, object as WorkloadLike).state !== "pending") wakeup.notify();
+      },
+      log,
+    );
   let done: boolean;
   try {
     done = await pollUntil(
       async () => {
         const open = items.filter((i) => i.readiness.state === "pending");
         await mapLimit(open, options.concurrency ?? 8, (item) => refresh(cluster, item));
-        return settled(items);
+        if (settled(items)) return true;
+        watching ??= watch();
+        return false;
       },
       {
         timeoutMs,
@@ -116,7 +121,7 @@ export async function waitForReady(
       },
     );
   } finally {
-    (await watching).stop();
+    watching?.stop();
   }
 
   const failed = items.filter((i) => i.readiness.state === "failed");

@@ -4,13 +4,6 @@ import type { Logger } from "../log.js";
 /** Hidden in the rendered comment; how prbox finds its own comment again after a restart. */
 export const STICKY_MARKER = "<!-- prbox:sticky -->";
 
-/**
- * prbox's one comment on the PR (a note on GitLab), the same protocol on every forge: found by
- * its marker among the comments prbox itself wrote (Forge.isOwnComment: a comment of another
- * bot or person carrying the marker is never taken), created when there is none, edited only
- * when the text changed. Creating is never retried blindly (the adapters send it once): a retry
- * lists first and finds a comment that did get made.
- */
 /** The sticky comment as prbox last wrote it. */
 export interface StickyComment {
   id: string;
@@ -18,9 +11,15 @@ export interface StickyComment {
 }
 
 /**
- * Creates or edits prbox's one comment on the PR; returns it as written. With `known` (what an
- * earlier report of the same job wrote) it is edited without listing the PR's comments first;
- * if that edit fails (the comment was deleted meanwhile), it is looked for again.
+ * prbox's one comment on the PR (a note on GitLab), the same protocol on every forge: found by
+ * its marker among the comments prbox itself wrote (Forge.isOwnComment: a comment of another
+ * bot or person carrying the marker is never taken), created when there is none, edited only
+ * when the text changed. Creating is never retried blindly (the adapters send it once): a retry
+ * lists first and finds a comment that did get made. Returns the comment as written.
+ *
+ * With `known` (what an earlier report of the same job wrote) the comment is edited without
+ * listing the PR's comments first; if that edit fails (the comment was deleted meanwhile), it is
+ * looked for as above.
  */
 export async function upsertStickyComment(
   forge: Forge,

@@ -48,7 +48,6 @@ export async function helmTemplate(request: HelmTemplateRequest): Promise<string
   const { limits } = request;
   const env = { ...helmEnvironment(request.scratch), ...collectorSettings(limits.memoryMb) };
   const child = spawn(request.helm, args, { env, stdio: ["ignore", "pipe", "pipe"], signal: request.signal });
-  request.onSpawn?.();
   let overrun: Overrun | null = null;
   const stop = (why: Overrun) => {
     overrun ??= why;
@@ -70,6 +69,7 @@ export async function helmTemplate(request: HelmTemplateRequest): Promise<string
     limits.memoryMb > 0 && child.pid !== undefined
       ? watchMemory(child.pid, limits.memoryMb, () => stop("memory"))
       : null;
+  request.onSpawn?.(); // after the watchers: a caller may keep the main thread busy a while
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once("error", reject);

@@ -1,3 +1,4 @@
+import { PatchStrategy } from "@kubernetes/client-node";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { deployEnvironment } from "../../../src/cluster/index.js";
 import { waitForReady } from "../../../src/cluster/wait.js";
@@ -184,5 +185,33 @@ describe("waiting for readiness", () => {
       kind: "transient",
       message: "waiting for workloads: cancelled",
     });
+  });
+
+  it("sees a workload settle when it happens, not at the next poll (a watch ends the pause)", async () => {
+    // No node fits its pod: pending until the test removes the node selector.
+    const picky = deployment("web");
+    const template = (picky.spec as { template: { spec: Record<string, unknown> } }).template;
+    template.spec.nodeSelector = { disktype: "ssd-that-nobody-has" };
+    const { result } = await deployed([main(picky)]);
+    const started = Date.now();
+    let settledAt = 0;
+    const waiting = waitForReady(cluster, result.applied, { timeoutMs: 50_000, intervalMs: 600_000 }).then(() => {
+      settledAt = Date.now();
+    });
+    // The polls come at 0, 0.1, 0.3, 0.7, 1.5, 3.1, 6.3 and 12.7 s, then at 25.5 s: let the pod be
+    // scheduled just after 12.7 s, so that a poll alone would see the rollout 12 s later.
+    await new Promise((resolve) => setTimeout(resolve, 13_200 - (Date.now() - started)));
+    expect(settledAt).toBe(0);
+    const resumed = Date.now();
+    const body = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: result.namespace },
+      spec: { template: { spec: { nodeSelector: null } } },
+    };
+    await cluster.objects.patch(body, undefined, undefined, "test", undefined, PatchStrategy.MergePatch);
+
+    await waiting;
+    expect(settledAt - resumed).toBeLessThan(10_000);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { deployEnvironment } from "../../../src/cluster/index.js";
 import type { ObjectRef } from "../../../src/cluster/refs.js";
 import { watchObjects } from "../../../src/cluster/watch.js";
-import { silentLogger } from "../../../src/log.js";
+import { silentLogger, type Logger } from "../../../src/log.js";
 import { cleanUp, deployment, environment, main, testCluster, uniqueName } from "../../support/cluster-fixtures.js";
 
 const cluster = testCluster();
@@ -50,7 +50,7 @@ describe("watching objects while waiting for them", () => {
   it("reports each object as it is now, then every change, to the object's own ref", async () => {
     const { namespace, api, web } = await twoDeployments();
     const both = recorder();
-    const watch = await watchObjects(cluster, [api, web], both.onChange, silentLogger);
+    const watch = watchObjects(cluster, [api, web], both.onChange, silentLogger);
     onTestFinished(() => watch.stop());
 
     await both.until((o) => o.metadata?.name === "api");
@@ -67,8 +67,8 @@ describe("watching objects while waiting for them", () => {
     const { namespace, api } = await twoDeployments();
     const stopped = recorder();
     const running = recorder();
-    const first = await watchObjects(cluster, [api], stopped.onChange, silentLogger);
-    const second = await watchObjects(cluster, [api], running.onChange, silentLogger);
+    const first = watchObjects(cluster, [api], stopped.onChange, silentLogger);
+    const second = watchObjects(cluster, [api], running.onChange, silentLogger);
     onTestFinished(() => second.stop());
     await stopped.until((o) => o.metadata?.name === "api");
 
@@ -79,11 +79,17 @@ describe("watching objects while waiting for them", () => {
     expect(stopped.seen.some((s) => labelled("api", "after-stop")(s.object))).toBe(false);
   });
 
-  it("gives up quietly on a kind the cluster does not serve, so the caller's polls carry on", async () => {
+  it("gives up on a kind the cluster does not serve with a debug line, so the caller's polls carry on", async () => {
     const missing: ObjectRef = { apiVersion: "example.com/v1", kind: "Widget", namespace: "default", name: "w" };
     const nothing = recorder();
-    const watch = await watchObjects(cluster, [missing], nothing.onChange, silentLogger);
-    watch.stop();
+    let gaveUp: (message: string) => void = () => {};
+    const said = new Promise<string>((resolve) => (gaveUp = resolve));
+    const log: Logger = { ...silentLogger, debug: (_fields: object, message?: string) => gaveUp(message ?? "") };
+
+    const watch = watchObjects(cluster, [missing], nothing.onChange, log);
+    onTestFinished(() => watch.stop());
+
+    expect(await said).toBe("could not watch; polling only");
     expect(nothing.seen).toEqual([]);
   });
 });
