@@ -88,15 +88,16 @@ export async function waitForReady(
   if (items.length === 0) return;
   log.debug({ objects: summary(items), timeoutMs }, "waiting for workloads");
 
-  // Once a round of reads leaves something pending, a watch ends each pause as soon as a workload
-  // settles, so readiness is seen when it happens, not at the next poll; the polls still read every
-  // pending object (and its events) themselves. A wait that is over at once opens no watch.
+  // Once a round of reads leaves something pending, a watch of what is pending ends each pause as
+  // soon as a workload settles, so readiness is seen when it happens, not at the next poll; the
+  // polls still read every pending object (and its events) themselves. A wait that is over at once
+  // opens no watch.
   const wakeup = new Wakeup();
   let watching: ObjectWatch | undefined;
   const watch = (): ObjectWatch =>
     watchObjects(
       cluster,
-      items.map((i) => i.ref),
+      items.filter((i) => i.readiness.state === "pending").map((i) => i.ref),
       (ref, object) => {
         if (readinessOf(ref, object as WorkloadLike).state !== "pending") wakeup.notify();
       },
