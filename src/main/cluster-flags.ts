@@ -28,11 +28,11 @@ export async function connect(flags: ClusterFlags, io: CliIo): Promise<Cluster> 
  * Connects while the render runs, but only once every helm process is started: loading the
  * Kubernetes client is about 150 ms of work on the main thread, which delays every helm process
  * not yet spawned (helm then runs on another core while the client loads). A render without helm
- * (manifests only) connects when `rendered()` is called. A render that fails first never connects.
+ * (manifests only) connects when `rendered()` is called. A render that fails before its last helm
+ * process starts never connects (mapLimit starts no box after a failure).
  */
 export function connectDuringRender(flags: ClusterFlags, io: CliIo) {
   let connecting: Promise<Cluster> | undefined;
-  let cancelled = false;
   const start = (): Promise<Cluster> => {
     if (!connecting) {
       connecting = connect(flags, io);
@@ -43,14 +43,10 @@ export function connectDuringRender(flags: ClusterFlags, io: CliIo) {
   return {
     /** RenderOptions.onHelmStarted: every helm process of the render is running. */
     helmStarted: (): void => {
-      if (!cancelled) void start();
+      void start();
     },
-    /** The render is done (or failed): the connection, started now if helm never ran. */
+    /** The render is done: the connection, started now if helm never ran. */
     rendered: start,
-    /** The render failed: no connection is wanted if none started. */
-    cancel: (): void => {
-      cancelled = true;
-    },
   };
 }
 

@@ -25,10 +25,7 @@ export function runCommand(io: CliIo): Command {
     // Connecting (loading the Kubernetes client, reading the kubeconfig, one request to the API
     // server) overlaps helm's rendering; a render error is still the one reported when both fail.
     const connection = connectDuringRender(flags, io);
-    const rendered = await renderFromFlags(flags, io, connection.helmStarted).catch((error: unknown) => {
-      connection.cancel();
-      throw error;
-    });
+    const rendered = await renderFromFlags(flags, io, connection.helmStarted);
     const baseline = await baselineFromFlags(flags, io);
     const cluster = await connection.rendered();
     const { checkBaselineSettings, deployEnvironment } = await import("../../cluster/index.js");
